@@ -1,0 +1,60 @@
+# Sightline — `make run` opens the station on the demo study; `make test` runs the whole suite.
+# Both install what is missing first (scripts/deps.sh).
+SHELL     := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO        ?= go
+TAGS      := migrated_fynedo
+BIN       := bin/sightline
+DEMO_DIR  ?= $(CURDIR)/.demo
+ARGS      ?=
+DOMAIN    := ./reader/... ./tracker/...
+
+.PHONY: run test build release lint bench package deps deps-test e2e fuzz clean
+
+run: deps build
+	./$(BIN) demo --study "$(DEMO_DIR)" $(ARGS)
+
+build:
+	$(GO) build -tags $(TAGS) -o $(BIN) .
+
+release:
+	$(GO) build -tags $(TAGS) -trimpath -ldflags "-s -w" -o $(BIN) .
+
+deps:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+# lint fails when a domain package (reader/, tracker/) pulls in Fyne, or code is unformatted.
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
+	@if $(GO) list -deps $(DOMAIN) | grep -q '^fyne.io/'; then \
+	  echo "lint: reader/ or tracker/ imports Fyne:"; \
+	  for p in $$($(GO) list $(DOMAIN)); do $(GO) list -deps $$p | grep -q '^fyne.io/' && echo "  $$p"; done; \
+	  exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+
+test: deps-test lint build
+	$(GO) test -tags $(TAGS) -race -count=1 $(DOMAIN)
+	$(GO) test -tags $(TAGS) -count=1 $$($(GO) list ./... | grep -v -e /reader -e /tracker)
+	$(MAKE) --no-print-directory e2e
+
+# The real binary in a real window under Xvfb, driven with xdotool (app/e2e_test.go).
+e2e: build
+	SIGHTLINE_BIN=$(CURDIR)/$(BIN) $(GO) test -tags "$(TAGS) e2e" -count=1 -run E2E -v ./app/ 2>&1 | tail -n 40; \
+	  exit $${PIPESTATUS[0]}
+
+bench:
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# Every fuzz target in the tree for FUZZTIME each (seeds also run in `make test`).
+fuzz:
+	@scripts/fuzz.sh
+
+package: release
+	mkdir -p dist && tar -C bin -czf dist/sightline-linux-amd64.tar.gz sightline
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,261 @@
+//go:build e2e
+
+package app
+
+// The real binary in a real window: Xvfb, a screenshot, xdotool. Run by `make e2e` (part of
+// `make test`), which installs Xvfb, xdotool and ImageMagick first.
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond until it holds or the deadline passes. Polling a condition (not sleeping
+// a fixed time) keeps the test correct on a slow machine and quick on a fast one.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func binary(t *testing.T) string {
+	if b := os.Getenv("SIGHTLINE_BIN"); b != "" {
+		return b
+	}
+	b := filepath.Join(t.TempDir(), "sightline")
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", b, "..")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return b
+}
+
+// startX starts Xvfb on a free display and returns its DISPLAY value.
+func startX(t *testing.T) string {
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed (make test installs it via scripts/deps.sh test): %v", tool, err)
+		}
+	}
+	for n := 90; n < 140; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		disp := fmt.Sprintf(":%d", n)
+		x := exec.Command("Xvfb", disp, "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+		if err := x.Start(); err != nil {
+			t.Fatalf("start Xvfb: %v", err)
+		}
+		t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
+		waitFor(t, "Xvfb socket", 20*time.Second, func() bool {
+			_, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+			return err == nil
+		})
+		return disp
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+type layoutFile struct {
+	W, H                     int
+	Top, Bottom, Left, Right int
+}
+
+func screenDirs(t *testing.T, session string) []string {
+	m, _ := filepath.Glob(filepath.Join(session, "cases", "*"))
+	return m
+}
+
+func shot(t *testing.T, env []string, path string) image.Image {
+	t.Helper()
+	cmd := exec.Command("import", "-window", "root", path)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v: %s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode screenshot: %v", err)
+	}
+	return img
+}
+
+func lum(img image.Image, x, y int) float64 {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return (float64(r) + float64(g) + float64(b)) / 3 / 257
+}
+
+// regionStats returns the mean, standard deviation and maximum of luminance over r (sampled
+// every 4th pixel).
+func regionStats(img image.Image, r image.Rectangle) (mean, sd, maxv float64) {
+	var n, s, s2 float64
+	for y := r.Min.Y; y < r.Max.Y; y += 4 {
+		for x := r.Min.X; x < r.Max.X; x += 4 {
+			v := lum(img, x, y)
+			n, s, s2 = n+1, s+v, s2+v*v
+			maxv = math.Max(maxv, v)
+		}
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	mean = s / n
+	return mean, math.Sqrt(math.Max(s2/n-mean*mean, 0)), maxv
+}
+
+func TestE2EReadingUnderXvfb(t *testing.T) {
+	bin := binary(t)
+	disp := startX(t)
+	studyDir := t.TempDir()
+	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
+
+	// Seed 3 gives a case first (checked below from the plan, so a change of plan fails loudly).
+	cmd := exec.Command(bin, "demo", "--study", studyDir, "--seed", "3")
+	cmd.Env = env
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start station: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("station log:\n%s", b)
+		}
+	})
+
+	var session string
+	waitFor(t, "the session folder with its first screen", 90*time.Second, func() bool {
+		m, _ := filepath.Glob(filepath.Join(studyDir, "sessions", "*"))
+		if len(m) == 1 {
+			session = m[0]
+			return len(screenDirs(t, session)) >= 1
+		}
+		return false
+	})
+	first := screenDirs(t, session)[0]
+	if strings.Contains(filepath.Base(first), "calibration") {
+		t.Fatalf("seed 3 should open on a case, got %s", first)
+	}
+	var lay layoutFile
+	b, err := os.ReadFile(filepath.Join(first, "layout.json"))
+	if err != nil {
+		t.Fatalf("layout of the first screen: %v", err)
+	}
+	if err := json.Unmarshal(b, &lay); err != nil {
+		t.Fatalf("layout.json: %v", err)
+	}
+	inner := image.Rect(lay.Left, lay.Top, 1920-lay.Right, 1080-lay.Bottom)
+
+	// The window needs a few frames to appear: wait until the image region is drawn.
+	var img image.Image
+	shotPath := filepath.Join(t.TempDir(), "shot.png")
+	waitFor(t, "the first image on screen", 60*time.Second, func() bool {
+		img = shot(t, env, shotPath)
+		_, sd, _ := regionStats(img, inner.Inset(40))
+		return sd > 8
+	})
+	if out := os.Getenv("SIGHTLINE_SHOT"); out != "" {
+		data, _ := os.ReadFile(shotPath)
+		_ = os.WriteFile(out, data, 0o644)
+	}
+	mean, sd, _ := regionStats(img, inner.Inset(40))
+	t.Logf("image region %v: mean %.1f, sd %.1f", inner, mean, sd)
+	if sd < 8 {
+		t.Errorf("image region looks uniform (sd %.1f): no image drawn", sd)
+	}
+	// Padding: black, both sides (portrait images pad left and right, landscape top and bottom).
+	pads := []image.Rectangle{}
+	if lay.Left > 4 {
+		pads = append(pads, image.Rect(0, 0, lay.Left-2, 1080), image.Rect(1920-lay.Right+2, 0, 1920, 1080))
+	}
+	if lay.Top > 4 {
+		pads = append(pads, image.Rect(0, 0, 1920, lay.Top-2), image.Rect(0, 1080-lay.Bottom+2, 1920, 1080))
+	}
+	if len(pads) == 0 {
+		t.Fatalf("first image fills the stage; pick a seed whose first case is padded: %+v", lay)
+	}
+	for _, p := range pads {
+		if _, _, mx := regionStats(img, p); mx > 2 {
+			t.Errorf("padding %v is not black (max %.0f)", p, mx)
+		}
+	}
+
+	// Gaze: move the pointer over the image, then space to the next case.
+	xdo := func(args ...string) {
+		c := exec.Command("xdotool", args...)
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v: %s", args, err, out)
+		}
+	}
+	cx, cy := (inner.Min.X+inner.Max.X)/2, (inner.Min.Y+inner.Max.Y)/2
+	for i := 0; i < 5; i++ {
+		xdo("mousemove", fmt.Sprint(cx+i*20), fmt.Sprint(cy))
+	}
+	gazeFile := filepath.Join(first, "eye_gaze.csv")
+	waitFor(t, "gaze rows on the first case", 30*time.Second, func() bool {
+		return countValidRows(gazeFile) >= 10
+	})
+	xdo("key", "space")
+	waitFor(t, "the second screen's folder", 30*time.Second, func() bool {
+		return len(screenDirs(t, session)) >= 2
+	})
+	if n := countValidRows(gazeFile); n < 10 {
+		t.Errorf("first case has %d gaze rows mapped onto the image, want ≥ 10", n)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("station exited early: %v", err)
+	default:
+	}
+}
+
+// countValidRows counts eye_gaze.csv rows whose X_ORIGINAL (the 36th column) is a pixel.
+func countValidRows(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), ",")
+		if len(cols) == 37 && cols[35] != "-1" {
+			n++
+		}
+	}
+	return n
+}

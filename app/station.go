@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
+
+	"sightline/assets"
+	"sightline/reader/demo"
+	"sightline/reader/dicomimg"
+	"sightline/reader/reading"
+	"sightline/reader/session"
+	"sightline/reader/stage"
+	"sightline/reader/study"
+	"sightline/tracker"
+	"sightline/ui"
+)
+
+// ensureDemo writes the demo study into dir unless it is there already.
+func ensureDemo(dir string, log io.Writer) error {
+	if _, err := os.Stat(filepath.Join(dir, "master_sheet.csv")); err == nil {
+		return nil
+	}
+	fmt.Fprintf(log, "sightline: writing the demo study into %s\n", dir)
+	if _, err := demo.Write(dir); err != nil {
+		return fmt.Errorf("write demo study into %s: %w", dir, err)
+	}
+	return nil
+}
+
+// prepared is a session ready to read: its study, blinded plan and open recorder.
+type prepared struct {
+	study     *study.Study
+	plan      []session.Screen
+	rec       *session.Recorder
+	dir       string
+	clock     func() time.Duration
+	tracker   *tracker.Mouse
+	filter    tracker.IDTParams
+	seed      int64
+	sessionID string
+}
+
+// prepare loads a study and opens a new session folder under STUDY/sessions/. Everything that
+// can fail before the reader starts fails here: an unreadable worklist, an unwritable folder.
+func prepare(o *Options, dir string) (*prepared, error) {
+	st, err := study.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open study: %w", err)
+	}
+	if len(st.Cases) == 0 {
+		return nil, fmt.Errorf("open study %s: master_sheet.csv lists no cases", dir)
+	}
+	seed := o.Seed
+	if !o.SeedSet {
+		seed = time.Now().UnixNano()
+	}
+	origin := time.Now()
+	clock := func() time.Duration { return time.Since(origin) }
+	id := origin.Format("20060102-150405") + "-" + o.Reader
+	ids := make([]string, len(st.Cases))
+	for i, c := range st.Cases {
+		ids[i] = c.DicomID
+	}
+	plan := session.NewPlan(id, ids, seed, o.CalibEvery)
+	filter := tracker.DefaultIDT()
+	mouse := tracker.NewMouse(o.Rate, clock)
+	sdir := filepath.Join(dir, "sessions", id)
+	rec, err := session.Create(sdir, session.Meta{
+		SessionID:      id,
+		Reader:         o.Reader,
+		Seed:           seed,
+		CalibEvery:     o.CalibEvery,
+		StudyDir:       dir,
+		Tracker:        mouse.Name(),
+		TrackerRate:    mouse.Rate(),
+		FixationFilter: filter.String(),
+		Plan:           plan,
+		StartedWall:    origin,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open session folder: %w", err)
+	}
+	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, tracker: mouse,
+		filter: filter, seed: seed, sessionID: id}, nil
+}
+
+// loader decodes a case's DICOM and resamples it to the rectangle it will occupy on the stage.
+func loader(st *study.Study) reading.Loader {
+	byID := make(map[string]study.Case, len(st.Cases))
+	for _, c := range st.Cases {
+		byID[c.DicomID] = c
+	}
+	return func(_ context.Context, sc session.Screen) (reading.Frame, error) {
+		c, ok := byID[sc.DicomID]
+		if !ok {
+			return reading.Frame{}, fmt.Errorf("case %s is not in the worklist", sc.DicomID)
+		}
+		path, err := st.DicomPath(c)
+		if err != nil {
+			return reading.Frame{}, err
+		}
+		img, info, err := dicomimg.Load(path)
+		if err != nil {
+			return reading.Frame{}, err
+		}
+		l := stage.Fit(info.Cols, info.Rows)
+		r := l.Rect()
+		return reading.Frame{Image: dicomimg.Fit(img, r.Dx(), r.Dy()), Layout: l}, nil
+	}
+}
+
+// runGUI opens the station window: the start screen, or straight into reading a study.
+func runGUI(o *Options, studyDir string) error {
+	a := fyneapp.NewWithID("org.sightline.station")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := a.NewWindow("Sightline")
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(stage.Width, stage.Height))
+	if o.Fullscreen {
+		w.SetFullScreen(true)
+	}
+	var runErr error
+	startReading := func(dir string) error {
+		p, err := prepare(o, dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
+		return startRun(w, o, p)
+	}
+	if studyDir != "" {
+		if err := startReading(studyDir); err != nil {
+			return err
+		}
+	} else {
+		w.SetContent(ui.NewStart(ui.StartActions{
+			OpenDemo: func() {
+				dir := DefaultDemoDir()
+				if err := ensureDemo(dir, o.Err); err == nil {
+					err = startReading(dir)
+					if err != nil {
+						dialog.ShowError(err, w)
+					}
+				} else {
+					dialog.ShowError(err, w)
+				}
+			},
+			OpenStudy: func(dir string) {
+				if err := startReading(dir); err != nil {
+					dialog.ShowError(err, w)
+				}
+			},
+		}, w))
+	}
+	w.ShowAndRun()
+	return runErr
+}
+
+// startRun wires a prepared session to the reading view and starts it.
+func startRun(w fyne.Window, o *Options, p *prepared) error {
+	v := ui.NewReading()
+	v.SessionDir = p.dir
+	v.Stage.OnPointer = p.tracker.SetPointer
+	run, err := reading.Start(context.Background(), reading.Config{
+		Plan:     p.plan,
+		Load:     loader(p.study),
+		Recorder: p.rec,
+		Tracker:  p.tracker,
+		Clock:    p.clock,
+		View:     ui.Bridge{V: v},
+		Log:      logger(o.Err),
+	})
+	if err != nil {
+		return err
+	}
+	v.SetControls(run)
+	v.OnClose = w.Close
+	w.SetContent(v.Content())
+	w.Canvas().SetOnTypedKey(v.TypedKey)
+	w.SetCloseIntercept(func() {
+		// Closing the window mid-session ends it cleanly: the run closes its files first.
+		run.End()
+		go func() {
+			<-run.Done()
+			fyne.Do(w.Close)
+		}()
+		w.SetCloseIntercept(nil)
+	})
+	go func() {
+		<-run.Done()
+		s := run.Summary()
+		fmt.Fprintf(o.Err, "sightline: session %s %s: %d of %d screens, %d samples, %d fixations, %d skipped\n",
+			p.sessionID, s.Status, s.Shown, s.Screens, s.Samples, s.Fixations, len(s.Skipped))
+	}()
+	return nil
+}

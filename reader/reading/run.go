@@ -1,0 +1,482 @@
+// Package reading provides the radiologist's reading loop without any UI: it walks a blinded
+// plan screen by screen, decodes the next image before it is needed, and records gaze, device
+// fixations and events through one owner goroutine.
+package reading
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"sync"
+	"time"
+
+	"sightline/reader/session"
+	"sightline/reader/stage"
+	"sightline/tracker"
+)
+
+// Recorder is where a run writes; *session.Recorder satisfies it. Only the run's own goroutine
+// calls it.
+type Recorder interface {
+	BeginScreen(sc session.Screen, l stage.Layout, host time.Duration) error
+	Gaze(s tracker.Sample) error
+	Fixation(s tracker.Sample) error
+	Event(host time.Duration, kind string, attrs map[string]string) error
+	EndScreen(host time.Duration) error
+	Flush() error
+	Close(status string) error
+}
+
+// View is the reader's screen as the run sees it. Its methods are called from the run's
+// goroutine; an implementation that touches widgets must hop to the UI thread (fyne.Do).
+type View interface {
+	Show(f Frame)
+	Paused(on bool)
+	Finished(s Summary)
+}
+
+// Frame is one screen ready to draw: the display image already resampled to the drawn
+// rectangle, and the layout that places it. Calibration screens have no Image.
+type Frame struct {
+	Index, Total int
+	Screen       session.Screen
+	Image        image.Image
+	Layout       stage.Layout
+}
+
+// IsCalibration reports whether the frame is a calibration screen (black, central disc).
+func (f Frame) IsCalibration() bool { return f.Screen.Kind == session.KindCalibration }
+
+// Loader decodes a case screen into a frame. It runs on a background goroutine.
+type Loader func(ctx context.Context, sc session.Screen) (Frame, error)
+
+// Summary is what the reader and the operator see when the session ends.
+type Summary struct {
+	Status    string // "complete" or "ended early"
+	Screens   int    // screens in the plan
+	Shown     int    // screens shown
+	Skipped   []Skip // cases that could not be decoded
+	Samples   int64
+	Fixations int64
+	Elapsed   time.Duration
+	Err       error // a recording failure that ended the session, if any
+}
+
+// Skip names a case that was skipped and why.
+type Skip struct {
+	DicomID string
+	Reason  string
+}
+
+// Config is everything a run needs.
+type Config struct {
+	Plan     []session.Screen
+	Load     Loader
+	Recorder Recorder
+	Tracker  tracker.Tracker
+	Clock    func() time.Duration // host monotonic time since the session origin
+	View     View
+	Log      *slog.Logger
+}
+
+// Fix is a device fixation as the live overlay draws it.
+type Fix struct {
+	ID       int64
+	X, Y     float64 // stage fractions
+	Duration float64 // seconds
+}
+
+type command int
+
+const (
+	cmdNext command = iota
+	cmdPause
+	cmdResume
+	cmdEnd
+)
+
+type loaded struct {
+	frame Frame
+	skips []Skip
+	ok    bool // false: no screen left
+}
+
+// Run is one reading session in progress.
+type Run struct {
+	cfg    Config
+	cmds   chan command
+	gaze   chan tracker.Sample
+	done   chan struct{}
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	fixes   []Fix // device fixations of the current screen, ended ones then the one in progress
+	current Fix
+	hasCur  bool
+	summary Summary
+
+	// owned by the loop goroutine
+	idx      int // index in Plan of the screen on show, -1 before the first
+	frame    Frame
+	prefetch chan loaded
+	lastFix  tracker.Sample
+	haveFix  bool
+	samples  int64
+	nfix     int64
+	start    time.Duration
+	skipped  []Skip
+	paused   bool
+	finished bool
+	err      error
+}
+
+// gazeBuffer holds samples between the tracker and the recording loop: 10 s at 2000 Hz, so a
+// slow disk stalls nothing upstream.
+const gazeBuffer = 20000
+
+// Start begins a run: it starts the tracker stream, decodes and shows the first screen, and
+// returns. The run ends with the plan, with End, or when ctx is cancelled.
+func Start(ctx context.Context, cfg Config) (*Run, error) {
+	if len(cfg.Plan) == 0 {
+		return nil, errors.New("reading: the plan has no screens")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &Run{
+		cfg:    cfg,
+		cmds:   make(chan command, 16),
+		gaze:   make(chan tracker.Sample, gazeBuffer),
+		done:   make(chan struct{}),
+		cancel: cancel,
+		idx:    -1,
+		start:  cfg.Clock(),
+	}
+	r.summary.Screens = len(cfg.Plan)
+
+	// The first screen is decoded before the tracker starts so that no sample arrives with no
+	// screen to belong to.
+	first := r.load(ctx, 0)
+	if !first.ok {
+		cancel()
+		_ = cfg.Recorder.Close("ended early")
+		return nil, fmt.Errorf("reading: no screen could be shown: %s", describeSkips(first.skips))
+	}
+
+	streamDone := make(chan error, 1)
+	go func() {
+		// The tracker's emit must never block: a full buffer drops the sample and counts it
+		// (the CNT gap in the file shows it), rather than stalling the device reader.
+		streamDone <- cfg.Tracker.Stream(ctx, func(s tracker.Sample) {
+			select {
+			case r.gaze <- s:
+			default:
+				cfg.Log.Warn("gaze buffer full: sample dropped", "cnt", s.CNT)
+			}
+		})
+	}()
+	go r.loop(ctx, first, streamDone)
+	return r, nil
+}
+
+// Next moves to the next screen (the space bar). Safe from any goroutine.
+func (r *Run) Next() { r.send(cmdNext) }
+
+// Pause shows the pause overlay (Esc).
+func (r *Run) Pause() { r.send(cmdPause) }
+
+// Resume hides the pause overlay.
+func (r *Run) Resume() { r.send(cmdResume) }
+
+// End ends the session early.
+func (r *Run) End() { r.send(cmdEnd) }
+
+func (r *Run) send(c command) {
+	select {
+	case r.cmds <- c:
+	case <-r.done:
+	}
+}
+
+// Done is closed when the run has ended and its files are closed.
+func (r *Run) Done() <-chan struct{} { return r.done }
+
+// Summary is the final summary; valid once Done is closed.
+func (r *Run) Summary() Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.summary
+}
+
+// Fixations returns the current screen's device fixations so far, the one in progress last.
+// The overlay calls it at most once a frame.
+func (r *Run) Fixations() []Fix {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Fix, len(r.fixes), len(r.fixes)+1)
+	copy(out, r.fixes)
+	if r.hasCur {
+		out = append(out, r.current)
+	}
+	return out
+}
+
+func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
+	defer close(r.done)
+	defer func() {
+		// The tracker goroutine is ours: wait for it, so that a finished run leaves nothing
+		// running (its emit never blocks, so it returns promptly once cancelled).
+		r.cancel()
+		if streamDone != nil {
+			<-streamDone
+		}
+	}()
+	r.show(first)
+
+	flush := time.NewTicker(500 * time.Millisecond)
+	defer flush.Stop()
+	for !r.finished {
+		select {
+		case s := <-r.gaze:
+			r.record(s)
+		case c := <-r.cmds:
+			r.command(ctx, c)
+		case <-flush.C:
+			if err := r.cfg.Recorder.Flush(); err != nil {
+				r.fail(fmt.Errorf("reading: flush session files: %w", err))
+			}
+		case err := <-streamDone:
+			// The tracker stopped on its own: record what it said and keep the session open;
+			// the operator decides (reconnecting devices come with the Open Gaze client).
+			streamDone = nil
+			if err != nil && ctx.Err() == nil {
+				r.event("tracker_stopped", map[string]string{"error": err.Error()})
+				r.cfg.Log.Error("tracker stopped", "err", err)
+			}
+		case <-ctx.Done():
+			r.finish("ended early")
+		}
+	}
+}
+
+func (r *Run) command(ctx context.Context, c command) {
+	host := r.cfg.Clock()
+	switch c {
+	case cmdNext:
+		if r.paused {
+			return
+		}
+		r.event("key", map[string]string{"key": "space"})
+		r.mark("SPACE", host)
+		r.drainGaze()
+		r.endScreen(host)
+		next := <-r.prefetch
+		if !next.ok {
+			r.noteSkips(next.skips)
+			r.finish("complete")
+			return
+		}
+		r.show(next)
+	case cmdPause:
+		if !r.paused {
+			r.paused = true
+			r.event("key", map[string]string{"key": "escape"})
+			r.event("paused", nil)
+			r.cfg.View.Paused(true)
+		}
+	case cmdResume:
+		if r.paused {
+			r.paused = false
+			r.event("resumed", nil)
+			r.cfg.View.Paused(false)
+		}
+	case cmdEnd:
+		r.drainGaze()
+		r.endScreen(host)
+		r.finish("ended early")
+	}
+	_ = ctx
+}
+
+// drainGaze records the samples already queued, so that every sample taken before a key press
+// lands on the screen that was showing.
+func (r *Run) drainGaze() {
+	for {
+		select {
+		case s := <-r.gaze:
+			r.record(s)
+		default:
+			return
+		}
+	}
+}
+
+// show puts a loaded frame on the reader's screen, opens its files and starts decoding the
+// screen after it.
+func (r *Run) show(l loaded) {
+	r.noteSkips(l.skips)
+	r.idx = l.frame.Index
+	r.frame = l.frame
+	r.cfg.View.Show(l.frame)
+	host := r.cfg.Clock()
+	if err := r.cfg.Recorder.BeginScreen(l.frame.Screen, l.frame.Layout, host); err != nil {
+		r.fail(fmt.Errorf("reading: open files for screen %d: %w", l.frame.Index+1, err))
+		return
+	}
+	r.mark(fmt.Sprintf("SCREEN %d %s", l.frame.Index+1, l.frame.Screen.DicomID), host)
+	r.mu.Lock()
+	r.fixes, r.hasCur = r.fixes[:0], false
+	r.summary.Shown++
+	r.mu.Unlock()
+	r.haveFix = false
+
+	ch := make(chan loaded, 1)
+	r.prefetch = ch
+	from := l.frame.Index + 1
+	ctx := context.Background() // decoding is bounded; a cancelled run simply drops the result
+	go func() { ch <- r.load(ctx, from) }()
+}
+
+// load decodes the first screen from index on that can be shown, skipping undecodable cases.
+func (r *Run) load(ctx context.Context, from int) loaded {
+	var skips []Skip
+	for i := from; i < len(r.cfg.Plan); i++ {
+		sc := r.cfg.Plan[i]
+		if sc.Kind == session.KindCalibration {
+			return loaded{frame: Frame{Index: i, Total: len(r.cfg.Plan), Screen: sc,
+				Layout: stage.Layout{W: stage.Width, H: stage.Height}}, skips: skips, ok: true}
+		}
+		f, err := r.cfg.Load(ctx, sc)
+		if err != nil {
+			skips = append(skips, Skip{DicomID: sc.DicomID, Reason: err.Error()})
+			continue
+		}
+		f.Index, f.Total, f.Screen = i, len(r.cfg.Plan), sc
+		return loaded{frame: f, skips: skips, ok: true}
+	}
+	return loaded{skips: skips}
+}
+
+func (r *Run) noteSkips(skips []Skip) {
+	for _, s := range skips {
+		r.skipped = append(r.skipped, s)
+		r.cfg.Log.Warn("case skipped", "dicom_id", s.DicomID, "reason", s.Reason)
+		r.event("case_skipped", map[string]string{"dicom_id": s.DicomID, "reason": s.Reason})
+	}
+}
+
+// record writes one sample, and a fixation row when the device's fixation id moves on: the
+// fixation row is the last sample of that fixation (FORMATS.md §1).
+func (r *Run) record(s tracker.Sample) {
+	if r.idx < 0 || r.err != nil {
+		return
+	}
+	r.samples++
+	if err := r.cfg.Recorder.Gaze(s); err != nil {
+		r.fail(fmt.Errorf("reading: record gaze sample: %w", err))
+		return
+	}
+	if r.haveFix && s.FPOGID != r.lastFix.FPOGID {
+		r.closeFixation()
+	}
+	if s.FPOGV && s.FPOGD > 0 {
+		r.lastFix, r.haveFix = s, true
+		r.mu.Lock()
+		r.current = Fix{ID: s.FPOGID, X: s.FPOGX, Y: s.FPOGY, Duration: s.FPOGD}
+		r.hasCur = true
+		r.mu.Unlock()
+	}
+}
+
+func (r *Run) closeFixation() {
+	f := r.lastFix
+	r.haveFix = false
+	r.nfix++
+	if err := r.cfg.Recorder.Fixation(f); err != nil {
+		r.fail(fmt.Errorf("reading: record fixation: %w", err))
+		return
+	}
+	r.mu.Lock()
+	r.fixes = append(r.fixes, Fix{ID: f.FPOGID, X: f.FPOGX, Y: f.FPOGY, Duration: f.FPOGD})
+	r.hasCur = false
+	r.mu.Unlock()
+}
+
+func (r *Run) endScreen(host time.Duration) {
+	if r.idx < 0 || r.err != nil {
+		return
+	}
+	if r.haveFix {
+		r.closeFixation()
+	}
+	if err := r.cfg.Recorder.EndScreen(host); err != nil {
+		r.fail(fmt.Errorf("reading: close files of screen %d: %w", r.idx+1, err))
+	}
+}
+
+func (r *Run) mark(label string, host time.Duration) {
+	if err := r.cfg.Tracker.Mark(fmt.Sprintf("%s HOST=%d", label, host.Nanoseconds())); err != nil {
+		r.cfg.Log.Warn("sync marker not sent", "err", err)
+	}
+}
+
+func (r *Run) event(kind string, attrs map[string]string) {
+	if r.err != nil {
+		return
+	}
+	if err := r.cfg.Recorder.Event(r.cfg.Clock(), kind, attrs); err != nil {
+		r.fail(fmt.Errorf("reading: write event %q: %w", kind, err))
+	}
+}
+
+// fail stops recording at the first write error: the files hold everything up to it, and the
+// session ends with the error in its summary rather than writing on past a broken file.
+func (r *Run) fail(err error) {
+	if r.err == nil {
+		r.err = err
+		r.cfg.Log.Error("recording stopped", "err", err)
+	}
+	r.finish("ended early")
+}
+
+func (r *Run) finish(status string) {
+	if r.finished {
+		return
+	}
+	r.finished = true
+	r.cancel()
+	if r.err == nil {
+		if err := r.cfg.Recorder.Close(status); err != nil {
+			r.err = fmt.Errorf("reading: close session: %w", err)
+		}
+	} else {
+		_ = r.cfg.Recorder.Close(status)
+	}
+	r.mu.Lock()
+	r.summary.Status = status
+	r.summary.Skipped = r.skipped
+	r.summary.Samples = r.samples
+	r.summary.Fixations = r.nfix
+	r.summary.Elapsed = r.cfg.Clock() - r.start
+	r.summary.Err = r.err
+	s := r.summary
+	r.mu.Unlock()
+	r.cfg.View.Finished(s)
+}
+
+func describeSkips(skips []Skip) string {
+	if len(skips) == 0 {
+		return "nothing to show"
+	}
+	s := ""
+	for i, k := range skips {
+		if i > 0 {
+			s += "; "
+		}
+		s += k.DicomID + ": " + k.Reason
+	}
+	return s
+}

@@ -1,0 +1,552 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"sightline/reader/egd"
+	"sightline/reader/stage"
+	"sightline/tracker"
+)
+
+// Files and folders of a session folder.
+const (
+	StateFile    = "session.json"
+	EventsFile   = "events.jsonl"
+	CasesDir     = "cases"
+	GazeFile     = "eye_gaze.csv"
+	FixationFile = "fixations.csv"
+	LayoutFile   = "layout.json"
+)
+
+// Session statuses in session.json.
+const (
+	StatusRecording  = "recording"
+	StatusComplete   = "complete"
+	StatusEndedEarly = "ended early"
+)
+
+// FlushEvery is the longest time rows wait in memory before they are written and fsynced.
+const FlushEvery = time.Second
+
+// flushBytes writes rows out (without fsync) before the buffer grows past it.
+const flushBytes = 256 << 10
+
+// Errors callers branch on.
+var (
+	ErrExists   = errors.New("folder already holds a session")
+	ErrNoScreen = errors.New("no screen is shown")
+	ErrClosed   = errors.New("session is closed")
+)
+
+// Meta describes a session; it is written into session.json.
+type Meta struct {
+	SessionID      string    `json:"session_id"`
+	Reader         string    `json:"reader"`
+	Seed           int64     `json:"seed"`
+	CalibEvery     int       `json:"calib_every"`
+	StudyDir       string    `json:"study_dir"`
+	Tracker        string    `json:"tracker"`
+	TrackerRate    float64   `json:"tracker_rate_hz"`
+	FixationFilter string    `json:"fixation_filter"` // filter and parameters, e.g. "device" or "I-DT 1° 100 ms"
+	Plan           []Screen  `json:"plan"`
+	StartedWall    time.Time `json:"started_wall"`
+}
+
+// State is the content of session.json: the meta and how far the session got.
+type State struct {
+	Meta
+	Status      string     `json:"status"`
+	Screen      int        `json:"screen"` // index of the screen shown now, −1 between screens
+	Done        []int      `json:"done"`   // indexes of the screens ended, in order
+	UpdatedWall time.Time  `json:"updated_wall"`
+	EndedWall   *time.Time `json:"ended_wall,omitempty"`
+}
+
+// Event is one line of events.jsonl.
+type Event struct {
+	HostNS  int64             `json:"host_ns"` // host monotonic time since the session's clock origin
+	Wall    time.Time         `json:"wall"`
+	Kind    string            `json:"kind"`
+	Screen  int               `json:"screen"` // −1 between screens
+	DicomID string            `json:"dicom_id,omitempty"`
+	Key     string            `json:"key,omitempty"`
+	Message string            `json:"message,omitempty"`
+	Attrs   map[string]string `json:"attrs,omitempty"`
+}
+
+// Event kinds the recorder writes itself.
+const (
+	EventScreenShown = "screen_shown"
+	EventScreenEnded = "screen_ended"
+	EventUserData    = "user_data" // a tracker sync marker (Sample.User) seen in the gaze stream
+	EventClosed      = "session_closed"
+)
+
+// Recorder records one session into its folder. Rows are kept in memory and written, whole, at
+// least every FlushEvery (checked on every write, and by Flush, which the caller may tick), and
+// when a screen ends: a crash costs at most the last second. Events are written as they come.
+//
+// A Recorder is not safe for concurrent use: one goroutine owns it and makes every call.
+type Recorder struct {
+	dir       string
+	st        State
+	events    *os.File
+	now       func() time.Time
+	lastFlush time.Time
+	lastHost  time.Duration
+	lastUser  string
+	cur       *screen
+	closed    bool
+}
+
+// screen is the screen being recorded.
+type screen struct {
+	sc        Screen
+	layout    stage.Layout
+	dir       string
+	gaze, fix rowFile
+	hasOrigin bool
+	t0        float64 // device seconds of the screen's first sample
+	cnt0      int64   // device counter of the screen's first sample
+}
+
+// rowFile is a CSV file fed whole rows; buf only ever holds whole rows.
+type rowFile struct {
+	f    *os.File
+	name string
+	buf  []byte
+}
+
+// Create starts a session in dir: it creates the folder, refuses one that already holds a
+// session (ErrExists), writes session.json with status "recording" (fsynced: an unwritable
+// folder fails here, naming it) and opens the event journal.
+func Create(dir string, meta Meta) (*Recorder, error) {
+	if meta.SessionID == "" {
+		return nil, errors.New("session: create: empty session id")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("session: create folder %s: %w", dir, err)
+	}
+	for _, name := range []string{StateFile, EventsFile, CasesDir} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			return nil, fmt.Errorf("session: create in %s: %w (%s exists)", dir, ErrExists, name)
+		}
+	}
+	r := &Recorder{dir: dir, now: time.Now}
+	now := r.now()
+	if meta.StartedWall.IsZero() {
+		meta.StartedWall = now
+	}
+	r.st = State{Meta: meta, Status: StatusRecording, Screen: -1, Done: []int{}}
+	if err := r.writeState(); err != nil {
+		return nil, fmt.Errorf("session: folder %s is not writable: %w", dir, err)
+	}
+	name := filepath.Join(dir, EventsFile)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("session: open event journal: %w", err)
+	}
+	r.events = f
+	r.lastFlush = now
+	return r, nil
+}
+
+// Dir is the session folder.
+func (r *Recorder) Dir() string { return r.dir }
+
+// State is what session.json says now.
+func (r *Recorder) State() State {
+	st := r.st
+	st.Done = slices.Clone(st.Done)
+	return st
+}
+
+// BeginScreen starts recording screen sc, drawn with layout l: it creates
+// cases/<NN>-<dicom_id>/ with eye_gaze.csv and fixations.csv (header only) and layout.json,
+// journals a screen_shown event and records the screen in session.json. The previous screen
+// must have been ended. When the meta holds a plan, sc must be the plan's screen at sc.Index.
+func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) error {
+	if r.closed {
+		return ErrClosed
+	}
+	if r.cur != nil {
+		return fmt.Errorf("session: begin screen %d: screen %d is still shown", sc.Index, r.cur.sc.Index)
+	}
+	if sc.Kind != KindCase && sc.Kind != KindCalibration {
+		return fmt.Errorf("session: begin screen %d: kind %q, want %q or %q", sc.Index, sc.Kind, KindCase, KindCalibration)
+	}
+	if err := checkName(sc.DicomID); err != nil {
+		return fmt.Errorf("session: begin screen %d: %w", sc.Index, err)
+	}
+	if p := r.st.Plan; len(p) > 0 && (sc.Index < 0 || sc.Index >= len(p) || p[sc.Index] != sc) {
+		return fmt.Errorf("session: begin screen %d (%s): not the plan's screen", sc.Index, sc.DicomID)
+	}
+	width := max(2, len(strconv.Itoa(len(r.st.Plan)-1)))
+	dir := filepath.Join(r.dir, CasesDir, fmt.Sprintf("%0*d-%s", width, sc.Index, sc.DicomID))
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("session: create cases folder: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("session: create case folder: %w", err)
+	}
+	s := &screen{sc: sc, layout: l, dir: dir}
+	var err error
+	if s.gaze, err = openRows(dir, GazeFile); err == nil {
+		if s.fix, err = openRows(dir, FixationFile); err != nil {
+			s.gaze.f.Close()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("session: begin screen %d: %w", sc.Index, err)
+	}
+	lj := struct {
+		Index       int    `json:"index"`
+		Kind        string `json:"kind"`
+		DicomID     string `json:"dicom_id"`
+		StageWidth  int    `json:"stage_width"`
+		StageHeight int    `json:"stage_height"`
+		stage.Layout
+	}{sc.Index, sc.Kind, sc.DicomID, stage.Width, stage.Height, l}
+	if err := writeJSON(filepath.Join(dir, LayoutFile), lj); err != nil {
+		s.gaze.f.Close()
+		s.fix.f.Close()
+		return fmt.Errorf("session: write %s: %w", LayoutFile, err)
+	}
+	r.cur = s
+	r.lastHost = max(r.lastHost, host)
+	r.st.Screen = sc.Index
+	err = r.Event(host, EventScreenShown, map[string]string{"kind": sc.Kind, "layout": fmt.Sprintf(
+		"%dx%d pads top %d bottom %d left %d right %d", l.W, l.H, l.Top, l.Bottom, l.Left, l.Right)})
+	return errors.Join(err, r.writeStateErr())
+}
+
+// openRows creates a row file and writes its header straight through, so that even a file cut
+// short by a crash has one.
+func openRows(dir, name string) (rowFile, error) {
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	if err != nil {
+		return rowFile{}, fmt.Errorf("create %s: %w", name, err)
+	}
+	if _, err := f.Write(egd.AppendHeader(nil)); err != nil {
+		f.Close()
+		return rowFile{}, fmt.Errorf("write %s header: %w", name, err)
+	}
+	return rowFile{f: f, name: name, buf: make([]byte, 0, 64<<10)}, nil
+}
+
+// Gaze records a sample as a row of the screen's eye_gaze.csv, or returns ErrNoScreen between
+// screens. The first sample (gaze or fixation) of a screen sets its origin: CNT and Time are
+// relative to it (they restart per image, FORMATS.md §1), TIMETICK is the device tick at 10 MHz
+// and does not restart. X_ORIGINAL/Y_ORIGINAL map FPOGX/FPOGY (the fixation point, not BPOG)
+// through the layout, in both files, as the reference dataset did; −1 outside the image. A
+// change of the sample's USER sync marker is journalled as a user_data event.
+func (r *Recorder) Gaze(s tracker.Sample) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	if s.User != r.lastUser {
+		r.lastUser = s.User
+		if s.User != "" {
+			if err := r.Event(s.Host, EventUserData, map[string]string{"message": s.User}); err != nil {
+				return err
+			}
+		}
+	}
+	row := r.row(s)
+	r.cur.gaze.buf = egd.AppendRow(r.cur.gaze.buf, &row)
+	return r.afterWrite(&r.cur.gaze)
+}
+
+// Fixation records a fixation as a row of the screen's fixations.csv: s is the fixation's last
+// sample, with its FPOG* fields set and s.Time = FPOGS + FPOGD in device seconds. FPOGS is made
+// relative to the screen's origin like Time (in eye_gaze.csv too), so that Time = FPOGS + FPOGD
+// holds in the row; a fixation begun before the screen has a negative FPOGS.
+func (r *Recorder) Fixation(s tracker.Sample) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	row := r.row(s)
+	r.cur.fix.buf = egd.AppendRow(r.cur.fix.buf, &row)
+	return r.afterWrite(&r.cur.fix)
+}
+
+func (r *Recorder) usable() error {
+	if r.closed {
+		return ErrClosed
+	}
+	if r.cur == nil {
+		return ErrNoScreen
+	}
+	return nil
+}
+
+func (r *Recorder) row(s tracker.Sample) egd.RowFields {
+	c := r.cur
+	r.lastHost = max(r.lastHost, s.Host)
+	if !c.hasOrigin {
+		c.hasOrigin, c.t0, c.cnt0 = true, s.Time, s.CNT
+	}
+	x, y, _ := c.layout.ToDICOM(s.FPOGX, s.FPOGY)
+	s.FPOGS = c.rel(s.FPOGS) // same time base as Time, in both files, as on a Gazepoint
+	return egd.RowFields{
+		SessionID: r.st.SessionID,
+		MediaID:   c.sc.Index,
+		DicomID:   c.sc.DicomID,
+		CNT:       s.CNT - c.cnt0,
+		Time:      c.rel(s.Time),
+		TimeTick:  egd.Tick10MHz(s.TimeTick, s.TickFreq),
+		Sample:    s,
+		XOriginal: x,
+		YOriginal: y,
+	}
+}
+
+// rel makes a device time relative to the screen's origin, rounded to 100 ns (the TIMETICK
+// resolution) so that the subtraction's float noise does not show: device times given in
+// decimals (Gazepoint: 5) stay those decimals, and FPOGS + FPOGD = Time keeps holding.
+func (s *screen) rel(t float64) float64 {
+	return math.Round((t-s.t0)*1e7) / 1e7
+}
+
+// afterWrite writes rows out when the buffer is large, and flushes when FlushEvery has passed.
+func (r *Recorder) afterWrite(f *rowFile) error {
+	if r.now().Sub(r.lastFlush) >= FlushEvery {
+		return r.Flush()
+	}
+	if len(f.buf) >= flushBytes {
+		return f.write()
+	}
+	return nil
+}
+
+// write hands the buffered rows to the file in one call. On a short write the rest stays
+// buffered for the next attempt, so rows stay whole and in order.
+func (f *rowFile) write() error {
+	if len(f.buf) == 0 {
+		return nil
+	}
+	n, err := f.f.Write(f.buf)
+	f.buf = f.buf[:copy(f.buf, f.buf[n:])]
+	if err != nil {
+		return fmt.Errorf("session: write %s row: %w", f.name, err)
+	}
+	return nil
+}
+
+func (f *rowFile) sync() error {
+	if err := f.write(); err != nil {
+		return err
+	}
+	if err := f.f.Sync(); err != nil {
+		return fmt.Errorf("session: sync %s: %w", f.name, err)
+	}
+	return nil
+}
+
+// Flush writes the buffered rows of the current screen and fsyncs them and the event journal.
+func (r *Recorder) Flush() error {
+	if r.closed {
+		return ErrClosed
+	}
+	r.lastFlush = r.now()
+	var errs []error
+	if c := r.cur; c != nil {
+		errs = append(errs, c.gaze.sync(), c.fix.sync())
+	}
+	if err := r.events.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("session: sync %s: %w", EventsFile, err))
+	}
+	return errors.Join(errs...)
+}
+
+// Event journals an event at host time on the current screen (−1 between screens). The attrs
+// "key" and "message" fill the event's Key and Message; the others are kept as Attrs. Each event
+// is one write of one whole line.
+func (r *Recorder) Event(host time.Duration, kind string, attrs map[string]string) error {
+	if r.closed {
+		return ErrClosed
+	}
+	r.lastHost = max(r.lastHost, host)
+	e := Event{HostNS: int64(host), Wall: r.now(), Kind: kind, Screen: -1}
+	if r.cur != nil {
+		e.Screen, e.DicomID = r.cur.sc.Index, r.cur.sc.DicomID
+	}
+	for k, v := range attrs {
+		switch k {
+		case "key":
+			e.Key = v
+		case "message":
+			e.Message = v
+		default:
+			if e.Attrs == nil {
+				e.Attrs = make(map[string]string, len(attrs))
+			}
+			e.Attrs[k] = v
+		}
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("session: encode %s event: %w", kind, err)
+	}
+	if _, err := r.events.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("session: write %s event: %w", kind, err)
+	}
+	return nil
+}
+
+// EndScreen writes out, fsyncs and closes the screen's files, journals screen_ended and records
+// the screen as done in session.json.
+func (r *Recorder) EndScreen(host time.Duration) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	c := r.cur
+	errs := []error{c.gaze.sync(), c.fix.sync()}
+	for _, f := range []*rowFile{&c.gaze, &c.fix} {
+		if err := f.f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("session: close %s: %w", f.name, err))
+		}
+	}
+	errs = append(errs, r.Event(host, EventScreenEnded, nil))
+	r.cur = nil
+	r.st.Screen = -1
+	r.st.Done = append(r.st.Done, c.sc.Index)
+	errs = append(errs, r.writeStateErr())
+	return errors.Join(errs...)
+}
+
+// Close ends the session with status StatusComplete or StatusEndedEarly: it ends the screen still
+// shown, journals session_closed (at the latest host time seen), closes the journal and writes
+// the final session.json.
+func (r *Recorder) Close(status string) error {
+	if r.closed {
+		return ErrClosed
+	}
+	if status != StatusComplete && status != StatusEndedEarly {
+		return fmt.Errorf("session: close: status %q, want %q or %q", status, StatusComplete, StatusEndedEarly)
+	}
+	var errs []error
+	if r.cur != nil {
+		errs = append(errs, r.EndScreen(r.lastHost))
+	}
+	errs = append(errs, r.Event(r.lastHost, EventClosed, map[string]string{"message": status}))
+	if err := r.events.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("session: sync %s: %w", EventsFile, err))
+	}
+	if err := r.events.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("session: close %s: %w", EventsFile, err))
+	}
+	r.closed = true
+	end := r.now()
+	r.st.Status, r.st.EndedWall = status, &end
+	errs = append(errs, r.writeStateErr())
+	return errors.Join(errs...)
+}
+
+func (r *Recorder) writeStateErr() error {
+	if err := r.writeState(); err != nil {
+		return fmt.Errorf("session: write %s: %w", StateFile, err)
+	}
+	return nil
+}
+
+func (r *Recorder) writeState() error {
+	r.st.UpdatedWall = r.now()
+	return writeJSON(filepath.Join(r.dir, StateFile), r.st)
+}
+
+// ReadState reads the session.json of a session folder.
+func ReadState(dir string) (State, error) {
+	var st State
+	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		return st, fmt.Errorf("session: read state: %w", err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("session: parse %s: %w", filepath.Join(dir, StateFile), err)
+	}
+	return st, nil
+}
+
+// ReadEvents reads an event journal line by line. A last line without its newline (a write cut
+// by a crash) is skipped; any other malformed line is an error naming it.
+func ReadEvents(rd io.Reader, name string, fn func(line int, e Event) error) error {
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return fmt.Errorf("session: read %s: %w", name, err)
+	}
+	for i := 1; len(b) > 0; i++ {
+		j := bytes.IndexByte(b, '\n')
+		if j < 0 {
+			return nil // torn last line
+		}
+		var e Event
+		if err := json.Unmarshal(b[:j], &e); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, i, err)
+		}
+		if err := fn(i, e); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, i, err)
+		}
+		b = b[j+1:]
+	}
+	return nil
+}
+
+// checkName refuses a screen id that cannot name a folder.
+func checkName(id string) error {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) || strings.ContainsFunc(id, unicode.IsControl) {
+		return fmt.Errorf("dicom id %q cannot name a folder", id)
+	}
+	return nil
+}
+
+// writeJSON writes v to path atomically: a temporary sibling, fsynced, renamed, folder fsynced.
+func writeJSON(path string, v any) (err error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if _, err = f.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync() // best effort: not every filesystem syncs directories
+		d.Close()
+	}
+	return nil
+}

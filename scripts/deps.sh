@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Sightline needs to build, run and test on a Debian machine: the Debian packages
+# (when run as root; otherwise prints the exact apt-get line and stops) and the Go modules.
+# Usage: scripts/deps.sh [run|test]   — "test" adds the real-window, audio and DICOM tooling.
+set -euo pipefail
+want=${1:-run}
+
+# Fyne/GLFW through cgo, and ALSA for audio.
+pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+      libxinerama-dev libxi-dev libxxf86vm-dev libasound2-dev)
+# The demo study's tests check every file with dcmtk; the real-window tests need Xvfb and xdotool.
+if [ "$want" = test ]; then
+  pkgs+=(dcmtk xvfb xauth x11-apps xdotool imagemagick)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "deps: missing Debian packages. Run this, then try again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+command -v go >/dev/null || { echo "deps: Go is not on PATH (need Go 1.26; /usr/local/go/bin?)" >&2; exit 1; }
+go mod download

@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/reading"
+)
+
+// Controls is what the reading view asks of a reading run (*reading.Run satisfies it).
+type Controls interface {
+	Next()
+	Pause()
+	Resume()
+	End()
+	Fixations() []reading.Fix
+}
+
+// Reading is the radiologist's view: the stage full window, a pause overlay on Esc, and the
+// session summary at the end. Keys: space = next, Esc = pause, F = fixation overlay.
+type Reading struct {
+	Stage *Stage
+
+	// OnClose is called when the reader closes the summary.
+	OnClose func()
+	// SessionDir is shown on the summary so the operator knows where the data went.
+	SessionDir string
+
+	ctl      Controls
+	root     *fyne.Container
+	pause    *fyne.Container
+	summary  *fyne.Container
+	paused   bool
+	finished bool
+
+	stopOverlay context.CancelFunc
+}
+
+// NewReading builds the view; SetControls attaches the run once it exists.
+func NewReading() *Reading {
+	v := &Reading{Stage: NewStage()}
+	v.pause = v.pauseOverlay()
+	v.pause.Hide()
+	v.summary = container.NewStack()
+	v.summary.Hide()
+	v.root = container.NewStack(v.Stage, v.pause, v.summary)
+	return v
+}
+
+// SetControls attaches the run the keys drive.
+func (v *Reading) SetControls(c Controls) { v.ctl = c }
+
+// Content is the view's canvas object.
+func (v *Reading) Content() fyne.CanvasObject { return v.root }
+
+// TypedKey handles the reading keys; install it with Canvas().SetOnTypedKey.
+func (v *Reading) TypedKey(e *fyne.KeyEvent) {
+	if v.ctl == nil || v.finished {
+		return
+	}
+	switch e.Name {
+	case fyne.KeySpace:
+		if !v.paused {
+			v.ctl.Next()
+		}
+	case fyne.KeyEscape:
+		if v.paused {
+			v.ctl.Resume()
+		} else {
+			v.ctl.Pause()
+		}
+	case fyne.KeyF:
+		v.ToggleOverlay()
+	}
+}
+
+// ToggleOverlay turns the live fixation overlay on or off. While on, it is refreshed once per
+// frame from the run's latest fixations (never per sample).
+func (v *Reading) ToggleOverlay() {
+	on := !v.Stage.Overlay()
+	v.Stage.SetOverlay(on)
+	if v.stopOverlay != nil {
+		v.stopOverlay()
+		v.stopOverlay = nil
+	}
+	if !on || v.ctl == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	v.stopOverlay = cancel
+	ctl, st := v.ctl, v.Stage
+	st.SetFixations(ctl.Fixations())
+	go func() {
+		t := time.NewTicker(time.Second / 60)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				f := ctl.Fixations()
+				fyne.Do(func() { st.SetFixations(f) })
+			}
+		}
+	}()
+}
+
+// Show puts a frame on the stage. Call on the UI goroutine (the Bridge does).
+func (v *Reading) Show(f reading.Frame) {
+	if f.IsCalibration() {
+		v.Stage.SetCalibration()
+		return
+	}
+	v.Stage.SetImage(f.Image, f.Layout)
+}
+
+// SetPaused shows or hides the pause overlay.
+func (v *Reading) SetPaused(on bool) {
+	v.paused = on
+	if on {
+		v.pause.Show()
+	} else {
+		v.pause.Hide()
+	}
+}
+
+// Paused reports whether the pause overlay is up.
+func (v *Reading) Paused() bool { return v.paused }
+
+// Finished replaces the stage with the session summary.
+func (v *Reading) Finished(s reading.Summary) {
+	v.finished = true
+	if v.stopOverlay != nil {
+		v.stopOverlay()
+		v.stopOverlay = nil
+	}
+	v.pause.Hide()
+	v.Stage.Hide()
+	v.summary.Objects = []fyne.CanvasObject{canvas.NewRectangle(theme.Color(theme.ColorNameBackground)), v.summaryCard(s)}
+	v.summary.Show()
+	v.summary.Refresh()
+}
+
+// SummaryText is the summary's wording, one line per fact.
+func SummaryText(s reading.Summary, dir string) string {
+	var b strings.Builder
+	title := "Session complete"
+	if s.Status != "complete" {
+		title = "Session ended early"
+	}
+	fmt.Fprintf(&b, "%s\n\n", title)
+	fmt.Fprintf(&b, "Screens shown: %d of %d\n", s.Shown, s.Screens)
+	fmt.Fprintf(&b, "Gaze samples: %d, fixations: %d\n", s.Samples, s.Fixations)
+	fmt.Fprintf(&b, "Time: %s\n", s.Elapsed.Round(time.Second))
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(&b, "Skipped (could not be decoded): %d\n", len(s.Skipped))
+		for _, k := range s.Skipped {
+			fmt.Fprintf(&b, "  %s: %s\n", k.DicomID, k.Reason)
+		}
+	}
+	if s.Err != nil {
+		fmt.Fprintf(&b, "Recording stopped: %v\n", s.Err)
+	}
+	if dir != "" {
+		fmt.Fprintf(&b, "Saved in %s\n", dir)
+	}
+	return b.String()
+}
+
+func (v *Reading) summaryCard(s reading.Summary) fyne.CanvasObject {
+	text := widget.NewLabel(SummaryText(s, v.SessionDir))
+	text.Wrapping = fyne.TextWrapWord
+	closeBtn := widget.NewButton("Close", func() {
+		if v.OnClose != nil {
+			v.OnClose()
+		}
+	})
+	card := widget.NewCard("", "", container.NewVBox(text, container.NewCenter(closeBtn)))
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 420), card))
+}
+
+func (v *Reading) pauseOverlay() *fyne.Container {
+	dim := canvas.NewRectangle(theme.Color(theme.ColorNameShadow))
+	resume := widget.NewButtonWithIcon("Resume", theme.MediaPlayIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Resume()
+		}
+	})
+	resume.Importance = widget.HighImportance
+	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.End()
+		}
+	})
+	title := widget.NewLabelWithStyle("Paused", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabelWithStyle("Esc resumes", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	card := widget.NewCard("", "", container.NewVBox(title, resume, end, hint))
+	return container.NewStack(dim, container.NewCenter(container.NewVBox(layout.NewSpacer(), card, layout.NewSpacer())))
+}
+
+// Bridge is the reading run's View: each method hops to the UI goroutine with fyne.Do.
+type Bridge struct{ V *Reading }
+
+// Show is part of reading.View.
+func (b Bridge) Show(f reading.Frame) { fyne.Do(func() { b.V.Show(f) }) }
+
+// Paused is part of reading.View.
+func (b Bridge) Paused(on bool) { fyne.Do(func() { b.V.SetPaused(on) }) }
+
+// Finished is part of reading.View.
+func (b Bridge) Finished(s reading.Summary) { fyne.Do(func() { b.V.Finished(s) }) }

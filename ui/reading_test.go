@@ -1,0 +1,261 @@
+package ui
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/reading"
+	"sightline/reader/session"
+	"sightline/reader/stage"
+)
+
+// fakeControls records what the view asked of the run.
+type fakeControls struct {
+	calls []string
+	fixes []reading.Fix
+}
+
+func (f *fakeControls) Next()                    { f.calls = append(f.calls, "next") }
+func (f *fakeControls) Pause()                   { f.calls = append(f.calls, "pause") }
+func (f *fakeControls) Resume()                  { f.calls = append(f.calls, "resume") }
+func (f *fakeControls) End()                     { f.calls = append(f.calls, "end") }
+func (f *fakeControls) Fixations() []reading.Fix { return f.fixes }
+
+func caseFrame(w, h int) reading.Frame {
+	l := stage.Fit(w, h)
+	r := l.Rect()
+	img := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i % 251)
+	}
+	return reading.Frame{Index: 0, Total: 3, Screen: session.Screen{Kind: session.KindCase, DicomID: "secret-id"}, Image: img, Layout: l}
+}
+
+func newReadingWindow(t *testing.T) (*Reading, *fakeControls, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	v := NewReading()
+	ctl := &fakeControls{}
+	v.SetControls(ctl)
+	w := test.NewTempWindow(t, v.Content())
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(stage.Width, stage.Height))
+	w.Canvas().SetOnTypedKey(v.TypedKey)
+	return v, ctl, w
+}
+
+func press(w fyne.Window, k fyne.KeyName) {
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k})
+}
+
+func TestKeys(t *testing.T) {
+	v, ctl, w := newReadingWindow(t)
+	v.Show(caseFrame(2544, 3056))
+	press(w, fyne.KeySpace)
+	press(w, fyne.KeyEscape)
+	v.SetPaused(true) // the run answers Pause with Paused(true)
+	press(w, fyne.KeySpace) // ignored while paused
+	press(w, fyne.KeyEscape)
+	got := strings.Join(ctl.calls, ",")
+	if got != "next,pause,resume" {
+		t.Fatalf("calls = %s, want next,pause,resume", got)
+	}
+	if !v.pause.Visible() {
+		t.Fatal("pause overlay hidden while paused")
+	}
+	v.SetPaused(false)
+	if v.pause.Visible() {
+		t.Fatal("pause overlay still visible after resume")
+	}
+}
+
+func TestPauseOverlayButtons(t *testing.T) {
+	v, ctl, _ := newReadingWindow(t)
+	v.Show(caseFrame(2544, 3056))
+	v.SetPaused(true)
+	var buttons []*widget.Button
+	walk(v.pause, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			buttons = append(buttons, b)
+		}
+	})
+	if len(buttons) != 2 || buttons[0].Text != "Resume" || buttons[1].Text != "End session" {
+		t.Fatalf("pause overlay buttons: %v", buttons)
+	}
+	test.Tap(buttons[1])
+	if strings.Join(ctl.calls, ",") != "end" {
+		t.Fatalf("End session tapped: calls %v", ctl.calls)
+	}
+}
+
+// walk visits every object in the tree, descending into widgets through their renderers.
+func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walk(c, fn)
+		}
+	}
+}
+
+func TestStageIsBlinded(t *testing.T) {
+	v, _, _ := newReadingWindow(t)
+	for _, f := range []reading.Frame{caseFrame(2544, 3056), {Screen: session.Screen{Kind: session.KindCalibration, DicomID: "calibration-x-1"}}} {
+		v.Show(f)
+		walk(v.Content(), func(o fyne.CanvasObject) {
+			switch x := o.(type) {
+			case *canvas.Text:
+				t.Errorf("stage renders text %q", x.Text)
+			case *widget.Label, *widget.RichText, *widget.Entry:
+				t.Errorf("stage renders a text widget %T", x)
+			}
+		})
+	}
+}
+
+func TestOverlayToggle(t *testing.T) {
+	v, ctl, w := newReadingWindow(t)
+	v.Show(caseFrame(2544, 3056))
+	ctl.fixes = []reading.Fix{{ID: 1, X: 0.5, Y: 0.5, Duration: 0.3}, {ID: 2, X: 0.45, Y: 0.4, Duration: 0.6}}
+	if v.Stage.Overlay() {
+		t.Fatal("overlay must be off by default")
+	}
+	press(w, fyne.KeyF)
+	if !v.Stage.Overlay() {
+		t.Fatal("F did not turn the overlay on")
+	}
+	var texts []string
+	var rings int
+	walk(v.Stage, func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *canvas.Text:
+			texts = append(texts, x.Text)
+		case *canvas.Circle:
+			rings++
+		}
+	})
+	if strings.Join(texts, ",") != "1,2" || rings != 2 {
+		t.Fatalf("overlay shows texts %v and %d rings, want 1,2 and 2", texts, rings)
+	}
+	press(w, fyne.KeyF)
+	if v.Stage.Overlay() {
+		t.Fatal("second F did not turn the overlay off")
+	}
+}
+
+func TestSummary(t *testing.T) {
+	v, _, _ := newReadingWindow(t)
+	v.Show(caseFrame(2544, 3056))
+	v.SessionDir = "/study/sessions/x"
+	v.Finished(reading.Summary{Status: "complete", Screens: 13, Shown: 13, Samples: 1200, Fixations: 40,
+		Skipped: []reading.Skip{{DicomID: "abc", Reason: "bad file"}}})
+	if v.Stage.Visible() {
+		t.Fatal("stage still visible after the session finished")
+	}
+	var text string
+	walk(v.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			text += l.Text
+		}
+	})
+	for _, want := range []string{"Session complete", "13 of 13", "abc: bad file", "/study/sessions/x"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestMappingOnRenderedCanvas marks a DICOM pixel in a synthetic image, renders the stage,
+// finds the mark in the captured pixels, and maps that position back to a DICOM pixel through
+// the canvas transform and the reference formula: it must land within 1 px.
+func TestMappingOnRenderedCanvas(t *testing.T) {
+	for _, scale := range []float32{1, 2} {
+		for _, sz := range [][2]int{{2544, 3056}, {3056, 2544}} {
+			name := map[bool]string{true: "portrait", false: "landscape"}[sz[1] > sz[0]]
+			t.Run(name+"@"+string(rune('0'+int(scale))), func(t *testing.T) {
+				mappingCheck(t, scale, sz[0], sz[1])
+			})
+		}
+	}
+}
+
+func mappingCheck(t *testing.T, scale float32, w, h int) {
+	test.NewTempApp(t)
+	l := stage.Fit(w, h)
+	r := l.Rect()
+	// The mark: a bright square of 15×15 DICOM pixels centred on (mx, my).
+	mx, my := w*3/10, h*7/10
+	k := float64(r.Dx()) / float64(w) // display pixels per DICOM pixel
+	img := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := 0; y < r.Dy(); y++ {
+		for x := 0; x < r.Dx(); x++ {
+			dx, dy := (float64(x)+0.5)/k, (float64(y)+0.5)/k
+			if math.Abs(dx-float64(mx)-0.5) <= 7.5 && math.Abs(dy-float64(my)-0.5) <= 7.5 {
+				img.SetGray(x, y, color.Gray{Y: 255})
+			} else {
+				img.SetGray(x, y, color.Gray{Y: 40})
+			}
+		}
+	}
+	st := NewStage()
+	st.SetImage(img, l)
+	c := software.NewCanvas()
+	c.SetScale(scale)
+	c.SetPadded(false)
+	c.SetContent(st)
+	c.Resize(fyne.NewSize(stage.Width/scale, stage.Height/scale)) // the window is 1920×1080 pixels
+	shot := c.Capture()
+
+	// Centroid of the bright pixels, in captured (device) pixels.
+	var sx, sy, n float64
+	b := shot.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			rr, _, _, _ := shot.At(x, y).RGBA()
+			if rr>>8 > 150 {
+				sx, sy, n = sx+float64(x)+0.5, sy+float64(y)+0.5, n+1
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("mark not found in the rendered canvas")
+	}
+	pos := fyne.NewPos(float32(sx/n)/scale, float32(sy/n)/scale)
+	fx, fy, inside := st.CanvasToStage(pos)
+	x, y, ok := l.ToDICOM(fx, fy)
+	if !inside || !ok {
+		t.Fatalf("mark at %v maps outside the image", pos)
+	}
+	if abs(x-mx) > 1 || abs(y-my) > 1 {
+		t.Fatalf("scale %v, %dx%d: mark at DICOM (%d,%d) found at (%d,%d)", scale, w, h, mx, my, x, y)
+	}
+	// And the drawn rectangle is where the pads say: the pixel just outside it is black.
+	px, py := c.PixelCoordinateForPosition(st.StageToCanvas(float64(r.Min.X)-1, float64(r.Min.Y)+float64(r.Dy())/2))
+	if rr, _, _, _ := shot.At(px-1, py).RGBA(); r.Min.X > 1 && rr>>8 != 0 {
+		t.Fatalf("padding left of the image is not black at (%d,%d)", px-1, py)
+	}
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}

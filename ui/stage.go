@@ -1,0 +1,231 @@
+// Package ui provides Sightline's Fyne views: the image stage shared by reading, replay and box
+// editing, the reading view with its pause overlay and summary, and the start screen.
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/reading"
+	"sightline/reader/stage"
+)
+
+// CalibrationDiscRadius is the radius, in stage pixels, of the white disc of a calibration
+// screen.
+const CalibrationDiscRadius = 30
+
+var (
+	stageBlack   = color.Gray{Y: 0}
+	overlayColor = color.NRGBA{R: 255, G: 196, B: 0, A: 220}
+)
+
+// Stage draws the 1920×1080 reading stage letterboxed uniformly into whatever size it is
+// given: black, the image in the rectangle its layout describes, optionally a calibration disc
+// and a fixation overlay. It reports the pointer as stage fractions (mouse-as-gaze).
+type Stage struct {
+	widget.BaseWidget
+
+	// OnPointer receives the pointer position as stage fractions; inside is false when the
+	// pointer left the widget or the stage.
+	OnPointer func(fx, fy float64, inside bool)
+
+	img         image.Image
+	layout      stage.Layout
+	calibration bool
+	overlay     bool
+	fixes       []reading.Fix
+}
+
+// NewStage makes an empty (black) stage.
+func NewStage() *Stage {
+	s := &Stage{}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// SetImage shows img placed by l. A nil image leaves the stage black.
+func (s *Stage) SetImage(img image.Image, l stage.Layout) {
+	s.img, s.layout, s.calibration = img, l, false
+	s.fixes = nil
+	s.Refresh()
+}
+
+// SetCalibration shows a calibration screen: black with a white disc at the centre.
+func (s *Stage) SetCalibration() {
+	s.img, s.layout, s.calibration = nil, stage.Layout{W: stage.Width, H: stage.Height}, true
+	s.fixes = nil
+	s.Refresh()
+}
+
+// SetOverlay turns the fixation overlay on or off.
+func (s *Stage) SetOverlay(on bool) {
+	s.overlay = on
+	s.Refresh()
+}
+
+// Overlay reports whether the fixation overlay is on.
+func (s *Stage) Overlay() bool { return s.overlay }
+
+// SetFixations replaces the fixations the overlay draws.
+func (s *Stage) SetFixations(f []reading.Fix) {
+	s.fixes = f
+	if s.overlay {
+		s.Refresh()
+	}
+}
+
+// Layout is the layout of the image on show.
+func (s *Stage) Layout() stage.Layout { return s.layout }
+
+// transform returns the canvas units per stage pixel and the stage origin inside the widget.
+func transform(size fyne.Size) (scale float32, origin fyne.Position) {
+	scale = min(size.Width/stage.Width, size.Height/stage.Height)
+	if scale <= 0 {
+		return 0, fyne.Position{}
+	}
+	return scale, fyne.NewPos((size.Width-stage.Width*scale)/2, (size.Height-stage.Height*scale)/2)
+}
+
+// StageToCanvas maps stage pixels to a position inside the widget, in canvas units.
+func (s *Stage) StageToCanvas(x, y float64) fyne.Position {
+	k, o := transform(s.Size())
+	return fyne.NewPos(o.X+float32(x)*k, o.Y+float32(y)*k)
+}
+
+// CanvasToStage maps a position inside the widget to stage fractions, and whether it lies on
+// the stage.
+func (s *Stage) CanvasToStage(p fyne.Position) (fx, fy float64, inside bool) {
+	k, o := transform(s.Size())
+	if k == 0 {
+		return 0, 0, false
+	}
+	fx = float64((p.X-o.X)/k) / stage.Width
+	fy = float64((p.Y-o.Y)/k) / stage.Height
+	return fx, fy, fx >= 0 && fx < 1 && fy >= 0 && fy < 1
+}
+
+// MouseIn is part of desktop.Hoverable.
+func (s *Stage) MouseIn(e *desktop.MouseEvent) { s.pointer(e.Position) }
+
+// MouseMoved is part of desktop.Hoverable.
+func (s *Stage) MouseMoved(e *desktop.MouseEvent) { s.pointer(e.Position) }
+
+// MouseOut is part of desktop.Hoverable.
+func (s *Stage) MouseOut() {
+	if s.OnPointer != nil {
+		s.OnPointer(0, 0, false)
+	}
+}
+
+func (s *Stage) pointer(p fyne.Position) {
+	if s.OnPointer != nil {
+		s.OnPointer(s.CanvasToStage(p))
+	}
+}
+
+// CreateRenderer is part of fyne.Widget.
+func (s *Stage) CreateRenderer() fyne.WidgetRenderer {
+	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack), disc: canvas.NewCircle(color.White)}
+	r.image = canvas.NewImageFromImage(nil)
+	r.image.FillMode = canvas.ImageFillStretch
+	r.image.ScaleMode = canvas.ImageScaleSmooth
+	r.refresh()
+	return r
+}
+
+type stageRenderer struct {
+	s      *Stage
+	bg     *canvas.Rectangle
+	image  *canvas.Image
+	shown  image.Image // the image the canvas object holds, to refresh it only when it changes
+	disc   *canvas.Circle
+	rings  []*canvas.Circle
+	labels []*canvas.Text
+	nfix   int
+	objs   []fyne.CanvasObject
+}
+
+func (r *stageRenderer) Destroy() {}
+
+func (r *stageRenderer) MinSize() fyne.Size { return fyne.NewSize(stage.Width/8, stage.Height/8) }
+
+func (r *stageRenderer) Objects() []fyne.CanvasObject { return r.objs }
+
+func (r *stageRenderer) Layout(size fyne.Size) {
+	r.bg.Move(fyne.Position{})
+	r.bg.Resize(size)
+	l := r.s.layout
+	rect := l.Rect()
+	r.image.Move(r.s.StageToCanvas(float64(rect.Min.X), float64(rect.Min.Y)))
+	k, _ := transform(size)
+	r.image.Resize(fyne.NewSize(float32(rect.Dx())*k, float32(rect.Dy())*k))
+
+	rad := float32(CalibrationDiscRadius) * k
+	c := r.s.StageToCanvas(stage.Width/2, stage.Height/2)
+	r.disc.Move(fyne.NewPos(c.X-rad, c.Y-rad))
+	r.disc.Resize(fyne.NewSize(2*rad, 2*rad))
+
+	for i := 0; i < r.nfix; i++ {
+		f := r.s.fixes[i]
+		p := r.s.StageToCanvas(f.X*stage.Width, f.Y*stage.Height)
+		rr := fixationRadius(f.Duration) * k
+		r.rings[i].Move(fyne.NewPos(p.X-rr, p.Y-rr))
+		r.rings[i].Resize(fyne.NewSize(2*rr, 2*rr))
+		ls := r.labels[i].MinSize()
+		r.labels[i].Move(fyne.NewPos(p.X-ls.Width/2, p.Y-ls.Height/2))
+		r.labels[i].Resize(ls)
+	}
+}
+
+// fixationRadius grows with the square root of the duration, so that area tracks time:
+// 100 ms ≈ 16 px, 1 s ≈ 38 px on the stage.
+func fixationRadius(seconds float64) float32 {
+	return float32(6 + 32*math.Sqrt(math.Max(seconds, 0)))
+}
+
+func (r *stageRenderer) Refresh() {
+	r.refresh()
+	r.Layout(r.s.Size())
+	canvas.Refresh(r.s)
+}
+
+func (r *stageRenderer) refresh() {
+	s := r.s
+	if s.img != r.shown {
+		r.image.Image = s.img
+		r.shown = s.img
+		r.image.Refresh()
+	}
+	r.objs = append(r.objs[:0], r.bg)
+	if s.img != nil {
+		r.objs = append(r.objs, r.image)
+	}
+	if s.calibration {
+		r.objs = append(r.objs, r.disc)
+	}
+	r.nfix = 0
+	if !s.overlay {
+		return
+	}
+	for i, f := range s.fixes {
+		if i >= len(r.rings) {
+			ring := canvas.NewCircle(color.Transparent)
+			ring.StrokeColor, ring.StrokeWidth = overlayColor, 2
+			label := canvas.NewText("", overlayColor)
+			label.TextStyle.Bold = true
+			r.rings, r.labels = append(r.rings, ring), append(r.labels, label)
+		}
+		r.labels[i].Text = fmt.Sprint(i + 1)
+		r.labels[i].Refresh()
+		_ = f
+		r.objs = append(r.objs, r.rings[i], r.labels[i])
+	}
+	r.nfix = len(s.fixes)
+}
