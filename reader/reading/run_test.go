@@ -1,0 +1,274 @@
+package reading
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sightline/reader/session"
+	"sightline/reader/stage"
+	"sightline/tracker"
+)
+
+// fakeTracker emits exactly the samples a test hands it, and records sync markers.
+type fakeTracker struct {
+	in    chan feed
+	done  chan struct{} // closed when Stream returns
+	mu    sync.Mutex
+	marks []string
+}
+
+type feed struct {
+	s   tracker.Sample
+	ack chan struct{}
+}
+
+func newFakeTracker() *fakeTracker { return &fakeTracker{in: make(chan feed), done: make(chan struct{})} }
+
+func (f *fakeTracker) Name() string  { return "fake" }
+func (f *fakeTracker) Rate() float64 { return 60 }
+func (f *fakeTracker) Mark(l string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.marks = append(f.marks, l)
+	return nil
+}
+func (f *fakeTracker) Stream(ctx context.Context, emit func(tracker.Sample)) error {
+	defer close(f.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case x := <-f.in:
+			emit(x.s)
+			close(x.ack)
+		}
+	}
+}
+
+// send hands a sample to the stream and returns once it has been emitted.
+func (f *fakeTracker) send(s tracker.Sample) {
+	ack := make(chan struct{})
+	select {
+	case f.in <- feed{s, ack}:
+		<-ack
+	case <-f.done:
+	}
+}
+
+// fakeRecorder logs every call as a line.
+type fakeRecorder struct {
+	mu    sync.Mutex
+	log   []string
+	fail  error
+	calls int
+}
+
+func (r *fakeRecorder) add(format string, a ...any) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls++
+	r.log = append(r.log, fmt.Sprintf(format, a...))
+	return r.fail
+}
+func (r *fakeRecorder) BeginScreen(sc session.Screen, l stage.Layout, _ time.Duration) error {
+	return r.add("begin %d %s", sc.Index, sc.DicomID)
+}
+func (r *fakeRecorder) Gaze(s tracker.Sample) error { return r.add("gaze %d", s.CNT) }
+func (r *fakeRecorder) Fixation(s tracker.Sample) error {
+	return r.add("fix %d cnt=%d", s.FPOGID, s.CNT)
+}
+func (r *fakeRecorder) Event(_ time.Duration, kind string, a map[string]string) error {
+	if kind == "case_skipped" {
+		return r.add("event %s %s", kind, a["dicom_id"])
+	}
+	return r.add("event %s", kind)
+}
+func (r *fakeRecorder) EndScreen(time.Duration) error { return r.add("end") }
+func (r *fakeRecorder) Flush() error                  { return nil }
+func (r *fakeRecorder) Close(status string) error     { return r.add("close %s", status) }
+func (r *fakeRecorder) lines() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.log, "\n")
+}
+
+// fakeView records what the reader would have seen.
+type fakeView struct {
+	mu       sync.Mutex
+	shown    []string
+	paused   []bool
+	finished chan Summary
+}
+
+func newFakeView() *fakeView { return &fakeView{finished: make(chan Summary, 1)} }
+func (v *fakeView) Show(f Frame) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, f.Screen.DicomID)
+}
+func (v *fakeView) Paused(on bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.paused = append(v.paused, on)
+}
+func (v *fakeView) Finished(s Summary) { v.finished <- s }
+func (v *fakeView) shownList() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return strings.Join(v.shown, ",")
+}
+
+func plan() []session.Screen {
+	return []session.Screen{
+		{Index: 0, Kind: session.KindCase, DicomID: "a"},
+		{Index: 1, Kind: session.KindCalibration, DicomID: "calibration-s-1"},
+		{Index: 2, Kind: session.KindCase, DicomID: "bad"},
+		{Index: 3, Kind: session.KindCase, DicomID: "c"},
+	}
+}
+
+func load(_ context.Context, sc session.Screen) (Frame, error) {
+	if sc.DicomID == "bad" {
+		return Frame{}, errors.New("bad.dcm: truncated pixel data")
+	}
+	return Frame{Image: image.NewGray(image.Rect(0, 0, 4, 4)), Layout: stage.Fit(4, 4)}, nil
+}
+
+func start(t *testing.T) (*Run, *fakeTracker, *fakeRecorder, *fakeView) {
+	t.Helper()
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	origin := time.Now()
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return time.Since(origin) },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, tr, rec, view
+}
+
+func fixSample(cnt, id int64, d float64) tracker.Sample {
+	return tracker.Sample{CNT: cnt, FPOGID: id, FPOGV: true, FPOGD: d, FPOGX: 0.5, FPOGY: 0.5, BPOGV: true}
+}
+
+func waitSummary(t *testing.T, v *fakeView) Summary {
+	t.Helper()
+	select {
+	case s := <-v.finished:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not finish")
+		return Summary{}
+	}
+}
+
+func TestRunWalksThePlan(t *testing.T) {
+	before := runtime.NumGoroutine()
+	r, tr, rec, view := start(t)
+	tr.send(fixSample(0, 1, 0.1))
+	tr.send(fixSample(1, 1, 0.2))
+	tr.send(fixSample(2, 2, 0.05)) // fixation 1 ends: its last sample (CNT 1) is the row
+	r.Next()                       // to the calibration screen; fixation 2 closes with the screen
+	tr.send(fixSample(3, 3, 0.1))
+	r.Next() // "bad" is skipped, "c" shown
+	r.Next() // past the end
+	s := waitSummary(t, view)
+	<-r.Done()
+
+	if got := view.shownList(); got != "a,calibration-s-1,c" {
+		t.Errorf("shown %s, want a,calibration-s-1,c", got)
+	}
+	if s.Status != "complete" || s.Shown != 3 || s.Screens != 4 || len(s.Skipped) != 1 || s.Skipped[0].DicomID != "bad" {
+		t.Errorf("summary %+v", s)
+	}
+	if s.Samples != 4 || s.Fixations != 3 {
+		t.Errorf("summary counts samples %d fixations %d, want 4 and 3", s.Samples, s.Fixations)
+	}
+	want := []string{
+		"begin 0 a", "gaze 0", "gaze 1", "gaze 2", "fix 1 cnt=1", "event key", "fix 2 cnt=2", "end",
+		"begin 1 calibration-s-1", "gaze 3", "event key", "fix 3 cnt=3", "end",
+		"event case_skipped bad", "begin 3 c", "event key", "end", "close complete",
+	}
+	if got := rec.lines(); got != strings.Join(want, "\n") {
+		t.Errorf("recorder calls:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	tr.mu.Lock()
+	marks := strings.Join(tr.marks, "|")
+	tr.mu.Unlock()
+	for _, w := range []string{"SCREEN 1 a HOST=", "SPACE HOST=", "SCREEN 4 c HOST="} {
+		if !strings.Contains(marks, w) {
+			t.Errorf("sync markers %q lack %q", marks, w)
+		}
+	}
+	// Every goroutine the run started has ended.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left running (had %d)", n, before)
+	}
+}
+
+func TestPauseAndEndEarly(t *testing.T) {
+	r, tr, rec, view := start(t)
+	r.Pause()
+	r.Next() // ignored while paused
+	tr.send(fixSample(0, 1, 0.1))
+	r.Resume()
+	r.End()
+	s := waitSummary(t, view)
+	if s.Status != "ended early" || s.Shown != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	view.mu.Lock()
+	paused := fmt.Sprint(view.paused)
+	view.mu.Unlock()
+	if paused != "[true false]" {
+		t.Errorf("pause overlay states %s", paused)
+	}
+	if got := rec.lines(); !strings.Contains(got, "event paused") || !strings.Contains(got, "event resumed") ||
+		!strings.HasSuffix(got, "end\nclose ended early") || strings.Count(got, "begin") != 1 {
+		t.Errorf("recorder calls:\n%s", got)
+	}
+}
+
+func TestRecordingFailureEndsTheSession(t *testing.T) {
+	r, tr, rec, view := start(t)
+	// The first screen opens on the run's goroutine: fail only the writes after it.
+	for !strings.Contains(rec.lines(), "begin 0 a") {
+		runtime.Gosched()
+	}
+	rec.mu.Lock()
+	rec.fail = errors.New("disk full")
+	rec.mu.Unlock()
+	tr.send(fixSample(0, 1, 0.1))
+	s := waitSummary(t, view)
+	<-r.Done()
+	if s.Err == nil || !strings.Contains(s.Err.Error(), "disk full") || s.Status != "ended early" {
+		t.Fatalf("summary %+v", s)
+	}
+}
+
+func TestNothingDecodable(t *testing.T) {
+	_, err := Start(context.Background(), Config{
+		Plan:     []session.Screen{{Kind: session.KindCase, DicomID: "bad"}},
+		Load:     load,
+		Recorder: &fakeRecorder{}, Tracker: newFakeTracker(), View: newFakeView(),
+		Clock: func() time.Duration { return 0 },
+	})
+	if err == nil || !strings.Contains(err.Error(), "bad.dcm: truncated pixel data") {
+		t.Fatalf("err = %v", err)
+	}
+}
