@@ -131,6 +131,8 @@ func (v *Reading) SetPaused(on bool) {
 	} else {
 		v.pause.Hide()
 	}
+	// A stack lays out only visible children: lay it out again so the overlay gets its size.
+	v.root.Refresh()
 }
 
 // Paused reports whether the pause overlay is up.
@@ -147,7 +149,7 @@ func (v *Reading) Finished(s reading.Summary) {
 	v.Stage.Hide()
 	v.summary.Objects = []fyne.CanvasObject{canvas.NewRectangle(theme.Color(theme.ColorNameBackground)), v.summaryCard(s)}
 	v.summary.Show()
-	v.summary.Refresh()
+	v.root.Refresh()
 }
 
 // SummaryText is the summary's wording, one line per fact.

@@ -69,8 +69,8 @@ func TestKeys(t *testing.T) {
 	if got != "next,pause,resume" {
 		t.Fatalf("calls = %s, want next,pause,resume", got)
 	}
-	if !v.pause.Visible() {
-		t.Fatal("pause overlay hidden while paused")
+	if !v.pause.Visible() || v.pause.Size() != w.Canvas().Size() {
+		t.Fatalf("pause overlay while paused: visible %v, size %v (canvas %v)", v.pause.Visible(), v.pause.Size(), w.Canvas().Size())
 	}
 	v.SetPaused(false)
 	if v.pause.Visible() {
@@ -168,6 +168,9 @@ func TestSummary(t *testing.T) {
 		Skipped: []reading.Skip{{DicomID: "abc", Reason: "bad file"}}})
 	if v.Stage.Visible() {
 		t.Fatal("stage still visible after the session finished")
+	}
+	if v.summary.Size().Width < 600 {
+		t.Fatalf("summary not laid out: size %v", v.summary.Size())
 	}
 	var text string
 	walk(v.Content(), func(o fyne.CanvasObject) {
