@@ -2,6 +2,8 @@
 # Both install what is missing first (scripts/deps.sh).
 SHELL     := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
+# Fyne warns on the C locale; the tests and the station run in a UTF-8 one.
+export LANG := en_US.UTF-8
 GO        ?= go
 TAGS      := migrated_fynedo
 BIN       := bin/sightline

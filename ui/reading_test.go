@@ -62,7 +62,7 @@ func TestKeys(t *testing.T) {
 	v.Show(caseFrame(2544, 3056))
 	press(w, fyne.KeySpace)
 	press(w, fyne.KeyEscape)
-	v.SetPaused(true) // the run answers Pause with Paused(true)
+	v.SetPaused(true)       // the run answers Pause with Paused(true)
 	press(w, fyne.KeySpace) // ignored while paused
 	press(w, fyne.KeyEscape)
 	got := strings.Join(ctl.calls, ",")

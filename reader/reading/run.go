@@ -10,6 +10,7 @@ import (
 	"image"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sightline/reader/session"
@@ -121,6 +122,7 @@ type Run struct {
 	idx      int // index in Plan of the screen on show, -1 before the first
 	frame    Frame
 	prefetch chan loaded
+	ready    atomic.Bool // the prefetch has delivered
 	lastFix  tracker.Sample
 	haveFix  bool
 	samples  int64
@@ -234,7 +236,8 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			<-streamDone
 		}
 	}()
-	r.show(first)
+	r.cfg.View.Show(first.frame)
+	r.begin(first)
 
 	flush := time.NewTicker(500 * time.Millisecond)
 	defer flush.Stop()
@@ -269,17 +272,23 @@ func (r *Run) command(ctx context.Context, c command) {
 		if r.paused {
 			return
 		}
+		r.drainGaze()
 		r.event("key", map[string]string{"key": "space"})
 		r.mark("SPACE", host)
-		r.drainGaze()
-		r.endScreen(host)
 		next := <-r.prefetch
+		r.ready.Store(false)
+		// The reader's screen changes first; closing the old case's files (an fsync) and
+		// opening the new ones follow, before any later sample is recorded.
+		if next.ok {
+			r.cfg.View.Show(next.frame)
+		}
+		r.endScreen(host)
 		if !next.ok {
 			r.noteSkips(next.skips)
 			r.finish("complete")
 			return
 		}
-		r.show(next)
+		r.begin(next)
 	case cmdPause:
 		if !r.paused {
 			r.paused = true
@@ -314,13 +323,12 @@ func (r *Run) drainGaze() {
 	}
 }
 
-// show puts a loaded frame on the reader's screen, opens its files and starts decoding the
+// begin opens the files of a frame already on the reader's screen and starts decoding the
 // screen after it.
-func (r *Run) show(l loaded) {
+func (r *Run) begin(l loaded) {
 	r.noteSkips(l.skips)
 	r.idx = l.frame.Index
 	r.frame = l.frame
-	r.cfg.View.Show(l.frame)
 	host := r.cfg.Clock()
 	if err := r.cfg.Recorder.BeginScreen(l.frame.Screen, l.frame.Layout, host); err != nil {
 		r.fail(fmt.Errorf("reading: open files for screen %d: %w", l.frame.Index+1, err))
@@ -337,8 +345,15 @@ func (r *Run) show(l loaded) {
 	r.prefetch = ch
 	from := l.frame.Index + 1
 	ctx := context.Background() // decoding is bounded; a cancelled run simply drops the result
-	go func() { ch <- r.load(ctx, from) }()
+	go func() {
+		ch <- r.load(ctx, from)
+		r.ready.Store(true)
+	}()
 }
+
+// NextReady reports whether the next screen has been decoded, so that Next will be a single
+// repaint.
+func (r *Run) NextReady() bool { return r.ready.Load() }
 
 // load decodes the first screen from index on that can be shown, skipping undecodable cases.
 func (r *Run) load(ctx context.Context, from int) loaded {

@@ -31,7 +31,9 @@ type feed struct {
 	ack chan struct{}
 }
 
-func newFakeTracker() *fakeTracker { return &fakeTracker{in: make(chan feed), done: make(chan struct{})} }
+func newFakeTracker() *fakeTracker {
+	return &fakeTracker{in: make(chan feed), done: make(chan struct{})}
+}
 
 func (f *fakeTracker) Name() string  { return "fake" }
 func (f *fakeTracker) Rate() float64 { return 60 }
@@ -121,6 +123,23 @@ func (v *fakeView) Paused(on bool) {
 	v.paused = append(v.paused, on)
 }
 func (v *fakeView) Finished(s Summary) { v.finished <- s }
+func (v *fakeView) waitShown(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v.mu.Lock()
+		k := len(v.shown)
+		v.mu.Unlock()
+		if k >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen %d never shown", n)
+		}
+		runtime.Gosched()
+	}
+}
+
 func (v *fakeView) shownList() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -180,6 +199,7 @@ func TestRunWalksThePlan(t *testing.T) {
 	tr.send(fixSample(1, 1, 0.2))
 	tr.send(fixSample(2, 2, 0.05)) // fixation 1 ends: its last sample (CNT 1) is the row
 	r.Next()                       // to the calibration screen; fixation 2 closes with the screen
+	view.waitShown(t, 2)           // samples sent from here on belong to the new screen
 	tr.send(fixSample(3, 3, 0.1))
 	r.Next() // "bad" is skipped, "c" shown
 	r.Next() // past the end
