@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,29 +65,46 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	}
 	origin := time.Now()
 	clock := func() time.Duration { return time.Since(origin) }
-	id := origin.Format("20060102-150405") + "-" + o.Reader
 	ids := make([]string, len(st.Cases))
 	for i, c := range st.Cases {
 		ids[i] = c.DicomID
 	}
-	plan := session.NewPlan(id, ids, seed, o.CalibEvery)
 	filter := tracker.DefaultIDT()
 	mouse := tracker.NewMouse(o.Rate, clock)
-	sdir := filepath.Join(dir, "sessions", id)
-	rec, err := session.Create(sdir, session.Meta{
-		SessionID:      id,
-		Reader:         o.Reader,
-		Seed:           seed,
-		CalibEvery:     o.CalibEvery,
-		StudyDir:       dir,
-		Tracker:        mouse.Name(),
-		TrackerRate:    mouse.Rate(),
-		FixationFilter: filter.String(),
-		Plan:           plan,
-		StartedWall:    origin,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open session folder: %w", err)
+	// Session ids are the start time and the reader; a second session started within the same
+	// second gets a suffix rather than failing.
+	base := origin.Format("20060102-150405") + "-" + o.Reader
+	var (
+		id, sdir string
+		plan     []session.Screen
+		rec      *session.Recorder
+	)
+	for n := 1; ; n++ {
+		id = base
+		if n > 1 {
+			id = fmt.Sprintf("%s-%d", base, n)
+		}
+		plan = session.NewPlan(id, ids, seed, o.CalibEvery)
+		sdir = filepath.Join(dir, "sessions", id)
+		rec, err = session.Create(sdir, session.Meta{
+			SessionID:      id,
+			Reader:         o.Reader,
+			Seed:           seed,
+			CalibEvery:     o.CalibEvery,
+			StudyDir:       dir,
+			Tracker:        mouse.Name(),
+			TrackerRate:    mouse.Rate(),
+			FixationFilter: filter.String(),
+			Plan:           plan,
+			StartedWall:    origin,
+		})
+		if errors.Is(err, session.ErrExists) && n < 100 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open session folder: %w", err)
+		}
+		break
 	}
 	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, tracker: mouse,
 		filter: filter, seed: seed, sessionID: id}, nil
@@ -127,7 +145,6 @@ func runGUI(o *Options, studyDir string) error {
 	if o.Fullscreen {
 		w.SetFullScreen(true)
 	}
-	var runErr error
 	startReading := func(dir string) error {
 		p, err := prepare(o, dir)
 		if err != nil {
@@ -161,7 +178,7 @@ func runGUI(o *Options, studyDir string) error {
 		}, w))
 	}
 	w.ShowAndRun()
-	return runErr
+	return nil
 }
 
 // startRun wires a prepared session to the reading view and starts it.

@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"sightline/reader/demo"
+	"sightline/reader/reading"
+	"sightline/reader/stage"
+	"sightline/ui"
+)
+
+// signalView is the reading view's bridge plus a signal once the frame is on the stage widget.
+type signalView struct {
+	ui.Bridge
+	shown chan struct{}
+}
+
+func (s signalView) Show(f reading.Frame) {
+	s.Bridge.Show(f)
+	fyne.DoAndWait(func() {}) // the stage update queued above has run
+	s.shown <- struct{}{}
+}
+
+func (s signalView) Finished(sum reading.Summary) {
+	s.Bridge.Finished(sum)
+	close(s.shown)
+}
+
+var demoOnce sync.Once
+var demoDir string
+
+// demoStudy writes the demo study once per test binary; TestMain removes it.
+func demoStudy(b testing.TB) string {
+	var err error
+	demoOnce.Do(func() {
+		var tmp string
+		if tmp, err = os.MkdirTemp("", "sightline-bench-"); err == nil {
+			demoDir = filepath.Join(tmp, "demo")
+			_, err = demo.Write(demoDir)
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return demoDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demoDir != "" {
+		_ = os.RemoveAll(filepath.Dir(demoDir))
+	}
+	os.Exit(code)
+}
+
+// BenchmarkSpaceToImage measures the time from the space key to the next case's image being
+// set on the stage widget, over the demo study, with the real loader, recorder, mouse tracker
+// and reading view (Fyne's test driver: the GL paint that follows is not included). As in a
+// real reading, the key is pressed once the next image has been decoded.
+func BenchmarkSpaceToImage(b *testing.B) {
+	dir := demoStudy(b)
+	test.NewTempApp(b)
+	var lat []time.Duration
+	o := &Options{Reader: "bench", CalibEvery: 20, Rate: 60, Seed: 1, SeedSet: true, Err: io.Discard}
+	b.ResetTimer()
+	for len(lat) < b.N {
+		b.StopTimer()
+		p, err := prepare(o, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v := ui.NewReading()
+		w := test.NewTempWindow(b, v.Content())
+		w.Resize(fyne.NewSize(stage.Width, stage.Height))
+		sv := signalView{Bridge: ui.Bridge{V: v}, shown: make(chan struct{}, 1)}
+		run, err := reading.Start(context.Background(), reading.Config{
+			Plan: p.plan, Load: loader(p.study), Recorder: p.rec, Tracker: p.tracker,
+			Clock: p.clock, View: sv, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.SetControls(run)
+		w.Canvas().SetOnTypedKey(v.TypedKey)
+		<-sv.shown
+		for len(lat) < b.N {
+			for !run.NextReady() {
+				time.Sleep(time.Millisecond)
+			}
+			b.StartTimer()
+			t0 := time.Now()
+			w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeySpace})
+			_, ok := <-sv.shown
+			d := time.Since(t0)
+			b.StopTimer()
+			if !ok {
+				break
+			}
+			lat = append(lat, d)
+		}
+		run.End()
+		<-run.Done()
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(q(1), "max-ms")
+}
