@@ -60,6 +60,11 @@ type Sample struct {
 
 	// User carries the USER_DATA sync marker string, when one was set on this record.
 	User string
+
+	// Lost counts the device records missing just before this one (a CNT gap); 0 normally.
+	Lost int64
+	// Resumed is set on the first record after the device connection was lost and restored.
+	Resumed bool
 }
 
 // Valid reports whether the sample has a usable best point of gaze.
