@@ -138,7 +138,8 @@ func loader(st *study.Study) reading.Loader {
 // runGUI opens the station window: the start screen, or straight into reading a study.
 func runGUI(o *Options, studyDir string) error {
 	a := fyneapp.NewWithID("org.sightline.station")
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	icon := fyne.NewStaticResource("icon.png", assets.Icon)
+	a.SetIcon(icon)
 	w := a.NewWindow("Sightline")
 	w.SetPadded(false)
 	w.Resize(fyne.NewSize(stage.Width, stage.Height))
@@ -159,23 +160,26 @@ func runGUI(o *Options, studyDir string) error {
 		}
 	} else {
 		w.SetContent(ui.NewStart(ui.StartActions{
-			OpenDemo: func() {
+			// Runs on its own goroutine: the demo study may need writing first.
+			OpenDemo: func(done func()) {
+				defer done()
 				dir := DefaultDemoDir()
-				if err := ensureDemo(dir, o.Err); err == nil {
-					err = startReading(dir)
-					if err != nil {
+				if err := ensureDemo(dir, o.Err); err != nil {
+					fyne.Do(func() { dialog.ShowError(err, w) })
+					return
+				}
+				fyne.Do(func() {
+					if err := startReading(dir); err != nil {
 						dialog.ShowError(err, w)
 					}
-				} else {
-					dialog.ShowError(err, w)
-				}
+				})
 			},
 			OpenStudy: func(dir string) {
 				if err := startReading(dir); err != nil {
 					dialog.ShowError(err, w)
 				}
 			},
-		}, w))
+		}, icon, w))
 	}
 	w.ShowAndRun()
 	return nil

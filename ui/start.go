@@ -2,26 +2,52 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
-// StartActions are what the start screen's buttons do.
+// StartActions are what the start screen's buttons do. OpenDemo may take seconds (the demo
+// study is generated on first use): it is called on its own goroutine, and the start screen
+// shows it is busy until done is called.
 type StartActions struct {
-	OpenDemo  func()
+	OpenDemo  func(done func())
 	OpenStudy func(dir string)
 }
 
 // NewStart is the station's start screen: read the demo study or open a study folder.
-func NewStart(a StartActions, w fyne.Window) fyne.CanvasObject {
-	title := widget.NewLabelWithStyle("Sightline", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObject {
+	logo := canvas.NewImageFromResource(icon)
+	logo.FillMode = canvas.ImageFillContain
+	logo.SetMinSize(fyne.NewSize(96, 96))
+	title := canvas.NewText("Sightline", theme.Color(theme.ColorNameForeground))
+	title.TextSize = 2.4 * theme.TextSize()
+	title.TextStyle.Bold = true
+	title.Alignment = fyne.TextAlignCenter
 	sub := widget.NewLabelWithStyle("Reading station for chest X-ray eye-tracking studies",
 		fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	demo := widget.NewButtonWithIcon("Read the demo study", theme.MediaPlayIcon(), a.OpenDemo)
+	busy := widget.NewProgressBarInfinite()
+	busy.Hide()
+	busy.Stop()
+	var demo, open *widget.Button
+	demo = widget.NewButtonWithIcon("Read the demo study", theme.MediaPlayIcon(), func() {
+		demo.Disable()
+		open.Disable()
+		busy.Show()
+		busy.Start()
+		go a.OpenDemo(func() {
+			fyne.Do(func() {
+				busy.Stop()
+				busy.Hide()
+				demo.Enable()
+				open.Enable()
+			})
+		})
+	})
 	demo.Importance = widget.HighImportance
-	open := widget.NewButtonWithIcon("Open study folder…", theme.FolderOpenIcon(), func() {
+	open = widget.NewButtonWithIcon("Open study folder…", theme.FolderOpenIcon(), func() {
 		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
 			if err != nil {
 				dialog.ShowError(err, w)
@@ -32,8 +58,8 @@ func NewStart(a StartActions, w fyne.Window) fyne.CanvasObject {
 			}
 		}, w)
 	})
-	help := widget.NewLabel("Keys while reading: Space = next case, Esc = pause, F = fixation overlay.")
+	help := widget.NewLabel("While reading: Space = next case · Esc = pause · F = fixation overlay")
 	help.Alignment = fyne.TextAlignCenter
-	box := container.NewVBox(title, sub, widget.NewSeparator(), demo, open, help)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 260), box))
+	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, busy, help)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 400), box))
 }
