@@ -41,6 +41,35 @@ type Stage struct {
 	calibration bool
 	overlay     bool
 	fixes       []reading.Fix
+	targets     []Point
+	vectors     []Vector
+}
+
+// Point is a position on the stage in fractions.
+type Point struct{ X, Y float64 }
+
+// Vector is a line on the stage from one point to another (fractions), e.g. from a calibration
+// target to where the tracker placed the gaze.
+type Vector struct {
+	X0, Y0, X1, Y1 float64
+	Color          color.Color
+}
+
+// TargetRadius is the outer radius, in stage pixels, of a calibration or validation target.
+const TargetRadius = 22
+
+// SetTargets draws gaze targets (a ring with a centre dot) on a black stage, replacing any image.
+func (s *Stage) SetTargets(pts []Point) {
+	s.img, s.calibration, s.fixes = nil, false, nil
+	s.layout = stage.Layout{W: stage.Width, H: stage.Height}
+	s.targets = pts
+	s.Refresh()
+}
+
+// SetVectors draws lines over the stage (calibration and validation results).
+func (s *Stage) SetVectors(v []Vector) {
+	s.vectors = v
+	s.Refresh()
 }
 
 // NewStage makes an empty (black) stage.
@@ -53,14 +82,14 @@ func NewStage() *Stage {
 // SetImage shows img placed by l. A nil image leaves the stage black.
 func (s *Stage) SetImage(img image.Image, l stage.Layout) {
 	s.img, s.layout, s.calibration = img, l, false
-	s.fixes = nil
+	s.fixes, s.targets, s.vectors = nil, nil, nil
 	s.Refresh()
 }
 
 // SetCalibration shows a calibration screen: black with a white disc at the centre.
 func (s *Stage) SetCalibration() {
 	s.img, s.layout, s.calibration = nil, stage.Layout{W: stage.Width, H: stage.Height}, true
-	s.fixes = nil
+	s.fixes, s.targets, s.vectors = nil, nil, nil
 	s.Refresh()
 }
 
@@ -146,6 +175,7 @@ type stageRenderer struct {
 	image  *canvas.Image
 	shown  image.Image // the image the canvas object holds, to refresh it only when it changes
 	disc   *canvas.Circle
+	marks  []fyne.CanvasObject // targets (ring, dot) then vectors, rebuilt on refresh: few and rare
 	rings  []*canvas.Circle
 	labels []*canvas.Text
 	nfix   int
@@ -172,6 +202,22 @@ func (r *stageRenderer) Layout(size fyne.Size) {
 	r.disc.Move(fyne.NewPos(c.X-rad, c.Y-rad))
 	r.disc.Resize(fyne.NewSize(2*rad, 2*rad))
 
+	i := 0
+	for _, t := range r.s.targets {
+		c := r.s.StageToCanvas(t.X*stage.Width, t.Y*stage.Height)
+		ro, ri := float32(TargetRadius)*k, float32(4)*k
+		r.marks[i].Move(fyne.NewPos(c.X-ro, c.Y-ro))
+		r.marks[i].Resize(fyne.NewSize(2*ro, 2*ro))
+		r.marks[i+1].Move(fyne.NewPos(c.X-ri, c.Y-ri))
+		r.marks[i+1].Resize(fyne.NewSize(2*ri, 2*ri))
+		i += 2
+	}
+	for _, v := range r.s.vectors {
+		l := r.marks[i].(*canvas.Line)
+		l.Position1 = r.s.StageToCanvas(v.X0*stage.Width, v.Y0*stage.Height)
+		l.Position2 = r.s.StageToCanvas(v.X1*stage.Width, v.Y1*stage.Height)
+		i++
+	}
 	for i := 0; i < r.nfix; i++ {
 		f := r.s.fixes[i]
 		p := r.s.StageToCanvas(f.X*stage.Width, f.Y*stage.Height)
@@ -210,6 +256,19 @@ func (r *stageRenderer) refresh() {
 	if s.calibration {
 		r.objs = append(r.objs, r.disc)
 	}
+	r.marks = r.marks[:0]
+	for range s.targets {
+		ring := canvas.NewCircle(color.Transparent)
+		ring.StrokeColor, ring.StrokeWidth = color.White, 3
+		dot := canvas.NewCircle(color.White)
+		r.marks = append(r.marks, ring, dot)
+	}
+	for _, v := range s.vectors {
+		l := canvas.NewLine(v.Color)
+		l.StrokeWidth = 2
+		r.marks = append(r.marks, l)
+	}
+	r.objs = append(r.objs, r.marks...)
 	r.nfix = 0
 	if !s.overlay {
 		return

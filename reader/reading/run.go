@@ -28,6 +28,8 @@ type Recorder interface {
 	EndScreen(host time.Duration) error
 	Flush() error
 	Close(status string) error
+	// SaveCheck appends a calibration/validation report to the session.
+	SaveCheck(report any) error
 }
 
 // View is the reader's screen as the run sees it. Its methods are called from the run's
@@ -36,6 +38,12 @@ type View interface {
 	Show(f Frame)
 	Paused(on bool)
 	Finished(s Summary)
+	// Target draws a calibration or validation target at stage fractions (x, y).
+	Target(x, y float64)
+	// Check shows a calibration/validation report: accept or redo.
+	Check(r CheckReport)
+	// Prompt suggests recalibrating (after Check.Every cases): recalibrate or continue.
+	Prompt()
 }
 
 // Frame is one screen ready to draw: the display image already resampled to the drawn
@@ -80,6 +88,7 @@ type Config struct {
 	Clock    func() time.Duration // host monotonic time since the session origin
 	View     View
 	Log      *slog.Logger
+	Check    *Check // calibration and validation; nil: none
 }
 
 // Fix is a device fixation as the live overlay draws it.
@@ -96,6 +105,8 @@ const (
 	cmdPause
 	cmdResume
 	cmdEnd
+	cmdRecalibrate
+	cmdAccept
 )
 
 type loaded struct {
@@ -132,6 +143,11 @@ type Run struct {
 	paused   bool
 	finished bool
 	err      error
+
+	phase     phase
+	check     checkState
+	lastCheck CheckReport
+	pending   loaded // a screen decoded and waiting for the check (or prompt) to end
 }
 
 // gazeBuffer holds samples between the tracker and the recording loop: 10 s at 2000 Hz, so a
@@ -196,6 +212,14 @@ func (r *Run) Resume() { r.send(cmdResume) }
 // End ends the session early.
 func (r *Run) End() { r.send(cmdEnd) }
 
+// Recalibrate starts a calibration and validation round (from the pause overlay, the prompt,
+// or the report's redo).
+func (r *Run) Recalibrate() { r.send(cmdRecalibrate) }
+
+// Accept accepts the calibration report, or dismisses the recalibration prompt, and goes on
+// reading.
+func (r *Run) Accept() { r.send(cmdAccept) }
+
 func (r *Run) send(c command) {
 	select {
 	case r.cmds <- c:
@@ -236,8 +260,13 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			<-streamDone
 		}
 	}()
-	r.cfg.View.Show(first.frame)
-	r.begin(first)
+	if c := r.cfg.Check; c != nil && c.AtStart {
+		r.pending = first
+		r.startCheck(ctx)
+	} else {
+		r.cfg.View.Show(first.frame)
+		r.begin(first)
+	}
 
 	flush := time.NewTicker(500 * time.Millisecond)
 	defer flush.Stop()
@@ -247,6 +276,10 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			r.record(s)
 		case c := <-r.cmds:
 			r.command(ctx, c)
+		case o := <-r.check.calDone:
+			r.calibrated(o)
+		case <-r.check.due:
+			r.nextTarget()
 		case <-flush.C:
 			if err := r.cfg.Recorder.Flush(); err != nil {
 				r.fail(fmt.Errorf("reading: flush session files: %w", err))
@@ -268,8 +301,24 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 func (r *Run) command(ctx context.Context, c command) {
 	host := r.cfg.Clock()
 	switch c {
+	case cmdRecalibrate:
+		if r.phase == phaseReading && !r.paused {
+			return // only from the pause overlay, the prompt or a report
+		}
+		if r.phase == phaseCalibrating || r.phase == phaseValidating {
+			return
+		}
+		r.drainGaze()
+		r.startCheck(ctx)
+	case cmdAccept:
+		switch r.phase {
+		case phaseReview:
+			r.accept()
+		case phasePrompt:
+			r.accept()
+		}
 	case cmdNext:
-		if r.paused {
+		if r.paused || r.phase != phaseReading {
 			return
 		}
 		r.drainGaze()
@@ -279,13 +328,23 @@ func (r *Run) command(ctx context.Context, c command) {
 		r.ready.Store(false)
 		// The reader's screen changes first; closing the old case's files (an fsync) and
 		// opening the new ones follow, before any later sample is recorded.
-		if next.ok {
+		due := r.cfg.Check != nil && r.cfg.Check.Every > 0 && r.check.sinceLast >= r.cfg.Check.Every
+		if next.ok && !due {
 			r.cfg.View.Show(next.frame)
 		}
 		r.endScreen(host)
 		if !next.ok {
 			r.noteSkips(next.skips)
 			r.finish("complete")
+			return
+		}
+		if c := r.cfg.Check; c != nil && c.Every > 0 && r.check.sinceLast >= c.Every {
+			// Recalibration is due: the next screen waits behind the prompt.
+			r.pending = next
+			r.idx = -1
+			r.phase = phasePrompt
+			r.event("recalibration_prompted", map[string]string{"cases": fmt.Sprint(r.check.sinceLast)})
+			r.cfg.View.Prompt()
 			return
 		}
 		r.begin(next)
@@ -304,6 +363,7 @@ func (r *Run) command(ctx context.Context, c command) {
 		}
 	case cmdEnd:
 		r.drainGaze()
+		r.stopCheck()
 		r.endScreen(host)
 		r.finish("ended early")
 	}
@@ -339,6 +399,9 @@ func (r *Run) begin(l loaded) {
 	r.fixes, r.hasCur = r.fixes[:0], false
 	r.summary.Shown++
 	r.mu.Unlock()
+	if l.frame.Screen.Kind == session.KindCase {
+		r.check.sinceLast++
+	}
 	r.haveFix = false
 
 	ch := make(chan loaded, 1)
@@ -386,6 +449,11 @@ func (r *Run) noteSkips(skips []Skip) {
 // record writes one sample, and a fixation row when the device's fixation id moves on: the
 // fixation row is the last sample of that fixation (FORMATS.md §1).
 func (r *Run) record(s tracker.Sample) {
+	if r.phase != phaseReading {
+		// Calibration and validation gaze is not case data.
+		r.checkSample(s)
+		return
+	}
 	if r.idx < 0 || r.err != nil {
 		return
 	}
@@ -462,6 +530,7 @@ func (r *Run) finish(status string) {
 		return
 	}
 	r.finished = true
+	r.stopCheck()
 	r.cancel()
 	if r.err == nil {
 		if err := r.cfg.Recorder.Close(status); err != nil {

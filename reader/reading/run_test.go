@@ -96,7 +96,11 @@ func (r *fakeRecorder) Event(_ time.Duration, kind string, a map[string]string) 
 }
 func (r *fakeRecorder) EndScreen(time.Duration) error { return r.add("end") }
 func (r *fakeRecorder) Flush() error                  { return nil }
-func (r *fakeRecorder) Close(status string) error     { return r.add("close %s", status) }
+func (r *fakeRecorder) SaveCheck(rep any) error {
+	c := rep.(CheckReport)
+	return r.add("check %d %s", c.Round, c.Validation.Verdict)
+}
+func (r *fakeRecorder) Close(status string) error { return r.add("close %s", status) }
 func (r *fakeRecorder) lines() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -123,6 +127,21 @@ func (v *fakeView) Paused(on bool) {
 	v.paused = append(v.paused, on)
 }
 func (v *fakeView) Finished(s Summary) { v.finished <- s }
+func (v *fakeView) Target(x, y float64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, fmt.Sprintf("target(%.1f,%.1f)", x, y))
+}
+func (v *fakeView) Check(r CheckReport) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, fmt.Sprintf("check%d:%s", r.Round, r.Validation.Verdict))
+}
+func (v *fakeView) Prompt() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, "prompt")
+}
 func (v *fakeView) waitShown(t *testing.T, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

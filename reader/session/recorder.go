@@ -24,6 +24,7 @@ import (
 const (
 	StateFile    = "session.json"
 	EventsFile   = "events.jsonl"
+	ChecksFile   = "calibrations.jsonl" // one calibration/validation report per line
 	CasesDir     = "cases"
 	GazeFile     = "eye_gaze.csv"
 	FixationFile = "fixations.csv"
@@ -369,6 +370,35 @@ func (r *Recorder) Flush() error {
 		errs = append(errs, fmt.Errorf("session: sync %s: %w", EventsFile, err))
 	}
 	return errors.Join(errs...)
+}
+
+// SaveCheck appends a calibration/validation report (any JSON-encodable value) to
+// calibrations.jsonl and syncs it: reports are rare and each one matters.
+func (r *Recorder) SaveCheck(report any) (err error) {
+	if r.closed {
+		return ErrClosed
+	}
+	b, err := json.Marshal(report)
+	if err != nil {
+		return fmt.Errorf("session: encode calibration report: %w", err)
+	}
+	path := filepath.Join(r.dir, ChecksFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("session: open %s: %w", path, err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("session: close %s: %w", path, cerr)
+		}
+	}()
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("session: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("session: sync %s: %w", path, err)
+	}
+	return nil
 }
 
 // Event journals an event at host time on the current screen (−1 between screens). The attrs

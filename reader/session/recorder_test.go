@@ -552,3 +552,29 @@ func FuzzReadEvents(f *testing.F) {
 		}
 	})
 }
+
+func TestSaveCheckAppendsSyncedLines(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	r, err := Create(dir, Meta{SessionID: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		if err := r.SaveCheck(map[string]int{"round": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, ChecksFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "{\"round\":1}\n{\"round\":2}\n" {
+		t.Fatalf("calibrations.jsonl = %q", b)
+	}
+	if err := r.Close(StatusComplete); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SaveCheck(1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("after close: %v", err)
+	}
+}
