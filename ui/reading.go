@@ -3,13 +3,13 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,6 +22,8 @@ type Controls interface {
 	Pause()
 	Resume()
 	End()
+	Recalibrate()
+	Accept()
 	Fixations() []reading.Fix
 }
 
@@ -39,6 +41,7 @@ type Reading struct {
 	root     *fyne.Container
 	pause    *fyne.Container
 	summary  *fyne.Container
+	card     *fyne.Container // calibration report or recalibration prompt
 	paused   bool
 	finished bool
 
@@ -52,7 +55,9 @@ func NewReading() *Reading {
 	v.pause.Hide()
 	v.summary = container.NewStack()
 	v.summary.Hide()
-	v.root = container.NewStack(v.Stage, v.pause, v.summary)
+	v.card = container.NewStack()
+	v.card.Hide()
+	v.root = container.NewStack(v.Stage, v.card, v.pause, v.summary)
 	return v
 }
 
@@ -116,6 +121,7 @@ func (v *Reading) ToggleOverlay() {
 
 // Show puts a frame on the stage. Call on the UI goroutine (the Bridge does).
 func (v *Reading) Show(f reading.Frame) {
+	v.hideCard()
 	if f.IsCalibration() {
 		v.Stage.SetCalibration()
 		return
@@ -198,6 +204,11 @@ func (v *Reading) pauseOverlay() *fyne.Container {
 		}
 	})
 	resume.Importance = widget.HighImportance
+	recal := widget.NewButtonWithIcon("Recalibrate", theme.VisibilityIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Recalibrate()
+		}
+	})
 	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
 		if v.ctl != nil {
 			v.ctl.End()
@@ -205,9 +216,128 @@ func (v *Reading) pauseOverlay() *fyne.Container {
 	})
 	title := widget.NewLabelWithStyle("Paused", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	hint := widget.NewLabelWithStyle("Esc resumes", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	card := widget.NewCard("", "", container.NewVBox(title, resume, end, hint))
-	return container.NewStack(dim, container.NewCenter(container.NewVBox(layout.NewSpacer(), card, layout.NewSpacer())))
+	card := widget.NewCard("", "", container.NewVBox(title, resume, recal, end, hint))
+	return container.NewStack(dim, container.NewCenter(container.NewGridWrap(fyne.NewSize(280, 260), card)))
 }
+
+// Target draws a calibration or validation target.
+func (v *Reading) Target(x, y float64) {
+	v.hideCard()
+	v.Stage.SetTargets([]Point{{X: x, Y: y}})
+}
+
+var (
+	leftEyeColor  = color.NRGBA{R: 80, G: 160, B: 255, A: 255}
+	rightEyeColor = color.NRGBA{R: 255, G: 90, B: 90, A: 255}
+)
+
+// CheckText is the calibration/validation report's wording.
+func CheckText(r reading.CheckReport) string {
+	var b strings.Builder
+	switch {
+	case r.CalError != "":
+		fmt.Fprintf(&b, "Device calibration failed: %s\n", r.CalError)
+	case r.Calibration != nil:
+		fmt.Fprintf(&b, "Device calibration: average error %.1f px, %d of %d points valid\n",
+			r.Calibration.AveErrorPx, r.Calibration.ValidPoints, len(r.Calibration.Points))
+	default:
+		b.WriteString("No device calibration (this gaze source has none)\n")
+	}
+	val := r.Validation
+	fmt.Fprintf(&b, "Validation: accuracy %.2f°, precision %.2f° RMS, data loss %.1f%%\n",
+		val.AccuracyDeg, val.PrecisionDeg, 100*val.DataLoss)
+	verdict := map[string]string{"good": "Good", "acceptable": "Acceptable", "redo": "Redo recommended"}[val.Verdict]
+	if verdict == "" {
+		verdict = val.Verdict
+	}
+	fmt.Fprintf(&b, "Verdict: %s", verdict)
+	return b.String()
+}
+
+// Check shows a calibration/validation report with its error vectors on the stage.
+func (v *Reading) Check(r reading.CheckReport) {
+	var targets []Point
+	var vecs []Vector
+	if r.Calibration != nil {
+		for _, p := range r.Calibration.Points {
+			targets = append(targets, Point{p.X, p.Y})
+			if p.LValid {
+				vecs = append(vecs, Vector{p.X, p.Y, p.LX, p.LY, leftEyeColor})
+			}
+			if p.RValid {
+				vecs = append(vecs, Vector{p.X, p.Y, p.RX, p.RY, rightEyeColor})
+			}
+		}
+	}
+	for _, p := range r.Validation.Points {
+		targets = append(targets, Point{p.X, p.Y})
+		if p.N > 0 {
+			vecs = append(vecs, Vector{p.X, p.Y, p.GazeX, p.GazeY, overlayColor})
+		}
+	}
+	v.Stage.SetTargets(targets)
+	v.Stage.SetVectors(vecs)
+	title := widget.NewLabelWithStyle(fmt.Sprintf("Calibration check, round %d", r.Round), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	text := widget.NewLabel(CheckText(r))
+	legend := widget.NewLabelWithStyle("Lines: left eye blue, right eye red, validation gaze yellow", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	accept := widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Accept()
+		}
+	})
+	if r.Validation.Verdict != "redo" {
+		accept.Importance = widget.HighImportance
+	}
+	redo := widget.NewButtonWithIcon("Redo calibration", theme.ViewRefreshIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Recalibrate()
+		}
+	})
+	if r.Validation.Verdict == "redo" {
+		redo.Importance = widget.HighImportance
+	}
+	v.showCard(container.NewVBox(title, text, legend, container.NewGridWithColumns(2, redo, accept)))
+}
+
+// Prompt suggests recalibrating.
+func (v *Reading) Prompt() {
+	v.Stage.SetTargets(nil)
+	text := widget.NewLabel("Time for a calibration check: recalibrating now keeps the gaze accurate.")
+	text.Wrapping = fyne.TextWrapWord
+	now := widget.NewButtonWithIcon("Recalibrate", theme.VisibilityIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Recalibrate()
+		}
+	})
+	now.Importance = widget.HighImportance
+	later := widget.NewButtonWithIcon("Continue reading", theme.MediaPlayIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Accept()
+		}
+	})
+	v.showCard(container.NewVBox(text, container.NewGridWithColumns(2, later, now)))
+}
+
+// showCard puts a card at the bottom centre, leaving the middle of the stage (where the error
+// vectors are) visible.
+func (v *Reading) showCard(content fyne.CanvasObject) {
+	card := widget.NewCard("", "", content)
+	v.card.Objects = []fyne.CanvasObject{container.NewBorder(nil,
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(620, card.MinSize().Height), card)), nil, nil)}
+	v.card.Show()
+	v.root.Refresh()
+}
+
+func (v *Reading) hideCard() {
+	if v.card.Visible() {
+		v.card.Hide()
+		v.card.Objects = nil
+		v.root.Refresh()
+	}
+}
+
+// CardVisible reports whether a report or prompt card is up.
+func (v *Reading) CardVisible() bool { return v.card.Visible() }
 
 // Bridge is the reading run's View: each method hops to the UI goroutine with fyne.Do.
 type Bridge struct{ V *Reading }
@@ -220,3 +350,12 @@ func (b Bridge) Paused(on bool) { fyne.Do(func() { b.V.SetPaused(on) }) }
 
 // Finished is part of reading.View.
 func (b Bridge) Finished(s reading.Summary) { fyne.Do(func() { b.V.Finished(s) }) }
+
+// Target is part of reading.View.
+func (b Bridge) Target(x, y float64) { fyne.Do(func() { b.V.Target(x, y) }) }
+
+// Check is part of reading.View.
+func (b Bridge) Check(r reading.CheckReport) { fyne.Do(func() { b.V.Check(r) }) }
+
+// Prompt is part of reading.View.
+func (b Bridge) Prompt() { fyne.Do(func() { b.V.Prompt() }) }

@@ -28,6 +28,8 @@ func (f *fakeControls) Next()                    { f.calls = append(f.calls, "ne
 func (f *fakeControls) Pause()                   { f.calls = append(f.calls, "pause") }
 func (f *fakeControls) Resume()                  { f.calls = append(f.calls, "resume") }
 func (f *fakeControls) End()                     { f.calls = append(f.calls, "end") }
+func (f *fakeControls) Recalibrate()             { f.calls = append(f.calls, "recalibrate") }
+func (f *fakeControls) Accept()                  { f.calls = append(f.calls, "accept") }
 func (f *fakeControls) Fixations() []reading.Fix { return f.fixes }
 
 func caseFrame(w, h int) reading.Frame {
@@ -88,11 +90,12 @@ func TestPauseOverlayButtons(t *testing.T) {
 			buttons = append(buttons, b)
 		}
 	})
-	if len(buttons) != 2 || buttons[0].Text != "Resume" || buttons[1].Text != "End session" {
+	if len(buttons) != 3 || buttons[0].Text != "Resume" || buttons[1].Text != "Recalibrate" || buttons[2].Text != "End session" {
 		t.Fatalf("pause overlay buttons: %v", buttons)
 	}
 	test.Tap(buttons[1])
-	if strings.Join(ctl.calls, ",") != "end" {
+	test.Tap(buttons[2])
+	if strings.Join(ctl.calls, ",") != "recalibrate,end" {
 		t.Fatalf("End session tapped: calls %v", ctl.calls)
 	}
 }
@@ -261,4 +264,72 @@ func abs(i int) int {
 		return -i
 	}
 	return i
+}
+
+func buttonsIn(o fyne.CanvasObject) map[string]*widget.Button {
+	m := map[string]*widget.Button{}
+	walk(o, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			m[b.Text] = b
+		}
+	})
+	return m
+}
+
+func TestCheckReport(t *testing.T) {
+	v, ctl, _ := newReadingWindow(t)
+	rep := reading.CheckReport{Round: 2,
+		Calibration: &reading.CalSummary{AveErrorPx: 21.5, ValidPoints: 2, Points: []reading.CalPoint{
+			{X: 0.1, Y: 0.1, LX: 0.11, LY: 0.1, RX: 0.09, RY: 0.1, LValid: true, RValid: true},
+			{X: 0.9, Y: 0.9, LX: 0.9, LY: 0.91, LValid: true},
+		}},
+		Validation: reading.Validation{AccuracyDeg: 0.62, PrecisionDeg: 0.08, DataLoss: 0.012, Verdict: "good",
+			Points: []reading.PointQuality{{X: 0.3, Y: 0.3, GazeX: 0.31, GazeY: 0.3, N: 40}}},
+	}
+	v.Check(rep)
+	if !v.CardVisible() {
+		t.Fatal("report card not shown")
+	}
+	text := CheckText(rep)
+	for _, want := range []string{"average error 21.5 px, 2 of 2 points valid", "accuracy 0.62°", "precision 0.08°", "data loss 1.2%", "Verdict: Good"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+	var lines, circles int
+	walk(v.Stage, func(o fyne.CanvasObject) {
+		switch o.(type) {
+		case *canvas.Line:
+			lines++
+		case *canvas.Circle:
+			circles++
+		}
+	})
+	// 3 eye vectors + 1 validation vector; 3 targets drawn as ring + dot.
+	if lines != 4 || circles != 6 {
+		t.Errorf("stage draws %d lines and %d circles, want 4 and 6", lines, circles)
+	}
+	b := buttonsIn(v.card)
+	test.Tap(b["Redo calibration"])
+	test.Tap(b["Accept"])
+	if strings.Join(ctl.calls, ",") != "recalibrate,accept" {
+		t.Fatalf("calls %v", ctl.calls)
+	}
+	v.Show(caseFrame(2544, 3056))
+	if v.CardVisible() {
+		t.Fatal("report card still up after the case came back")
+	}
+}
+
+func TestPromptCard(t *testing.T) {
+	v, ctl, _ := newReadingWindow(t)
+	v.Prompt()
+	b := buttonsIn(v.card)
+	if b["Recalibrate"] == nil || b["Continue reading"] == nil {
+		t.Fatalf("prompt buttons: %v", b)
+	}
+	test.Tap(b["Continue reading"])
+	if strings.Join(ctl.calls, ",") != "accept" {
+		t.Fatalf("calls %v", ctl.calls)
+	}
 }
