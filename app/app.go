@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"sightline/tracker"
 )
 
 // Options are the station's settings from the command line.
@@ -22,6 +24,9 @@ type Options struct {
 	Reader      string
 	TrackerSpec string
 	Rate        float64
+	RecalEvery  int
+	DistanceCM  float64
+	ScreenInch  float64
 	Out         io.Writer
 	Err         io.Writer
 }
@@ -35,6 +40,18 @@ func Main(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// viewing is the reader's viewing geometry from the options (FORMATS.md §4 defaults).
+func (o *Options) viewing() tracker.Viewing {
+	v := tracker.PaperViewing()
+	if o.DistanceCM > 0 {
+		v.DistanceCM = o.DistanceCM
+	}
+	if o.ScreenInch > 0 {
+		v.DiagonalInch = o.ScreenInch
+	}
+	return v
 }
 
 // DefaultDemoDir is where `sightline demo` keeps the demo study unless told otherwise.
@@ -68,8 +85,11 @@ func Command() *cobra.Command {
 	pf.Int64Var(&o.Seed, "seed", 0, "seed of the blinded order (default: from the clock; always recorded)")
 	pf.IntVar(&o.CalibEvery, "calibration-every", 20, "insert a calibration screen about every N cases")
 	pf.StringVar(&o.Reader, "reader", "reader1", "reader id recorded with the session")
-	pf.StringVar(&o.TrackerSpec, "tracker", "mouse", "gaze source: mouse (mouse-as-gaze)")
-	pf.Float64Var(&o.Rate, "rate", 60, "sampling rate of the mouse-as-gaze tracker, Hz")
+	pf.StringVar(&o.TrackerSpec, "tracker", "", "gaze source: mouse, sim, opengaze://HOST:PORT (default: sim for demo, opengaze://127.0.0.1:4242 otherwise)")
+	pf.Float64Var(&o.Rate, "rate", 60, "sampling rate of the mouse tracker and the simulator, Hz (a real tracker reports its own)")
+	pf.IntVar(&o.RecalEvery, "recalibrate-every", 25, "suggest recalibrating after this many cases (0: never)")
+	pf.Float64Var(&o.DistanceCM, "viewing-distance", 71, "eye-to-screen distance, cm (for degrees of visual angle)")
+	pf.Float64Var(&o.ScreenInch, "screen-inch", 27, "monitor diagonal, inches")
 
 	demoCmd := &cobra.Command{
 		Use:   "demo",
@@ -79,6 +99,9 @@ func Command() *cobra.Command {
 			o.SeedSet = cmd.Flags().Changed("seed")
 			if o.Study == "" {
 				o.Study = DefaultDemoDir()
+			}
+			if o.TrackerSpec == "" {
+				o.TrackerSpec = "sim"
 			}
 			if err := ensureDemo(o.Study, o.Err); err != nil {
 				return err
@@ -98,7 +121,20 @@ func Command() *cobra.Command {
 			return runGUI(o, o.Study)
 		},
 	}
-	root.AddCommand(demoCmd, readCmd)
+	var listen, simStudy string
+	simCmd := &cobra.Command{
+		Use:   "gazesim",
+		Short: "run the Gazepoint simulator: an Open Gaze API server on TCP",
+		Long: "Serves the Open Gaze API like a GP3 (60 Hz) or GP3 HD (150 Hz) until interrupted. With --study,\n" +
+			"gaze follows each case's anatomy once the station's SCREEN markers name it.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSim(cmd.Context(), o, listen, simStudy)
+		},
+	}
+	simCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
+	simCmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
+	root.AddCommand(demoCmd, readCmd, simCmd)
 	return root
 }
 

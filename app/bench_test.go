@@ -72,7 +72,7 @@ func BenchmarkSpaceToImage(b *testing.B) {
 	dir := demoStudy(b)
 	test.NewTempApp(b)
 	var lat []time.Duration
-	o := &Options{Reader: "bench", CalibEvery: 20, Rate: 60, Seed: 1, SeedSet: true, Err: io.Discard}
+	o := &Options{Reader: "bench", CalibEvery: 20, Rate: 60, Seed: 1, SeedSet: true, Err: io.Discard, TrackerSpec: "mouse"}
 	b.ResetTimer()
 	for len(lat) < b.N {
 		b.StopTimer()
@@ -85,7 +85,7 @@ func BenchmarkSpaceToImage(b *testing.B) {
 		w.Resize(fyne.NewSize(stage.Width, stage.Height))
 		sv := signalView{Bridge: ui.Bridge{V: v}, shown: make(chan struct{}, 1)}
 		run, err := reading.Start(context.Background(), reading.Config{
-			Plan: p.plan, Load: loader(p.study), Recorder: p.rec, Tracker: p.tracker,
+			Plan: p.plan, Load: loader(p.study), Recorder: p.rec, Tracker: p.gaze,
 			Clock: p.clock, View: sv, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {

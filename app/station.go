@@ -43,7 +43,7 @@ type prepared struct {
 	rec       *session.Recorder
 	dir       string
 	clock     func() time.Duration
-	tracker   *tracker.Mouse
+	gaze      *gazeSource
 	filter    tracker.IDTParams
 	seed      int64
 	sessionID string
@@ -70,7 +70,14 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		ids[i] = c.DicomID
 	}
 	filter := tracker.DefaultIDT()
-	mouse := tracker.NewMouse(o.Rate, clock)
+	spec := o.TrackerSpec
+	if spec == "" {
+		spec = "opengaze://127.0.0.1:4242"
+	}
+	gaze, err := openGaze(spec, o.Rate, seed, st, clock, logger(o.Err))
+	if err != nil {
+		return nil, err
+	}
 	// Session ids are the start time and the reader; a second session started within the same
 	// second gets a suffix rather than failing.
 	base := origin.Format("20060102-150405") + "-" + o.Reader
@@ -92,8 +99,8 @@ func prepare(o *Options, dir string) (*prepared, error) {
 			Seed:           seed,
 			CalibEvery:     o.CalibEvery,
 			StudyDir:       dir,
-			Tracker:        mouse.Name(),
-			TrackerRate:    mouse.Rate(),
+			Tracker:        gaze.spec,
+			TrackerRate:    o.Rate,
 			FixationFilter: filter.String(),
 			Plan:           plan,
 			StartedWall:    origin,
@@ -102,11 +109,12 @@ func prepare(o *Options, dir string) (*prepared, error) {
 			continue
 		}
 		if err != nil {
+			gaze.close()
 			return nil, fmt.Errorf("open session folder: %w", err)
 		}
 		break
 	}
-	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, tracker: mouse,
+	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze,
 		filter: filter, seed: seed, sessionID: id}, nil
 }
 
@@ -146,16 +154,20 @@ func runGUI(o *Options, studyDir string) error {
 	if o.Fullscreen {
 		w.SetFullScreen(true)
 	}
-	startReading := func(dir string) error {
-		p, err := prepare(o, dir)
+	startReading := func(dir, defaultTracker string) error {
+		oo := *o
+		if oo.TrackerSpec == "" {
+			oo.TrackerSpec = defaultTracker
+		}
+		p, err := prepare(&oo, dir)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
-		return startRun(w, o, p)
+		return startRun(w, &oo, p)
 	}
 	if studyDir != "" {
-		if err := startReading(studyDir); err != nil {
+		if err := startReading(studyDir, o.TrackerSpec); err != nil {
 			return err
 		}
 	} else {
@@ -169,13 +181,13 @@ func runGUI(o *Options, studyDir string) error {
 					return
 				}
 				fyne.Do(func() {
-					if err := startReading(dir); err != nil {
+					if err := startReading(dir, "sim"); err != nil {
 						dialog.ShowError(err, w)
 					}
 				})
 			},
 			OpenStudy: func(dir string) {
-				if err := startReading(dir); err != nil {
+				if err := startReading(dir, ""); err != nil {
 					dialog.ShowError(err, w)
 				}
 			},
@@ -189,17 +201,19 @@ func runGUI(o *Options, studyDir string) error {
 func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v := ui.NewReading()
 	v.SessionDir = p.dir
-	v.Stage.OnPointer = p.tracker.SetPointer
+	v.Stage.OnPointer = p.gaze.pointer
 	run, err := reading.Start(context.Background(), reading.Config{
 		Plan:     p.plan,
 		Load:     loader(p.study),
 		Recorder: p.rec,
-		Tracker:  p.tracker,
+		Tracker:  p.gaze,
+		Check:    check(o, p.gaze),
 		Clock:    p.clock,
 		View:     ui.Bridge{V: v},
 		Log:      logger(o.Err),
 	})
 	if err != nil {
+		p.gaze.close()
 		return err
 	}
 	v.SetControls(run)
@@ -217,6 +231,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	})
 	go func() {
 		<-run.Done()
+		p.gaze.close()
 		s := run.Summary()
 		fmt.Fprintf(o.Err, "sightline: session %s %s: %d of %d screens, %d samples, %d fixations, %d skipped\n",
 			p.sessionID, s.Status, s.Shown, s.Screens, s.Samples, s.Fixations, len(s.Skipped))

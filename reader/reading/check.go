@@ -173,6 +173,9 @@ func (r *Run) nextTarget() {
 	t := c.Targets[r.check.target]
 	r.cfg.View.Target(t.X, t.Y)
 	r.check.started = r.cfg.Clock()
+	// The marker tells the device stream (and the simulator, which has no other way to know)
+	// where the target is.
+	r.mark(fmt.Sprintf("TARGET %d X=%.4f Y=%.4f", r.check.target+1, t.X, t.Y), r.check.started)
 	after := c.After
 	if after == nil {
 		after = time.After

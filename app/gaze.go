@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"sightline/reader/dicomimg"
+	"sightline/reader/reading"
+	"sightline/reader/stage"
+	"sightline/reader/study"
+	"sightline/tracker"
+	"sightline/tracker/gazesim"
+	"sightline/tracker/opengaze"
+)
+
+// gazeSource is the tracker a session reads from, with what the station can do with it.
+type gazeSource struct {
+	tracker.Tracker
+	spec       string
+	pointer    func(fx, fy float64, inside bool) // mouse-as-gaze only
+	calibrator reading.Calibrator                // devices with their own calibration
+	close      func()                            // stops what the source started (the simulator)
+}
+
+// openGaze builds the gaze source named by spec: "mouse", "sim" (the Gazepoint simulator
+// in-process, spoken to over loopback TCP like a real GP3), "opengaze://HOST:PORT", or
+// "replay:FILE".
+func openGaze(spec string, rate float64, seed int64, st *study.Study, clock func() time.Duration, log *slog.Logger) (*gazeSource, error) {
+	switch {
+	case spec == "mouse":
+		m := tracker.NewMouse(rate, clock)
+		return &gazeSource{Tracker: m, spec: spec, pointer: m.SetPointer, close: func() {}}, nil
+	case spec == "sim":
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("start the gaze simulator: %w", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		srv := gazesim.New(gazesim.Config{Rate: rate, Seed: seed, Scenes: scenes(st, log)})
+		go func() {
+			defer close(done)
+			if err := srv.Serve(ctx, l); err != nil {
+				log.Error("gaze simulator stopped", "err", err)
+			}
+		}()
+		src := openGazeClient(l.Addr().String(), clock, log)
+		src.spec = "sim"
+		src.close = func() { cancel(); <-done }
+		return src, nil
+	case strings.HasPrefix(spec, "opengaze://"):
+		addr := strings.TrimPrefix(spec, "opengaze://")
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("--tracker %s: want opengaze://HOST:PORT: %w", spec, err)
+		}
+		return openGazeClient(addr, clock, log), nil
+	}
+	return nil, fmt.Errorf("--tracker %q: want mouse, sim, opengaze://HOST:PORT or replay:FILE", spec)
+}
+
+func openGazeClient(addr string, clock func() time.Duration, log *slog.Logger) *gazeSource {
+	c := opengaze.New(opengaze.Config{
+		Addr:  addr,
+		Clock: clock,
+		OnStatus: func(s opengaze.Status) {
+			log.Info("tracker", "status", s.String())
+		},
+	})
+	return &gazeSource{Tracker: c, spec: "opengaze://" + addr, calibrator: ogCalibrator{c}, close: func() {}}
+}
+
+// NinePoints is the 9-point calibration grid the paper used.
+var NinePoints = []opengaze.Point{
+	{X: 0.1, Y: 0.1}, {X: 0.5, Y: 0.1}, {X: 0.9, Y: 0.1},
+	{X: 0.1, Y: 0.5}, {X: 0.5, Y: 0.5}, {X: 0.9, Y: 0.5},
+	{X: 0.1, Y: 0.9}, {X: 0.5, Y: 0.9}, {X: 0.9, Y: 0.9},
+}
+
+// ogCalibrator runs the Open Gaze calibration for the reading run.
+type ogCalibrator struct{ c *opengaze.Client }
+
+func (o ogCalibrator) Calibrate(ctx context.Context, onTarget func(x, y float64)) (reading.CalSummary, error) {
+	res, err := o.c.Calibrate(ctx, NinePoints, 1250*time.Millisecond, 500*time.Millisecond, func(e opengaze.CalEvent) {
+		if e.Kind == opengaze.CalPointStart {
+			onTarget(e.X, e.Y)
+		}
+	})
+	if err != nil {
+		return reading.CalSummary{}, err
+	}
+	s := reading.CalSummary{AveErrorPx: res.AveErrorPx, ValidPoints: res.ValidPoints}
+	for _, p := range res.Points {
+		s.Points = append(s.Points, reading.CalPoint{X: p.X, Y: p.Y, LX: p.LX, LY: p.LY, RX: p.RX, RY: p.RY,
+			LValid: p.LV, RValid: p.RV})
+	}
+	return s, nil
+}
+
+// scenes tells the simulator what each case looks like: its condition and its boxes in stage
+// fractions. The image size comes from the DICOM header when the case is first asked for.
+func scenes(st *study.Study, log *slog.Logger) func(string) (gazesim.Scene, bool) {
+	if st == nil {
+		return nil
+	}
+	return func(id string) (gazesim.Scene, bool) {
+		c, ok := st.Case(id)
+		if !ok {
+			return gazesim.Scene{}, false
+		}
+		path, err := st.DicomPath(c)
+		if err != nil {
+			return gazesim.Scene{}, false
+		}
+		w, h, err := dicomimg.Size(path)
+		if err != nil {
+			log.Warn("simulator scene: image size unknown", "dicom_id", id, "err", err)
+			return gazesim.Scene{}, false
+		}
+		l := stage.Fit(w, h)
+		sc := gazesim.Scene{Condition: c.Condition}
+		for _, b := range st.Boxes[id] {
+			x1, y1 := l.ToStage(b.X1, b.Y1)
+			x2, y2 := l.ToStage(b.X2, b.Y2)
+			sc.Targets = append(sc.Targets, gazesim.Target{Name: b.Name, X1: x1, Y1: y1, X2: x2, Y2: y2, Weight: 1})
+		}
+		return sc, true
+	}
+}
