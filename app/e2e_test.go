@@ -129,40 +129,52 @@ func regionStats(img image.Image, r image.Rectangle) (mean, sd, maxv float64) {
 	return mean, math.Sqrt(math.Max(s2/n-mean*mean, 0)), maxv
 }
 
-func TestE2EReadingUnderXvfb(t *testing.T) {
+// station runs the built binary under a fresh Xvfb and returns its environment and the
+// study folder it records into.
+func station(t *testing.T, args ...string) (env []string, studyDir string, exited <-chan error) {
 	bin := binary(t)
 	disp := startX(t)
-	studyDir := t.TempDir()
-	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
-
-	// Seed 3 gives a case first (checked below from the plan, so a change of plan fails loudly).
-	cmd := exec.Command(bin, "demo", "--study", studyDir, "--seed", "3")
+	studyDir = t.TempDir()
+	env = append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
+	cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir}, args...)...)
 	cmd.Env = env
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start station: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	ch := make(chan error, 1)
+	go func() { ch <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-exited
+		<-ch
 		if t.Failed() {
 			b, _ := os.ReadFile(logf.Name())
 			t.Logf("station log:\n%s", b)
 		}
 	})
+	return env, studyDir, ch
+}
 
+func sessionDir(t *testing.T, studyDir string) string {
 	var session string
-	waitFor(t, "the session folder with its first screen", 90*time.Second, func() bool {
+	waitFor(t, "the session folder", 90*time.Second, func() bool {
 		m, _ := filepath.Glob(filepath.Join(studyDir, "sessions", "*"))
 		if len(m) == 1 {
 			session = m[0]
-			return len(screenDirs(t, session)) >= 1
+			return true
 		}
 		return false
 	})
+	return session
+}
+
+func TestE2EReadingUnderXvfb(t *testing.T) {
+	// Seed 3 gives a case first (checked below from the plan, so a change of plan fails loudly).
+	env, studyDir, exited := station(t, "--seed", "3", "--tracker", "mouse")
+
+	session := sessionDir(t, studyDir)
+	waitFor(t, "the first screen", 60*time.Second, func() bool { return len(screenDirs(t, session)) >= 1 })
 	first := screenDirs(t, session)[0]
 	if strings.Contains(filepath.Base(first), "calibration") {
 		t.Fatalf("seed 3 should open on a case, got %s", first)
@@ -258,4 +270,55 @@ func countValidRows(path string) int {
 		}
 	}
 	return n
+}
+
+// TestE2ESimulatorCalibrationThenReading runs the demo on the Gazepoint simulator over
+// loopback: the 9-point calibration and the validation run first, Enter accepts the report,
+// and the first case then records the simulated reader's gaze, mapped onto the image.
+func TestE2ESimulatorCalibrationThenReading(t *testing.T) {
+	env, studyDir, exited := station(t, "--seed", "3", "--tracker", "sim")
+	session := sessionDir(t, studyDir)
+	checks := filepath.Join(session, "calibrations.jsonl")
+	waitFor(t, "the calibration report", 120*time.Second, func() bool {
+		b, err := os.ReadFile(checks)
+		return err == nil && len(b) > 0
+	})
+	var rep struct {
+		Round       int
+		Calibration *struct {
+			Points      []json.RawMessage
+			ValidPoints int `json:"valid_points"`
+		}
+		Validation struct {
+			AccuracyDeg float64 `json:"accuracy_deg"`
+			Verdict     string
+		}
+	}
+	b, _ := os.ReadFile(checks)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("calibrations.jsonl: %v: %s", err, b)
+	}
+	if rep.Calibration == nil || len(rep.Calibration.Points) != 9 || rep.Calibration.ValidPoints != 9 {
+		t.Errorf("calibration report: %s", b)
+	}
+	// The simulator looks at the validation targets it is told about: a small error.
+	if rep.Validation.AccuracyDeg < 0 || rep.Validation.AccuracyDeg > 2 {
+		t.Errorf("validation accuracy %.2f°, want ≤ 2° from the simulator: %s", rep.Validation.AccuracyDeg, b)
+	}
+	if len(screenDirs(t, session)) != 0 {
+		t.Fatal("a case started before the calibration was accepted")
+	}
+	c := exec.Command("xdotool", "key", "Return")
+	c.Env = env
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool: %v: %s", err, out)
+	}
+	waitFor(t, "the first screen after accepting", 30*time.Second, func() bool { return len(screenDirs(t, session)) >= 1 })
+	gaze := filepath.Join(screenDirs(t, session)[0], "eye_gaze.csv")
+	waitFor(t, "simulated gaze on the first case", 30*time.Second, func() bool { return countValidRows(gaze) >= 30 })
+	select {
+	case err := <-exited:
+		t.Fatalf("station exited early: %v", err)
+	default:
+	}
 }

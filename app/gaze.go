@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"sightline/reader/dicomimg"
@@ -63,14 +64,19 @@ func openGaze(spec string, rate float64, seed int64, st *study.Study, clock func
 }
 
 func openGazeClient(addr string, clock func() time.Duration, log *slog.Logger) *gazeSource {
+	up := make(chan struct{})
+	var once sync.Once
 	c := opengaze.New(opengaze.Config{
 		Addr:  addr,
 		Clock: clock,
 		OnStatus: func(s opengaze.Status) {
 			log.Info("tracker", "status", s.String())
+			if s.State == opengaze.StateConnected {
+				once.Do(func() { close(up) })
+			}
 		},
 	})
-	return &gazeSource{Tracker: c, spec: "opengaze://" + addr, calibrator: ogCalibrator{c}, close: func() {}}
+	return &gazeSource{Tracker: c, spec: "opengaze://" + addr, calibrator: ogCalibrator{c, up}, close: func() {}}
 }
 
 // NinePoints is the 9-point calibration grid the paper used.
@@ -81,9 +87,23 @@ var NinePoints = []opengaze.Point{
 }
 
 // ogCalibrator runs the Open Gaze calibration for the reading run.
-type ogCalibrator struct{ c *opengaze.Client }
+type ogCalibrator struct {
+	c  *opengaze.Client
+	up <-chan struct{} // closed once the tracker has connected
+}
+
+// connectWait bounds how long a calibration waits for the tracker's first connection.
+const connectWait = 15 * time.Second
 
 func (o ogCalibrator) Calibrate(ctx context.Context, onTarget func(x, y float64)) (reading.CalSummary, error) {
+	// The session starts with the calibration, usually before the tracker has answered.
+	select {
+	case <-o.up:
+	case <-ctx.Done():
+		return reading.CalSummary{}, ctx.Err()
+	case <-time.After(connectWait):
+		return reading.CalSummary{}, fmt.Errorf("calibrate: the tracker did not connect within %s", connectWait)
+	}
 	res, err := o.c.Calibrate(ctx, NinePoints, 1250*time.Millisecond, 500*time.Millisecond, func(e opengaze.CalEvent) {
 		if e.Kind == opengaze.CalPointStart {
 			onTarget(e.X, e.Y)

@@ -72,6 +72,18 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 	if v.ctl == nil || v.finished {
 		return
 	}
+	if v.card.Visible() && !v.paused {
+		// A report or prompt is up: Enter accepts (continues), R recalibrates.
+		switch e.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			v.ctl.Accept()
+		case fyne.KeyR:
+			v.ctl.Recalibrate()
+		case fyne.KeyEscape:
+			v.ctl.Pause()
+		}
+		return
+	}
 	switch e.Name {
 	case fyne.KeySpace:
 		if !v.paused {

@@ -1,0 +1,111 @@
+package quality
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"sightline/tracker"
+)
+
+// Verdicts of CaseGate.
+const (
+	Pass = "pass"
+	Warn = "warn"
+	Fail = "fail"
+)
+
+// Verdicts of Validate.
+const (
+	Good       = "good"
+	Acceptable = "acceptable"
+	Redo       = "redo"
+)
+
+// Thresholds are the limits behind the verdicts of Validate and CaseGate.
+type Thresholds struct {
+	// GoodAccuracyDeg and AcceptableAccuracyDeg bound a validation's mean accuracy: at most the
+	// first is good, at most the second acceptable, above it the calibration must be redone.
+	GoodAccuracyDeg, AcceptableAccuracyDeg float64
+	// WarnDataLoss and FailDataLoss are data-loss fractions at or above which a case (or a
+	// validation) warns and fails.
+	WarnDataLoss, FailDataLoss float64
+	// WarnLongestLoss and FailLongestLoss bound a case's longest blink or track loss.
+	WarnLongestLoss, FailLongestLoss time.Duration
+}
+
+// DefaultThresholds are 1.0° good and 1.5° acceptable accuracy, and REFLACX's per-case gate
+// (FORMATS.md §5): data loss ≥ 10% warns and ≥ 15% fails; a loss ≥ 1.5 s warns and ≥ 3 s fails.
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		GoodAccuracyDeg: 1.0, AcceptableAccuracyDeg: 1.5,
+		WarnDataLoss: 0.10, FailDataLoss: 0.15,
+		WarnLongestLoss: 1500 * time.Millisecond, FailLongestLoss: 3 * time.Second,
+	}
+}
+
+// Gate is the quality verdict on one case's samples.
+type Gate struct {
+	Verdict string   // Pass, Warn or Fail
+	Reasons []string // one per warning or failure, worst first; empty on Pass
+	// DataLoss is the lost fraction of Expected samples; Valid of them arrived valid.
+	DataLoss        float64
+	Expected, Valid int
+	LongestLoss     time.Duration
+}
+
+// CaseGate is REFLACX's per-case quality gate over one case's samples (one image: the device
+// clock does not restart within it) from a tracker at rate Hz. The expected count comes from the
+// time the samples cover (TimeTick when its frequency is known, else Time) times the rate.
+func CaseGate(samples []tracker.Sample, rate float64, th Thresholds) Gate {
+	g := Gate{Verdict: Pass, Expected: Expected(span(samples, rate), rate)}
+	for i := range samples {
+		if usable(&samples[i]) {
+			g.Valid++
+		}
+	}
+	if g.Expected < len(samples) {
+		// A slow clock or a rate set too low; the records held were expected at least.
+		g.Expected = len(samples)
+	}
+	g.DataLoss = DataLoss(samples, g.Expected)
+	g.LongestLoss = LongestLoss(samples, rate)
+
+	var fails, warns []string
+	switch {
+	case len(samples) == 0:
+		fails = append(fails, "no samples")
+	case g.DataLoss >= th.FailDataLoss:
+		fails = append(fails, fmt.Sprintf("data loss %s ≥ %s", pct(g.DataLoss), pct(th.FailDataLoss)))
+	case g.DataLoss >= th.WarnDataLoss:
+		warns = append(warns, fmt.Sprintf("data loss %s ≥ %s", pct(g.DataLoss), pct(th.WarnDataLoss)))
+	}
+	switch {
+	case g.LongestLoss >= th.FailLongestLoss:
+		fails = append(fails, fmt.Sprintf("track loss of %s ≥ %s", secs(g.LongestLoss), secs(th.FailLongestLoss)))
+	case g.LongestLoss >= th.WarnLongestLoss:
+		warns = append(warns, fmt.Sprintf("track loss of %s ≥ %s", secs(g.LongestLoss), secs(th.WarnLongestLoss)))
+	}
+	switch {
+	case len(fails) > 0:
+		g.Verdict = Fail
+	case len(warns) > 0:
+		g.Verdict = Warn
+	}
+	g.Reasons = append(fails, warns...)
+	return g
+}
+
+// pct formats a fraction as a percentage with one decimal ("12.5%").
+func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+// secs formats a duration in seconds with two decimals ("1.50 s").
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// degs formats an angle ("1.23°"); NaN reads "n/a".
+func degs(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f°", x)
+}
