@@ -137,7 +137,10 @@ type ivtRun struct {
 // gap this equals the velocity of linearly interpolated samples. Samples below VelocityDeg are
 // fixation samples; each run of them within a segment is a fixation whose centroid is the mean
 // raw position of its samples. Fixations are merged (MergeGap, MergeDeg) and short ones
-// discarded (MinDuration), in that order.
+// discarded (MinDuration), in that order. With k ≥ 2 (above about 75 Hz at 20 ms) a sample's own
+// position does not enter its velocity, as in Tobii's calculator, so a lone outlier can read as
+// slow, form a fragment well off the fixation, keep the two halves from merging and then be
+// discarded: the fixation comes out split. Median3 removes such outliers first.
 //
 // Each Fixation is filled as I-DT fills it: Start and Last are the first and last valid samples,
 // N counts its fixation samples (a merge leaves out the samples between the merged parts), and

@@ -417,8 +417,12 @@ type Scanner struct {
 // NewScanner returns a Scanner reading r.
 func NewScanner(r io.Reader) *Scanner { return newScannerMax(r, MaxLineLength) }
 
+// scannerStart is the buffer a Scanner starts with: a few dozen records, so that a burst is read
+// in few system calls; it grows only for longer lines.
+const scannerStart = 32 << 10
+
 func newScannerMax(r io.Reader, max int) *Scanner {
-	return &Scanner{r: r, max: max, buf: make([]byte, min(4096, max+2))}
+	return &Scanner{r: r, max: max, buf: make([]byte, min(scannerStart, max+2))}
 }
 
 // Next returns the next line without its terminator. The line is valid until the following
