@@ -85,7 +85,7 @@ func Command() *cobra.Command {
 	pf.Int64Var(&o.Seed, "seed", 0, "seed of the blinded order (default: from the clock; always recorded)")
 	pf.IntVar(&o.CalibEvery, "calibration-every", 20, "insert a calibration screen about every N cases")
 	pf.StringVar(&o.Reader, "reader", "reader1", "reader id recorded with the session")
-	pf.StringVar(&o.TrackerSpec, "tracker", "", "gaze source: mouse, sim, opengaze://HOST:PORT (default: sim for demo, opengaze://127.0.0.1:4242 otherwise)")
+	pf.StringVar(&o.TrackerSpec, "tracker", "", "gaze source: mouse, sim, opengaze://HOST:PORT or replay:EYE_GAZE.CSV (default: sim for demo, opengaze://127.0.0.1:4242 otherwise)")
 	pf.Float64Var(&o.Rate, "rate", 60, "sampling rate of the mouse tracker and the simulator, Hz (a real tracker reports its own)")
 	pf.IntVar(&o.RecalEvery, "recalibrate-every", 25, "suggest recalibrating after this many cases (0: never)")
 	pf.Float64Var(&o.DistanceCM, "viewing-distance", 71, "eye-to-screen distance, cm (for degrees of visual angle)")

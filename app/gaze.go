@@ -16,6 +16,7 @@ import (
 	"sightline/tracker"
 	"sightline/tracker/gazesim"
 	"sightline/tracker/opengaze"
+	"sightline/tracker/replay"
 )
 
 // gazeSource is the tracker a session reads from, with what the station can do with it.
@@ -59,6 +60,13 @@ func openGaze(spec string, rate float64, seed int64, st *study.Study, clock func
 			return nil, fmt.Errorf("--tracker %s: want opengaze://HOST:PORT: %w", spec, err)
 		}
 		return openGazeClient(addr, clock, log), nil
+	case strings.HasPrefix(spec, "replay:"):
+		path := strings.TrimPrefix(spec, "replay:")
+		r, err := replay.Open(path, 1, clock)
+		if err != nil {
+			return nil, fmt.Errorf("--tracker %s: %w", spec, err)
+		}
+		return &gazeSource{Tracker: r, spec: spec, close: func() {}}, nil
 	}
 	return nil, fmt.Errorf("--tracker %q: want mouse, sim, opengaze://HOST:PORT or replay:FILE", spec)
 }

@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sightline/reader/session"
 	"sightline/reader/study"
@@ -134,5 +136,39 @@ func TestCommandLine(t *testing.T) {
 	cmd.SetArgs([]string{"read"})
 	if err := cmd.Execute(); err == nil {
 		t.Error("read without a study folder must fail")
+	}
+}
+
+func TestGazeSources(t *testing.T) {
+	clock := func() time.Duration { return 0 }
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cases := []struct {
+		spec, wantErr string
+		calibrates    bool
+	}{
+		{"mouse", "", false},
+		{"opengaze://127.0.0.1:4242", "", true},
+		{"sim", "", true},
+		{"opengaze://nohost", "want opengaze://HOST:PORT", false},
+		{"replay:/does/not/exist.csv", "/does/not/exist.csv", false},
+		{"eyelink", "want mouse, sim", false},
+	}
+	for _, c := range cases {
+		t.Run(c.spec, func(t *testing.T) {
+			g, err := openGaze(c.spec, 60, 1, nil, clock, log)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.close()
+			if (g.calibrator != nil) != c.calibrates {
+				t.Fatalf("calibrator %v, want calibrates=%v", g.calibrator, c.calibrates)
+			}
+		})
 	}
 }
