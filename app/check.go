@@ -85,3 +85,16 @@ func assess(per [][]tracker.Sample, pts []reading.Point, rate float64, v tracker
 	}
 	return out
 }
+
+// filters are our own fixation filters, run on every case's raw samples beside the device's
+// fixations: I-DT (1°, 100 ms) and I-VT (30°/s), both in the reader's viewing geometry.
+func filters(o *Options) []reading.Filter {
+	idt := tracker.DefaultIDT()
+	idt.Viewing = o.viewing()
+	ivt := tracker.DefaultIVT()
+	ivt.Viewing = o.viewing()
+	return []reading.Filter{
+		{Name: "idt", Params: idt.String(), Detect: func(s []tracker.Sample) []tracker.Fixation { return tracker.DetectIDT(s, idt) }},
+		{Name: "ivt", Params: ivt.String(), Detect: func(s []tracker.Sample) []tracker.Fixation { return tracker.DetectIVT(s, ivt) }},
+	}
+}

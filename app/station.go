@@ -208,6 +208,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		Recorder: p.rec,
 		Tracker:  p.gaze,
 		Check:    check(o, p.gaze),
+		Filters:  filters(o),
 		Clock:    p.clock,
 		View:     ui.Bridge{V: v},
 		Log:      logger(o.Err),

@@ -30,6 +30,16 @@ type Recorder interface {
 	Close(status string) error
 	// SaveCheck appends a calibration/validation report to the session.
 	SaveCheck(report any) error
+	// FilterFixations writes the open screen's fixations from one of our filters.
+	FilterFixations(name, params string, rows []tracker.Sample) error
+}
+
+// Filter is a fixation filter run on each case's raw samples when the case closes, beside the
+// device's own fixations.
+type Filter struct {
+	Name   string // file suffix: fixations_<Name>.csv
+	Params string // the filter and its parameters, written beside the output
+	Detect func([]tracker.Sample) []tracker.Fixation
 }
 
 // View is the reader's screen as the run sees it. Its methods are called from the run's
@@ -89,6 +99,7 @@ type Config struct {
 	View     View
 	Log      *slog.Logger
 	Check    *Check // calibration and validation; nil: none
+	Filters  []Filter
 }
 
 // Fix is a device fixation as the live overlay draws it.
@@ -136,6 +147,7 @@ type Run struct {
 	ready    atomic.Bool // the prefetch has delivered
 	lastFix  tracker.Sample
 	haveFix  bool
+	raw      []tracker.Sample // the open case's samples, for the filters at its end
 	samples  int64
 	nfix     int64
 	start    time.Duration
@@ -462,6 +474,9 @@ func (r *Run) record(s tracker.Sample) {
 		r.fail(fmt.Errorf("reading: record gaze sample: %w", err))
 		return
 	}
+	if len(r.cfg.Filters) > 0 {
+		r.raw = append(r.raw, s)
+	}
 	if r.haveFix && s.FPOGID != r.lastFix.FPOGID {
 		r.closeFixation()
 	}
@@ -495,6 +510,18 @@ func (r *Run) endScreen(host time.Duration) {
 	if r.haveFix {
 		r.closeFixation()
 	}
+	for _, f := range r.cfg.Filters {
+		fixes := f.Detect(r.raw)
+		rows := make([]tracker.Sample, len(fixes))
+		for i, x := range fixes {
+			rows[i] = x.Row()
+		}
+		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
+			r.fail(fmt.Errorf("reading: write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
+			return
+		}
+	}
+	r.raw = r.raw[:0]
 	if err := r.cfg.Recorder.EndScreen(host); err != nil {
 		r.fail(fmt.Errorf("reading: close files of screen %d: %w", r.idx+1, err))
 	}

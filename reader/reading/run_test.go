@@ -96,6 +96,9 @@ func (r *fakeRecorder) Event(_ time.Duration, kind string, a map[string]string) 
 }
 func (r *fakeRecorder) EndScreen(time.Duration) error { return r.add("end") }
 func (r *fakeRecorder) Flush() error                  { return nil }
+func (r *fakeRecorder) FilterFixations(name, params string, rows []tracker.Sample) error {
+	return r.add("filter %s %d", name, len(rows))
+}
 func (r *fakeRecorder) SaveCheck(rep any) error {
 	c := rep.(CheckReport)
 	return r.add("check %d %s", c.Round, c.Validation.Verdict)
@@ -309,5 +312,38 @@ func TestNothingDecodable(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "bad.dcm: truncated pixel data") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFiltersRunOnEachCase(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	var seen []int
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return 0 },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Filters: []Filter{{Name: "half", Params: "one fixation per two samples",
+			Detect: func(s []tracker.Sample) []tracker.Fixation {
+				seen = append(seen, len(s))
+				return make([]tracker.Fixation, len(s)/2)
+			}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(0); i < 4; i++ {
+		tr.send(fixSample(i, 1, 0.1))
+	}
+	r.Next()
+	view.waitShown(t, 2)
+	tr.send(fixSample(4, 2, 0.1))
+	r.End()
+	waitSummary(t, view)
+	if fmt.Sprint(seen) != "[4 1]" {
+		t.Errorf("filter saw %v samples per screen, want [4 1]", seen)
+	}
+	l := rec.lines()
+	if !strings.Contains(l, "filter half 2\nend") || !strings.Contains(l, "filter half 0\nend") {
+		t.Errorf("recorder calls:\n%s", l)
 	}
 }

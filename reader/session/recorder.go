@@ -29,6 +29,7 @@ const (
 	GazeFile     = "eye_gaze.csv"
 	FixationFile = "fixations.csv"
 	LayoutFile   = "layout.json"
+	FiltersFile  = "filters.json" // the fixation filters of a case and their parameters
 )
 
 // Session statuses in session.json.
@@ -119,6 +120,7 @@ type screen struct {
 	dir       string
 	gaze, fix rowFile
 	hasOrigin bool
+	filters   map[string]string // fixation filter name → parameters, written to filters.json
 	t0        float64 // device seconds of the screen's first sample
 	cnt0      int64   // device counter of the screen's first sample
 }
@@ -202,7 +204,7 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return fmt.Errorf("session: create case folder: %w", err)
 	}
-	s := &screen{sc: sc, layout: l, dir: dir}
+	s := &screen{sc: sc, layout: l, dir: dir, filters: map[string]string{"device": "the tracker's own fixations (fixations.csv)"}}
 	var err error
 	if s.gaze, err = openRows(dir, GazeFile); err == nil {
 		if s.fix, err = openRows(dir, FixationFile); err != nil {
@@ -291,6 +293,33 @@ func (r *Recorder) usable() error {
 		return ErrNoScreen
 	}
 	return nil
+}
+
+// FilterFixations writes the current screen's fixations from one of our own filters (run on
+// the raw samples when the case closes) to fixations_<name>.csv, in the same 37 columns as the
+// device's fixations.csv, and records the filter's parameters beside it in filters.json.
+func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	if err := checkName(name); err != nil {
+		return fmt.Errorf("session: filter name: %w", err)
+	}
+	c := r.cur
+	f, err := openRows(c.dir, "fixations_"+name+".csv")
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	for i := range rows {
+		row := r.row(rows[i])
+		f.buf = egd.AppendRow(f.buf, &row)
+	}
+	err = errors.Join(f.sync(), f.f.Close())
+	if err != nil {
+		return err
+	}
+	c.filters[name] = params
+	return writeJSON(filepath.Join(c.dir, FiltersFile), c.filters)
 }
 
 func (r *Recorder) row(s tracker.Sample) egd.RowFields {

@@ -578,3 +578,40 @@ func TestSaveCheckAppendsSyncedLines(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 }
+
+func TestFilterFixations(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s")
+	r, err := Create(dir, Meta{SessionID: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := stage.Fit(2000, 2000)
+	if err := r.BeginScreen(Screen{Index: 0, Kind: KindCase, DicomID: "abc"}, l, 0); err != nil {
+		t.Fatal(err)
+	}
+	s := tracker.Sample{CNT: 100, Time: 10, FPOGX: 0.5, FPOGY: 0.5, FPOGS: 10.2, FPOGD: 0.3, FPOGID: 1, FPOGV: true, TickFreq: 1e7}
+	if err := r.Gaze(s); err != nil {
+		t.Fatal(err)
+	}
+	s.CNT, s.Time = 130, 10.5
+	if err := r.FilterFixations("idt", "I-DT dispersion=1.00deg", []tracker.Sample{s}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.FilterFixations("../x", "", nil); err == nil {
+		t.Fatal("a filter name with a path must be refused")
+	}
+	caseDir := filepath.Join(dir, CasesDir, "00-abc")
+	b, err := os.ReadFile(filepath.Join(caseDir, "fixations_idt.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "s,0,abc,30,0.5,") {
+		t.Fatalf("fixations_idt.csv:\n%s", b)
+	}
+	var filters map[string]string
+	b, _ = os.ReadFile(filepath.Join(caseDir, FiltersFile))
+	if err := json.Unmarshal(b, &filters); err != nil || filters["idt"] != "I-DT dispersion=1.00deg" || filters["device"] == "" {
+		t.Fatalf("filters.json: %s (%v)", b, err)
+	}
+}

@@ -72,7 +72,8 @@ type CalResult struct {
 // window is hidden, and onEvent (may be nil; called on this goroutine) hears each point start
 // and finish. The result has each point's per-eye error and the device's summary. Cancelling
 // ctx aborts the calibration on the device; so does a device that has not finished within twice
-// the expected time plus 10 s.
+// the expected time plus 10 s. Call it from any goroutine but Stream's own (emit, OnStatus):
+// that one reads the replies.
 func (c *Client) Calibrate(ctx context.Context, pts []Point, timeout, delay time.Duration, onEvent func(CalEvent)) (CalResult, error) {
 	if err := checkCal(pts, timeout, delay); err != nil {
 		return CalResult{}, fmt.Errorf("opengaze: calibrate: %w", err)

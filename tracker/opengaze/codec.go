@@ -277,7 +277,7 @@ func clip(b []byte) string {
 }
 
 // unescape decodes the XML entities in raw. An '&' that starts no entity it knows, or a
-// character reference to no valid character, is kept literally.
+// character reference to no Unicode character (a surrogate, beyond U+10FFFF), is kept literally.
 func unescape(raw []byte) string {
 	out := make([]byte, 0, len(raw))
 	for len(raw) > 0 {
@@ -349,7 +349,8 @@ func entity(b []byte) (r rune, n int) {
 			return 0, 0
 		}
 	}
-	if v == 0 || !utf8.ValidRune(v) {
+	// NUL is no XML character, but AppendMessage writes it as &#0; and must read it back.
+	if !utf8.ValidRune(v) {
 		return 0, 0
 	}
 	return v, end + 1

@@ -47,8 +47,11 @@ var parseCases = []struct {
 	{"single quotes", `<ACK ID='X' V='say "hi"' W="it's" />`, msg("ACK", "ID", "X", "V", `say "hi"`, "W", "it's")},
 	{"entities", `<REC USER="a &quot;b&quot; &amp; c &lt;d&gt; &apos;e&apos; &#65;&#x42;&#X43;&#0233;" />`,
 		msg("REC", "USER", `a "b" & c <d> 'e' ABCé`)},
-	{"unknown entities kept", `<REC USER="AT&T &foo; &#xZZ; &#0; &#1114112; &#xD800; & ;" />`,
-		msg("REC", "USER", "AT&T &foo; &#xZZ; &#0; &#1114112; &#xD800; & ;")},
+	{"unknown entities kept", `<REC USER="AT&T &foo; &#xZZ; &#; &#x; &#1114112; &#xD800; & ;" />`,
+		msg("REC", "USER", "AT&T &foo; &#xZZ; &#; &#x; &#1114112; &#xD800; & ;")},
+	// Fuzz find: AppendMessage writes NUL as &#0;, which must read back as NUL.
+	{"NUL, raw and by reference", "<0 0=\"\x00&#0;&#x0000;\">", msg("0", "0", "\x00\x00\x00")},
+	{"control characters by reference", `<A V="&#9;&#10;&#13;&#127;" />`, msg("A", "V", "\t\n\r\x7f")},
 	{"spaces in values", `<REC KB=" " USER="two words  and more" />`, msg("REC", "KB", " ", "USER", "two words  and more")},
 	{"empty value", `<ACK ID="USER_DATA" VALUE="" />`, msg("ACK", "ID", "USER_DATA", "VALUE", "")},
 	{"unknown tag and attributes", `<FOO BAR="1" baz:q="2">`, msg("FOO", "BAR", "1", "baz:q", "2")},
