@@ -70,8 +70,10 @@ type Meta struct {
 type State struct {
 	Meta
 	Status      string     `json:"status"`
-	Screen      int        `json:"screen"` // index of the screen shown now, −1 between screens
-	Done        []int      `json:"done"`   // indexes of the screens ended, in order
+	Screen      int        `json:"screen"`                // index of the screen shown now, −1 between screens
+	Done        []int      `json:"done"`                  // indexes of the screens ended, in order
+	Interrupted []int      `json:"interrupted,omitempty"` // screens cut off by a crash, read again on resume
+	Resumed     int        `json:"resumed,omitempty"`     // times the session was resumed
 	UpdatedWall time.Time  `json:"updated_wall"`
 	EndedWall   *time.Time `json:"ended_wall,omitempty"`
 }
@@ -111,6 +113,7 @@ type Recorder struct {
 	lastUser  string
 	cur       *screen
 	closed    bool
+	lock      *os.File // flock held while recording (see LockFile)
 }
 
 // screen is the screen being recorded.
@@ -121,8 +124,8 @@ type screen struct {
 	gaze, fix rowFile
 	hasOrigin bool
 	filters   map[string]string // fixation filter name → parameters, written to filters.json
-	t0        float64 // device seconds of the screen's first sample
-	cnt0      int64   // device counter of the screen's first sample
+	t0        float64           // device seconds of the screen's first sample
+	cnt0      int64             // device counter of the screen's first sample
 }
 
 // rowFile is a CSV file fed whole rows; buf only ever holds whole rows.
@@ -156,9 +159,15 @@ func Create(dir string, meta Meta) (*Recorder, error) {
 	if err := r.writeState(); err != nil {
 		return nil, fmt.Errorf("session: folder %s is not writable: %w", dir, err)
 	}
+	lk, err := lock(dir)
+	if err != nil {
+		return nil, err
+	}
+	r.lock = lk
 	name := filepath.Join(dir, EventsFile)
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
 	if err != nil {
+		lk.Close()
 		return nil, fmt.Errorf("session: open event journal: %w", err)
 	}
 	r.events = f
@@ -511,6 +520,9 @@ func (r *Recorder) Close(status string) error {
 	end := r.now()
 	r.st.Status, r.st.EndedWall = status, &end
 	errs = append(errs, r.writeStateErr())
+	if r.lock != nil {
+		r.lock.Close() // releases the flock
+	}
 	return errors.Join(errs...)
 }
 

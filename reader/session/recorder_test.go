@@ -615,3 +615,93 @@ func TestFilterFixations(t *testing.T) {
 		t.Fatalf("filters.json: %s (%v)", b, err)
 	}
 }
+
+func TestResumeAfterCrash(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "sessions")
+	dir := filepath.Join(root, "s1")
+	plan := []Screen{{0, KindCase, "a"}, {1, KindCase, "b"}, {2, KindCase, "c"}}
+	r, err := Create(dir, Meta{SessionID: "s1", Plan: plan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := stage.Fit(100, 100)
+	if err := r.BeginScreen(plan[0], l, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EndScreen(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.BeginScreen(plan[1], l, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Gaze(tracker.Sample{CNT: 1, Time: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// While the recorder lives, its session is not interrupted.
+	if got, err := Interrupted(root); err != nil || len(got) != 0 {
+		t.Fatalf("live session listed as interrupted: %v %v", got, err)
+	}
+	if _, err := Resume(dir); !errors.Is(err, ErrLive) {
+		t.Fatalf("resume of a live session: %v", err)
+	}
+	// A crash: the lock goes with the process, a row and an event are cut off mid-line.
+	r.lock.Close()
+	gaze := filepath.Join(dir, CasesDir, "01-b", GazeFile)
+	appendBytes(t, gaze, "s1,1,b,7,0.1")
+	appendBytes(t, filepath.Join(dir, EventsFile), `{"host_ns":5,"kin`)
+
+	got, err := Interrupted(root)
+	if err != nil || len(got) != 1 || got[0].SessionID != "s1" {
+		t.Fatalf("Interrupted = %v, %v", got, err)
+	}
+	rem := got[0].Remaining()
+	if len(rem) != 2 || rem[0].DicomID != "b" || rem[1].DicomID != "c" {
+		t.Fatalf("remaining %v", rem)
+	}
+	r2, err := Resume(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := filepath.Join(dir, CasesDir, "01-b.interrupted-1", GazeFile)
+	b, err := os.ReadFile(kept)
+	if err != nil {
+		t.Fatalf("interrupted case not kept: %v", err)
+	}
+	if !strings.HasSuffix(string(b), "\n") || strings.Contains(string(b), "s1,1,b,7,0.1") || strings.Count(string(b), "\n") != 2 {
+		t.Fatalf("kept gaze file not trimmed to whole rows:\n%s", b)
+	}
+	if err := r2.BeginScreen(plan[1], l, 10); err != nil {
+		t.Fatalf("re-read the interrupted case: %v", err)
+	}
+	if err := r2.Close(StatusComplete); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ReadState(dir)
+	if err != nil || st.Status != StatusComplete || fmt.Sprint(st.Interrupted) != "[1]" || st.Resumed != 1 {
+		t.Fatalf("state after resume: %+v %v", st, err)
+	}
+	f, _ := os.Open(filepath.Join(dir, EventsFile))
+	defer f.Close()
+	var kinds []string
+	if err := ReadEvents(f, EventsFile, func(_ int, e Event) error { kinds = append(kinds, e.Kind); return nil }); err != nil {
+		t.Fatalf("journal after resume does not parse: %v", err)
+	}
+	if !slices.Contains(kinds, EventResumed) {
+		t.Fatalf("journal kinds %v lack %s", kinds, EventResumed)
+	}
+}
+
+func appendBytes(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
