@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"sightline/reader/egd"
+	"sightline/reader/session"
 )
 
 // waitFor polls cond until it holds or the deadline passes. Polling a condition (not sleeping
@@ -321,4 +324,188 @@ func TestE2ESimulatorCalibrationThenReading(t *testing.T) {
 		t.Fatalf("station exited early: %v", err)
 	default:
 	}
+}
+
+// TestE2EKillAndResume kills the station mid-case (SIGKILL: no chance to flush or close), checks
+// that what was recorded up to a second before the kill is on disk and whole, then resumes the
+// session, reads it to the end and checks that it is complete and consistent.
+func TestE2EKillAndResume(t *testing.T) {
+	bin := binary(t)
+	disp := startX(t)
+	studyDir := t.TempDir()
+	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
+	run := func(args ...string) (*exec.Cmd, <-chan struct{}) {
+		cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--tracker", "sim"}, args...)...)
+		cmd.Env = env
+		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start station: %v", err)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			if t.Failed() {
+				b, _ := os.ReadFile(logf.Name())
+				t.Logf("station log:\n%s", b)
+			}
+		})
+		return cmd, done
+	}
+	key := func(k string) {
+		c := exec.Command("xdotool", "key", k)
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool key %s: %v: %s", k, err, out)
+		}
+	}
+	acceptCalibration := func(sess string, round int) {
+		waitFor(t, "calibration report", 120*time.Second, func() bool {
+			b, _ := os.ReadFile(filepath.Join(sess, "calibrations.jsonl"))
+			return strings.Count(string(b), "\n") >= round
+		})
+		key("Return")
+	}
+
+	cmd, dead := run("--seed", "3")
+	sess := sessionDir(t, studyDir)
+	acceptCalibration(sess, 1)
+	waitFor(t, "first case", 30*time.Second, func() bool { return len(screenDirs(t, sess)) >= 1 })
+	for n := 2; n <= 3; n++ {
+		time.Sleep(700 * time.Millisecond) // read the case a little: gaze accumulates
+		key("space")
+		waitFor(t, fmt.Sprintf("screen %d", n), 30*time.Second, func() bool { return len(screenDirs(t, sess)) >= n })
+	}
+	third := screenDirs(t, sess)[2]
+	waitFor(t, "gaze on the third screen", 30*time.Second, func() bool { return countRows(filepath.Join(third, "eye_gaze.csv")) >= 90 })
+	time.Sleep(1500 * time.Millisecond)
+	killed := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-dead // its session lock goes with the process
+
+	// Everything on disk parses: whole rows, whole journal lines.
+	for _, d := range screenDirs(t, sess) {
+		for _, f := range []string{"eye_gaze.csv", "fixations.csv"} {
+			if err := parseGaze(filepath.Join(d, f)); err != nil {
+				t.Errorf("after the kill: %v", err)
+			}
+		}
+	}
+	shown := screenShownWall(t, sess, 2)
+	lastTime := lastGazeTime(t, filepath.Join(third, "eye_gaze.csv"))
+	// The case's gaze must reach to within a second of the kill (Time counts from its first
+	// sample, which comes right after the screen was shown).
+	if want := killed.Sub(shown).Seconds() - 1.2; lastTime < want {
+		t.Errorf("third case's gaze ends at %.2f s, the kill came %.2f s after it was shown: more than 1 s lost",
+			lastTime, killed.Sub(shown).Seconds())
+	}
+
+	// Resume: the interrupted case is kept aside and read again; read on to the end.
+	run("--resume", "yes")
+	acceptCalibration(sess, 2)
+	waitFor(t, "the interrupted case again", 30*time.Second, func() bool {
+		_, err := os.Stat(third)
+		return err == nil
+	})
+	if _, err := os.Stat(third + ".interrupted-1"); err != nil {
+		t.Fatalf("the interrupted case was not kept: %v", err)
+	}
+	var st struct {
+		Status      string
+		Done        []int
+		Interrupted []int
+		Plan        []json.RawMessage
+	}
+	for i := 0; i < 20; i++ {
+		b, _ := os.ReadFile(filepath.Join(sess, "session.json"))
+		_ = json.Unmarshal(b, &st)
+		if st.Status == "complete" {
+			break
+		}
+		time.Sleep(400 * time.Millisecond)
+		key("space")
+	}
+	waitFor(t, "the sess to complete", 30*time.Second, func() bool {
+		b, _ := os.ReadFile(filepath.Join(sess, "session.json"))
+		_ = json.Unmarshal(b, &st)
+		return st.Status == "complete"
+	})
+	if len(st.Done) != len(st.Plan) || fmt.Sprint(st.Interrupted) != "[2]" {
+		t.Errorf("session.json: %d of %d screens done, interrupted %v", len(st.Done), len(st.Plan), st.Interrupted)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(sess, "cases", "*"))
+	if len(dirs) != len(st.Plan)+1 {
+		t.Errorf("%d case folders, want %d screens + 1 interrupted", len(dirs), len(st.Plan))
+	}
+	for _, d := range dirs {
+		if err := parseGaze(filepath.Join(d, "eye_gaze.csv")); err != nil {
+			t.Error(err)
+		}
+	}
+	f, err := os.Open(filepath.Join(sess, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := session.ReadEvents(f, "events.jsonl", func(int, session.Event) error { return nil }); err != nil {
+		t.Errorf("journal: %v", err)
+	}
+}
+
+// countRows counts a CSV's data rows (lines after the header).
+func countRows(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return max(0, strings.Count(string(b), "\n")-1)
+}
+
+// parseGaze reads a 37-column file with the strict reader: every row whole and well formed.
+func parseGaze(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return egd.ReadGaze(f, path, func(int, egd.GazeRecord) error { return nil })
+}
+
+func lastGazeTime(t *testing.T, path string) float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	last := -1.0
+	if err := egd.ReadGaze(f, path, func(_ int, r egd.GazeRecord) error { last = r.Time; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return last
+}
+
+// screenShownWall is the wall time the journal gives for screen index being shown.
+func screenShownWall(t *testing.T, sessionDir string, index int) time.Time {
+	t.Helper()
+	f, err := os.Open(filepath.Join(sessionDir, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var at time.Time
+	err = session.ReadEvents(f, "events.jsonl", func(_ int, e session.Event) error {
+		if e.Kind == session.EventScreenShown && e.Screen == index {
+			at = e.Wall
+		}
+		return nil
+	})
+	if err != nil || at.IsZero() {
+		t.Fatalf("screen %d shown: not in the journal (%v)", index, err)
+	}
+	return at
 }

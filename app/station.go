@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"sightline/assets"
 	"sightline/reader/demo"
@@ -64,7 +65,8 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		seed = time.Now().UnixNano()
 	}
 	origin := time.Now()
-	clock := func() time.Duration { return time.Since(origin) }
+	mono := monotonic()
+	clock := sessionClock(mono)
 	ids := make([]string, len(st.Cases))
 	for i, c := range st.Cases {
 		ids[i] = c.DicomID
@@ -104,6 +106,8 @@ func prepare(o *Options, dir string) (*prepared, error) {
 			FixationFilter: filter.String(),
 			Plan:           plan,
 			StartedWall:    origin,
+			ClockOriginNS:  int64(mono),
+			BootID:         bootID(),
 		})
 		if errors.Is(err, session.ErrExists) && n < 100 {
 			continue
@@ -116,6 +120,38 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	}
 	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze,
 		filter: filter, seed: seed, sessionID: id}, nil
+}
+
+// resume reopens an interrupted session of the study for recording, at the screen it was cut
+// off on.
+func resume(o *Options, dir string, st session.State) (*prepared, error) {
+	stdy, err := study.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open study: %w", err)
+	}
+	sdir := filepath.Join(dir, "sessions", st.SessionID)
+	// Same boot: the session's clock goes on. After a reboot CLOCK_MONOTONIC restarted, so the
+	// clock restarts too; the journal's session_resumed event (with wall time) marks the seam.
+	origin := time.Duration(st.ClockOriginNS)
+	if st.BootID == "" || st.BootID != bootID() || origin <= 0 || origin > monotonic() {
+		origin = monotonic()
+	}
+	clock := sessionClock(origin)
+	spec := o.TrackerSpec
+	if spec == "" {
+		spec = "opengaze://127.0.0.1:4242"
+	}
+	gaze, err := openGaze(spec, o.Rate, st.Seed, stdy, clock, logger(o.Err))
+	if err != nil {
+		return nil, err
+	}
+	rec, err := session.Resume(sdir)
+	if err != nil {
+		gaze.close()
+		return nil, fmt.Errorf("resume session: %w", err)
+	}
+	return &prepared{study: stdy, plan: st.Remaining(), rec: rec, dir: sdir, clock: clock, gaze: gaze,
+		filter: tracker.DefaultIDT(), seed: st.Seed, sessionID: st.SessionID}, nil
 }
 
 // loader decodes a case's DICOM and resamples it to the rectangle it will occupy on the stage.
@@ -159,12 +195,36 @@ func runGUI(o *Options, studyDir string) error {
 		if oo.TrackerSpec == "" {
 			oo.TrackerSpec = defaultTracker
 		}
-		p, err := prepare(&oo, dir)
-		if err != nil {
-			return err
+		begin := func(p *prepared, err error) error {
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
+			return startRun(w, &oo, p)
 		}
-		fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
-		return startRun(w, &oo, p)
+		cut, err := session.Interrupted(filepath.Join(dir, "sessions"))
+		if err != nil || len(cut) == 0 || o.Resume == "no" {
+			return begin(prepare(&oo, dir))
+		}
+		st := cut[len(cut)-1] // the latest interrupted session
+		if o.Resume == "yes" {
+			return begin(resume(&oo, dir, st))
+		}
+		msg := fmt.Sprintf("Session %s (reader %s, started %s) was interrupted after %d of %d screens.\n"+
+			"Resume it at the interrupted case? The partial case is kept and read again.",
+			st.SessionID, st.Reader, st.StartedWall.Local().Format("2006-01-02 15:04"), len(st.Done), len(st.Plan))
+		dialog.ShowCustomConfirm("Interrupted session", "Resume", "Start a new session", widget.NewLabel(msg), func(yes bool) {
+			var err error
+			if yes {
+				err = begin(resume(&oo, dir, st))
+			} else {
+				err = begin(prepare(&oo, dir))
+			}
+			if err != nil {
+				dialog.ShowError(err, w)
+			}
+		}, w)
+		return nil
 	}
 	if studyDir != "" {
 		if err := startReading(studyDir, o.TrackerSpec); err != nil {

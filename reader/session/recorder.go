@@ -64,6 +64,11 @@ type Meta struct {
 	FixationFilter string    `json:"fixation_filter"` // filter and parameters, e.g. "device" or "I-DT 1° 100 ms"
 	Plan           []Screen  `json:"plan"`
 	StartedWall    time.Time `json:"started_wall"`
+	// ClockOriginNS is CLOCK_MONOTONIC at the session's start, and BootID the kernel's boot id:
+	// host times are CLOCK_MONOTONIC minus the origin, so a session resumed after a crash (same
+	// boot) keeps one clock.
+	ClockOriginNS int64  `json:"clock_origin_monotonic_ns,omitempty"`
+	BootID        string `json:"boot_id,omitempty"`
 }
 
 // State is the content of session.json: the meta and how far the session got.

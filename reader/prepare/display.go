@@ -1,0 +1,105 @@
+package prepare
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sightline/reader/stage"
+)
+
+// Sidecar is display/<dicom_id>.json beside each display image: where the image sits on the
+// stage (the DICOM size and the pads, as in a session's layout.json) and how its grey levels
+// were rendered. Nothing in it identifies a patient.
+type Sidecar struct {
+	DicomID     string `json:"dicom_id"`
+	StageWidth  int    `json:"stage_width"`
+	StageHeight int    `json:"stage_height"`
+	stage.Layout
+	TransferSyntax   string  `json:"transfer_syntax"`           // the file's
+	TranscodedWith   string  `json:"transcoded_with,omitempty"` // the tool that uncompressed it for decoding
+	Photometric      string  `json:"photometric"`
+	BitsStored       int     `json:"bits_stored"`
+	Signed           bool    `json:"signed"`
+	RescaleSlope     float64 `json:"rescale_slope"`
+	RescaleIntercept float64 `json:"rescale_intercept"`
+	Windowing        string  `json:"windowing"` // "file window" or "min-max"
+	WindowCenter     float64 `json:"window_center"`
+	WindowWidth      float64 `json:"window_width"`
+}
+
+// DisplayPath is the display image of a case in a prepared study: STUDY/display/<dicom_id>.png.
+func DisplayPath(studyDir, dicomID string) string {
+	return filepath.Join(studyDir, DisplayDir, dicomID+".png")
+}
+
+func sidecarPath(png string) string { return strings.TrimSuffix(png, ".png") + ".json" }
+
+// maxDisplayBytes bounds a display PNG: the stage is 2 MB of grey uncompressed.
+const maxDisplayBytes = 16 << 20
+
+// LoadDisplay reads a display image written by Run and its layout (from the sidecar beside it).
+// The image returned is the drawn rectangle of the stage (l.Rect() of the 1920×1080 file, with
+// its origin at 0,0), at the size the station draws it: what the station's loader gives the
+// reading view today (reading.Frame.Image, with Frame.Layout = l). The file and the sidecar must agree: a stage-sized
+// greyscale PNG, and pads that are what stage.Fit gives for the DICOM size.
+func LoadDisplay(path string) (image.Image, stage.Layout, error) {
+	sb, err := os.ReadFile(sidecarPath(path))
+	if err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display layout: %w", err)
+	}
+	var side Sidecar
+	if err := json.Unmarshal(sb, &side); err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display layout %s: %w", sidecarPath(path), err)
+	}
+	l := side.Layout
+	if side.StageWidth != stage.Width || side.StageHeight != stage.Height || l != stage.Fit(l.W, l.H) || l.W <= 0 || l.H <= 0 {
+		return nil, stage.Layout{}, fmt.Errorf("display layout %s: %dx%d image with pads top %d bottom %d left %d right %d on a %dx%d stage is not how the station draws it",
+			sidecarPath(path), l.W, l.H, l.Top, l.Bottom, l.Left, l.Right, side.StageWidth, side.StageHeight)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display image: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display image: %w", err)
+	} else if st.Size() > maxDisplayBytes {
+		return nil, stage.Layout{}, fmt.Errorf("display image %s: %d bytes, a stage PNG is under %d MiB", path, st.Size(), maxDisplayBytes>>20)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(f); err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display image %s: %w", path, err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display image %s: %w", path, err)
+	}
+	if cfg.Width != stage.Width || cfg.Height != stage.Height {
+		return nil, stage.Layout{}, fmt.Errorf("display image %s is %dx%d, want the %dx%d stage", path, cfg.Width, cfg.Height, stage.Width, stage.Height)
+	}
+	img, err := png.Decode(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return nil, stage.Layout{}, fmt.Errorf("display image %s: %w", path, err)
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		return nil, stage.Layout{}, fmt.Errorf("display image %s decodes to %T, want 8-bit grey", path, img)
+	}
+	return crop(g, l.Rect()), l, nil
+}
+
+// crop copies r of g into an image of its own whose origin is (0, 0), as the station's loader
+// makes them.
+func crop(g *image.Gray, r image.Rectangle) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for y := 0; y < r.Dy(); y++ {
+		copy(out.Pix[y*out.Stride:(y+1)*out.Stride], g.Pix[g.PixOffset(r.Min.X, r.Min.Y+y):])
+	}
+	return out
+}
