@@ -28,6 +28,7 @@ type Options struct {
 	DistanceCM  float64
 	ScreenInch  float64
 	Resume      string
+	Operator    string
 	Out         io.Writer
 	Err         io.Writer
 }
@@ -91,6 +92,7 @@ func Command() *cobra.Command {
 	pf.IntVar(&o.RecalEvery, "recalibrate-every", 25, "suggest recalibrating after this many cases (0: never)")
 	pf.Float64Var(&o.DistanceCM, "viewing-distance", 71, "eye-to-screen distance, cm (for degrees of visual angle)")
 	pf.Float64Var(&o.ScreenInch, "screen-inch", 27, "monitor diagonal, inches")
+	pf.StringVar(&o.Operator, "operator", "window", "operator console: window (a second window) or none")
 	pf.StringVar(&o.Resume, "resume", "ask", "an interrupted session of the study: ask, yes (resume it) or no (start a new one)")
 
 	demoCmd := &cobra.Command{

@@ -139,7 +139,7 @@ func station(t *testing.T, args ...string) (env []string, studyDir string, exite
 	disp := startX(t)
 	studyDir = t.TempDir()
 	env = append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
-	cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir}, args...)...)
+	cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--operator", "none"}, args...)...)
 	cmd.Env = env
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -335,7 +335,7 @@ func TestE2EKillAndResume(t *testing.T) {
 	studyDir := t.TempDir()
 	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
 	run := func(args ...string) (*exec.Cmd, <-chan struct{}) {
-		cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--tracker", "sim"}, args...)...)
+		cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--tracker", "sim", "--operator", "none"}, args...)...)
 		cmd.Env = env
 		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 		cmd.Stdout, cmd.Stderr = logf, logf

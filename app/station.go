@@ -280,6 +280,20 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v.SetControls(run)
 	v.OnClose = w.Close
 	w.SetContent(v.Content())
+	var console fyne.Window
+	if o.Operator == "window" {
+		// The operator's window: on a second monitor in a real station. The reader's window
+		// stays clean.
+		con := ui.NewOperator(run)
+		console = fyne.CurrentApp().NewWindow("Sightline — operator")
+		console.SetContent(con.Content())
+		console.Resize(fyne.NewSize(1120, 440))
+		console.Show()
+		ctx, cancel := context.WithCancel(context.Background())
+		go con.Run(ctx)
+		go func() { <-run.Done(); cancel() }()
+		w.RequestFocus() // the reader's keys go to the reader's window
+	}
 	w.Canvas().SetOnTypedKey(v.TypedKey)
 	w.SetCloseIntercept(func() {
 		// Closing the window mid-session ends it cleanly: the run closes its files first.
@@ -290,6 +304,9 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		}()
 		w.SetCloseIntercept(nil)
 	})
+	if console != nil {
+		w.SetOnClosed(console.Close)
+	}
 	go func() {
 		<-run.Done()
 		p.gaze.close()

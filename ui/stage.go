@@ -24,6 +24,7 @@ const CalibrationDiscRadius = 30
 var (
 	stageBlack   = color.Gray{Y: 0}
 	overlayColor = color.NRGBA{R: 255, G: 196, B: 0, A: 220}
+	gazeColor    = color.NRGBA{R: 0, G: 230, B: 120, A: 230}
 )
 
 // Stage draws the 1920×1080 reading stage letterboxed uniformly into whatever size it is
@@ -43,6 +44,17 @@ type Stage struct {
 	fixes       []reading.Fix
 	targets     []Point
 	vectors     []Vector
+	gaze        Point // the latest gaze, drawn when gazeOn (operator console)
+	gazeOn      bool
+}
+
+// SetGaze draws the latest gaze point as a dot (the operator's live view); ok false hides it.
+func (s *Stage) SetGaze(x, y float64, ok bool) {
+	if s.gazeOn == ok && s.gaze == (Point{x, y}) {
+		return
+	}
+	s.gaze, s.gazeOn = Point{x, y}, ok
+	s.Refresh()
 }
 
 // Point is a position on the stage in fractions.
@@ -161,7 +173,8 @@ func (s *Stage) pointer(p fyne.Position) {
 
 // CreateRenderer is part of fyne.Widget.
 func (s *Stage) CreateRenderer() fyne.WidgetRenderer {
-	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack), disc: canvas.NewCircle(color.White)}
+	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack), disc: canvas.NewCircle(color.White),
+		dot: canvas.NewCircle(gazeColor)}
 	r.image = canvas.NewImageFromImage(nil)
 	r.image.FillMode = canvas.ImageFillStretch
 	r.image.ScaleMode = canvas.ImageScaleSmooth
@@ -175,6 +188,7 @@ type stageRenderer struct {
 	image  *canvas.Image
 	shown  image.Image // the image the canvas object holds, to refresh it only when it changes
 	disc   *canvas.Circle
+	dot    *canvas.Circle // live gaze
 	marks  []fyne.CanvasObject // targets (ring, dot) then vectors, rebuilt on refresh: few and rare
 	rings  []*canvas.Circle
 	labels []*canvas.Text
@@ -196,6 +210,11 @@ func (r *stageRenderer) Layout(size fyne.Size) {
 	r.image.Move(r.s.StageToCanvas(float64(rect.Min.X), float64(rect.Min.Y)))
 	k, _ := transform(size)
 	r.image.Resize(fyne.NewSize(float32(rect.Dx())*k, float32(rect.Dy())*k))
+
+	g := r.s.StageToCanvas(r.s.gaze.X*stage.Width, r.s.gaze.Y*stage.Height)
+	gr := max(float32(14)*k, 3)
+	r.dot.Move(fyne.NewPos(g.X-gr, g.Y-gr))
+	r.dot.Resize(fyne.NewSize(2*gr, 2*gr))
 
 	rad := float32(CalibrationDiscRadius) * k
 	c := r.s.StageToCanvas(stage.Width/2, stage.Height/2)
@@ -269,6 +288,9 @@ func (r *stageRenderer) refresh() {
 		r.marks = append(r.marks, l)
 	}
 	r.objs = append(r.objs, r.marks...)
+	if s.gazeOn {
+		r.objs = append(r.objs, r.dot)
+	}
 	r.nfix = 0
 	if !s.overlay {
 		return

@@ -80,7 +80,8 @@ type Summary struct {
 	Samples   int64
 	Fixations int64
 	Elapsed   time.Duration
-	Err       error // a recording failure that ended the session, if any
+	Err       error    // a recording failure that ended the session, if any
+	Marked    []string // cases the operator marked for re-reading
 }
 
 // Skip names a case that was skipped and why.
@@ -118,6 +119,7 @@ const (
 	cmdEnd
 	cmdRecalibrate
 	cmdAccept
+	cmdMark
 )
 
 type loaded struct {
@@ -135,7 +137,9 @@ type Run struct {
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
-	fixes   []Fix // device fixations of the current screen, ended ones then the one in progress
+	stats   Stats  // for the operator console
+	recent  recent // rolling rate and loss
+	fixes   []Fix  // device fixations of the current screen, ended ones then the one in progress
 	current Fix
 	hasCur  bool
 	summary Summary
@@ -228,6 +232,9 @@ func (r *Run) End() { r.send(cmdEnd) }
 // or the report's redo).
 func (r *Run) Recalibrate() { r.send(cmdRecalibrate) }
 
+// MarkForReread marks the case on show to be read again (the operator saw a problem).
+func (r *Run) MarkForReread() { r.send(cmdMark) }
+
 // Accept accepts the calibration report, or dismisses the recalibration prompt, and goes on
 // reading.
 func (r *Run) Accept() { r.send(cmdAccept) }
@@ -280,6 +287,7 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 		r.begin(first)
 	}
 
+	r.notePhase()
 	flush := time.NewTicker(500 * time.Millisecond)
 	defer flush.Stop()
 	for !r.finished {
@@ -288,10 +296,13 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			r.record(s)
 		case c := <-r.cmds:
 			r.command(ctx, c)
+			r.notePhase()
 		case o := <-r.check.calDone:
 			r.calibrated(o)
+			r.notePhase()
 		case <-r.check.due:
 			r.nextTarget()
+			r.notePhase()
 		case <-flush.C:
 			if err := r.cfg.Recorder.Flush(); err != nil {
 				r.fail(fmt.Errorf("reading: flush session files: %w", err))
@@ -322,6 +333,14 @@ func (r *Run) command(ctx context.Context, c command) {
 		}
 		r.drainGaze()
 		r.startCheck(ctx)
+	case cmdMark:
+		if r.idx >= 0 && r.frame.Screen.Kind == session.KindCase {
+			id := r.frame.Screen.DicomID
+			r.event("marked_for_reread", map[string]string{"dicom_id": id})
+			r.mu.Lock()
+			r.stats.Marked = append(r.stats.Marked, id)
+			r.mu.Unlock()
+		}
 	case cmdAccept:
 		switch r.phase {
 		case phaseReview:
@@ -414,6 +433,10 @@ func (r *Run) begin(l loaded) {
 	if l.frame.Screen.Kind == session.KindCase {
 		r.check.sinceLast++
 	}
+	r.mu.Lock()
+	r.stats.CaseStart = host
+	r.mu.Unlock()
+	r.notePhase()
 	r.haveFix = false
 
 	ch := make(chan loaded, 1)
@@ -461,6 +484,7 @@ func (r *Run) noteSkips(skips []Skip) {
 // record writes one sample, and a fixation row when the device's fixation id moves on: the
 // fixation row is the last sample of that fixation (FORMATS.md §1).
 func (r *Run) record(s tracker.Sample) {
+	r.noteSample(s)
 	if r.phase != phaseReading {
 		// Calibration and validation gaze is not case data.
 		r.checkSample(s)
@@ -573,6 +597,8 @@ func (r *Run) finish(status string) {
 	r.summary.Fixations = r.nfix
 	r.summary.Elapsed = r.cfg.Clock() - r.start
 	r.summary.Err = r.err
+	r.summary.Marked = append([]string(nil), r.stats.Marked...)
+	r.stats.Phase = "finished"
 	s := r.summary
 	r.mu.Unlock()
 	r.cfg.View.Finished(s)

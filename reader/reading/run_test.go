@@ -347,3 +347,31 @@ func TestFiltersRunOnEachCase(t *testing.T) {
 		t.Errorf("recorder calls:\n%s", l)
 	}
 }
+
+func TestStatsAndMarkForReread(t *testing.T) {
+	r, tr, _, view := start(t)
+	for i := int64(0); i < 3; i++ {
+		s := fixSample(i, 1, 0.1)
+		s.Lost = i // 0+1+2 records lost before these
+		tr.send(s)
+	}
+	r.MarkForReread()
+	r.Pause()
+	deadline := time.Now().Add(5 * time.Second)
+	var st Stats
+	for {
+		st = r.Stats()
+		if st.Phase == "paused" && len(st.Marked) == 1 && st.Samples == 3 || time.Now().After(deadline) {
+			break
+		}
+		runtime.Gosched()
+	}
+	if st.Phase != "paused" || st.Samples != 3 || st.Lost != 3 || st.Index != 0 || st.Total != 4 ||
+		st.Screen.DicomID != "a" || st.Image == nil || fmt.Sprint(st.Marked) != "[a]" {
+		t.Fatalf("stats %+v", st)
+	}
+	r.End()
+	if s := waitSummary(t, view); fmt.Sprint(s.Marked) != "[a]" {
+		t.Fatalf("summary marked %v", s.Marked)
+	}
+}

@@ -1,0 +1,213 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"math"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/reading"
+)
+
+// OperatorSource is what the operator console reads and drives (*reading.Run satisfies it).
+type OperatorSource interface {
+	Stats() reading.Stats
+	Fixations() []reading.Fix
+	Pause()
+	Resume()
+	Recalibrate()
+	MarkForReread()
+	End()
+}
+
+// AudioStatus is the dictation recording as the console shows it.
+type AudioStatus struct {
+	Enabled   bool          // a microphone is in use (false: gaze-only session)
+	Recording bool          // a case's audio is being written now
+	LevelDB   float64       // RMS of the last ~100 ms, dBFS
+	Elapsed   time.Duration // recording clock of the current case
+	Device    string
+	Err       string // the microphone failed
+}
+
+// Operator is the operator's console: the reader's screen in miniature with the live gaze and
+// fixations, the data's health, and the session's controls. The reader's screen stays clean:
+// everything here is on the operator's window.
+type Operator struct {
+	Stage *Stage
+	// Audio, when set, is polled with the rest for the level meter and recording clock.
+	Audio func() AudioStatus
+
+	src      OperatorSource
+	root     fyne.CanvasObject
+	caseLbl  *widget.Label
+	phase    *widget.Label
+	gazeLbl  *widget.Label
+	lossLbl  *canvas.Text
+	calLbl   *widget.Label
+	recDot   *canvas.Circle
+	recLbl   *widget.Label
+	level    *widget.ProgressBar
+	marked   *widget.Label
+	pauseBtn *widget.Button
+	paused   bool
+	shown    any // the image on the thumbnail, to swap it only on change
+}
+
+// NewOperator builds the console over a run.
+func NewOperator(src OperatorSource) *Operator {
+	o := &Operator{src: src, Stage: NewStage()}
+	o.Stage.SetOverlay(true)
+	o.caseLbl = widget.NewLabel("")
+	o.phase = widget.NewLabel("")
+	o.gazeLbl = widget.NewLabel("")
+	o.lossLbl = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	o.calLbl = widget.NewLabel("no calibration check yet")
+	o.recDot = canvas.NewCircle(color.Transparent)
+	o.recLbl = widget.NewLabel("")
+	o.level = widget.NewProgressBar()
+	o.level.TextFormatter = func() string { return "" }
+	o.marked = widget.NewLabel("")
+	o.marked.Wrapping = fyne.TextWrapWord
+
+	o.pauseBtn = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), func() {
+		if o.paused {
+			src.Resume()
+		} else {
+			src.Pause()
+		}
+	})
+	recal := widget.NewButtonWithIcon("Recalibrate", theme.VisibilityIcon(), func() {
+		src.Pause() // recalibration starts from the pause overlay
+		src.Recalibrate()
+	})
+	mark := widget.NewButtonWithIcon("Mark for re-read", theme.WarningIcon(), src.MarkForReread)
+	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), src.End)
+
+	dot := container.NewGridWrap(fyne.NewSize(14, 14), o.recDot)
+	form := widget.NewForm(
+		widget.NewFormItem("Case", o.caseLbl),
+		widget.NewFormItem("State", o.phase),
+		widget.NewFormItem("Gaze", o.gazeLbl),
+		widget.NewFormItem("Data loss", o.lossLbl),
+		widget.NewFormItem("Calibration", o.calLbl),
+		widget.NewFormItem("Audio", container.NewBorder(nil, nil, container.NewCenter(dot), nil, o.recLbl)),
+		widget.NewFormItem("Level", o.level),
+		widget.NewFormItem("Re-read", o.marked),
+	)
+	buttons := container.NewGridWithColumns(2, o.pauseBtn, recal, mark, end)
+	thumb := container.NewGridWrap(fyne.NewSize(576, 324), o.Stage)
+	o.root = container.NewBorder(nil, nil, thumb, nil, container.NewVBox(form, buttons))
+	return o
+}
+
+// Content is the console's canvas object.
+func (o *Operator) Content() fyne.CanvasObject { return o.root }
+
+// Run refreshes the console about ten times a second until ctx ends: a snapshot is taken on
+// this goroutine, and only the widget update hops to the UI goroutine.
+func (o *Operator) Run(ctx context.Context) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st, fx := o.src.Stats(), o.src.Fixations()
+			var a AudioStatus
+			if o.Audio != nil {
+				a = o.Audio()
+			}
+			fyne.Do(func() { o.Update(st, fx, a) })
+		}
+	}
+}
+
+// Update shows a snapshot. Call on the UI goroutine.
+func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) {
+	switch {
+	case st.Screen.Kind == "calibration" && st.Phase == "reading":
+		if o.shown != "calibration" {
+			o.Stage.SetCalibration()
+			o.shown = "calibration"
+		}
+	case st.Image != nil && o.shown != any(st.Image):
+		o.Stage.SetImage(st.Image, st.Layout)
+		o.shown = st.Image
+	}
+	o.Stage.SetFixations(fixes)
+	g := st.Gaze
+	o.Stage.SetGaze(g.BPOGX, g.BPOGY, g.BPOGV)
+
+	kind := "case"
+	if st.Screen.Kind == "calibration" {
+		kind = "calibration screen"
+	}
+	o.caseLbl.SetText(fmt.Sprintf("%d of %d (%s) · %s", st.Index+1, st.Total, kind,
+		clock(st.Now-st.CaseStart)))
+	o.phase.SetText(st.Phase)
+	o.paused = st.Phase == "paused"
+	if o.paused {
+		o.pauseBtn.SetText("Resume")
+		o.pauseBtn.SetIcon(theme.MediaPlayIcon())
+	} else {
+		o.pauseBtn.SetText("Pause")
+		o.pauseBtn.SetIcon(theme.MediaPauseIcon())
+	}
+	o.gazeLbl.SetText(fmt.Sprintf("%.1f Hz · %d samples · %d records lost", st.RecentRate, st.Samples, st.Lost))
+	o.lossLbl.Text = fmt.Sprintf("%.1f%% over the last %s", 100*st.RecentLoss, reading.StatsWindow)
+	o.lossLbl.Color = lossColor(st.RecentLoss)
+	o.lossLbl.Refresh()
+	if c := st.LastCheck; c != nil {
+		o.calLbl.SetText(fmt.Sprintf("round %d: %.2f° accuracy, %s", c.Round, c.Validation.AccuracyDeg, c.Validation.Verdict))
+	}
+	switch {
+	case a.Err != "":
+		o.recLbl.SetText("microphone failed: " + a.Err)
+		o.recDot.FillColor = color.Transparent
+	case !a.Enabled:
+		o.recLbl.SetText("no microphone: gaze only")
+		o.recDot.FillColor = color.Transparent
+	case a.Recording:
+		o.recLbl.SetText(fmt.Sprintf("recording %s · %s", clock(a.Elapsed), a.Device))
+		o.recDot.FillColor = color.NRGBA{R: 230, G: 30, B: 30, A: 255}
+	default:
+		o.recLbl.SetText("idle · " + a.Device)
+		o.recDot.FillColor = color.Transparent
+	}
+	o.recDot.Refresh()
+	// −60 dBFS (silence) to 0 dBFS (full scale); empty when nothing is being recorded.
+	lv := 0.0
+	if a.Enabled && a.Err == "" {
+		lv = math.Max(0, math.Min(1, (a.LevelDB+60)/60))
+	}
+	o.level.SetValue(lv)
+	if len(st.Marked) == 0 {
+		o.marked.SetText("none")
+	} else {
+		o.marked.SetText(fmt.Sprint(st.Marked))
+	}
+}
+
+func lossColor(loss float64) color.Color {
+	switch {
+	case loss >= 0.15:
+		return color.NRGBA{R: 230, G: 40, B: 40, A: 255}
+	case loss >= 0.10:
+		return color.NRGBA{R: 240, G: 160, B: 0, A: 255}
+	}
+	return theme.Color(theme.ColorNameForeground)
+}
+
+func clock(d time.Duration) string {
+	d = max(d, 0).Round(time.Second)
+	return fmt.Sprintf("%02d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
