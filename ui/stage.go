@@ -188,7 +188,7 @@ type stageRenderer struct {
 	image  *canvas.Image
 	shown  image.Image // the image the canvas object holds, to refresh it only when it changes
 	disc   *canvas.Circle
-	dot    *canvas.Circle // live gaze
+	dot    *canvas.Circle      // live gaze
 	marks  []fyne.CanvasObject // targets (ring, dot) then vectors, rebuilt on refresh: few and rare
 	rings  []*canvas.Circle
 	labels []*canvas.Text
