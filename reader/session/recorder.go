@@ -39,7 +39,8 @@ const (
 	StatusEndedEarly = "ended early"
 )
 
-// FlushEvery is the longest time rows wait in memory before they are written and fsynced.
+// FlushEvery is the longest time rows wait in memory before they are written to the kernel (and
+// fsynced, on a goroutine of their own: see syncer).
 const FlushEvery = time.Second
 
 // flushBytes writes rows out (without fsync) before the buffer grows past it.
@@ -119,6 +120,7 @@ type Recorder struct {
 	cur       *screen
 	closed    bool
 	lock      *os.File // flock held while recording (see LockFile)
+	sync      *syncer
 }
 
 // screen is the screen being recorded.
@@ -177,6 +179,7 @@ func Create(dir string, meta Meta) (*Recorder, error) {
 	}
 	r.events = f
 	r.lastFlush = now
+	r.sync = newSyncer()
 	return r, nil
 }
 
@@ -405,13 +408,14 @@ func (r *Recorder) Flush() error {
 		return ErrClosed
 	}
 	r.lastFlush = r.now()
-	var errs []error
+	// Rows go to the kernel here; the fsync follows on the syncer's goroutine.
+	errs := []error{r.sync.failure()}
+	files := []*os.File{r.events}
 	if c := r.cur; c != nil {
-		errs = append(errs, c.gaze.sync(), c.fix.sync())
+		errs = append(errs, c.gaze.write(), c.fix.write())
+		files = append(files, c.gaze.f, c.fix.f)
 	}
-	if err := r.events.Sync(); err != nil {
-		errs = append(errs, fmt.Errorf("session: sync %s: %w", EventsFile, err))
-	}
+	r.sync.request(files)
 	return errors.Join(errs...)
 }
 
@@ -522,6 +526,8 @@ func (r *Recorder) Close(status string) error {
 		errs = append(errs, fmt.Errorf("session: close %s: %w", EventsFile, err))
 	}
 	r.closed = true
+	r.sync.stop()
+	errs = append(errs, r.sync.failure())
 	end := r.now()
 	r.st.Status, r.st.EndedWall = status, &end
 	errs = append(errs, r.writeStateErr())

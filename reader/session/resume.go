@@ -121,6 +121,7 @@ func Resume(dir string) (*Recorder, error) {
 	}
 	r.events = f
 	r.lastFlush = r.now()
+	r.sync = newSyncer()
 	if err := r.writeState(); err != nil {
 		f.Close()
 		return fail(fmt.Errorf("session: folder %s is not writable: %w", dir, err))
