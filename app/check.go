@@ -98,3 +98,18 @@ func filters(o *Options) []reading.Filter {
 		{Name: "ivt", Params: ivt.String(), Detect: func(s []tracker.Sample) []tracker.Fixation { return tracker.DetectIVT(s, ivt) }},
 	}
 }
+
+// gate is the per-case quality gate of FORMATS.md §5 (REFLACX's thresholds): data loss ≥ 10%
+// warns and ≥ 15% fails; a blink or track loss ≥ 1.5 s warns and ≥ 3 s fails.
+func gate(o *Options, g *gazeSource) func([]tracker.Sample) reading.Quality {
+	th := quality.DefaultThresholds()
+	return func(s []tracker.Sample) reading.Quality {
+		rate := g.Rate()
+		if rate <= 0 {
+			rate = o.Rate
+		}
+		q := quality.CaseGate(s, rate, th)
+		return reading.Quality{Verdict: strings.ToLower(q.Verdict), Reasons: q.Reasons, DataLoss: q.DataLoss,
+			LongestLossMS: q.LongestLoss.Milliseconds(), Samples: q.Valid, Expected: q.Expected}
+	}
+}

@@ -269,6 +269,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		Tracker:  p.gaze,
 		Check:    check(o, p.gaze),
 		Filters:  filters(o),
+		Gate:     gate(o, p.gaze),
 		Clock:    p.clock,
 		View:     ui.Bridge{V: v},
 		Log:      logger(o.Err),

@@ -187,6 +187,15 @@ func SummaryText(s reading.Summary, dir string) string {
 			fmt.Fprintf(&b, "  %s: %s\n", k.DicomID, k.Reason)
 		}
 	}
+	if len(s.Failed) > 0 {
+		fmt.Fprintf(&b, "Failed the quality gate: %d\n", len(s.Failed))
+		for _, k := range s.Failed {
+			fmt.Fprintf(&b, "  %s: %s\n", k.DicomID, k.Reason)
+		}
+	}
+	if len(s.Marked) > 0 {
+		fmt.Fprintf(&b, "Marked for re-reading by the operator: %s\n", strings.Join(s.Marked, ", "))
+	}
 	if s.Err != nil {
 		fmt.Fprintf(&b, "Recording stopped: %v\n", s.Err)
 	}

@@ -168,7 +168,8 @@ func TestSummary(t *testing.T) {
 	v.Show(caseFrame(2544, 3056))
 	v.SessionDir = "/study/sessions/x"
 	v.Finished(reading.Summary{Status: "complete", Screens: 13, Shown: 13, Samples: 1200, Fixations: 40,
-		Skipped: []reading.Skip{{DicomID: "abc", Reason: "bad file"}}})
+		Skipped: []reading.Skip{{DicomID: "abc", Reason: "bad file"}},
+		Failed:  []reading.Skip{{DicomID: "def", Reason: "data loss 17.0% ≥ 15.0%"}}, Marked: []string{"ghi"}})
 	if v.Stage.Visible() {
 		t.Fatal("stage still visible after the session finished")
 	}
@@ -181,7 +182,8 @@ func TestSummary(t *testing.T) {
 			text += l.Text
 		}
 	})
-	for _, want := range []string{"Session complete", "13 of 13", "abc: bad file", "/study/sessions/x"} {
+	for _, want := range []string{"Session complete", "13 of 13", "abc: bad file", "/study/sessions/x",
+		"Failed the quality gate: 1", "def: data loss 17.0% ≥ 15.0%", "Marked for re-reading by the operator: ghi"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}

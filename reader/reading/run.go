@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,19 @@ type Recorder interface {
 	SaveCheck(report any) error
 	// FilterFixations writes the open screen's fixations from one of our filters.
 	FilterFixations(name, params string, rows []tracker.Sample) error
+	// CaseQuality writes the open screen's quality record.
+	CaseQuality(q any) error
+}
+
+// Quality is a case's quality gate verdict (FORMATS.md §5: data loss, track loss; audio and
+// clock alignment when recorded).
+type Quality struct {
+	Verdict       string   `json:"verdict"` // "pass", "warn" or "fail"
+	Reasons       []string `json:"reasons,omitempty"`
+	DataLoss      float64  `json:"data_loss"`
+	LongestLossMS int64    `json:"longest_loss_ms"`
+	Samples       int      `json:"samples"`
+	Expected      int      `json:"expected"`
 }
 
 // Filter is a fixation filter run on each case's raw samples when the case closes, beside the
@@ -82,6 +96,7 @@ type Summary struct {
 	Elapsed   time.Duration
 	Err       error    // a recording failure that ended the session, if any
 	Marked    []string // cases the operator marked for re-reading
+	Failed    []Skip   // cases that failed the quality gate
 }
 
 // Skip names a case that was skipped and why.
@@ -101,6 +116,8 @@ type Config struct {
 	Log      *slog.Logger
 	Check    *Check // calibration and validation; nil: none
 	Filters  []Filter
+	// Gate judges each case's samples when it closes; nil: no gate.
+	Gate func(samples []tracker.Sample) Quality
 }
 
 // Fix is a device fixation as the live overlay draws it.
@@ -151,7 +168,8 @@ type Run struct {
 	ready    atomic.Bool // the prefetch has delivered
 	lastFix  tracker.Sample
 	haveFix  bool
-	raw      []tracker.Sample // the open case's samples, for the filters at its end
+	raw      []tracker.Sample // the open case's samples, for the filters and gate at its end
+	failed   []Skip           // cases that failed the quality gate, and why
 	samples  int64
 	nfix     int64
 	start    time.Duration
@@ -498,7 +516,7 @@ func (r *Run) record(s tracker.Sample) {
 		r.fail(fmt.Errorf("reading: record gaze sample: %w", err))
 		return
 	}
-	if len(r.cfg.Filters) > 0 {
+	if len(r.cfg.Filters) > 0 || r.cfg.Gate != nil {
 		r.raw = append(r.raw, s)
 	}
 	if r.haveFix && s.FPOGID != r.lastFix.FPOGID {
@@ -543,6 +561,17 @@ func (r *Run) endScreen(host time.Duration) {
 		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
 			r.fail(fmt.Errorf("reading: write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
 			return
+		}
+	}
+	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
+		q := r.cfg.Gate(r.raw)
+		if err := r.cfg.Recorder.CaseQuality(q); err != nil {
+			r.fail(fmt.Errorf("reading: write the quality of screen %d: %w", r.idx+1, err))
+			return
+		}
+		r.event("quality", map[string]string{"verdict": q.Verdict, "reasons": strings.Join(q.Reasons, "; ")})
+		if q.Verdict == "fail" {
+			r.failed = append(r.failed, Skip{DicomID: r.frame.Screen.DicomID, Reason: strings.Join(q.Reasons, "; ")})
 		}
 	}
 	r.raw = r.raw[:0]
@@ -598,6 +627,7 @@ func (r *Run) finish(status string) {
 	r.summary.Elapsed = r.cfg.Clock() - r.start
 	r.summary.Err = r.err
 	r.summary.Marked = append([]string(nil), r.stats.Marked...)
+	r.summary.Failed = r.failed
 	r.stats.Phase = "finished"
 	s := r.summary
 	r.mu.Unlock()

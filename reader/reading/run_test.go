@@ -99,6 +99,9 @@ func (r *fakeRecorder) Flush() error                  { return nil }
 func (r *fakeRecorder) FilterFixations(name, params string, rows []tracker.Sample) error {
 	return r.add("filter %s %d", name, len(rows))
 }
+func (r *fakeRecorder) CaseQuality(q any) error {
+	return r.add("quality %s", q.(Quality).Verdict)
+}
 func (r *fakeRecorder) SaveCheck(rep any) error {
 	c := rep.(CheckReport)
 	return r.add("check %d %s", c.Round, c.Validation.Verdict)

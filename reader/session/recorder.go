@@ -30,6 +30,7 @@ const (
 	FixationFile = "fixations.csv"
 	LayoutFile   = "layout.json"
 	FiltersFile  = "filters.json" // the fixation filters of a case and their parameters
+	QualityFile  = "quality.json" // the case's quality gate verdict
 )
 
 // Session statuses in session.json.
@@ -337,6 +338,17 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 	}
 	c.filters[name] = params
 	return writeJSON(filepath.Join(c.dir, FiltersFile), c.filters)
+}
+
+// CaseQuality writes the open screen's quality record (any JSON value) to quality.json.
+func (r *Recorder) CaseQuality(q any) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(r.cur.dir, QualityFile), q); err != nil {
+		return fmt.Errorf("session: write %s: %w", QualityFile, err)
+	}
+	return nil
 }
 
 func (r *Recorder) row(s tracker.Sample) egd.RowFields {
