@@ -339,6 +339,42 @@ func (v *Reading) Prompt() {
 	v.showCard(container.NewVBox(text, container.NewGridWithColumns(2, later, now)))
 }
 
+// Offer proposes to read again, now, the cases that failed the quality gate or were marked by
+// the operator. The reader's screen names no case: only how many, and why in general terms.
+func (v *Reading) Offer(cases []reading.Skip) {
+	v.Stage.SetTargets(nil)
+	failed, marked := 0, 0
+	for _, k := range cases {
+		if k.Reason == "marked by the operator" {
+			marked++
+		} else {
+			failed++
+		}
+	}
+	msg := fmt.Sprintf("All cases are read. %d should be read again", len(cases))
+	var why []string
+	if failed > 0 {
+		why = append(why, fmt.Sprintf("%d with too little gaze data", failed))
+	}
+	if marked > 0 {
+		why = append(why, fmt.Sprintf("%d marked by the operator", marked))
+	}
+	text := widget.NewLabel(msg + " (" + strings.Join(why, ", ") + ").")
+	text.Wrapping = fyne.TextWrapWord
+	again := widget.NewButtonWithIcon("Read them again", theme.MediaReplayIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Accept()
+		}
+	})
+	again.Importance = widget.HighImportance
+	done := widget.NewButtonWithIcon("Finish", theme.ConfirmIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.End()
+		}
+	})
+	v.showCard(container.NewVBox(text, container.NewGridWithColumns(2, done, again)))
+}
+
 // showCard puts a card at the bottom centre, leaving the middle of the stage (where the error
 // vectors are) visible.
 func (v *Reading) showCard(content fyne.CanvasObject) {
@@ -380,3 +416,6 @@ func (b Bridge) Check(r reading.CheckReport) { fyne.Do(func() { b.V.Check(r) }) 
 
 // Prompt is part of reading.View.
 func (b Bridge) Prompt() { fyne.Do(func() { b.V.Prompt() }) }
+
+// Offer is part of reading.View.
+func (b Bridge) Offer(c []reading.Skip) { fyne.Do(func() { b.V.Offer(c) }) }

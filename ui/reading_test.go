@@ -338,3 +338,26 @@ func TestPromptCard(t *testing.T) {
 		t.Fatalf("calls %v", ctl.calls)
 	}
 }
+
+func TestRereadOffer(t *testing.T) {
+	v, ctl, _ := newReadingWindow(t)
+	v.Offer([]reading.Skip{{DicomID: "secret-1", Reason: "data loss 20%"}, {DicomID: "secret-2", Reason: "marked by the operator"}})
+	var text string
+	walk(v.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			text += l.Text
+		}
+	})
+	if !strings.Contains(text, "2 should be read again (1 with too little gaze data, 1 marked by the operator)") {
+		t.Errorf("offer text: %q", text)
+	}
+	if strings.Contains(text, "secret") {
+		t.Errorf("the reader's screen names a case: %q", text)
+	}
+	b := buttonsIn(v.card)
+	test.Tap(b["Read them again"])
+	test.Tap(b["Finish"])
+	if strings.Join(ctl.calls, ",") != "accept,end" {
+		t.Fatalf("calls %v", ctl.calls)
+	}
+}

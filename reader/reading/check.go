@@ -84,6 +84,7 @@ const (
 	phaseValidating
 	phaseReview // the report is up: accept or redo
 	phasePrompt // recalibration suggested: now or continue
+	phaseOffer  // the plan is done: re-read the failed and marked cases, or finish
 )
 
 type calOutcome struct {

@@ -35,6 +35,8 @@ type Recorder interface {
 	FilterFixations(name, params string, rows []tracker.Sample) error
 	// CaseQuality writes the open screen's quality record.
 	CaseQuality(q any) error
+	// ExtendPlan appends screens (re-reads) to the session's plan.
+	ExtendPlan(screens []session.Screen) error
 }
 
 // Quality is a case's quality gate verdict (FORMATS.md §5: data loss, track loss; audio and
@@ -68,6 +70,9 @@ type View interface {
 	Check(r CheckReport)
 	// Prompt suggests recalibrating (after Check.Every cases): recalibrate or continue.
 	Prompt()
+	// Offer proposes, after the last screen, to read again the cases that failed the quality
+	// gate or were marked by the operator: Accept re-reads them, End finishes.
+	Offer(cases []Skip)
 }
 
 // Frame is one screen ready to draw: the display image already resampled to the drawn
@@ -97,6 +102,7 @@ type Summary struct {
 	Err       error    // a recording failure that ended the session, if any
 	Marked    []string // cases the operator marked for re-reading
 	Failed    []Skip   // cases that failed the quality gate
+	Reread    int      // cases read again at the end of the session
 }
 
 // Skip names a case that was skipped and why.
@@ -162,21 +168,22 @@ type Run struct {
 	summary Summary
 
 	// owned by the loop goroutine
-	idx      int // index in Plan of the screen on show, -1 before the first
-	frame    Frame
-	prefetch chan loaded
-	ready    atomic.Bool // the prefetch has delivered
-	lastFix  tracker.Sample
-	haveFix  bool
-	raw      []tracker.Sample // the open case's samples, for the filters and gate at its end
-	failed   []Skip           // cases that failed the quality gate, and why
-	samples  int64
-	nfix     int64
-	start    time.Duration
-	skipped  []Skip
-	paused   bool
-	finished bool
-	err      error
+	idx        int // index in Plan of the screen on show, -1 before the first
+	frame      Frame
+	prefetch   chan loaded
+	ready      atomic.Bool // the prefetch has delivered
+	lastFix    tracker.Sample
+	haveFix    bool
+	raw        []tracker.Sample // the open case's samples, for the filters and gate at its end
+	failed     []Skip           // cases that failed the quality gate, and why
+	rereadDone map[string]bool  // cases already offered and read again
+	samples    int64
+	nfix       int64
+	start      time.Duration
+	skipped    []Skip
+	paused     bool
+	finished   bool
+	err        error
 
 	phase     phase
 	check     checkState
@@ -365,6 +372,8 @@ func (r *Run) command(ctx context.Context, c command) {
 			r.accept()
 		case phasePrompt:
 			r.accept()
+		case phaseOffer:
+			r.reread(ctx)
 		}
 	case cmdNext:
 		if r.paused || r.phase != phaseReading {
@@ -384,6 +393,13 @@ func (r *Run) command(ctx context.Context, c command) {
 		r.endScreen(host)
 		if !next.ok {
 			r.noteSkips(next.skips)
+			if again := r.rereads(); len(again) > 0 {
+				r.idx = -1
+				r.phase = phaseOffer
+				r.event("reread_offered", map[string]string{"cases": fmt.Sprint(len(again))})
+				r.cfg.View.Offer(again)
+				return
+			}
 			r.finish("complete")
 			return
 		}
@@ -411,12 +427,71 @@ func (r *Run) command(ctx context.Context, c command) {
 			r.cfg.View.Paused(false)
 		}
 	case cmdEnd:
+		if r.phase == phaseOffer {
+			r.event("reread_declined", nil)
+			r.finish("complete")
+			return
+		}
 		r.drainGaze()
 		r.stopCheck()
 		r.endScreen(host)
 		r.finish("ended early")
 	}
 	_ = ctx
+}
+
+// rereads lists the cases to offer for re-reading: failed the gate or marked by the operator,
+// each once, not yet re-read.
+func (r *Run) rereads() []Skip {
+	var out []Skip
+	seen := map[string]bool{}
+	add := func(k Skip) {
+		if !seen[k.DicomID] && !r.rereadDone[k.DicomID] {
+			seen[k.DicomID] = true
+			out = append(out, k)
+		}
+	}
+	for _, k := range r.failed {
+		add(k)
+	}
+	r.mu.Lock()
+	marked := append([]string(nil), r.stats.Marked...)
+	r.mu.Unlock()
+	for _, id := range marked {
+		add(Skip{DicomID: id, Reason: "marked by the operator"})
+	}
+	return out
+}
+
+// reread appends the offered cases to the plan and shows the first.
+func (r *Run) reread(ctx context.Context) {
+	again := r.rereads()
+	if r.rereadDone == nil {
+		r.rereadDone = map[string]bool{}
+	}
+	from := len(r.cfg.Plan)
+	var screens []session.Screen
+	for i, k := range again {
+		r.rereadDone[k.DicomID] = true
+		screens = append(screens, session.Screen{Index: from + i, Kind: session.KindCase, DicomID: k.DicomID})
+	}
+	if err := r.cfg.Recorder.ExtendPlan(screens); err != nil {
+		r.fail(fmt.Errorf("reading: add the re-reads to the plan: %w", err))
+		return
+	}
+	r.cfg.Plan = append(r.cfg.Plan, screens...)
+	r.mu.Lock()
+	r.summary.Screens = len(r.cfg.Plan)
+	r.mu.Unlock()
+	r.phase = phaseReading
+	next := r.load(ctx, from)
+	if !next.ok {
+		r.noteSkips(next.skips)
+		r.finish("complete")
+		return
+	}
+	r.cfg.View.Show(next.frame)
+	r.begin(next)
 }
 
 // drainGaze records the samples already queued, so that every sample taken before a key press
@@ -628,6 +703,7 @@ func (r *Run) finish(status string) {
 	r.summary.Err = r.err
 	r.summary.Marked = append([]string(nil), r.stats.Marked...)
 	r.summary.Failed = r.failed
+	r.summary.Reread = len(r.rereadDone)
 	r.stats.Phase = "finished"
 	s := r.summary
 	r.mu.Unlock()

@@ -99,6 +99,9 @@ func (r *fakeRecorder) Flush() error                  { return nil }
 func (r *fakeRecorder) FilterFixations(name, params string, rows []tracker.Sample) error {
 	return r.add("filter %s %d", name, len(rows))
 }
+func (r *fakeRecorder) ExtendPlan(sc []session.Screen) error {
+	return r.add("extend %d", len(sc))
+}
 func (r *fakeRecorder) CaseQuality(q any) error {
 	return r.add("quality %s", q.(Quality).Verdict)
 }
@@ -142,6 +145,11 @@ func (v *fakeView) Check(r CheckReport) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.shown = append(v.shown, fmt.Sprintf("check%d:%s", r.Round, r.Validation.Verdict))
+}
+func (v *fakeView) Offer(k []Skip) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, fmt.Sprintf("offer%d", len(k)))
 }
 func (v *fakeView) Prompt() {
 	v.mu.Lock()
@@ -376,5 +384,45 @@ func TestStatsAndMarkForReread(t *testing.T) {
 	r.End()
 	if s := waitSummary(t, view); fmt.Sprint(s.Marked) != "[a]" {
 		t.Fatalf("summary marked %v", s.Marked)
+	}
+}
+
+func TestRereadOfferedAtTheEnd(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return 0 },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// A case with no gaze at all fails.
+		Gate: func(s []tracker.Sample) Quality {
+			if len(s) == 0 {
+				return Quality{Verdict: "fail", Reasons: []string{"no gaze"}}
+			}
+			return Quality{Verdict: "pass"}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Next() // a: no gaze → fails the gate
+	view.waitShown(t, 2)
+	r.Next() // calibration screen → c
+	view.waitShown(t, 3)
+	tr.send(fixSample(0, 1, 0.1))
+	r.Next() // past the end: the offer
+	view.waitShown(t, 4)
+	r.Accept() // re-read a
+	view.waitShown(t, 5)
+	tr.send(fixSample(1, 2, 0.1))
+	r.Next() // a passes now: no second offer
+	s := waitSummary(t, view)
+	if got := view.shownList(); got != "a,calibration-s-1,c,offer1,a" {
+		t.Errorf("shown %s", got)
+	}
+	if s.Status != "complete" || s.Reread != 1 || s.Screens != 5 || len(s.Failed) != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	if l := rec.lines(); !strings.Contains(l, "quality fail") || !strings.Contains(l, "extend 1\nbegin 4 a") {
+		t.Errorf("recorder calls:\n%s", l)
 	}
 }

@@ -95,7 +95,7 @@ func (r *Run) noteSample(s tracker.Sample) {
 // notePhase records the phase and the screen on show for the console.
 func (r *Run) notePhase() {
 	names := map[phase]string{phaseReading: "reading", phaseCalibrating: "calibrating",
-		phaseValidating: "validating", phaseReview: "review", phasePrompt: "prompt"}
+		phaseValidating: "validating", phaseReview: "review", phasePrompt: "prompt", phaseOffer: "offer"}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := names[r.phase]

@@ -99,10 +99,11 @@ type Event struct {
 
 // Event kinds the recorder writes itself.
 const (
-	EventScreenShown = "screen_shown"
-	EventScreenEnded = "screen_ended"
-	EventUserData    = "user_data" // a tracker sync marker (Sample.User) seen in the gaze stream
-	EventClosed      = "session_closed"
+	EventScreenShown  = "screen_shown"
+	EventScreenEnded  = "screen_ended"
+	EventUserData     = "user_data" // a tracker sync marker (Sample.User) seen in the gaze stream
+	EventClosed       = "session_closed"
+	EventPlanExtended = "plan_extended"
 )
 
 // Recorder records one session into its folder. Rows are kept in memory and written, whole, at
@@ -338,6 +339,27 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 	}
 	c.filters[name] = params
 	return writeJSON(filepath.Join(c.dir, FiltersFile), c.filters)
+}
+
+// ExtendPlan appends screens to the plan (cases read again at the end of the session); their
+// indexes continue the plan's.
+func (r *Recorder) ExtendPlan(screens []Screen) error {
+	if r.closed {
+		return ErrClosed
+	}
+	for i, sc := range screens {
+		if sc.Index != len(r.st.Plan)+i {
+			return fmt.Errorf("session: extend plan: screen %s has index %d, want %d", sc.DicomID, sc.Index, len(r.st.Plan)+i)
+		}
+		if err := checkName(sc.DicomID); err != nil {
+			return fmt.Errorf("session: extend plan: %w", err)
+		}
+	}
+	r.st.Plan = append(r.st.Plan, screens...)
+	if err := r.writeState(); err != nil {
+		return fmt.Errorf("session: extend plan: %w", err)
+	}
+	return r.Event(r.lastHost, EventPlanExtended, map[string]string{"screens": strconv.Itoa(len(screens))})
 }
 
 // CaseQuality writes the open screen's quality record (any JSON value) to quality.json.
