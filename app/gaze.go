@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sightline/reader/dicomimg"
@@ -26,6 +27,15 @@ type gazeSource struct {
 	pointer    func(fx, fy float64, inside bool) // mouse-as-gaze only
 	calibrator reading.Calibrator                // devices with their own calibration
 	close      func()                            // stops what the source started (the simulator)
+	status     atomic.Pointer[string]            // the connection's latest state, for the console
+}
+
+// Status is the tracker connection's latest state, for the operator.
+func (g *gazeSource) Status() string {
+	if p := g.status.Load(); p != nil {
+		return *p
+	}
+	return g.spec
 }
 
 // openGaze builds the gaze source named by spec: "mouse", "sim" (the Gazepoint simulator
@@ -74,17 +84,21 @@ func openGaze(spec string, rate float64, seed int64, st *study.Study, clock func
 func openGazeClient(addr string, clock func() time.Duration, log *slog.Logger) *gazeSource {
 	up := make(chan struct{})
 	var once sync.Once
+	src := &gazeSource{spec: "opengaze://" + addr, close: func() {}}
 	c := opengaze.New(opengaze.Config{
 		Addr:  addr,
 		Clock: clock,
 		OnStatus: func(s opengaze.Status) {
 			log.Info("tracker", "status", s.String())
+			text := s.String()
+			src.status.Store(&text)
 			if s.State == opengaze.StateConnected {
 				once.Do(func() { close(up) })
 			}
 		},
 	})
-	return &gazeSource{Tracker: c, spec: "opengaze://" + addr, calibrator: ogCalibrator{c, up}, close: func() {}}
+	src.Tracker, src.calibrator = c, ogCalibrator{c, up}
+	return src
 }
 
 // NinePoints is the 9-point calibration grid the paper used.

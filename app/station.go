@@ -286,6 +286,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		// The operator's window: on a second monitor in a real station. The reader's window
 		// stays clean.
 		con := ui.NewOperator(run)
+		con.Tracker = p.gaze.Status
 		console = fyne.CurrentApp().NewWindow("Sightline — operator")
 		console.SetContent(con.Content())
 		console.Resize(fyne.NewSize(1120, 440))

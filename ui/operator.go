@@ -44,12 +44,16 @@ type Operator struct {
 	Stage *Stage
 	// Audio, when set, is polled with the rest for the level meter and recording clock.
 	Audio func() AudioStatus
+	// Tracker, when set, gives the tracker connection's state ("connected GP3 60 Hz",
+	// "lost: …, reconnecting").
+	Tracker func() string
 
 	src      OperatorSource
 	root     fyne.CanvasObject
 	caseLbl  *widget.Label
 	phase    *widget.Label
 	gazeLbl  *widget.Label
+	trackLbl *widget.Label
 	lossLbl  *canvas.Text
 	calLbl   *widget.Label
 	recDot   *canvas.Circle
@@ -68,6 +72,8 @@ func NewOperator(src OperatorSource) *Operator {
 	o.caseLbl = widget.NewLabel("")
 	o.phase = widget.NewLabel("")
 	o.gazeLbl = widget.NewLabel("")
+	o.trackLbl = widget.NewLabel("")
+	o.trackLbl.Truncation = fyne.TextTruncateEllipsis
 	o.lossLbl = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	o.calLbl = widget.NewLabel("no calibration check yet")
 	o.recDot = canvas.NewCircle(color.Transparent)
@@ -95,6 +101,7 @@ func NewOperator(src OperatorSource) *Operator {
 	form := widget.NewForm(
 		widget.NewFormItem("Case", o.caseLbl),
 		widget.NewFormItem("State", o.phase),
+		widget.NewFormItem("Tracker", o.trackLbl),
 		widget.NewFormItem("Gaze", o.gazeLbl),
 		widget.NewFormItem("Data loss", o.lossLbl),
 		widget.NewFormItem("Calibration", o.calLbl),
@@ -126,7 +133,14 @@ func (o *Operator) Run(ctx context.Context) {
 			if o.Audio != nil {
 				a = o.Audio()
 			}
-			fyne.Do(func() { o.Update(st, fx, a) })
+			tr := ""
+			if o.Tracker != nil {
+				tr = o.Tracker()
+			}
+			fyne.Do(func() {
+				o.trackLbl.SetText(tr)
+				o.Update(st, fx, a)
+			})
 		}
 	}
 }

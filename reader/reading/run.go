@@ -587,6 +587,13 @@ func (r *Run) record(s tracker.Sample) {
 		return
 	}
 	r.samples++
+	// Gaps are marked where they happened: in the journal, on the screen they fell in.
+	if s.Resumed {
+		r.event("tracker_resumed", map[string]string{"cnt": fmt.Sprint(s.CNT)})
+	}
+	if s.Lost > 0 {
+		r.event("records_lost", map[string]string{"count": fmt.Sprint(s.Lost), "cnt": fmt.Sprint(s.CNT)})
+	}
 	if err := r.cfg.Recorder.Gaze(s); err != nil {
 		r.fail(fmt.Errorf("reading: record gaze sample: %w", err))
 		return

@@ -360,10 +360,11 @@ func TestFiltersRunOnEachCase(t *testing.T) {
 }
 
 func TestStatsAndMarkForReread(t *testing.T) {
-	r, tr, _, view := start(t)
+	r, tr, rec, view := start(t)
 	for i := int64(0); i < 3; i++ {
 		s := fixSample(i, 1, 0.1)
 		s.Lost = i // 0+1+2 records lost before these
+		s.Resumed = i == 2
 		tr.send(s)
 	}
 	r.MarkForReread()
@@ -384,6 +385,10 @@ func TestStatsAndMarkForReread(t *testing.T) {
 	r.End()
 	if s := waitSummary(t, view); fmt.Sprint(s.Marked) != "[a]" {
 		t.Fatalf("summary marked %v", s.Marked)
+	}
+	// The gaps are journalled where they fell: two CNT jumps, one reconnect.
+	if l := rec.lines(); strings.Count(l, "event records_lost") != 2 || strings.Count(l, "event tracker_resumed") != 1 {
+		t.Fatalf("recorder calls:\n%s", l)
 	}
 }
 

@@ -1,0 +1,240 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	// Imported under another name: this package has a func prepare of its own (station.go).
+	studyprep "sightline/reader/prepare"
+)
+
+// prepareCommand is `sightline prepare`: a worklist of DICOMs into a study folder. It reads
+// --seed, --calibration-every and --reader from the root's persistent flags.
+func prepareCommand(o *Options) *cobra.Command {
+	var (
+		worklist, root, out string
+		sessionSize, jobs   int
+	)
+	cmd := &cobra.Command{
+		Use:   "prepare --worklist master_sheet.csv --dicom-root DIR --out STUDY",
+		Short: "turn a worklist of DICOMs into a study folder: display images, pads, reading plans",
+		Long: `Reads a worklist in the EGD-CXR master_sheet layout (dicom_id, path relative to --dicom-root,
+any other columns) and writes a study folder that "sightline read STUDY" reads:
+
+  master_sheet.csv         the worklist's rows and columns, pads filled in as drawn
+  display/<dicom_id>.png   each case on the 1920x1080 stage as the station draws it
+  display/<dicom_id>.json  its layout (DICOM size, pads) and how it was rendered
+  plans/<reader>.json      the reader's sessions and blinded screen order
+  unreadable.csv           the cases left out: line, dicom_id, path, reason
+  prepare.json             seed, session size, calibration interval, counts
+
+No DICOM is copied and nothing is read from one but geometry and pixel encoding. JPEG
+Lossless/Extended, JPEG-LS and RLE files are transcoded with dcmtk (dcmdjpeg, dcmdjpls,
+dcmdrle), JPEG 2000 with GDCM (gdcmconv --raw). The exit status is non-zero when a case is
+unreadable.
+
+With --out alone, adds a plan for --reader to a prepared study.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			reader := o.Reader
+			if f := cmd.Flags().Lookup("reader"); f != nil {
+				reader = f.Value.String()
+			}
+			if out == "" {
+				return errors.New("prepare: --out is needed")
+			}
+			if worklist == "" && root == "" {
+				return addReader(o, out, reader)
+			}
+			if worklist == "" || root == "" {
+				return errors.New("prepare: --worklist and --dicom-root go together (or give neither, to add a reader to a study)")
+			}
+			// The persistent flags belong to the root command, and may be bound to another
+			// Options than o; read them from the flag set.
+			seed, calib := o.Seed, o.CalibEvery
+			if v, err := cmd.Flags().GetInt64("seed"); err == nil {
+				seed = v
+			}
+			if v, err := cmd.Flags().GetInt("calibration-every"); err == nil {
+				calib = v
+			}
+			if !cmd.Flags().Changed("seed") {
+				seed = time.Now().UnixNano()
+			}
+			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+			defer stop()
+			bar := newProgressBar(o.Err)
+			start := time.Now()
+			res, err := studyprep.Run(ctx, studyprep.Options{
+				Worklist: worklist, DicomRoot: root, Out: out, Seed: seed,
+				Readers: []string{reader}, SessionSize: sessionSize, CalibEvery: calib, Jobs: jobs,
+				Progress: bar.update,
+			})
+			bar.finish()
+			report(o.Out, o.Err, out, seed, res, time.Since(start))
+			if err != nil {
+				return err
+			}
+			if n := len(res.Unreadable); n > 0 {
+				return fmt.Errorf("prepare: %d of %d cases could not be prepared (listed in %s)", n, res.Cases, filepath.Join(out, studyprep.UnreadableFile))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&worklist, "worklist", "", "master_sheet.csv: dicom_id, path (relative to --dicom-root), labels, any other columns")
+	f.StringVar(&root, "dicom-root", "", "folder the worklist's paths are relative to")
+	f.StringVar(&out, "out", "", "study folder to write (must not hold a study already)")
+	f.IntVar(&sessionSize, "session-size", studyprep.DefaultSessionSize, "screens per session at most, calibration screens included")
+	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "cases prepared at once")
+	return cmd
+}
+
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
+
+// addReader gives another reader a plan over a prepared study.
+func addReader(o *Options, study, reader string) error {
+	p, err := studyprep.AddReader(study, reader)
+	if err != nil {
+		return fmt.Errorf("prepare: %w", err)
+	}
+	fmt.Fprintf(o.Out, "plan for %s: %s, in %s\n", reader, sessionSummary(p), studyprep.PlanPath(study, reader))
+	return nil
+}
+
+// report prints what a run did: the summary and plans on out, the unreadable cases on errw.
+func report(out, errw io.Writer, study string, seed int64, res studyprep.Result, took time.Duration) {
+	if res.Cases == 0 {
+		return
+	}
+	rate := float64(res.Prepared) / max(took.Seconds(), 1e-9)
+	fmt.Fprintf(out, "prepared %d of %d cases into %s in %.1f s (%.1f images/s)", res.Prepared, res.Cases, study, took.Seconds(), rate)
+	if len(res.Transcoded) > 0 {
+		var tools []string
+		for t, n := range res.Transcoded {
+			tools = append(tools, fmt.Sprintf("%d by %s", n, t))
+		}
+		slices.Sort(tools)
+		fmt.Fprintf(out, "; transcoded %s", strings.Join(tools, ", "))
+	}
+	fmt.Fprintf(out, "\nseed %d\n", seed)
+	for _, p := range res.Plans {
+		fmt.Fprintf(out, "plan for %s: %s, in %s\n", p.Reader, sessionSummary(p), studyprep.PlanPath(study, p.Reader))
+	}
+	if n := len(res.Unreadable); n > 0 {
+		fmt.Fprintf(errw, "%d unreadable, listed in %s:\n", n, filepath.Join(study, studyprep.UnreadableFile))
+		const show = 20
+		for _, u := range res.Unreadable[:min(n, show)] {
+			fmt.Fprintf(errw, "  line %d, %s (%s): %s\n", u.Line, u.DicomID, u.Path, u.Reason)
+		}
+		if n > show {
+			fmt.Fprintf(errw, "  … and %d more\n", n-show)
+		}
+	}
+}
+
+func sessionSummary(p studyprep.Plan) string {
+	sizes := make([]string, len(p.Sessions))
+	for i, s := range p.Sessions {
+		sizes[i] = fmt.Sprint(len(s.Screens))
+	}
+	return fmt.Sprintf("%d cases in %d sessions of %s screens", p.Cases, len(p.Sessions), strings.Join(sizes, ", "))
+}
+
+// progressBar draws progress on a terminal (count, percentage, rate, ETA), redrawn in place at
+// most every 100 ms; to anything else it writes a line every tenth of the way.
+type progressBar struct {
+	w     io.Writer
+	tty   bool
+	now   func() time.Time
+	start time.Time
+	from  int // cases already done at the first call (not timed)
+	last  time.Time
+	tenth int
+	drawn bool // a line is on the terminal, unfinished
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			tty = st.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return &progressBar{w: w, tty: tty, now: time.Now, tenth: -1}
+}
+
+func (p *progressBar) update(done, total int) {
+	now := p.now()
+	if p.start.IsZero() {
+		p.start, p.from = now, done
+	}
+	final := done >= total
+	if p.tty {
+		if !final && p.drawn && now.Sub(p.last) < 100*time.Millisecond {
+			return
+		}
+		p.last, p.drawn = now, !final
+		fmt.Fprintf(p.w, "\r%s\x1b[K", p.line(done, total, now))
+		if final {
+			fmt.Fprintln(p.w)
+		}
+		return
+	}
+	tenth := done * 10 / max(total, 1)
+	if tenth == p.tenth && !final {
+		return
+	}
+	if final && p.tenth == 10 {
+		return
+	}
+	p.tenth = tenth
+	fmt.Fprintln(p.w, p.line(done, total, now))
+}
+
+// finish ends an unfinished terminal line (a run that stopped early).
+func (p *progressBar) finish() {
+	if p.tty && p.drawn {
+		fmt.Fprintln(p.w)
+		p.drawn = false
+	}
+}
+
+func (p *progressBar) line(done, total int, now time.Time) string {
+	const width = 24
+	fill := width * done / max(total, 1)
+	bar := strings.Repeat("#", fill) + strings.Repeat(".", width-fill)
+	s := fmt.Sprintf("preparing [%s] %*d/%d %3d%%", bar, len(fmt.Sprint(total)), done, total, 100*done/max(total, 1))
+	el := now.Sub(p.start).Seconds()
+	if n := done - p.from; n > 0 && el > 0 {
+		rate := float64(n) / el
+		eta := time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second)
+		s += fmt.Sprintf("  %.1f images/s  ETA %s", rate, clock(eta))
+	}
+	return s
+}
+
+// clock formats a duration as m:ss or h:mm:ss.
+func clock(d time.Duration) string {
+	s := int(d.Seconds())
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}

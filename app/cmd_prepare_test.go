@@ -1,0 +1,201 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	studyprep "sightline/reader/prepare"
+	"sightline/reader/study"
+)
+
+// prepareCLI runs `sightline prepare ARGS` through the real command tree, under the root's
+// persistent flags, with a prepareCommand whose output the test captures (replacing the tree's
+// own once it is wired with root.AddCommand(prepareCommand(o))).
+func prepareCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	o := &Options{Out: &out, Err: &errb}
+	root := Command()
+	for _, c := range root.Commands() {
+		if c.Name() == "prepare" {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(prepareCommand(o))
+	root.SetArgs(append([]string{"prepare"}, args...))
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	err = root.Execute()
+	return out.String(), errb.String(), err
+}
+
+// prepareFixture is a DICOM root holding two files from suyashkumar/dicom's testdata that
+// display (3.dcm, a 176×176 MR; 6.dcm, a deflated 512×512) and one that does not (5.dcm,
+// multi-frame), with worklists over them.
+func prepareFixture(t *testing.T) (root, good, mixed string) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/suyashkumar/dicom").Output()
+	if err != nil {
+		t.Fatalf("locating github.com/suyashkumar/dicom: %v", err)
+	}
+	lib := filepath.Join(strings.TrimSpace(string(out)), "testdata")
+	dir := t.TempDir()
+	root = filepath.Join(dir, "dicoms")
+	for _, name := range []string{"3.dcm", "5.dcm", "6.dcm"} {
+		b, err := os.ReadFile(filepath.Join(lib, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(root, "files", name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good = filepath.Join(dir, "good.csv")
+	mixed = filepath.Join(dir, "mixed.csv")
+	head := "dicom_id,path,Normal,cxr_exam_indication\n"
+	rows := "mr,files/3.dcm,1,\"cough, fever\"\ndeflated,files/6.dcm,0,\"two\nlines\"\n"
+	os.WriteFile(good, []byte(head+rows), 0o644)
+	os.WriteFile(mixed, []byte(head+rows+"multi,files/5.dcm,0,x\n"), 0o644)
+	return root, good, mixed
+}
+
+func TestPrepareCommand(t *testing.T) {
+	root, good, mixed := prepareFixture(t)
+
+	t.Run("all prepared", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "study")
+		stdout, stderr, err := prepareCLI(t, "--worklist", good, "--dicom-root", root, "--out", out,
+			"--seed", "5", "--session-size", "3", "--calibration-every", "2", "--reader", "ana", "--jobs", "2")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		for _, want := range []string{"prepared 2 of 2 cases into " + out, "seed 5", "plan for ana: 2 cases in 1 sessions of 3 screens"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout does not say %q:\n%s", want, stdout)
+			}
+		}
+		if !strings.Contains(stderr, "preparing [") || !strings.Contains(stderr, "2/2 100%") {
+			t.Errorf("no progress on stderr:\n%s", stderr)
+		}
+		st, err := study.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Cases) != 2 {
+			t.Errorf("%d cases in the study", len(st.Cases))
+		}
+		p, err := studyprep.LoadPlan(out, "ana")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.StudySeed != 5 || p.SessionSize != 3 || p.CalibEvery != 2 || len(p.Session(1)) != 3 {
+			t.Errorf("plan %+v", p)
+		}
+		for _, c := range st.Cases {
+			if _, _, err := studyprep.LoadDisplay(studyprep.DisplayPath(out, c.DicomID)); err != nil {
+				t.Error(err)
+			}
+		}
+
+		// A second reader joins later: --out alone adds their plan.
+		stdout, _, err = prepareCLI(t, "--out", out, "--reader", "ben")
+		if err != nil || !strings.Contains(stdout, "plan for ben: 2 cases in 1 sessions") {
+			t.Fatalf("adding a reader: %v\n%s", err, stdout)
+		}
+		if _, _, err := prepareCLI(t, "--out", out, "--reader", "ben"); !errors.Is(err, os.ErrExist) {
+			t.Errorf("adding ben twice: %v, want os.ErrExist", err)
+		}
+		if _, _, err := prepareCLI(t, "--worklist", good, "--dicom-root", root, "--out", out); !errors.Is(err, studyprep.ErrStudyExists) {
+			t.Errorf("preparing over a study: %v, want ErrStudyExists", err)
+		}
+	})
+
+	t.Run("an unreadable case fails the run, the rest go on", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "study")
+		stdout, stderr, err := prepareCLI(t, "--worklist", mixed, "--dicom-root", root, "--out", out)
+		if err == nil || !strings.Contains(err.Error(), "1 of 3 cases could not be prepared (listed in "+filepath.Join(out, "unreadable.csv")+")") {
+			t.Fatalf("got %v", err)
+		}
+		if !strings.Contains(stdout, "prepared 2 of 3 cases") || !strings.Contains(stdout, "plan for reader1:") {
+			t.Errorf("stdout:\n%s", stdout)
+		}
+		if !strings.Contains(stderr, "line 5, multi (files/5.dcm): unsupported DICOM image: 2 frames: multi-frame images are not read") {
+			t.Errorf("stderr does not name the line and reason:\n%s", stderr)
+		}
+		if _, err := study.Load(out); err != nil {
+			t.Errorf("the readable cases make no study: %v", err)
+		}
+	})
+
+	t.Run("usage errors", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--worklist", good}, "--out is needed"},
+			{[]string{"--worklist", good, "--out", t.TempDir()}, "--worklist and --dicom-root go together"},
+			{[]string{"--out", t.TempDir()}, "prepare.json"}, // adding a reader to a folder that is no study
+			{[]string{"--worklist", good, "--dicom-root", root, "--out", t.TempDir(), "--reader", "a b"}, `reader name "a b"`},
+		} {
+			if _, _, err := prepareCLI(t, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: got %v, want %q", tc.args, err, tc.want)
+			}
+		}
+	})
+}
+
+func TestPrepareProgressBar(t *testing.T) {
+	at := func(s float64) time.Time { return time.Unix(1000, 0).Add(time.Duration(s * float64(time.Second))) }
+	type step struct {
+		t           float64
+		done, total int
+	}
+	cases := []struct {
+		name  string
+		tty   bool
+		steps []step
+		want  string
+	}{
+		{"pipe: a line per tenth", false,
+			[]step{{0, 0, 20}, {1, 1, 20}, {2, 2, 20}, {3, 3, 20}, {4, 4, 20}, {10, 20, 20}},
+			"preparing [........................]  0/20   0%\n" +
+				"preparing [##......................]  2/20  10%  1.0 images/s  ETA 0:18\n" +
+				"preparing [####....................]  4/20  20%  1.0 images/s  ETA 0:16\n" +
+				"preparing [########################] 20/20 100%  2.0 images/s  ETA 0:00\n"},
+		{"terminal: redrawn in place at most every 100 ms", true,
+			[]step{{0, 0, 3}, {0.05, 1, 3}, {0.5, 2, 3}, {0.55, 3, 3}},
+			"\rpreparing [........................] 0/3   0%\x1b[K" +
+				"\rpreparing [################........] 2/3  66%  4.0 images/s  ETA 0:00\x1b[K" +
+				"\rpreparing [########################] 3/3 100%  5.5 images/s  ETA 0:00\x1b[K\n"},
+		{"cases settled before the start are not timed", false,
+			[]step{{0, 5, 10}, {5, 10, 10}},
+			"preparing [############............]  5/10  50%\n" +
+				"preparing [########################] 10/10 100%  1.0 images/s  ETA 0:00\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			p := newProgressBar(&buf)
+			p.tty = tc.tty
+			var now time.Time
+			p.now = func() time.Time { return now }
+			for _, s := range tc.steps {
+				now = at(s.t)
+				p.update(s.done, s.total)
+			}
+			p.finish()
+			if got := buf.String(); got != tc.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
