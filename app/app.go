@@ -138,7 +138,7 @@ func Command() *cobra.Command {
 	}
 	simCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
 	simCmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
-	root.AddCommand(demoCmd, readCmd, simCmd)
+	root.AddCommand(demoCmd, readCmd, simCmd, analyzeCommand(o), heatmapCommand(o))
 	return root
 }
 

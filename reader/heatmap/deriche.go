@@ -10,7 +10,7 @@ import (
 // parallel form: the causal half of the kernel is h(n) = Re(a1·z1ⁿ) + Re(a2·z2ⁿ) for n ≥ 0, two
 // complex first-order recursions instead of the direct-form 4th-order one. The parallel form is
 // well conditioned however close the poles come to 1 (large σ), where the direct form loses digits.
-// The kernel is scaled to unit DC gain, so a constant signal passes unchanged. Its largest
+// The kernel is scaled to unit DC gain. Its largest
 // deviation from the normalised sampled Gaussian is 4.7e-4 of the peak for σ ≥ 2.
 type deriche struct {
 	a1, a2, z1, z2 complex128
@@ -40,8 +40,10 @@ func newDeriche(sigma float64) deriche {
 }
 
 // filter convolves x with the two-sided kernel into y (len(y) ≥ len(x); they must not overlap).
-// Beyond both ends the signal is taken as constant (the recursions start in their steady state);
-// callers pad with the boundary extension they want far enough that this does not matter.
+// Beyond both ends the signal is taken as zero, as a kernel truncated there would see it:
+// callers pad with the boundary extension they want at least 4σ deep, where scipy truncates its
+// kernel. (Extending the end value instead would turn an impulse that happens to sit on the
+// last padded sample into an endless run of them.)
 func (d *deriche) filter(y, x []float64) {
 	n := len(x)
 	if n == 0 {
@@ -53,12 +55,9 @@ func (d *deriche) filter(y, x []float64) {
 	a1r, a1i := real(d.a1), imag(d.a1)
 	a2r, a2i := real(d.a2), imag(d.a2)
 
-	// Causal: s ← x[i] + z·s, y[i] = Re(a1 s1) + Re(a2 s2); steady state s = x0/(1−z).
-	s1 := complex(x[0], 0) / (1 - d.z1)
-	s2 := complex(x[0], 0) / (1 - d.z2)
-	s1r, s1i := real(s1), imag(s1)
-	s2r, s2i := real(s2), imag(s2)
-	y[0] = a1r*s1r - a1i*s1i + a2r*s2r - a2i*s2i
+	// Causal: s ← x[i] + z·s, y[i] = Re(a1 s1) + Re(a2 s2), from rest.
+	s1r, s1i, s2r, s2i := x[0], 0.0, x[0], 0.0
+	y[0] = a1r*s1r + a2r*s2r
 	for i := 1; i < n; i++ {
 		v := x[i]
 		s1r, s1i = v+z1r*s1r-z1i*s1i, z1r*s1i+z1i*s1r
@@ -66,14 +65,8 @@ func (d *deriche) filter(y, x []float64) {
 		y[i] = a1r*s1r - a1i*s1i + a2r*s2r - a2i*s2i
 	}
 
-	// Anticausal: r[i] = z·(x[i+1] + r[i+1]), adding Re(a1 r1) + Re(a2 r2); steady state
-	// r = x_last·z/(1−z).
-	last := complex(x[n-1], 0)
-	r1 := last * d.z1 / (1 - d.z1)
-	r2 := last * d.z2 / (1 - d.z2)
-	r1r, r1i := real(r1), imag(r1)
-	r2r, r2i := real(r2), imag(r2)
-	y[n-1] += a1r*r1r - a1i*r1i + a2r*r2r - a2i*r2i
+	// Anticausal: r[i] = z·(x[i+1] + r[i+1]), adding Re(a1 r1) + Re(a2 r2), from rest.
+	var r1r, r1i, r2r, r2i float64
 	for i := n - 2; i >= 0; i-- {
 		v := x[i+1]
 		t1r, t2r := v+r1r, v+r2r

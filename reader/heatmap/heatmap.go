@@ -132,9 +132,13 @@ func (s *Stats) skip(why string) {
 	}
 }
 
+// maxPixels bounds a canvas: 128 Mpx is a 512 MiB density map, far beyond any radiograph
+// (a large CXR is about 4300 × 4300), so that a corrupt DICOM header cannot exhaust memory.
+const maxPixels = 1 << 27
+
 func checkSize(w, h int) error {
-	if w <= 0 || h <= 0 || w > 1<<16 || h > 1<<16 {
-		return fmt.Errorf("%w: canvas %d×%d, want 1…65536 on each side", ErrOptions, w, h)
+	if w <= 0 || h <= 0 || w > 1<<16 || h > 1<<16 || w*h > maxPixels {
+		return fmt.Errorf("%w: canvas %d×%d, want 1…65536 on each side and at most %d pixels", ErrOptions, w, h, maxPixels)
 	}
 	return nil
 }
@@ -171,13 +175,24 @@ func Static(fix []Fixation, w, h int, opt Options) (*image.RGBA, Stats, error) {
 	return Colorize(m, w, h), st, nil
 }
 
-// response is the blur of a unit impulse at pos on a line of n pixels: the 1-D factor of Blur's
-// 2-D impulse response, which is the outer product of two of these.
+// response is the blur of a unit impulse at pos on a line of n pixels: Blur's pipeline along one
+// axis. Blur's 2-D impulse response is the outer product of two of these.
 func response(n, pos int, sigma float64) []float32 {
-	k := make([]float32, n)
-	k[pos] = 1
-	Blur(k, k, n, 1, sigma)
-	return k
+	f := factor(sigma)
+	a := newAxis(n, f, sigma)
+	d := newDeriche(coarseSigma(sigma, f))
+	src := make([]float32, n)
+	src[pos] = 1
+	spread := make([]float32, a.cn)
+	a.spread([4][]float32{spread}, [4][]float32{src}, 1, make([]float32, 4*a.extLen()))
+	c, blurred := make([]float64, a.cn), make([]float64, a.cn)
+	for i, v := range spread {
+		c[i] = float64(v)
+	}
+	d.filter(blurred, c)
+	out := make([]float32, n)
+	a.interpolate(out, blurred)
+	return out
 }
 
 // checkID refuses a dicom_id that cannot name one folder.

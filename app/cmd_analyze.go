@@ -1,0 +1,214 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"sightline/reader/analysis"
+	"sightline/reader/dicomimg"
+	"sightline/reader/heatmap"
+	"sightline/reader/study"
+)
+
+// analyzeCommand is `sightline analyze DATASET --out DIR`: the EGD-CXR paper's technical
+// validation (FORMATS.md §2) on a dataset folder in the EGD-CXR layout.
+func analyzeCommand(o *Options) *cobra.Command {
+	var (
+		out       string
+		rate      float64
+		noFigures bool
+		quiet     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "analyze DATASET",
+		Short: "reproduce the EGD-CXR paper's technical validation on a dataset (tables, figures, summary)",
+		Long: "DATASET is a folder in the EGD-CXR layout: fixations.csv, master_sheet.csv, and optionally\n" +
+			"eye_gaze.csv, bounding_boxes.csv and audio_segmentation_transcripts/*/transcript.json.\n" +
+			"Writes to --out: calibration_error.csv, transcripts_type_b.csv, the reference's\n" +
+			"fixations_vs_bounding_boxes.csv, fixations_vs_bounding_boxes_time_duration.csv and\n" +
+			"fixations_vs_anatomy_vs_condition.csv (Student's t-test p-values; a _welch twin), the t-tests\n" +
+			"in full, data_quality.csv, Figures 11 and 12 as PNG, and summary.txt (also printed).",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg := analysis.Config{
+				Dir: args[0], Out: out, Viewing: o.viewing(), Rate: rate, NoFigures: noFigures,
+			}
+			var bars *analyzeBars
+			if !quiet {
+				bars = &analyzeBars{w: o.Err, bars: map[string]*progressbar.ProgressBar{}}
+				cfg.Progress = bars.update
+			}
+			rep, err := analysis.Run(analyzeContext(cmd), cfg)
+			bars.finish()
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(o.Out, rep.Summary(args[0]))
+			fmt.Fprintf(o.Out, "Wrote %d files to %s\n", len(rep.Written), out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "folder for the tables and figures (created)")
+	f.Float64Var(&rate, "tracker-rate", 60, "the eye tracker's nominal sampling rate, Hz, for data loss (GP3: 60)")
+	f.BoolVar(&noFigures, "no-figures", false, "write the tables only")
+	f.BoolVar(&quiet, "quiet", false, "no progress bar on stderr")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// heatmapDicomSize reads a case's image size from its DICOM header under root; tests replace it.
+var heatmapDicomSize = func(s *study.Study, root string, c study.Case) (int, int, error) {
+	at := *s
+	at.Dir = root
+	p, err := at.DicomPath(c)
+	if err != nil {
+		return 0, 0, err
+	}
+	return dicomimg.Size(p)
+}
+
+// heatmapCommand is `sightline heatmap DATASET --out DIR`: fixation heatmaps in the layout the
+// EGD-CXR reference ML code reads.
+func heatmapCommand(o *Options) *cobra.Command {
+	var (
+		out, images       string
+		static, temporal  bool
+		sigma, sigmaDeg   float64
+		weightByDuration  bool
+		quiet             bool
+		fixationsFileName string
+	)
+	cmd := &cobra.Command{
+		Use:   "heatmap DATASET",
+		Short: "write fixation heatmaps (OUT/<dicom_id>/heatmap.png, n_frame.png) for the reference ML code",
+		Long: "Reads DATASET/fixations.csv and DATASET/master_sheet.csv; each case's DICOM (its master_sheet\n" +
+			"path under --images) gives the canvas size. Static: OUT/<dicom_id>/heatmap.png. Temporal: one\n" +
+			"OUT/<dicom_id>/<n>_frame.png per fixation row, 1-based like the CSV's numbering, frame n showing\n" +
+			"fixations 1…n. Gaussian σ = 150 px (or --sigma, or --sigma-deg of visual angle through the\n" +
+			"viewing geometry and the case's pads), min–max normalised, viridis. Fixations off the image\n" +
+			"(X_ORIGINAL −1) add nothing and are counted; calibration screens are skipped.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			if !static && !temporal {
+				return errors.New("heatmap: nothing to do: --static=false and no --temporal")
+			}
+			if images == "" {
+				images = dir
+			}
+			s, err := study.Load(dir)
+			if err != nil {
+				return fmt.Errorf("heatmap: %w", err)
+			}
+			name := filepath.Join(dir, fixationsFileName)
+			f, err := os.Open(name)
+			if err != nil {
+				return fmt.Errorf("heatmap: %w", err)
+			}
+			ims, err := heatmap.ReadFixations(f, name)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			jobs, others, failed := heatmap.Plan(s, ims, func(c study.Case) (int, int, error) {
+				return heatmapDicomSize(s, images, c)
+			})
+			for _, err := range failed {
+				fmt.Fprintln(o.Err, "sightline:", err)
+			}
+			opt := heatmap.Options{Sigma: sigma, SigmaDeg: sigmaDeg, Viewing: o.viewing(), WeightByDuration: weightByDuration}
+			var bar *progressbar.ProgressBar
+			progress := func(done, total int) {}
+			if !quiet && len(jobs) > 0 {
+				bar = progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(o.Err),
+					progressbar.OptionSetDescription("heatmaps"), progressbar.OptionShowCount(),
+					progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionOnCompletion(func() { fmt.Fprintln(o.Err) }))
+				progress = func(done, total int) { _ = bar.Set(done) }
+			}
+			start := time.Now()
+			stats, err := heatmap.Render(analyzeContext(cmd), out, jobs, static, temporal, opt, progress)
+			if bar != nil {
+				_ = bar.Exit()
+			}
+			var fix, off, unweighted, frames int
+			for _, st := range stats {
+				fix += st.Fixations
+				off += st.OffImage
+				unweighted += st.Unweighted
+				frames += st.Frames
+			}
+			calib := 0
+			for _, im := range others {
+				calib += len(im.Fixations)
+			}
+			fmt.Fprintf(o.Out, "%d images, %d fixations (%d off the image, %d without a usable duration: skipped), %d frames, in %s under %s\n",
+				len(jobs), fix, off, unweighted, frames, time.Since(start).Round(time.Millisecond), out)
+			if len(others) > 0 {
+				fmt.Fprintf(o.Out, "%d screens not in %s (calibration screens) skipped, %d fixations\n", len(others), study.MasterSheet, calib)
+			}
+			if err != nil {
+				return err
+			}
+			if len(failed) > 0 {
+				return fmt.Errorf("heatmap: %d cases could not be rendered (listed above)", len(failed))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "root folder of the heatmaps (created)")
+	f.StringVar(&images, "images", "", "folder the master_sheet paths are relative to, for the DICOM sizes (default: DATASET)")
+	f.BoolVar(&static, "static", true, "write <dicom_id>/heatmap.png")
+	f.BoolVar(&temporal, "temporal", false, "write <dicom_id>/<n>_frame.png, one per fixation")
+	f.Float64Var(&sigma, "sigma", heatmap.DefaultSigma, "Gaussian σ in DICOM pixels")
+	f.Float64Var(&sigmaDeg, "sigma-deg", 0, "Gaussian σ in degrees of visual angle (overrides --sigma)")
+	f.BoolVar(&weightByDuration, "weight-duration", false, "weight each fixation by its duration (FPOGD)")
+	f.StringVar(&fixationsFileName, "fixations", analysis.FixationsFile, "fixation file inside DATASET (eye_gaze.csv for raw-gaze heatmaps)")
+	f.BoolVar(&quiet, "quiet", false, "no progress bar on stderr")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// analyzeBars is one progress bar per input file of an analysis run, on stderr.
+type analyzeBars struct {
+	w    io.Writer
+	bars map[string]*progressbar.ProgressBar
+}
+
+func (b *analyzeBars) update(file string, done, total int64) {
+	bar, ok := b.bars[file]
+	if !ok {
+		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetDescription("reading "+file), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }))
+		b.bars[file] = bar
+	}
+	_ = bar.Set64(done)
+}
+
+func (b *analyzeBars) finish() {
+	if b == nil {
+		return
+	}
+	for _, bar := range b.bars {
+		_ = bar.Exit()
+	}
+}
+
+func analyzeContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
+}
