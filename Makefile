@@ -14,7 +14,7 @@ DOMAIN    := ./reader/... ./tracker/...
 # (demo generation, DICOM decoding) would take minutes under it and share no state.
 RACY      := ./reader/reading/... ./reader/session/... ./tracker/...
 
-.PHONY: run test build release lint bench package deps deps-test e2e fuzz clean
+.PHONY: run test test-suites build release lint bench package deps deps-test e2e fuzz clean
 
 run: deps build
 	./$(BIN) demo --study "$(DEMO_DIR)" $(ARGS)
@@ -42,6 +42,10 @@ lint:
 	$(GO) vet -tags $(TAGS) ./...
 
 test: deps-test lint build
+	@export SIGHTLINE_PYDICOM_DEB=$$(ls $(CURDIR)/.cache/python3-pydicom_*.deb 2>/dev/null | head -n1); \
+	  $(MAKE) --no-print-directory test-suites
+
+test-suites:
 	$(GO) test -tags $(TAGS) -race -count=1 $(RACY)
 	$(GO) test -tags $(TAGS) -count=1 $$($(GO) list ./... | grep -v -e /reader/reading -e /reader/session -e /tracker)
 	$(MAKE) --no-print-directory e2e

@@ -29,6 +29,7 @@ type Options struct {
 	ScreenInch  float64
 	Resume      string
 	Operator    string
+	Session     int
 	Out         io.Writer
 	Err         io.Writer
 }
@@ -138,7 +139,8 @@ func Command() *cobra.Command {
 	}
 	simCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
 	simCmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
-	root.AddCommand(demoCmd, readCmd, simCmd, analyzeCommand(o), heatmapCommand(o))
+	readCmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
+	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), analyzeCommand(o), heatmapCommand(o))
 	return root
 }
 

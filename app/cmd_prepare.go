@@ -82,10 +82,11 @@ With --out alone, adds a plan for --reader to a prepared study.`,
 				Progress: bar.update,
 			})
 			bar.finish()
-			report(o.Out, o.Err, out, seed, res, time.Since(start))
 			if err != nil {
+				listUnreadable(o.Err, out, res.Unreadable)
 				return err
 			}
+			report(o.Out, o.Err, out, seed, res, time.Since(start))
 			if n := len(res.Unreadable); n > 0 {
 				return fmt.Errorf("prepare: %d of %d cases could not be prepared (listed in %s)", n, res.Cases, filepath.Join(out, studyprep.UnreadableFile))
 			}
@@ -120,9 +121,6 @@ func addReader(o *Options, study, reader string) error {
 
 // report prints what a run did: the summary and plans on out, the unreadable cases on errw.
 func report(out, errw io.Writer, study string, seed int64, res studyprep.Result, took time.Duration) {
-	if res.Cases == 0 {
-		return
-	}
 	rate := float64(res.Prepared) / max(took.Seconds(), 1e-9)
 	fmt.Fprintf(out, "prepared %d of %d cases into %s in %.1f s (%.1f images/s)", res.Prepared, res.Cases, study, took.Seconds(), rate)
 	if len(res.Transcoded) > 0 {
@@ -137,10 +135,15 @@ func report(out, errw io.Writer, study string, seed int64, res studyprep.Result,
 	for _, p := range res.Plans {
 		fmt.Fprintf(out, "plan for %s: %s, in %s\n", p.Reader, sessionSummary(p), studyprep.PlanPath(study, p.Reader))
 	}
-	if n := len(res.Unreadable); n > 0 {
+	listUnreadable(errw, study, res.Unreadable)
+}
+
+// listUnreadable names the cases left out, with line and reason (the first 20).
+func listUnreadable(errw io.Writer, study string, list []studyprep.Unreadable) {
+	if n := len(list); n > 0 {
 		fmt.Fprintf(errw, "%d unreadable, listed in %s:\n", n, filepath.Join(study, studyprep.UnreadableFile))
 		const show = 20
-		for _, u := range res.Unreadable[:min(n, show)] {
+		for _, u := range list[:min(n, show)] {
 			fmt.Fprintf(errw, "  line %d, %s (%s): %s\n", u.Line, u.DicomID, u.Path, u.Reason)
 		}
 		if n > show {

@@ -136,6 +136,18 @@ func TestPrepareCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("nothing readable", func(t *testing.T) {
+		only := filepath.Join(t.TempDir(), "only.csv")
+		os.WriteFile(only, []byte("dicom_id,path\nmulti,files/5.dcm\n"), 0o644)
+		stdout, stderr, err := prepareCLI(t, "--worklist", only, "--dicom-root", root, "--out", filepath.Join(t.TempDir(), "s"))
+		if err == nil || !strings.Contains(err.Error(), "none of the 1 cases could be prepared") {
+			t.Fatalf("got %v", err)
+		}
+		if stdout != "" || !strings.Contains(stderr, "line 2, multi (files/5.dcm): unsupported DICOM image: 2 frames") {
+			t.Errorf("stdout %q\nstderr %q", stdout, stderr)
+		}
+	})
+
 	t.Run("usage errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sightline/reader/dicomimg"
+	studyprep "sightline/reader/prepare"
 	"sightline/reader/reading"
 	"sightline/reader/stage"
 	"sightline/reader/study"
@@ -157,7 +158,12 @@ func scenes(st *study.Study, log *slog.Logger) func(string) (gazesim.Scene, bool
 		if err != nil {
 			return gazesim.Scene{}, false
 		}
-		w, h, err := dicomimg.Size(path)
+		var w, h int
+		if sc, serr := studyprep.ReadSidecar(studyprep.DisplayPath(st.Dir, id)); serr == nil {
+			w, h, err = sc.W, sc.H, nil
+		} else {
+			w, h, err = dicomimg.Size(path)
+		}
 		if err != nil {
 			log.Warn("simulator scene: image size unknown", "dicom_id", id, "err", err)
 			return gazesim.Scene{}, false

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,6 +18,7 @@ import (
 	"sightline/assets"
 	"sightline/reader/demo"
 	"sightline/reader/dicomimg"
+	studyprep "sightline/reader/prepare"
 	"sightline/reader/reading"
 	"sightline/reader/session"
 	"sightline/reader/stage"
@@ -88,12 +90,20 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		plan     []session.Screen
 		rec      *session.Recorder
 	)
+	fromPlan, planned, err := preparedPlan(o, dir)
+	if err != nil {
+		gaze.close()
+		return nil, err
+	}
 	for n := 1; ; n++ {
 		id = base
 		if n > 1 {
 			id = fmt.Sprintf("%s-%d", base, n)
 		}
 		plan = session.NewPlan(id, ids, seed, o.CalibEvery)
+		if fromPlan {
+			plan = planned
+		}
 		sdir = filepath.Join(dir, "sessions", id)
 		rec, err = session.Create(sdir, session.Meta{
 			SessionID:      id,
@@ -120,6 +130,64 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	}
 	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze,
 		filter: filter, seed: seed, sessionID: id}, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// preparedPlan returns the session to read from a prepared study's plan for the reader
+// (STUDY/plans/<reader>.json): --session N, or the first session without a complete recording.
+// A study without plans (the demo, a hand-made folder) has none: the station shuffles itself.
+func preparedPlan(o *Options, dir string) (bool, []session.Screen, error) {
+	if !fileExists(studyprep.PlanPath(dir, o.Reader)) {
+		if fileExists(filepath.Join(dir, "plans")) {
+			return false, nil, fmt.Errorf("study %s has no plan for reader %q: add one with `sightline prepare --out %s --reader %s`",
+				dir, o.Reader, dir, o.Reader)
+		}
+		return false, nil, nil
+	}
+	pl, err := studyprep.LoadPlan(dir, o.Reader)
+	if err != nil {
+		return false, nil, err
+	}
+	n := o.Session
+	if n == 0 {
+		done := map[string]bool{}
+		if entries, err := os.ReadDir(filepath.Join(dir, "sessions")); err == nil {
+			for _, e := range entries {
+				if st, err := session.ReadState(filepath.Join(dir, "sessions", e.Name())); err == nil && st.Status == session.StatusComplete {
+					done[planKey(st.Plan)] = true
+				}
+			}
+		}
+		for k := range pl.Sessions {
+			if !done[planKey(pl.Session(k+1))] {
+				n = k + 1
+				break
+			}
+		}
+		if n == 0 {
+			return false, nil, fmt.Errorf("every session of reader %q's plan is complete", o.Reader)
+		}
+	}
+	screens := pl.Session(n)
+	if screens == nil {
+		return false, nil, fmt.Errorf("reader %q's plan has %d sessions, not %d", o.Reader, len(pl.Sessions), n)
+	}
+	fmt.Fprintf(o.Err, "sightline: session %d of %d of reader %s's plan\n", n, len(pl.Sessions), o.Reader)
+	return true, screens, nil
+}
+
+// planKey identifies a session by its screens (a plan session read to the end).
+func planKey(sc []session.Screen) string {
+	var b strings.Builder
+	for _, s := range sc {
+		b.WriteString(s.DicomID)
+		b.WriteByte(',')
+	}
+	return b.String()
 }
 
 // resume reopens an interrupted session of the study for recording, at the screen it was cut
@@ -164,6 +232,14 @@ func loader(st *study.Study) reading.Loader {
 		c, ok := byID[sc.DicomID]
 		if !ok {
 			return reading.Frame{}, fmt.Errorf("case %s is not in the worklist", sc.DicomID)
+		}
+		// A prepared study holds the image exactly as drawn: no DICOM needed.
+		if png := studyprep.DisplayPath(st.Dir, c.DicomID); fileExists(png) {
+			img, l, err := studyprep.LoadDisplay(png)
+			if err != nil {
+				return reading.Frame{}, err
+			}
+			return reading.Frame{Image: img, Layout: l}, nil
 		}
 		path, err := st.DicomPath(c)
 		if err != nil {

@@ -10,7 +10,10 @@ pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxran
       libxinerama-dev libxi-dev libxxf86vm-dev libasound2-dev)
 # The demo study's tests check every file with dcmtk; the real-window tests need Xvfb and xdotool.
 if [ "$want" = test ]; then
-  pkgs+=(dcmtk xvfb xauth x11-apps xdotool imagemagick)
+  # dcmtk and GDCM (libgdcm-tools) check and transcode DICOMs; Xvfb, xdotool and ImageMagick run
+  # the real window; PulseAudio (null sink), sox and espeak-ng give the audio tests a real path.
+  pkgs+=(dcmtk libgdcm-tools xvfb xauth x11-apps xdotool imagemagick pulseaudio pulseaudio-utils
+         libasound2-plugins sox espeak-ng python3)
 fi
 
 missing=()
@@ -29,6 +32,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# The prepare tests read pydicom's real-world test files: keep Debian's package in .cache/ (it is
+# unpacked in the tests' own temp folders, never committed).
+if [ "$want" = test ] && ! ls .cache/python3-pydicom_*.deb >/dev/null 2>&1; then
+  mkdir -p .cache
+  (cd .cache && { apt-get download python3-pydicom >/dev/null 2>&1 ||
+    { [ "$(id -u)" = 0 ] && apt-get update -qq && apt-get download python3-pydicom >/dev/null; }; }) ||
+    echo "deps: could not fetch python3-pydicom (the prepare tests need it)" >&2
 fi
 
 command -v go >/dev/null || { echo "deps: Go is not on PATH (need Go 1.26; /usr/local/go/bin?)" >&2; exit 1; }

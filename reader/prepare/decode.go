@@ -51,15 +51,14 @@ func transcoders(ts string) []transcoder {
 
 // decode reads a DICOM file into its 8-bit display image (dicomimg). A compressed file that
 // dicomimg refuses for its transfer syntax alone is transcoded into tmp and decoded again; via
-// names the tool then. Colour and multi-frame files are refused before their syntax matters,
-// so they are never transcoded. Errors say why, without the path (the caller has it).
+// names the tool then. Errors say why, without the path (the caller has it).
 func decode(ctx context.Context, path, tmp string) (img *image.Gray, info dicomimg.Info, via string, err error) {
 	img, info, err = decodeFile(path)
 	if err == nil || !errors.Is(err, dicomimg.ErrUnsupported) {
 		return img, info, "", err
 	}
 	tools := transcoders(info.TransferSyntax)
-	if len(tools) == 0 {
+	if len(tools) == 0 || !transcodable(info) {
 		return nil, info, "", err
 	}
 	var t transcoder
@@ -93,6 +92,15 @@ func decode(ctx context.Context, path, tmp string) (img *image.Gray, info dicomi
 	}
 	tinfo.TransferSyntax = info.TransferSyntax // the file's own; via says how it was read
 	return img, tinfo, t.tool, nil
+}
+
+// transcodable tells, from what dicomimg read before it refused a file, whether the refusal
+// can be about the transfer syntax: colour, and sample sizes other than 8 or 16 bits, are refused
+// whatever the compression, so transcoding them would only cost time. (A multi-frame file is
+// refused before its syntax too, but Info does not say so: it is transcoded, then refused.)
+func transcodable(info dicomimg.Info) bool {
+	mono := info.Photometric == "MONOCHROME1" || info.Photometric == "MONOCHROME2"
+	return mono && (info.BitsAllocated == 8 || info.BitsAllocated == 16) && info.Rows > 0 && info.Cols > 0
 }
 
 // decodeFile is dicomimg.Decode over a file, with errors that do not repeat its name.

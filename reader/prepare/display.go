@@ -40,6 +40,27 @@ func DisplayPath(studyDir, dicomID string) string {
 
 func sidecarPath(png string) string { return strings.TrimSuffix(png, ".png") + ".json" }
 
+// ReadSidecar reads the sidecar of the display image at png (display/<dicom_id>.json) without
+// the image: the layout alone is enough to map gaze to DICOM pixels. The layout must be the one
+// stage.Fit gives for the DICOM size on the 1920×1080 stage.
+func ReadSidecar(png string) (Sidecar, error) {
+	path := sidecarPath(png)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Sidecar{}, fmt.Errorf("display layout: %w", err)
+	}
+	var side Sidecar
+	if err := json.Unmarshal(b, &side); err != nil {
+		return Sidecar{}, fmt.Errorf("display layout %s: %w", path, err)
+	}
+	l := side.Layout
+	if side.StageWidth != stage.Width || side.StageHeight != stage.Height || l.W <= 0 || l.H <= 0 || l != stage.Fit(l.W, l.H) {
+		return Sidecar{}, fmt.Errorf("display layout %s: %dx%d image with pads top %d bottom %d left %d right %d on a %dx%d stage is not how the station draws it",
+			path, l.W, l.H, l.Top, l.Bottom, l.Left, l.Right, side.StageWidth, side.StageHeight)
+	}
+	return side, nil
+}
+
 // maxDisplayBytes bounds a display PNG: the stage is 2 MB of grey uncompressed.
 const maxDisplayBytes = 16 << 20
 
@@ -49,19 +70,11 @@ const maxDisplayBytes = 16 << 20
 // reading view today (reading.Frame.Image, with Frame.Layout = l). The file and the sidecar must agree: a stage-sized
 // greyscale PNG, and pads that are what stage.Fit gives for the DICOM size.
 func LoadDisplay(path string) (image.Image, stage.Layout, error) {
-	sb, err := os.ReadFile(sidecarPath(path))
+	side, err := ReadSidecar(path)
 	if err != nil {
-		return nil, stage.Layout{}, fmt.Errorf("display layout: %w", err)
-	}
-	var side Sidecar
-	if err := json.Unmarshal(sb, &side); err != nil {
-		return nil, stage.Layout{}, fmt.Errorf("display layout %s: %w", sidecarPath(path), err)
+		return nil, stage.Layout{}, err
 	}
 	l := side.Layout
-	if side.StageWidth != stage.Width || side.StageHeight != stage.Height || l != stage.Fit(l.W, l.H) || l.W <= 0 || l.H <= 0 {
-		return nil, stage.Layout{}, fmt.Errorf("display layout %s: %dx%d image with pads top %d bottom %d left %d right %d on a %dx%d stage is not how the station draws it",
-			sidecarPath(path), l.W, l.H, l.Top, l.Bottom, l.Left, l.Right, side.StageWidth, side.StageHeight)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, stage.Layout{}, fmt.Errorf("display image: %w", err)

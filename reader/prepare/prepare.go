@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,7 +48,6 @@ const (
 // Defaults of Options.
 const (
 	DefaultSessionSize = 30
-	DefaultCalibEvery  = 20
 	DefaultReader      = "reader1"
 )
 
@@ -71,8 +69,9 @@ type Options struct {
 	SessionSize int // screens per session at most, calibration screens included; 0: DefaultSessionSize
 	CalibEvery  int // a calibration screen about every CalibEvery cases; ≤ 0: none
 	Jobs        int // cases prepared at once; 0: runtime.NumCPU()
-	// Progress, when set, is called after each case with the number done and the total, from
-	// one goroutine, done counting up from 0 (called once before the first case) to total.
+	// Progress, when set, is called with the number of cases done and the total, always from
+	// one goroutine (Run's): once before the first image is decoded, counting the cases already
+	// settled (files missing), then after each case, up to done = total.
 	Progress func(done, total int)
 }
 
@@ -179,13 +178,24 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	progress()
-	w := worker{displayDir: filepath.Join(o.Out, DisplayDir), tmp: tmp}
-	for r := range runPool(ctx, o.Jobs, todo, func(i int) outcome {
-		return w.prepare(ctx, st.Cases[i].DicomID, files[i])
+	w := worker{study: o.Out, tmp: tmp}
+	// A write that fails (a full disk) is no fault of the case: it stops the run.
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var fatal error
+	for r := range runPool(pctx, o.Jobs, todo, func(i int) outcome {
+		return w.prepare(pctx, st.Cases[i].DicomID, files[i])
 	}) {
+		if r.fatal && fatal == nil {
+			fatal = r.err
+			stop()
+		}
 		outcomes[r.index] = r.outcome
 		done++
 		progress()
+	}
+	if fatal != nil {
+		return res, fmt.Errorf("prepare: %w", fatal)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("prepare: stopped after %d of %d cases: %w", done, total, err)
@@ -222,7 +232,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 		res.Plans = append(res.Plans, p)
 	}
-	rec := Record{Format: RecordFormat, Created: time.Now().UTC(), Worklist: o.Worklist, DicomRoot: o.DicomRoot,
+	rec := Record{Format: RecordFormat, Created: time.Now().UTC(), Worklist: absPath(o.Worklist), DicomRoot: absPath(o.DicomRoot),
 		Seed: o.Seed, SessionSize: o.SessionSize, CalibEvery: o.CalibEvery,
 		Cases: res.Cases, Prepared: res.Prepared, Unreadable: len(res.Unreadable), Transcoded: res.Transcoded}
 	if err := writeJSON(filepath.Join(o.Out, RecordFile), rec); err != nil {
@@ -269,6 +279,13 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
 // resolve finds each case's file under the DICOM root. A file that is not there is the case's
 // problem (missing, by case index, with the reason); a path that leads out of the root, through
 // a symlink, refuses the worklist, as absolute and ".." paths already did.
@@ -294,6 +311,7 @@ type outcome struct {
 	layout stage.Layout
 	via    string // the transcoder used, if any
 	err    error
+	fatal  bool // err is about writing the study, not about the case
 }
 
 type indexed struct {
@@ -335,10 +353,10 @@ func runPool(ctx context.Context, jobs int, items []int, f func(int) outcome) <-
 	return out
 }
 
-// worker renders cases into the display folder.
+// worker renders cases into a study's display folder.
 type worker struct {
-	displayDir string
-	tmp        string // for transcoded files
+	study string
+	tmp   string // for transcoded files
 }
 
 // prepare renders one case: decode (transcoding when needed), fit to the stage, pad black,
@@ -359,12 +377,12 @@ func (w worker) prepare(ctx context.Context, dicomID, path string) outcome {
 		BitsStored: info.BitsStored, Signed: info.Signed, RescaleSlope: info.RescaleSlope,
 		RescaleIntercept: info.RescaleIntercept, Windowing: info.Windowing,
 		WindowCenter: info.WindowCenter, WindowWidth: info.WindowWidth}
-	png := DisplayPath(filepath.Dir(w.displayDir), dicomID)
+	png := DisplayPath(w.study, dicomID)
 	if err := writePNG(png, st); err != nil {
-		return outcome{err: fmt.Errorf("write %s: %w", png, err)}
+		return outcome{err: fmt.Errorf("write %s: %w", png, err), fatal: true}
 	}
 	if err := writeJSON(sidecarPath(png), side); err != nil {
-		return outcome{err: err}
+		return outcome{err: err, fatal: true}
 	}
 	return outcome{layout: l, via: via}
 }
@@ -381,22 +399,12 @@ func Stage(img *image.Gray, l stage.Layout) *image.Gray {
 	return out
 }
 
-var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
-
-type pngBuffers struct{ p sync.Pool }
-
-func (b *pngBuffers) Get() *png.EncoderBuffer {
-	v, _ := b.p.Get().(*png.EncoderBuffer)
-	return v
-}
-func (b *pngBuffers) Put(v *png.EncoderBuffer) { b.p.Put(v) }
-
 // writePNG writes img to path through a temporary sibling, fsynced and renamed, so that a
 // display image is whole or absent.
-func writePNG(path string, img image.Image) error {
+func writePNG(path string, img *image.Gray) error {
 	var buf bytes.Buffer
 	buf.Grow(1 << 20)
-	if err := pngEncoder.Encode(&buf, img); err != nil {
+	if err := encodeGray(&buf, img); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, buf.Bytes())
