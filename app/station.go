@@ -327,6 +327,35 @@ func runGUI(o *Options, studyDir string) error {
 					dialog.ShowError(err, w)
 				}
 			},
+			NewStudy: func() {
+				ui.ShowNewStudy(w, func(req ui.NewStudyRequest, p *ui.NewStudyProgress) {
+					go func() {
+						res, err := studyprep.Run(context.Background(), studyprep.Options{
+							Worklist: req.Worklist, DicomRoot: req.DicomRoot, Out: req.Out,
+							Seed: time.Now().UnixNano(), Readers: []string{o.Reader}, CalibEvery: o.CalibEvery,
+							Progress: func(done, total int) { fyne.Do(func() { p.Set(done, total) }) },
+						})
+						fyne.Do(func() {
+							p.Done()
+							if err != nil {
+								dialog.ShowError(fmt.Errorf("prepare the study: %w", err), w)
+								return
+							}
+							msg := fmt.Sprintf("%d of %d cases prepared into %s.", res.Prepared, res.Cases, req.Out)
+							if n := len(res.Unreadable); n > 0 {
+								msg += fmt.Sprintf("\n%d could not be read: see unreadable.csv there.", n)
+							}
+							dialog.ShowConfirm("Study ready", msg+"\nRead it now?", func(yes bool) {
+								if yes {
+									if err := startReading(req.Out, ""); err != nil {
+										dialog.ShowError(err, w)
+									}
+								}
+							}, w)
+						})
+					}()
+				})
+			},
 		}, icon, w))
 	}
 	w.ShowAndRun()

@@ -15,6 +15,7 @@ import (
 type StartActions struct {
 	OpenDemo  func(done func())
 	OpenStudy func(dir string)
+	NewStudy  func() // "New study…": prepare a study from a worklist and DICOMs
 }
 
 // NewStart is the station's start screen: read the demo study or open a study folder.
@@ -58,8 +59,13 @@ func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObje
 			}
 		}, w)
 	})
+	newStudy := widget.NewButtonWithIcon("New study…", theme.FolderNewIcon(), func() {
+		if a.NewStudy != nil {
+			a.NewStudy()
+		}
+	})
 	help := widget.NewLabel("While reading: Space = next case · Esc = pause · F = fixation overlay")
 	help.Alignment = fyne.TextAlignCenter
-	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, busy, help)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 400), box))
+	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, busy, help)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 440), box))
 }
