@@ -140,7 +140,8 @@ func Command() *cobra.Command {
 	simCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
 	simCmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
 	readCmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
-	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), analyzeCommand(o), heatmapCommand(o))
+	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), exportCommand(o), importCommand(o),
+		analyzeCommand(o), heatmapCommand(o))
 	return root
 }
 

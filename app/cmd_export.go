@@ -1,0 +1,89 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"sightline/reader/export"
+)
+
+// exportCommand is `sightline export STUDY --out DIR`: the study's sessions as an EGD-CXR
+// dataset folder, with Sightline's own records beside it.
+func exportCommand(o *Options) *cobra.Command {
+	var (
+		out  string
+		opts export.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "export STUDY --out DIR",
+		Short: "write the study's sessions as an EGD-CXR dataset folder (eye_gaze.csv, fixations.csv, master_sheet.csv, …)",
+		Long: "Writes the complete and ended-early sessions of STUDY (or those named with --session) into DIR, laid out\n" +
+			"as the public EGD-CXR dataset: SESSION_ID 1, 2, … in order of start time (sessions.csv maps them to the\n" +
+			"session folders), MEDIA_ID the screen's position in its session, calibration screens named\n" +
+			"calibration-<session>-<n>. Sightline's own records (our fixation filters, screens and layouts, calibration\n" +
+			"checks, the event journal, quality, audio clocks) go in extra files beside. DIR must not exist or be empty.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := export.Export(args[0], out, opts)
+			if err != nil {
+				return err
+			}
+			for _, s := range res.Skipped {
+				fmt.Fprintf(o.Err, "sightline: not exported: %s\n", s)
+			}
+			fmt.Fprintf(o.Out, "exported %d session(s), %d screen(s), %d gaze rows, %d fixation rows to %s\n",
+				len(res.Sessions), res.Screens, res.GazeRows, res.FixationRows, out)
+			for _, s := range res.Sessions {
+				fmt.Fprintf(o.Out, "  SESSION_ID %d  %s\n", s.Number, s.ID)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "output folder (must not exist or be empty)")
+	f.StringArrayVar(&opts.Sessions, "session", nil, "export only this session folder (repeatable; default: every complete or ended-early session)")
+	f.BoolVar(&opts.NoCalibrationRows, "no-calibration-rows", false, "leave calibration screens out (the reference heatmap script crashes on them)")
+	f.BoolVar(&opts.IncludeInterrupted, "include-interrupted", false, "add cases cut off by a crash (their *.interrupted-K copies) to eye_gaze_interrupted.csv and fixations_interrupted.csv")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+// importCommand is `sightline import-egd DIR --out STUDY`: a published EGD-CXR folder (or a
+// Sightline export) read into a new study.
+func importCommand(o *Options) *cobra.Command {
+	var (
+		out  string
+		opts export.ImportOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "import-egd DIR --out STUDY",
+		Short: "read an EGD-CXR dataset folder into a new study, one session folder per SESSION_ID",
+		Long: "Reads master_sheet.csv, bounding_boxes.csv, fixations.csv and eye_gaze.csv (split back per session and\n" +
+			"image), and audio_segmentation_transcripts/ from DIR into a new study folder STUDY, so that existing data\n" +
+			"can be analysed, replayed and corrected in the station. Published sessions become sessions/egd-<SESSION_ID>/;\n" +
+			"a Sightline export comes back with its own session folders. Pads are recorded as given (the published ones\n" +
+			"describe a 1920×1024 stretched image). STUDY must not exist or be empty.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := export.Import(args[0], out, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.Out, "imported %d session(s), %d screen(s), %d gaze rows, %d fixation rows into %s\n",
+				len(res.Sessions), res.Screens, res.GazeRows, res.FixationRows, out)
+			for _, s := range res.Sessions {
+				fmt.Fprintf(o.Out, "  SESSION_ID %s  → sessions/%s\n", s.Published, s.ID)
+			}
+			if n := len(res.Renamed); n > 0 {
+				fmt.Fprintf(o.Out, "  %d calibration screen(s) renamed calibration-<session>-<n> (the published ids are in %s)\n", n, export.ImportRecord)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "the study folder to create (must not exist or be empty)")
+	f.StringVar(&opts.DicomRoot, "dicom-root", "", "MIMIC-CXR root that master_sheet's paths are relative to: read each image's size from its DICOM (otherwise recorded as unknown, 0×0)")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}

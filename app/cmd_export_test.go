@@ -1,0 +1,88 @@
+package app
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sightline/reader/export/exporttest"
+	"sightline/reader/session"
+)
+
+// The export and import-egd commands run end to end on a recorded study, flags and all.
+func TestExportImportCommands(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "study")
+	cases, err := exporttest.WriteStudy(studyDir, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 27, 15, 27, 5, 0, time.UTC)
+	for i, id := range []string{"20261127-152705-reader1", "20261127-160000-reader2"} {
+		r, err := exporttest.Start(studyDir, exporttest.Spec{ID: id, Reader: "r", Seed: 3, Started: start.Add(time.Duration(i) * time.Hour),
+			Cases: cases, CalibEvery: 2, Samples: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := firstErr(r.Screens(-1), r.Close(session.StatusComplete)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(c func(*Options) *cobra.Command, args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		cmd := c(&Options{Out: &out, Err: &errb})
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		cmd.SetArgs(args)
+		err := cmd.Execute()
+		return out.String() + errb.String(), err
+	}
+	exp, imp := exportCommand, importCommand
+
+	out1 := filepath.Join(t.TempDir(), "egd")
+	msg, err := run(exp, studyDir, "--out", out1, "--no-calibration-rows", "--session", "20261127-160000-reader2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg, "exported 1 session(s), 3 screen(s), 60 gaze rows") || !strings.Contains(msg, "SESSION_ID 1  20261127-160000-reader2") {
+		t.Errorf("export said %q", msg)
+	}
+	b, err := os.ReadFile(filepath.Join(out1, "eye_gaze.csv"))
+	if err != nil || strings.Contains(string(b), "calibration-") || !strings.Contains(string(b), "\n1,") {
+		t.Errorf("eye_gaze.csv (%v):\n%.300s", err, b)
+	}
+
+	study2 := filepath.Join(t.TempDir(), "study2")
+	msg, err = run(imp, out1, "--out", study2)
+	if err != nil || !strings.Contains(msg, "imported 1 session(s), 3 screen(s), 60 gaze rows") {
+		t.Fatalf("import said %q, %v", msg, err)
+	}
+	out2 := filepath.Join(t.TempDir(), "egd")
+	if _, err := run(exp, study2, "--out", out2, "--no-calibration-rows"); err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := os.ReadFile(filepath.Join(out2, "eye_gaze.csv"))
+	if !bytes.Equal(b, b2) {
+		t.Error("eye_gaze.csv changed through import-egd and export")
+	}
+
+	// Errors reach the user: a missing --out, an output folder in use.
+	if _, err := run(exp, studyDir); err == nil || !strings.Contains(err.Error(), "out") {
+		t.Errorf("export without --out: %v", err)
+	}
+	if _, err := run(imp, out1, "--out", study2); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Errorf("import into a study that exists: %v", err)
+	}
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
