@@ -41,7 +41,8 @@ type Reading struct {
 	root     *fyne.Container
 	pause    *fyne.Container
 	summary  *fyne.Container
-	card     *fyne.Container // calibration report or recalibration prompt
+	card     *fyne.Container // calibration report, recalibration prompt or re-read offer
+	offer    bool            // the card up is the re-read offer
 	paused   bool
 	finished bool
 
@@ -73,13 +74,16 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 		return
 	}
 	if v.card.Visible() && !v.paused {
-		// A report or prompt is up: Enter accepts (continues), R recalibrates.
-		switch e.Name {
-		case fyne.KeyReturn, fyne.KeyEnter:
+		// A report or prompt is up: Enter accepts (continues), R recalibrates; on the re-read
+		// offer, Enter reads again and Esc finishes.
+		switch {
+		case e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter:
 			v.ctl.Accept()
-		case fyne.KeyR:
+		case e.Name == fyne.KeyEscape && v.offer:
+			v.ctl.End()
+		case e.Name == fyne.KeyR && !v.offer:
 			v.ctl.Recalibrate()
-		case fyne.KeyEscape:
+		case e.Name == fyne.KeyEscape:
 			v.ctl.Pause()
 		}
 		return
@@ -373,11 +377,13 @@ func (v *Reading) Offer(cases []reading.Skip) {
 		}
 	})
 	v.showCard(container.NewVBox(text, container.NewGridWithColumns(2, done, again)))
+	v.offer = true
 }
 
 // showCard puts a card at the bottom centre, leaving the middle of the stage (where the error
 // vectors are) visible.
 func (v *Reading) showCard(content fyne.CanvasObject) {
+	v.offer = false
 	card := widget.NewCard("", "", content)
 	v.card.Objects = []fyne.CanvasObject{container.NewBorder(nil,
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(620, card.MinSize().Height), card)), nil, nil)}
