@@ -12,7 +12,7 @@ ARGS      ?=
 DOMAIN    := ./reader/... ./tracker/...
 # Packages with goroutines of their own run under the race detector; the pixel-crunching ones
 # (demo generation, DICOM decoding) would take minutes under it and share no state.
-RACY      := ./reader/reading/... ./reader/session/... ./tracker/...
+RACY      := ./reader/reading/... ./reader/session/... ./reader/audio/... ./tracker/...
 
 .PHONY: run test test-suites build release lint bench package deps deps-test e2e fuzz clean
 
@@ -47,7 +47,7 @@ test: deps-test lint build
 
 test-suites:
 	$(GO) test -tags $(TAGS) -race -count=1 $(RACY)
-	$(GO) test -tags $(TAGS) -count=1 $$($(GO) list ./... | grep -v -e /reader/reading -e /reader/session -e /tracker)
+	$(GO) test -tags $(TAGS) -count=1 $$($(GO) list ./... | grep -v -e /reader/reading -e /reader/session -e /reader/audio -e /tracker)
 	$(MAKE) --no-print-directory e2e
 
 # The real binary in a real window under Xvfb, driven with xdotool (app/e2e_test.go).

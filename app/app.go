@@ -16,22 +16,25 @@ import (
 
 // Options are the station's settings from the command line.
 type Options struct {
-	Study       string
-	Fullscreen  bool
-	Seed        int64
-	SeedSet     bool
-	CalibEvery  int
-	Reader      string
-	TrackerSpec string
-	Rate        float64
-	RecalEvery  int
-	DistanceCM  float64
-	ScreenInch  float64
-	Resume      string
-	Operator    string
-	Session     int
-	Out         io.Writer
-	Err         io.Writer
+	Study        string
+	Fullscreen   bool
+	Seed         int64
+	SeedSet      bool
+	CalibEvery   int
+	Reader       string
+	TrackerSpec  string
+	Rate         float64
+	RecalEvery   int
+	DistanceCM   float64
+	ScreenInch   float64
+	Resume       string
+	Operator     string
+	Session      int
+	Audio        string
+	AudioBackend string
+	noAudioWhy   string // why the session is gaze only, for the session record
+	Out          io.Writer
+	Err          io.Writer
 }
 
 // Main runs the command line and returns the process exit status.
@@ -93,6 +96,8 @@ func Command() *cobra.Command {
 	pf.IntVar(&o.RecalEvery, "recalibrate-every", 25, "suggest recalibrating after this many cases (0: never)")
 	pf.Float64Var(&o.DistanceCM, "viewing-distance", 71, "eye-to-screen distance, cm (for degrees of visual angle)")
 	pf.Float64Var(&o.ScreenInch, "screen-inch", 27, "monitor diagonal, inches")
+	pf.StringVar(&o.Audio, "audio", "", `microphone: "" the default device, a name (substring) or "none" for gaze only`)
+	pf.StringVar(&o.AudioBackend, "audio-backend", "", "audio backend: pulse, alsa or null (default: pulse, then alsa)")
 	pf.StringVar(&o.Operator, "operator", "window", "operator console: window (a second window) or none")
 	pf.StringVar(&o.Resume, "resume", "ask", "an interrupted session of the study: ask, yes (resume it) or no (start a new one)")
 

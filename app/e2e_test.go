@@ -139,7 +139,7 @@ func station(t *testing.T, args ...string) (env []string, studyDir string, exite
 	disp := startX(t)
 	studyDir = t.TempDir()
 	env = append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
-	cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--operator", "none"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--operator", "none", "--audio", "none"}, args...)...)
 	cmd.Env = env
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -330,6 +330,10 @@ func TestE2ESimulatorCalibrationThenReading(t *testing.T) {
 // that what was recorded up to a second before the kill is on disk and whole, then resumes the
 // session, reads it to the end and checks that it is complete and consistent.
 func TestE2EKillAndResume(t *testing.T) {
+	// A real audio path: PulseAudio with a null sink whose monitor is the default source.
+	if out, err := exec.Command("../scripts/pulse-test.sh", "start").CombinedOutput(); err != nil {
+		t.Fatalf("start PulseAudio: %v: %s", err, out)
+	}
 	bin := binary(t)
 	disp := startX(t)
 	studyDir := t.TempDir()
@@ -396,6 +400,32 @@ func TestE2EKillAndResume(t *testing.T) {
 		}
 	}
 	shown := screenShownWall(t, sess, 2)
+	// The case's audio: a WAV whose header Python's wave module and sox accept as it was left
+	// by the kill, holding the case's sound up to within a second of it.
+	wav := filepath.Join(third, "audio.wav")
+	out, err := exec.Command("python3", "-c",
+		"import wave,sys; w=wave.open(sys.argv[1]); print(w.getnframes()/w.getframerate())", wav).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python wave cannot open the killed case's WAV: %v: %s", err, out)
+	}
+	var wavSecs float64
+	fmt.Sscan(strings.TrimSpace(string(out)), &wavSecs)
+	if out, err := exec.Command("soxi", "-D", wav).CombinedOutput(); err != nil {
+		t.Errorf("sox cannot read the killed case's WAV: %v: %s", err, out)
+	}
+	var meta struct {
+		FirstFrameHostNS int64 `json:"first_frame_host_ns"`
+	}
+	b, _ := os.ReadFile(filepath.Join(third, "audio.json"))
+	if err := json.Unmarshal(b, &meta); err != nil || meta.FirstFrameHostNS <= 0 {
+		t.Fatalf("audio.json: %v: %s", err, b)
+	}
+	shownHost := screenShownHost(t, sess, 2)
+	// Wall time from the first audio frame to the kill.
+	firstFrame := shown.Add(time.Duration(meta.FirstFrameHostNS) - shownHost)
+	if want := killed.Sub(firstFrame).Seconds(); wavSecs < want-1 || wavSecs > want+0.2 {
+		t.Errorf("killed case's WAV holds %.2f s; %.2f s passed from its first frame to the kill", wavSecs, want)
+	}
 	lastTime := lastGazeTime(t, filepath.Join(third, "eye_gaze.csv"))
 	// The case's gaze must reach to within a second of the kill (Time counts from its first
 	// sample, which comes right after the screen was shown).
@@ -491,6 +521,27 @@ func lastGazeTime(t *testing.T, path string) float64 {
 		t.Fatal(err)
 	}
 	return last
+}
+
+// screenShownHost is the host time the journal gives for screen index being shown.
+func screenShownHost(t *testing.T, sessionDir string, index int) time.Duration {
+	t.Helper()
+	f, err := os.Open(filepath.Join(sessionDir, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var at time.Duration = -1
+	_ = session.ReadEvents(f, "events.jsonl", func(_ int, e session.Event) error {
+		if e.Kind == session.EventScreenShown && e.Screen == index {
+			at = time.Duration(e.HostNS)
+		}
+		return nil
+	})
+	if at < 0 {
+		t.Fatalf("screen %d shown: not in the journal", index)
+	}
+	return at
 }
 
 // screenShownWall is the wall time the journal gives for screen index being shown.

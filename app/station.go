@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/assets"
+	"sightline/reader/audio"
 	"sightline/reader/demo"
 	"sightline/reader/dicomimg"
 	studyprep "sightline/reader/prepare"
@@ -47,6 +48,7 @@ type prepared struct {
 	dir       string
 	clock     func() time.Duration
 	gaze      *gazeSource
+	audio     *audioRig // nil: gaze only
 	filter    tracker.IDTParams
 	seed      int64
 	sessionID string
@@ -82,6 +84,17 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	rig, audioDesc, err := openAudio(o, clock)
+	if err != nil {
+		gaze.close()
+		return nil, err
+	}
+	closeAll := func() {
+		gaze.close()
+		if rig != nil {
+			rig.Close()
+		}
+	}
 	// Session ids are the start time and the reader; a second session started within the same
 	// second gets a suffix rather than failing.
 	base := origin.Format("20060102-150405") + "-" + o.Reader
@@ -92,7 +105,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	)
 	fromPlan, planned, err := preparedPlan(o, dir)
 	if err != nil {
-		gaze.close()
+		closeAll()
 		return nil, err
 	}
 	for n := 1; ; n++ {
@@ -118,18 +131,58 @@ func prepare(o *Options, dir string) (*prepared, error) {
 			StartedWall:    origin,
 			ClockOriginNS:  int64(mono),
 			BootID:         bootID(),
+			Audio:          audioDesc,
 		})
 		if errors.Is(err, session.ErrExists) && n < 100 {
 			continue
 		}
 		if err != nil {
-			gaze.close()
+			closeAll()
 			return nil, fmt.Errorf("open session folder: %w", err)
 		}
 		break
 	}
-	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze,
+	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
 		filter: filter, seed: seed, sessionID: id}, nil
+}
+
+// close stops the session's devices (and waits for the last MP3s).
+func (p *prepared) close() {
+	p.gaze.close()
+	if p.audio != nil {
+		p.audio.Close()
+	}
+}
+
+// readingAudio is the run's audio, or nil for a gaze-only session.
+func (p *prepared) readingAudio() reading.Audio {
+	if p.audio == nil {
+		return nil
+	}
+	return p.audio
+}
+
+// errNoMicrophone: the default microphone could not be opened; the station offers gaze only.
+var errNoMicrophone = errors.New("no microphone")
+
+// openAudio opens the microphone; "none" (or a refused default device, after the operator
+// chose gaze only) gives a gaze-only session, recorded as such.
+func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error) {
+	if o.Audio == "none" {
+		why := o.noAudioWhy
+		if why == "" {
+			why = "--audio none"
+		}
+		return nil, "none: " + why, nil
+	}
+	rig, err := startAudio(o, clock)
+	if err != nil {
+		if errors.Is(err, audio.ErrNoDevice) {
+			return nil, "", fmt.Errorf("%w: %w", errNoMicrophone, err)
+		}
+		return nil, "", fmt.Errorf("open the microphone: %w", err)
+	}
+	return rig, rig.describe(), nil
 }
 
 func fileExists(p string) bool {
@@ -213,12 +266,29 @@ func resume(o *Options, dir string, st session.State) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	rig, _, err := openAudio(o, clock)
+	if err != nil {
+		gaze.close()
+		return nil, err
+	}
 	rec, err := session.Resume(sdir)
 	if err != nil {
 		gaze.close()
+		if rig != nil {
+			rig.Close()
+		}
 		return nil, fmt.Errorf("resume session: %w", err)
 	}
-	return &prepared{study: stdy, plan: st.Remaining(), rec: rec, dir: sdir, clock: clock, gaze: gaze,
+	// The interrupted case's audio: header sizes as the file holds, and its MP3.
+	cut, _ := filepath.Glob(filepath.Join(sdir, session.CasesDir, "*.interrupted-*"))
+	for _, d := range cut {
+		if _, err := os.Stat(filepath.Join(d, audio.WAVFile)); err == nil {
+			if _, err := audio.RecoverCase(d); err != nil {
+				fmt.Fprintf(o.Err, "sightline: recover the audio of %s: %v\n", d, err)
+			}
+		}
+	}
+	return &prepared{study: stdy, plan: st.Remaining(), rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
 		filter: tracker.DefaultIDT(), seed: st.Seed, sessionID: st.SessionID}, nil
 }
 
@@ -271,32 +341,49 @@ func runGUI(o *Options, studyDir string) error {
 		if oo.TrackerSpec == "" {
 			oo.TrackerSpec = defaultTracker
 		}
-		begin := func(p *prepared, err error) error {
+		// begin opens the session with open (a new one, or a resumed one) and starts reading.
+		var begin func(open func(*Options) (*prepared, error)) error
+		begin = func(open func(*Options) (*prepared, error)) error {
+			p, err := open(&oo)
+			if errors.Is(err, errNoMicrophone) {
+				// No microphone at start: say so and offer a gaze-only session.
+				msg := fmt.Sprintf("No microphone could be opened:\n%v\n\nRecord this session without audio (gaze only)?", err)
+				dialog.ShowConfirm("No microphone", msg, func(yes bool) {
+					if !yes {
+						return
+					}
+					oo.Audio, oo.noAudioWhy = "none", "no microphone at start: "+err.Error()
+					if err := begin(open); err != nil {
+						dialog.ShowError(err, w)
+					}
+				}, w)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
 			return startRun(w, &oo, p)
 		}
+		fresh := func(oo *Options) (*prepared, error) { return prepare(oo, dir) }
 		cut, err := session.Interrupted(filepath.Join(dir, "sessions"))
 		if err != nil || len(cut) == 0 || o.Resume == "no" {
-			return begin(prepare(&oo, dir))
+			return begin(fresh)
 		}
 		st := cut[len(cut)-1] // the latest interrupted session
+		again := func(oo *Options) (*prepared, error) { return resume(oo, dir, st) }
 		if o.Resume == "yes" {
-			return begin(resume(&oo, dir, st))
+			return begin(again)
 		}
 		msg := fmt.Sprintf("Session %s (reader %s, started %s) was interrupted after %d of %d screens.\n"+
 			"Resume it at the interrupted case? The partial case is kept and read again.",
 			st.SessionID, st.Reader, st.StartedWall.Local().Format("2006-01-02 15:04"), len(st.Done), len(st.Plan))
 		dialog.ShowCustomConfirm("Interrupted session", "Resume", "Start a new session", widget.NewLabel(msg), func(yes bool) {
-			var err error
+			open := fresh
 			if yes {
-				err = begin(resume(&oo, dir, st))
-			} else {
-				err = begin(prepare(&oo, dir))
+				open = again
 			}
-			if err != nil {
+			if err := begin(open); err != nil {
 				dialog.ShowError(err, w)
 			}
 		}, w)
@@ -368,19 +455,21 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v.SessionDir = p.dir
 	v.Stage.OnPointer = p.gaze.pointer
 	run, err := reading.Start(context.Background(), reading.Config{
-		Plan:     p.plan,
-		Load:     loader(p.study),
-		Recorder: p.rec,
-		Tracker:  p.gaze,
-		Check:    check(o, p.gaze),
-		Filters:  filters(o),
-		Gate:     gate(o, p.gaze),
-		Clock:    p.clock,
-		View:     ui.Bridge{V: v},
-		Log:      logger(o.Err),
+		Plan:      p.plan,
+		Load:      loader(p.study),
+		Recorder:  p.rec,
+		Tracker:   p.gaze,
+		Check:     check(o, p.gaze),
+		Filters:   filters(o),
+		Gate:      gate(o, p.gaze),
+		Audio:     p.readingAudio(),
+		AudioGate: audioGate,
+		Clock:     p.clock,
+		View:      ui.Bridge{V: v},
+		Log:       logger(o.Err),
 	})
 	if err != nil {
-		p.gaze.close()
+		p.close()
 		return err
 	}
 	v.SetControls(run)
@@ -392,6 +481,9 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		// stays clean.
 		con := ui.NewOperator(run)
 		con.Tracker = p.gaze.Status
+		if p.audio != nil {
+			con.Audio = p.audio.status
+		}
 		console = fyne.CurrentApp().NewWindow("Sightline — operator")
 		console.SetContent(con.Content())
 		console.Resize(fyne.NewSize(1120, 440))
@@ -416,7 +508,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	}
 	go func() {
 		<-run.Done()
-		p.gaze.close()
+		p.close()
 		s := run.Summary()
 		fmt.Fprintf(o.Err, "sightline: session %s %s: %d of %d screens, %d samples, %d fixations, %d skipped\n",
 			p.sessionID, s.Status, s.Shown, s.Screens, s.Samples, s.Fixations, len(s.Skipped))

@@ -36,8 +36,13 @@ start() {
   if ! pactl info >/dev/null 2>&1; then
     # --system=false: a per-user daemon, even as root; --exit-idle-time=-1: it stays up
     # between tests.
-    pulseaudio -D --exit-idle-time=-1 --system=false --log-target=syslog 2>/dev/null ||
-      pulseaudio -D --exit-idle-time=-1 --system=false
+    # (As root it warns that it is not meant to run as root; the warnings go to the log.)
+    log="${XDG_RUNTIME_DIR:-/tmp}/sightline-pulse-test.log"
+    pulseaudio -D --exit-idle-time=-1 --system=false 2>"$log" || {
+      cat "$log" >&2
+      echo "pulse-test: pulseaudio -D failed" >&2
+      exit 1
+    }
     wait_for pactl info || { echo "pulse-test: the PulseAudio daemon did not answer within 10 s" >&2; exit 1; }
     touch "$STATE"
   fi

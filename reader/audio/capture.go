@@ -56,6 +56,9 @@ const ringSeconds = 4
 // lost. PulseAudio can take ~2 s to deliver the first frames.
 const stallTimeout = 5 * time.Second
 
+// releaseTimeout bounds how long Stop waits for the backend to let go of the device.
+const releaseTimeout = 3 * time.Second
+
 // Config chooses the capture device and format.
 type Config struct {
 	// Device is "" for the backend's default capture device, "none" to disable capture, or
@@ -66,9 +69,10 @@ type Config struct {
 	Rate, Channels int
 	// Backend is "" (auto: PulseAudio, then ALSA), "pulse", "alsa" or "null".
 	Backend string
-	// OnError, if set, is called once when the running device is lost (the error wraps
-	// ErrDeviceLost). It runs on the delivery goroutine, like onBlock: it must not block or
-	// call Stop.
+	// OnError, if set, is called when the running device is lost: once when it stops (capture
+	// is over), and each time it stalls for stallTimeout (delivery resumes should it come
+	// back). The error wraps ErrDeviceLost. It runs on the delivery goroutine, like onBlock:
+	// it must not block or call Stop.
 	OnError func(error)
 }
 
@@ -121,7 +125,6 @@ type Capture struct {
 	ring     *ring
 	next     atomic.Int64 // next frame index (callback side)
 	lastCB   atomic.Int64 // host ns of the last callback
-	started  time.Duration
 	notify   chan struct{}
 	stopping atomic.Bool
 	lostCB   atomic.Bool // the device stopped without Stop
@@ -162,20 +165,22 @@ func malgoBackend(name string) malgo.Backend {
 	return malgo.Backend(malgo.BackendNull + 1)
 }
 
-// logTail keeps miniaudio's last log messages, to explain a failure.
+// logTail keeps miniaudio's last few error messages, to explain a failure.
 type logTail struct {
 	mu   sync.Mutex
 	msgs []string
 }
 
 func (l *logTail) add(msg string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	msg = strings.TrimSpace(msg)
-	if msg == "" {
+	// miniaudio logs at every level through one callback: keep what explains a failure.
+	low := strings.ToLower(msg)
+	if !strings.Contains(low, "fail") && !strings.Contains(low, "error") && !strings.Contains(low, "unable") {
 		return
 	}
-	if len(l.msgs) == 3 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.msgs) == 2 {
 		l.msgs = l.msgs[1:]
 	}
 	l.msgs = append(l.msgs, msg)
@@ -245,7 +250,8 @@ func Devices(backend string) ([]DeviceInfo, error) {
 
 // Start opens the capture device cfg describes and starts delivering blocks to onBlock, on a
 // goroutine the Capture owns, until Stop or until ctx is done. clock gives host monotonic time
-// (the session clock); nil means time since the process started. With Backend "" it tries
+// (the session clock); it is called from the audio thread and the delivery goroutine, so it
+// must be safe for concurrent use and quick. nil means time since Start. With Backend "" it tries
 // PulseAudio, then ALSA, as miniaudio does not fall back by itself when a capture device fails
 // to open. Failing every backend gives an error wrapping ErrNoDevice with each reason.
 //
@@ -276,7 +282,10 @@ func Start(ctx context.Context, cfg Config, clock func() time.Duration, onBlock 
 	for _, b := range order {
 		c, err := open(b, cfg, clock, onBlock)
 		if err == nil {
-			c.unwatch = context.AfterFunc(ctx, func() { _ = c.Stop() })
+			unwatch := context.AfterFunc(ctx, func() { _ = c.Stop() })
+			c.mu.Lock()
+			c.unwatch = unwatch
+			c.mu.Unlock()
 			return c, nil
 		}
 		reasons = append(reasons, err.Error())
@@ -358,8 +367,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		dev.Uninit()
 		return nil, fmt.Errorf("%s: device %q runs at %d Hz, not %d", backend, name, got, cfg.Rate)
 	}
-	c.started = clock()
-	c.lastCB.Store(int64(c.started))
+	c.lastCB.Store(int64(clock()))
 	if err := dev.Start(); err != nil {
 		dev.Uninit()
 		return nil, fmt.Errorf("%s: start capture device %q: %w", backend, name, logs.wrap(err))
@@ -462,11 +470,33 @@ func (c *Capture) fail(err error) {
 func (c *Capture) Stop() error {
 	c.stopOnce.Do(func() {
 		c.stopping.Store(true)
-		if c.unwatch != nil {
-			c.unwatch()
+		c.mu.Lock()
+		unwatch := c.unwatch
+		c.mu.Unlock()
+		if unwatch != nil {
+			unwatch()
 		}
-		c.dev.Uninit() // waits for the device thread: no callback runs after it
-		closeContext(c.mctx)
+		released := make(chan struct{})
+		go func() {
+			defer close(released)
+			// Stop first: it wakes the backend's loop, which Uninit alone does not, and
+			// miniaudio's PulseAudio loop waits forever on a server that died.
+			_ = c.dev.Stop()
+			c.dev.Uninit() // waits for the device thread: no callback runs after it
+			closeContext(c.mctx)
+		}()
+		select {
+		case <-released:
+		case <-time.After(releaseTimeout):
+			// The device thread is stuck in the backend: leave it (and this goroutine) behind
+			// rather than freeze the station.
+			c.mu.Lock()
+			if c.err == nil {
+				c.err = fmt.Errorf("%w: %s device %q did not close within %v", ErrDeviceLost,
+					c.backend, c.device, releaseTimeout)
+			}
+			c.mu.Unlock()
+		}
 		close(c.quit)
 		<-c.done
 	})

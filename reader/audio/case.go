@@ -40,12 +40,16 @@ type Meta struct {
 	GapFrames int64  `json:"gap_frames"`
 	Device    string `json:"device"`
 	Backend   string `json:"backend,omitempty"`
-	// Clock fit of host time against frame index over the case (see ClockFit), when closed:
-	// FitOffsetNS is the fitted host time of frame 0, DriftNS the drift over the case.
-	FitOffsetNS int64   `json:"fit_offset_ns,omitempty"`
-	DriftNS     int64   `json:"drift_ns"`
-	DriftPPM    float64 `json:"drift_ppm"`
-	JitterNS    int64   `json:"jitter_ns"`
+	// Clock fits of host time against frame index over the case (see ClockFit), when closed.
+	// Least squares: FitOffsetNS is the fitted host time of frame 0, DriftNS the drift over
+	// the case, JitterNS the RMS residual. Lower envelope (robust to bursty delivery):
+	// EnvelopeOffsetNS and EnvelopeDriftNS.
+	FitOffsetNS      int64   `json:"fit_offset_ns,omitempty"`
+	DriftNS          int64   `json:"drift_ns"`
+	DriftPPM         float64 `json:"drift_ppm"`
+	JitterNS         int64   `json:"jitter_ns"`
+	EnvelopeOffsetNS int64   `json:"envelope_offset_ns,omitempty"`
+	EnvelopeDriftNS  int64   `json:"envelope_drift_ns"`
 	// Complete is set at Close; a file left with false was cut off by a crash (see RecoverCase).
 	Complete  bool `json:"complete"`
 	Recovered bool `json:"recovered,omitempty"`
@@ -194,6 +198,8 @@ func (a *CaseAudio) Close() error {
 		a.meta.DriftNS = int64(fit.Drift)
 		a.meta.DriftPPM = fit.PPM
 		a.meta.JitterNS = int64(fit.Jitter)
+		a.meta.EnvelopeOffsetNS = int64(fit.EnvelopeOffset)
+		a.meta.EnvelopeDriftNS = int64(fit.EnvelopeDrift)
 	}
 	a.meta.Complete = err == nil
 	if merr := a.writeMeta(); err == nil {

@@ -31,6 +31,13 @@ type ClockFit struct {
 	Jitter, MaxResidual time.Duration
 	// Span is the audio time the stamps cover.
 	Span time.Duration
+
+	// EnvelopeOffset and EnvelopeDrift describe the line under every stamp that runs closest
+	// to them on average (the linear-programming clock-skew estimate of Moon, Skelly and
+	// Towsley, 1999). A callback is only ever late, never early, so the earliest stamps carry
+	// the clock; this fit shrugs off bursty delivery (PulseAudio hands over fragments of up to
+	// ~100 ms) that pulls the least-squares line about.
+	EnvelopeOffset, EnvelopeDrift time.Duration
 }
 
 // Drift fits host time against frame index over blocks (least squares) and returns the audio
@@ -75,20 +82,64 @@ func FitClock(blocks []BlockStamp, rate int) ClockFit {
 	var ss, worst float64
 	for _, b := range blocks {
 		x := float64(b.Frame-f0) / float64(rate)
-		r := (b.Host-h0).Seconds() - (icpt + slope*x)
+		r := (b.Host - h0).Seconds() - (icpt + slope*x)
 		ss += r * r
 		worst = max(worst, math.Abs(r))
 	}
 	span := maxX - minX
-	origin := icpt - slope*float64(f0)/float64(rate)
+	x0 := -float64(f0) / float64(rate) // frame 0
+	ea, es := envelope(blocks, rate, mx)
 	return ClockFit{
-		Offset:      h0 + seconds(origin),
-		Drift:       seconds((slope - 1) * span),
-		PPM:         (slope - 1) * 1e6,
-		Jitter:      seconds(math.Sqrt(ss / n)),
-		MaxResidual: seconds(worst),
-		Span:        seconds(span),
+		Offset:         h0 + seconds(icpt+slope*x0),
+		Drift:          seconds((slope - 1) * span),
+		PPM:            (slope - 1) * 1e6,
+		Jitter:         seconds(math.Sqrt(ss / n)),
+		MaxResidual:    seconds(worst),
+		Span:           seconds(span),
+		EnvelopeOffset: h0 + seconds(ea+(1+es)*x0),
+		EnvelopeDrift:  seconds(es * span),
 	}
+}
+
+// envelope finds the line y = a + s·x under every point (x, y) = (audio time, host time −
+// audio time), both from the first stamp, that minimises the summed distance to the points.
+// That sum is n·(ȳ − a − s·x̄): the best line is the edge of the points' lower convex hull
+// above x̄ = mx.
+func envelope(blocks []BlockStamp, rate int, mx float64) (a, s float64) {
+	type pt struct{ x, y float64 }
+	f0, h0 := blocks[0].Frame, blocks[0].Host
+	var hull []pt
+	for _, b := range blocks {
+		x := float64(b.Frame-f0) / float64(rate)
+		p := pt{x, (b.Host - h0).Seconds() - x}
+		if len(hull) > 0 && p.x <= hull[len(hull)-1].x {
+			// Stamps come in frame order; keep the lower of equal x.
+			if p.x == hull[len(hull)-1].x && p.y < hull[len(hull)-1].y {
+				hull = hull[:len(hull)-1]
+			} else {
+				continue
+			}
+		}
+		for len(hull) >= 2 {
+			o, q := hull[len(hull)-2], hull[len(hull)-1]
+			if (q.x-o.x)*(p.y-o.y)-(q.y-o.y)*(p.x-o.x) > 0 {
+				break
+			}
+			hull = hull[:len(hull)-1]
+		}
+		hull = append(hull, p)
+	}
+	if len(hull) == 1 {
+		return hull[0].y, 0
+	}
+	for i := 0; i+1 < len(hull); i++ {
+		p, q := hull[i], hull[i+1]
+		if mx <= q.x || i+2 == len(hull) {
+			s = (q.y - p.y) / (q.x - p.x)
+			return p.y - s*p.x, s
+		}
+	}
+	return 0, 0 // not reached
 }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

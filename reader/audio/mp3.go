@@ -59,6 +59,13 @@ func newMP3Encoder(rate, channels, kbps int) (*mp3.Encoder, error) {
 	if m.FracSlotsPerFrame == 0 {
 		m.Padding = 0
 	}
+	if m.Version == mp3.MPEG_I && channels == 1 {
+		// shine-mp3 v0.2.0 counts 9 bytes of side information for MPEG-1 mono where it writes
+		// (and the standard has) 17, so each frame overran its header's length by 8 bytes and
+		// decoders lost sync. Its main-data budget derives from the frame size minus the side
+		// information: taking the 8 bytes off the frame size puts the budget right.
+		m.WholeSlotsPerFrame -= 17 - 9
+	}
 	return enc, nil
 }
 

@@ -37,17 +37,37 @@ type Recorder interface {
 	CaseQuality(q any) error
 	// ExtendPlan appends screens (re-reads) to the session's plan.
 	ExtendPlan(screens []session.Screen) error
+	// ScreenDir is the open screen's folder.
+	ScreenDir() string
+}
+
+// Audio records the dictation of each case into the case's folder. Begin and End are called
+// from the run's goroutine; the implementation feeds the file from its own.
+type Audio interface {
+	Begin(dir string, host time.Duration) error
+	// End closes the case's recording and says what it holds, for the quality gate.
+	End(host time.Duration) (AudioCheck, error)
+}
+
+// AudioCheck is a case's audio as the quality gate sees it.
+type AudioCheck struct {
+	Seconds  float64 `json:"seconds"`   // recorded
+	PeakDB   float64 `json:"peak_dbfs"` // loudest block
+	OffsetMS float64 `json:"offset_ms"` // first audio frame's host time minus the screen's
+	DriftMS  float64 `json:"drift_ms"`  // audio clock against the host clock over the case
+	Err      string  `json:"error,omitempty"`
 }
 
 // Quality is a case's quality gate verdict (FORMATS.md §5: data loss, track loss; audio and
 // clock alignment when recorded).
 type Quality struct {
-	Verdict       string   `json:"verdict"` // "pass", "warn" or "fail"
-	Reasons       []string `json:"reasons,omitempty"`
-	DataLoss      float64  `json:"data_loss"`
-	LongestLossMS int64    `json:"longest_loss_ms"`
-	Samples       int      `json:"samples"`
-	Expected      int      `json:"expected"`
+	Verdict       string      `json:"verdict"` // "pass", "warn" or "fail"
+	Reasons       []string    `json:"reasons,omitempty"`
+	DataLoss      float64     `json:"data_loss"`
+	LongestLossMS int64       `json:"longest_loss_ms"`
+	Samples       int         `json:"samples"`
+	Expected      int         `json:"expected"`
+	Audio         *AudioCheck `json:"audio,omitempty"`
 }
 
 // Filter is a fixation filter run on each case's raw samples when the case closes, beside the
@@ -124,6 +144,11 @@ type Config struct {
 	Filters  []Filter
 	// Gate judges each case's samples when it closes; nil: no gate.
 	Gate func(samples []tracker.Sample) Quality
+	// Audio records each case's dictation; nil: a gaze-only session.
+	Audio Audio
+	// AudioGate adds the audio's verdict to a case's quality (present, not silent, clocks
+	// aligned); nil: none.
+	AudioGate func(q *Quality, a AudioCheck)
 }
 
 // Fix is a device fixation as the live overlay draws it.
@@ -177,6 +202,7 @@ type Run struct {
 	raw        []tracker.Sample // the open case's samples, for the filters and gate at its end
 	failed     []Skip           // cases that failed the quality gate, and why
 	rereadDone map[string]bool  // cases already offered and read again
+	audioOn    bool             // the open case's audio is being recorded
 	samples    int64
 	nfix       int64
 	start      time.Duration
@@ -518,6 +544,15 @@ func (r *Run) begin(l loaded) {
 		r.fail(fmt.Errorf("reading: open files for screen %d: %w", l.frame.Index+1, err))
 		return
 	}
+	if r.cfg.Audio != nil && l.frame.Screen.Kind == session.KindCase {
+		if err := r.cfg.Audio.Begin(r.cfg.Recorder.ScreenDir(), host); err != nil {
+			// The microphone is the operator's to fix: the gaze goes on being recorded.
+			r.cfg.Log.Error("audio not recorded", "err", err)
+			r.event("audio_failed", map[string]string{"error": err.Error()})
+		} else {
+			r.audioOn = true
+		}
+	}
 	r.mark(fmt.Sprintf("SCREEN %d %s", l.frame.Index+1, l.frame.Screen.DicomID), host)
 	r.mu.Lock()
 	r.fixes, r.hasCur = r.fixes[:0], false
@@ -645,8 +680,24 @@ func (r *Run) endScreen(host time.Duration) {
 			return
 		}
 	}
+	var ac *AudioCheck
+	if r.audioOn {
+		r.audioOn = false
+		c, err := r.cfg.Audio.End(host)
+		if err != nil {
+			c.Err = err.Error()
+			r.event("audio_failed", map[string]string{"error": err.Error()})
+		}
+		ac = &c
+	}
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
 		q := r.cfg.Gate(r.raw)
+		if ac != nil {
+			q.Audio = ac
+			if r.cfg.AudioGate != nil {
+				r.cfg.AudioGate(&q, *ac)
+			}
+		}
 		if err := r.cfg.Recorder.CaseQuality(q); err != nil {
 			r.fail(fmt.Errorf("reading: write the quality of screen %d: %w", r.idx+1, err))
 			return

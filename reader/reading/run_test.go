@@ -99,6 +99,7 @@ func (r *fakeRecorder) Flush() error                  { return nil }
 func (r *fakeRecorder) FilterFixations(name, params string, rows []tracker.Sample) error {
 	return r.add("filter %s %d", name, len(rows))
 }
+func (r *fakeRecorder) ScreenDir() string { return "/case" }
 func (r *fakeRecorder) ExtendPlan(sc []session.Screen) error {
 	return r.add("extend %d", len(sc))
 }
@@ -429,5 +430,62 @@ func TestRereadOfferedAtTheEnd(t *testing.T) {
 	}
 	if l := rec.lines(); !strings.Contains(l, "quality fail") || !strings.Contains(l, "extend 1\nbegin 4 a") {
 		t.Errorf("recorder calls:\n%s", l)
+	}
+}
+
+type fakeAudio struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (a *fakeAudio) Begin(dir string, _ time.Duration) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = append(a.calls, "begin "+dir)
+	return nil
+}
+
+func (a *fakeAudio) End(time.Duration) (AudioCheck, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.calls = append(a.calls, "end")
+	return AudioCheck{Seconds: 2, PeakDB: -70}, nil
+}
+
+func TestAudioPerCase(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	au := &fakeAudio{}
+	var gated []Quality
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return 0 },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Gate:  func([]tracker.Sample) Quality { return Quality{Verdict: "pass"} },
+		Audio: au,
+		AudioGate: func(q *Quality, a AudioCheck) {
+			if a.PeakDB < -50 {
+				q.Verdict = "warn"
+				q.Reasons = append(q.Reasons, "audio silent")
+			}
+			gated = append(gated, *q)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Next() // a → calibration screen (no audio there)
+	view.waitShown(t, 2)
+	r.Next() // → c
+	view.waitShown(t, 3)
+	r.End()
+	waitSummary(t, view)
+	au.mu.Lock()
+	calls := strings.Join(au.calls, ",")
+	au.mu.Unlock()
+	if calls != "begin /case,end,begin /case,end" {
+		t.Errorf("audio calls %s: want one recording per case, none on the calibration screen", calls)
+	}
+	if len(gated) != 2 || gated[0].Verdict != "warn" || gated[0].Audio == nil || gated[0].Audio.Seconds != 2 {
+		t.Errorf("quality with audio: %+v", gated)
 	}
 }

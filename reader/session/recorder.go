@@ -71,6 +71,8 @@ type Meta struct {
 	// boot) keeps one clock.
 	ClockOriginNS int64  `json:"clock_origin_monotonic_ns,omitempty"`
 	BootID        string `json:"boot_id,omitempty"`
+	// Audio says how dictation is recorded: the device, or "none: <why>" for gaze only.
+	Audio string `json:"audio,omitempty"`
 }
 
 // State is the content of session.json: the meta and how far the session got.
@@ -339,6 +341,14 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 	}
 	c.filters[name] = params
 	return writeJSON(filepath.Join(c.dir, FiltersFile), c.filters)
+}
+
+// ScreenDir is the open screen's folder ("" between screens).
+func (r *Recorder) ScreenDir() string {
+	if r.cur == nil {
+		return ""
+	}
+	return r.cur.dir
 }
 
 // ExtendPlan appends screens to the plan (cases read again at the end of the session); their

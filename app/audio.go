@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"sightline/reader/audio"
+	"sightline/reader/reading"
+	"sightline/ui"
+)
+
+// audioRig is the session's microphone: one capture for the whole session, whose blocks go to
+// the case being read (reading.Audio). Between cases (calibration, validation, prompts) the
+// blocks are not kept: the dictation of a case is what the dataset holds.
+type audioRig struct {
+	cap *audio.Capture
+
+	mu        sync.Mutex
+	cur       *audio.CaseAudio
+	caseStart time.Duration // host time the case was shown
+	peak      float64       // loudest sample of the case, linear full scale
+	err       error         // the device failed
+	writeErr  error         // the case's file failed
+	clock     func() time.Duration
+	pending   []*audio.CaseAudio // closed cases whose MP3 may still be encoding
+}
+
+// startAudio opens the microphone named by --audio ("" the default device, "none" gaze only).
+// A missing device wraps audio.ErrNoDevice, for the station to offer a gaze-only session.
+func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
+	r := &audioRig{clock: clock}
+	cfg := audio.Config{Device: o.Audio, Backend: o.AudioBackend, OnError: func(err error) {
+		r.mu.Lock()
+		r.err = err
+		r.mu.Unlock()
+	}}
+	c, err := audio.Start(context.Background(), cfg, clock, r.onBlock)
+	if err != nil {
+		return nil, err
+	}
+	r.cap = c
+	return r, nil
+}
+
+// describe names the device for the session record.
+func (r *audioRig) describe() string {
+	return fmt.Sprintf("%s: %s, %d Hz, %d channel(s)", r.cap.Backend(), r.cap.Device(), r.cap.Rate(), r.cap.Channels())
+}
+
+// onBlock runs on the capture's delivery goroutine: the only writer of the case's file.
+func (r *audioRig) onBlock(b audio.Block) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil {
+		return
+	}
+	for _, v := range b.PCM {
+		r.peak = math.Max(r.peak, math.Abs(float64(v))/32768)
+	}
+	if err := r.cur.Add(b); err != nil && r.writeErr == nil {
+		r.writeErr = err
+	}
+}
+
+// Begin is part of reading.Audio.
+func (r *audioRig) Begin(dir string, host time.Duration) error {
+	c, err := audio.NewCase(dir, r.cap.Rate(), r.cap.Channels(), r.cap.Device(), r.cap.Backend())
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		_ = c.Close()
+		return fmt.Errorf("microphone: %w", r.err)
+	}
+	r.cur, r.caseStart, r.peak, r.writeErr = c, host, 0, nil
+	return nil
+}
+
+// End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
+func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
+	r.mu.Lock()
+	c, peak, werr, derr, start := r.cur, r.peak, r.writeErr, r.err, r.caseStart
+	r.cur = nil
+	r.mu.Unlock()
+	if c == nil {
+		return reading.AudioCheck{}, errors.New("no case audio open")
+	}
+	cerr := c.Close()
+	m := c.Meta()
+	chk := reading.AudioCheck{
+		Seconds: float64(m.Frames) / float64(max(m.Rate, 1)),
+		PeakDB:  -120,
+		DriftMS: float64(m.DriftNS) / 1e6,
+	}
+	if peak > 0 {
+		chk.PeakDB = 20 * math.Log10(peak)
+	}
+	if m.FirstFrameHostNS >= 0 {
+		chk.OffsetMS = float64(time.Duration(m.FirstFrameHostNS)-start) / 1e6
+	}
+	r.pending = append(r.pending, c)
+	return chk, errors.Join(werr, derr, cerr)
+}
+
+// Close stops the microphone and waits for the MP3s still being encoded.
+func (r *audioRig) Close() {
+	_ = r.cap.Stop()
+	for _, c := range r.pending {
+		_ = c.Wait()
+	}
+}
+
+// status is the audio line of the operator console.
+func (r *audioRig) status() ui.AudioStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := ui.AudioStatus{Enabled: true, Device: r.cap.Device(), LevelDB: r.cap.Level().RMS}
+	if r.cur != nil {
+		s.Recording = true
+		s.Elapsed = r.clock() - r.caseStart
+	}
+	if r.err != nil {
+		s.Err = r.err.Error()
+	}
+	return s
+}
+
+// audioGate adds the audio's part of the case quality gate: audio present, not silent, its clock
+// in step with the gaze's.
+func audioGate(q *reading.Quality, a reading.AudioCheck) {
+	worse := func(v string) {
+		if v == "fail" || (v == "warn" && q.Verdict == "pass") {
+			q.Verdict = v
+		}
+	}
+	switch {
+	case a.Err != "":
+		worse("fail")
+		q.Reasons = append(q.Reasons, "audio: "+a.Err)
+	case a.Seconds == 0:
+		worse("fail")
+		q.Reasons = append(q.Reasons, "no audio recorded")
+	case a.PeakDB < silentDB:
+		worse("warn")
+		q.Reasons = append(q.Reasons, fmt.Sprintf("audio silent (peak %.0f dBFS)", a.PeakDB))
+	}
+	// Audio delivery is bursty: the drift of a short case says little (see audio.FitClock).
+	if a.Seconds >= driftMinSeconds && math.Abs(a.DriftMS) > driftLimitMS {
+		worse("warn")
+		q.Reasons = append(q.Reasons, fmt.Sprintf("audio–gaze clock drift %.0f ms over the case", a.DriftMS))
+	}
+}
+
+const (
+	silentDB        = -50.0 // a dictating reader peaks far above this
+	driftLimitMS    = 20.0  // FORMATS.md §5 wants audio and gaze clocks within tens of ms
+	driftMinSeconds = 30.0
+)

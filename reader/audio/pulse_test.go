@@ -1,0 +1,343 @@
+package audio
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// testSink is the null sink scripts/pulse-test.sh loads; its monitor is the source we record.
+const testSink = "sightline_test"
+
+// ensurePulse makes sure a PulseAudio server answers with the test's null sink, running
+// scripts/pulse-test.sh start when it does not. The daemon is left running for the next test
+// (scripts/pulse-test.sh stop ends it): other test runs on this machine may be using it.
+func ensurePulse(t *testing.T) {
+	t.Helper()
+	needTool(t, "pulseaudio", "pulseaudio")
+	needTool(t, "pactl", "pulseaudio-utils")
+	needTool(t, "paplay", "pulseaudio-utils")
+	ready := func() bool {
+		out, err := exec.Command("pactl", "list", "short", "sinks").Output()
+		return err == nil && strings.Contains(string(out), testSink)
+	}
+	if ready() {
+		return
+	}
+	script, err := filepath.Abs("../../scripts/pulse-test.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(script, "start").CombinedOutput(); err != nil {
+		t.Fatalf("scripts/pulse-test.sh start: %v\n%s", err, out)
+	}
+	if !ready() {
+		t.Fatalf("scripts/pulse-test.sh start ran, but no %s sink is listed", testSink)
+	}
+}
+
+// toneWindows splits pcm (mono) into 100 ms windows and reports, for each, whether it holds a
+// clear hz tone: the Goertzel power at hz ≥ 100× that at its neighbours, and louder than −30 dBFS.
+func toneWindows(pcm []int16, rate int, hz float64) []bool {
+	w := rate / 10
+	var out []bool
+	for i := 0; i+w <= len(pcm); i += w {
+		win := pcm[i : i+w]
+		var ss float64
+		for _, s := range win {
+			ss += float64(s) * float64(s)
+		}
+		loud := dbfs(math.Sqrt(ss/float64(len(win)))) > -30
+		out = append(out, loud && toneRatio(win, 1, rate, hz) >= 100)
+	}
+	return out
+}
+
+// TestPulseTone plays a 440 Hz tone into the null sink with paplay and records its monitor
+// through malgo's PulseAudio backend into a case folder, as the station records dictation. The
+// tone must be in audio.wav (found by Goertzel analysis, not by timing); PulseAudio's start-up
+// latency varies, so the test waits for the signal rather than counting frames.
+func TestPulseTone(t *testing.T) {
+	ensurePulse(t)
+	const rate, hz = 48000, 440.0
+	dir := t.TempDir()
+	tone := filepath.Join(dir, "tone.wav")
+	w, err := Create(tone, rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(sine(0, 3*rate, 1, rate, hz, 0.5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	devs, err := Devices(BackendPulse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range devs {
+		found = found || strings.Contains(strings.ToLower(d.Name), testSink)
+	}
+	if !found {
+		t.Fatalf("PulseAudio lists no capture device named like %q: %+v", testSink, devs)
+	}
+
+	caseDir := filepath.Join(dir, "case")
+	if err := os.Mkdir(caseDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		ca        *CaseAudio
+		addErr    error
+		delivered atomic.Int64
+		arrived   = make(chan struct{}, 1)
+		heard     = make(chan struct{})
+		once      sync.Once
+		window    []int16
+		inARow    int
+		lastNext  int64
+		gaps      int
+	)
+	onBlock := func(b Block) {
+		if addErr != nil {
+			return
+		}
+		if ca.Frames() > 0 && b.Frame != lastNext {
+			gaps++
+		}
+		lastNext = b.Frame + int64(len(b.PCM))
+		if addErr = ca.Add(b); addErr != nil {
+			return
+		}
+		delivered.Store(ca.Frames())
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		// Listen as the samples arrive: a second of tone in a row is enough.
+		window = append(window, b.PCM...)
+		for len(window) >= rate/10 {
+			if toneWindows(window[:rate/10], rate, hz)[0] {
+				inARow++
+			} else {
+				inARow = 0
+			}
+			window = window[rate/10:]
+			if inARow >= 10 {
+				once.Do(func() { close(heard) })
+			}
+		}
+	}
+	cfg := Config{Backend: BackendPulse, Device: testSink}
+	// The case is opened before the capture starts, so onBlock never sees it nil.
+	ca, err = NewCase(caseDir, rate, 1, "", BackendPulse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Start(context.Background(), cfg, nil, onBlock)
+	if err != nil {
+		t.Fatalf("Start on PulseAudio: %v", err)
+	}
+	defer c.Stop()
+	// waitFrames waits until n frames have been delivered. Frames delivered before paplay
+	// starts were captured before it started: they must be silent.
+	waitFrames := func(n int64, limit time.Duration, what string) {
+		t.Helper()
+		deadline := time.After(limit)
+		for delivered.Load() < n {
+			select {
+			case <-arrived:
+			case <-deadline:
+				t.Fatalf("%s: %d of %d frames delivered within %v", what, delivered.Load(), n, limit)
+			}
+		}
+	}
+	waitFrames(rate/2, 10*time.Second, "before the tone")
+	before := delivered.Load()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	play := exec.CommandContext(ctx, "paplay", "--device="+testSink, tone)
+	out, err := play.CombinedOutput()
+	if err != nil {
+		t.Fatalf("paplay: %v\n%s", err, out)
+	}
+	var lv Level
+	select {
+	case <-heard:
+		lv = c.Level()
+	case <-ctx.Done():
+		t.Fatal("the tone did not come through within 20 s")
+	}
+	// Half a second after the tone, for the windows of silence at the end.
+	waitFrames(delivered.Load()+rate/2, 10*time.Second, "after the tone")
+	if err := c.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if addErr != nil {
+		t.Fatal(addErr)
+	}
+	if err := ca.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if gaps != 0 || c.Overruns() != 0 {
+		t.Errorf("%d gaps in the frame sequence, %d overruns", gaps, c.Overruns())
+	}
+	// The meter was read while the tone played or just after: a half-scale sine reads
+	// −9 dBFS RMS, −6 dBFS peak; allow for the 100 ms window catching its end.
+	if lv.Peak < -12 {
+		t.Errorf("level meter read %+v during the tone", lv)
+	}
+
+	fm, pcm, err := ReadWAV(filepath.Join(caseDir, WAVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fm.Rate != rate || fm.Channels != 1 {
+		t.Fatalf("audio.wav is %+v", fm)
+	}
+	wins := toneWindows(pcm, rate, hz)
+	tonal := 0
+	for _, ok := range wins {
+		if ok {
+			tonal++
+		}
+	}
+	// 3 s of tone = 30 windows. PulseAudio may drop some of the monitor's audio when the
+	// machine is loaded (the clock fit then shows it as drift): a second of tone will do.
+	if tonal < 10 || tonal > 31 {
+		t.Errorf("%d of %d 100 ms windows of audio.wav hold the 440 Hz tone, want 10 to 30", tonal, len(wins))
+	}
+	for i := range int(before) / (rate / 10) {
+		if wins[i] {
+			t.Errorf("the tone is in window %d, delivered before paplay started", i)
+		}
+	}
+	if wins[len(wins)-1] {
+		t.Error("the tone is in the last window, half a second after paplay ended")
+	}
+	m, err := ReadMeta(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Frames != int64(len(pcm)) || m.FirstFrameHostNS < 0 || !m.Complete {
+		t.Errorf("audio.json %+v", m)
+	}
+	if info, err := os.Stat(filepath.Join(caseDir, MP3File)); err != nil || info.Size() == 0 {
+		t.Errorf("audio.mp3: %v", err)
+	}
+	t.Logf("%s: %d frames, tone in %d windows, level %+v; clock: jitter %v, drift %v (least squares), %v (envelope)",
+		c.Device(), len(pcm), tonal, lv, time.Duration(m.JitterNS), time.Duration(m.DriftNS), time.Duration(m.EnvelopeDriftNS))
+}
+
+// TestPulseServerDies records from a private PulseAudio daemon (its own socket, so the shared
+// one is untouched), kills the daemon, and checks that the loss is reported and Stop returns.
+func TestPulseServerDies(t *testing.T) {
+	needTool(t, "pulseaudio", "pulseaudio")
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "native")
+	daemon := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
+		"--system=false", "--use-pid-file=no", "--disable-shm", "--log-level=info", "--log-target=stderr",
+		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
+		"--load=module-null-sink sink_name=doomed rate=48000 channels=1")
+	daemon.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir)
+	stderr, err := daemon.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	up := make(chan struct{})
+	go func() {
+		defer close(exited)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Daemon startup complete") {
+				close(up)
+			}
+		}
+		daemon.Wait()
+	}()
+	t.Cleanup(func() {
+		daemon.Process.Kill()
+		<-exited
+	})
+	select {
+	case <-up:
+	case <-exited:
+		t.Fatal("private PulseAudio daemon exited at start-up")
+	case <-time.After(10 * time.Second):
+		t.Fatal("private PulseAudio daemon not up within 10 s")
+	}
+	t.Setenv("PULSE_SERVER", "unix:"+sock)
+
+	errs := make(chan error, 4)
+	col := newCollector(4800, 1)
+	c, err := Start(context.Background(), Config{Backend: BackendPulse, OnError: func(err error) { errs <- err }}, nil, col.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col.wait(t, 10*time.Second)
+	if err := daemon.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	select {
+	case err := <-errs:
+		if !errors.Is(err, ErrDeviceLost) {
+			t.Errorf("OnError: %v, want ErrDeviceLost", err)
+		}
+	case <-time.After(stallTimeout + 5*time.Second):
+		t.Fatal("losing the PulseAudio server was not reported")
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- c.Stop() }()
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, ErrDeviceLost) {
+			t.Errorf("Stop: %v, want ErrDeviceLost", err)
+		}
+	case <-time.After(releaseTimeout + 5*time.Second):
+		t.Fatal("Stop hung after the PulseAudio server died")
+	}
+}
+
+// TestNoServer: with no PulseAudio server to talk to, the pulse backend fails at once with
+// ErrNoDevice and a reason; auto mode goes on to ALSA and, should that fail too, names both.
+func TestNoServer(t *testing.T) {
+	t.Setenv("PULSE_SERVER", "unix:"+filepath.Join(t.TempDir(), "no-such-socket"))
+	_, err := Start(context.Background(), Config{Backend: BackendPulse}, nil, nil)
+	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "pulse:") {
+		t.Errorf("pulse without a server: %v, want ErrNoDevice naming pulse", err)
+	}
+	if _, err := Devices(BackendPulse); !errors.Is(err, ErrNoDevice) {
+		t.Errorf("Devices(pulse) without a server: %v", err)
+	}
+	c, err := Start(context.Background(), Config{}, nil, nil)
+	if err == nil {
+		t.Logf("auto mode without PulseAudio opened %s device %q", c.Backend(), c.Device())
+		c.Stop()
+		return
+	}
+	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "pulse:") || !strings.Contains(err.Error(), "alsa:") {
+		t.Errorf("auto without a server: %v, want ErrNoDevice naming pulse and alsa", err)
+	}
+	t.Log(err)
+}
