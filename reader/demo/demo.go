@@ -8,12 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"sightline/reader/atomicfile"
 )
 
 // DefaultSeed is the seed Write uses.
@@ -264,7 +267,7 @@ func writeCase(dir string, seed int64, s spec) (Case, error) {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return Case{}, fmt.Errorf("demo: case %d: %w", s.index, err)
 	}
-	err := writeAtomic(full, func(f *os.File) error {
+	err := writeAtomic(full, func(f io.Writer) error {
 		return writeDICOM(f, seed, s, &c, disp, renderFactor)
 	})
 	if err != nil {
@@ -281,23 +284,8 @@ func drawCase(seed int64, s spec) (*phantom, *layer) {
 }
 
 // writeAtomic writes through a temporary file in the same directory and renames it into place.
-func writeAtomic(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // after a successful rename this fails harmlessly
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+func writeAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, write)
 }
 
 type metadata struct {
@@ -306,7 +294,7 @@ type metadata struct {
 }
 
 func writeMetadata(dir string, seed int64, cases []Case) error {
-	err := writeAtomic(filepath.Join(dir, Metadata), func(f *os.File) error {
+	err := writeAtomic(filepath.Join(dir, Metadata), func(f io.Writer) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", " ")
 		return enc.Encode(metadata{Seed: seed, Cases: cases})

@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -152,7 +152,7 @@ func sheetRow(s spec, c Case) []string {
 }
 
 func writeCSV(path string, header []string, rows [][]string) error {
-	err := writeAtomic(path, func(f *os.File) error {
+	err := writeAtomic(path, func(f io.Writer) error {
 		w := csv.NewWriter(f)
 		if err := w.Write(header); err != nil {
 			return err

@@ -1,17 +1,19 @@
 package heatmap
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+
+	"sightline/reader/atomicfile"
 )
 
 // StaticName is the static heatmap's file name inside <root>/<dicom_id>/.
@@ -188,30 +190,12 @@ func removeStaleFrames(dir string, n int) error {
 
 // writePNG writes img to path through a temporary sibling renamed into place, so a reader never
 // sees a half-written file. Heatmaps are smooth and large: the fastest compression is used.
-func writePNG(path string, img image.Image) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+func writePNG(path string, img image.Image) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		if err := enc.Encode(w, img); err != nil {
+			return fmt.Errorf("encode %s: %w", path, err)
 		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err = enc.Encode(bw, img); err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+		return nil
+	})
 }

@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sightline/reader/atomicfile"
 	"strconv"
 	"strings"
 	"sync"
@@ -422,31 +423,7 @@ func writeJSON(path string, v any) error {
 }
 
 // writeFileAtomic writes b to path: a temporary sibling, fsynced, renamed over path.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+func writeFileAtomic(path string, b []byte) error { return atomicfile.WriteBytes(path, b) }
 
 // writeUnreadable writes unreadable.csv: line,dicom_id,path,reason, a header alone when every
 // case was prepared.

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"sightline/reader/atomicfile"
 	"sightline/reader/egd"
 	"sightline/reader/stage"
 	"sightline/tracker"
@@ -639,40 +640,10 @@ func checkName(id string) error {
 }
 
 // writeJSON writes v to path atomically: a temporary sibling, fsynced, renamed, folder fsynced.
-func writeJSON(path string, v any) (err error) {
+func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = f.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every filesystem syncs directories
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode"
 
+	"sightline/reader/atomicfile"
 	"sightline/reader/stage"
 )
 
@@ -314,36 +315,6 @@ func writeCSV(w io.Writer, header []string, rows [][]string) error {
 }
 
 // writeAtomic writes a file through a temporary sibling: write, fsync, rename, fsync the folder.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		return err
-	}
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every filesystem syncs directories
-		d.Close()
-	}
-	return nil
+func writeAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, write)
 }
