@@ -4,11 +4,12 @@
 # (null sink), the reading view and the operator console up, for SECONDS (default 120) of
 # reading. Prints the station's CPU use (utime+stime from /proc) as % of one core, the audio
 # overruns and the lost gaze records.
-# Usage: bench/cpu.sh [SECONDS] [RATE]
+# Usage: bench/cpu.sh [SECONDS] [RATE] [window|none]  (the operator console)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-120}
 RATE=${2:-150}
+OPERATOR=${3:-window}
 make --no-print-directory build >/dev/null
 scripts/pulse-test.sh start >/dev/null
 work=$(mktemp -d)
@@ -21,7 +22,7 @@ simpid=$!
 trap 'kill $xpid $simpid ${spid:-} 2>/dev/null || true' EXIT
 export DISPLAY=$disp LANG=en_US.UTF-8 FYNE_SCALE=1
 for _ in $(seq 100); do [ -S /tmp/.X11-unix/X${disp#:} ] && break; sleep 0.1; done
-./bin/sightline demo --study "$work/study" --tracker opengaze://127.0.0.1:$port --operator window --seed 1 --resume no \
+./bin/sightline demo --study "$work/study" --tracker opengaze://127.0.0.1:$port --operator "$OPERATOR" --seed 1 --resume no \
   >"$work/station.log" 2>&1 &
 spid=$!
 for _ in $(seq 600); do ls "$work"/study/sessions/*/calibrations.jsonl >/dev/null 2>&1 && break; sleep 0.2; done

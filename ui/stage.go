@@ -116,8 +116,9 @@ func (s *Stage) Overlay() bool { return s.overlay }
 
 // SetFixations replaces the fixations the overlay draws.
 func (s *Stage) SetFixations(f []reading.Fix) {
+	same := len(f) == len(s.fixes) && (len(f) == 0 || f[len(f)-1] == s.fixes[len(s.fixes)-1])
 	s.fixes = f
-	if s.overlay {
+	if s.overlay && !same {
 		s.Refresh()
 	}
 }
