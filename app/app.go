@@ -33,6 +33,7 @@ type Options struct {
 	Audio        string
 	AudioBackend string
 	noAudioWhy   string // why the session is gaze only, for the session record
+	audioSet     bool   // --audio was given: it wins over the saved Settings
 	Out          io.Writer
 	Err          io.Writer
 }
@@ -75,10 +76,13 @@ func DefaultDemoDir() string {
 func Command() *cobra.Command {
 	o := &Options{Out: os.Stdout, Err: os.Stderr}
 	root := &cobra.Command{
-		Use:           "sightline",
-		Short:         "Sightline: a reading station for chest X-ray eye-tracking studies",
-		Long:          "With no arguments, opens the station's start screen.",
-		SilenceUsage:  true,
+		Use:          "sightline",
+		Short:        "Sightline: a reading station for chest X-ray eye-tracking studies",
+		Long:         "With no arguments, opens the station's start screen.",
+		SilenceUsage: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			o.audioSet = cmd.Flags().Changed("audio")
+		},
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

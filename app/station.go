@@ -28,6 +28,9 @@ import (
 	"sightline/ui"
 )
 
+// prefAudio is the preference key of the microphone chosen in Settings.
+const prefAudio = "audio_device"
+
 // ensureDemo writes the demo study into dir unless it is there already.
 func ensureDemo(dir string, log io.Writer) error {
 	if _, err := os.Stat(filepath.Join(dir, "master_sheet.csv")); err == nil {
@@ -328,6 +331,10 @@ func loader(st *study.Study) reading.Loader {
 // runGUI opens the station window: the start screen, or straight into reading a study.
 func runGUI(o *Options, studyDir string) error {
 	a := fyneapp.NewWithID("org.sightline.station")
+	if !o.audioSet {
+		// The microphone chosen in Settings, unless --audio says otherwise.
+		o.Audio = a.Preferences().StringWithFallback(prefAudio, o.Audio)
+	}
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	a.SetIcon(icon)
 	w := a.NewWindow("Sightline")
@@ -413,6 +420,19 @@ func runGUI(o *Options, studyDir string) error {
 				if err := startReading(dir, ""); err != nil {
 					dialog.ShowError(err, w)
 				}
+			},
+			Settings: func() {
+				var names []string
+				devs, err := audio.Devices(o.AudioBackend)
+				for _, d := range devs {
+					names = append(names, d.Name)
+				}
+				ui.ShowSettings(w, names, err, a.Preferences().StringWithFallback(prefAudio, ""), func(dev string) {
+					a.Preferences().SetString(prefAudio, dev)
+					if !o.audioSet {
+						o.Audio = dev
+					}
+				})
 			},
 			NewStudy: func() {
 				ui.ShowNewStudy(w, func(req ui.NewStudyRequest, p *ui.NewStudyProgress) {

@@ -120,8 +120,8 @@ func (o *Operator) Content() fyne.CanvasObject { return o.root }
 
 // RefreshEvery is the console's update period. Every update repaints the operator's window;
 // without a GPU (Mesa's software renderer) that is the station's largest CPU cost, so the console
-// updates five times a second rather than at the display rate.
-const RefreshEvery = 200 * time.Millisecond
+// updates four times a second rather than at the display rate.
+const RefreshEvery = 250 * time.Millisecond
 
 // Run refreshes the console every RefreshEvery until ctx ends: a snapshot is taken on this
 // goroutine, and only the widget update hops to the UI goroutine.

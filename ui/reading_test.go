@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -422,5 +423,35 @@ func TestNewStudyForm(t *testing.T) {
 	test.Tap(prep)
 	if got != (NewStudyRequest{Worklist: "/w/master_sheet.csv", DicomRoot: "/w/dicom", Out: "/w/study"}) {
 		t.Fatalf("request %+v", got)
+	}
+}
+
+func TestSettingsMicrophone(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	w.Resize(fyne.NewSize(900, 600))
+	var saved []string
+	ShowSettings(w, []string{"Monitor of Sightline_test", "USB headset"}, nil, "USB headset", func(d string) { saved = append(saved, d) })
+	var sel *widget.Select
+	for _, o := range w.Canvas().Overlays().List() {
+		walk(o, func(c fyne.CanvasObject) {
+			if s, ok := c.(*widget.Select); ok {
+				sel = s
+			}
+		})
+	}
+	if sel == nil || sel.Selected != "USB headset" || len(sel.Options) != 4 {
+		t.Fatalf("microphone select: %+v", sel)
+	}
+	sel.SetSelected(MicNone)
+	var save *widget.Button
+	for _, o := range w.Canvas().Overlays().List() {
+		if b := buttonsIn(o)["Save"]; b != nil {
+			save = b
+		}
+	}
+	test.Tap(save)
+	if fmt.Sprint(saved) != "[none]" {
+		t.Fatalf("saved %v, want [none]", saved)
 	}
 }

@@ -16,6 +16,7 @@ type StartActions struct {
 	OpenDemo  func(done func())
 	OpenStudy func(dir string)
 	NewStudy  func() // "New study…": prepare a study from a worklist and DICOMs
+	Settings  func() // the microphone
 }
 
 // NewStart is the station's start screen: read the demo study or open a study folder.
@@ -64,8 +65,13 @@ func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObje
 			a.NewStudy()
 		}
 	})
+	settings := widget.NewButtonWithIcon("Settings…", theme.SettingsIcon(), func() {
+		if a.Settings != nil {
+			a.Settings()
+		}
+	})
 	help := widget.NewLabel("While reading: Space = next case · Esc = pause · F = fixation overlay")
 	help.Alignment = fyne.TextAlignCenter
-	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, busy, help)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 440), box))
+	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, settings, busy, help)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 480), box))
 }
