@@ -7,7 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +32,7 @@ type Options struct {
 	ScreenInch   float64
 	Resume       string
 	Operator     string
+	CPUProfile   string
 	Session      int
 	Audio        string
 	AudioBackend string
@@ -42,6 +46,7 @@ type Options struct {
 func Main(args []string) int {
 	cmd := Command()
 	cmd.SetArgs(args)
+	defer pprof.StopCPUProfile() // no-op unless --cpuprofile started one
 	if err := cmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "sightline:", err)
 		return 1
@@ -80,8 +85,27 @@ func Command() *cobra.Command {
 		Short:        "Sightline: a reading station for chest X-ray eye-tracking studies",
 		Long:         "With no arguments, opens the station's start screen.",
 		SilenceUsage: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			o.audioSet = cmd.Flags().Changed("audio")
+			if o.CPUProfile != "" {
+				f, err := os.Create(o.CPUProfile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				// A profiled station is often stopped with a signal: finish the profile first.
+				sig := make(chan os.Signal, 1)
+				signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+				go func() {
+					<-sig
+					pprof.StopCPUProfile()
+					f.Close()
+					os.Exit(130)
+				}()
+			}
+			return nil
 		},
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -102,6 +126,7 @@ func Command() *cobra.Command {
 	pf.Float64Var(&o.ScreenInch, "screen-inch", 27, "monitor diagonal, inches")
 	pf.StringVar(&o.Audio, "audio", "", `microphone: "" the default device, a name (substring) or "none" for gaze only`)
 	pf.StringVar(&o.AudioBackend, "audio-backend", "", "audio backend: pulse, alsa or null (default: pulse, then alsa)")
+	pf.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	pf.StringVar(&o.Operator, "operator", "window", "operator console: window (a second window) or none")
 	pf.StringVar(&o.Resume, "resume", "ask", "an interrupted session of the study: ask, yes (resume it) or no (start a new one)")
 
