@@ -385,10 +385,30 @@ func (v *Reading) Offer(cases []reading.Skip) {
 func (v *Reading) showCard(content fyne.CanvasObject) {
 	v.offer = false
 	card := widget.NewCard("", "", content)
-	v.card.Objects = []fyne.CanvasObject{container.NewBorder(nil,
-		container.NewCenter(container.NewGridWrap(fyne.NewSize(620, card.MinSize().Height), card)), nil, nil)}
+	v.card.Objects = []fyne.CanvasObject{container.New(cardLayout{}, card)}
 	v.card.Show()
 	v.root.Refresh()
+}
+
+// cardLayout places a card 620 wide, centred, with its top at 13% of the height: between the
+// calibration grid's top row (10%) and the validation targets (30%, at 30% and 70% across),
+// so that no target and no error vector is hidden.
+type cardLayout struct{}
+
+func (cardLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.Size{}
+	}
+	return fyne.NewSize(620, objs[0].MinSize().Height)
+}
+
+func (cardLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		w := min(float32(620), size.Width)
+		h := o.MinSize().Height
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos((size.Width-w)/2, min(size.Height*0.13, max(size.Height-h, 0))))
+	}
 }
 
 func (v *Reading) hideCard() {

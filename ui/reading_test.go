@@ -455,3 +455,18 @@ func TestSettingsMicrophone(t *testing.T) {
 		t.Fatalf("saved %v, want [none]", saved)
 	}
 }
+
+func TestCardKeepsTargetsVisible(t *testing.T) {
+	card := widget.NewLabel("a card")
+	cardLayout{}.Layout([]fyne.CanvasObject{card}, fyne.NewSize(1920, 1080))
+	p, s := card.Position(), card.Size()
+	// No calibration (0.1/0.5/0.9 grid) or validation target may fall under the card.
+	targets := [][2]float32{{0.1, 0.1}, {0.5, 0.1}, {0.9, 0.1}, {0.3, 0.3}, {0.7, 0.3}, {0.5, 0.5}, {0.5, 0.6}, {0.3, 0.7}, {0.5, 0.9}}
+	for _, tg := range targets {
+		x, y := tg[0]*1920, tg[1]*1080
+		r := float32(TargetRadius)
+		if x+r > p.X && x-r < p.X+s.Width && y+r > p.Y && y-r < p.Y+s.Height {
+			t.Errorf("target %v lies under the card at %v size %v", tg, p, s)
+		}
+	}
+}
