@@ -457,7 +457,8 @@ func TestSettingsMicrophone(t *testing.T) {
 }
 
 func TestCardKeepsTargetsVisible(t *testing.T) {
-	card := widget.NewLabel("a card")
+	card := canvas.NewRectangle(color.White)
+	card.SetMinSize(fyne.NewSize(620, 220)) // taller than the report card renders
 	cardLayout{}.Layout([]fyne.CanvasObject{card}, fyne.NewSize(1920, 1080))
 	p, s := card.Position(), card.Size()
 	// No calibration (0.1/0.5/0.9 grid) or validation target may fall under the card.
