@@ -471,3 +471,25 @@ func TestCardKeepsTargetsVisible(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlayDrawsTheLatestFixations(t *testing.T) {
+	test.NewTempApp(t)
+	st := NewStage()
+	w := test.NewTempWindow(t, st)
+	w.Resize(fyne.NewSize(960, 540))
+	st.SetOverlay(true)
+	var fixes []reading.Fix
+	for i := 0; i < MaxOverlayFixations+10; i++ {
+		fixes = append(fixes, reading.Fix{ID: int64(i + 1), X: 0.5, Y: 0.5, Duration: 0.2})
+	}
+	st.SetFixations(fixes)
+	var labels []string
+	walk(st, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok {
+			labels = append(labels, x.Text)
+		}
+	})
+	if len(labels) != MaxOverlayFixations || labels[0] != "11" || labels[len(labels)-1] != fmt.Sprint(MaxOverlayFixations+10) {
+		t.Fatalf("overlay labels %v", labels)
+	}
+}

@@ -193,7 +193,8 @@ type stageRenderer struct {
 	marks  []fyne.CanvasObject // targets (ring, dot) then vectors, rebuilt on refresh: few and rare
 	rings  []*canvas.Circle
 	labels []*canvas.Text
-	nfix   int
+	nfix   int // fixations drawn: fixes[first : first+nfix]
+	first  int
 	objs   []fyne.CanvasObject
 }
 
@@ -239,7 +240,7 @@ func (r *stageRenderer) Layout(size fyne.Size) {
 		i++
 	}
 	for i := 0; i < r.nfix; i++ {
-		f := r.s.fixes[i]
+		f := r.s.fixes[r.first+i]
 		p := r.s.StageToCanvas(f.X*stage.Width, f.Y*stage.Height)
 		rr := fixationRadius(f.Duration) * k
 		r.rings[i].Move(fyne.NewPos(p.X-rr, p.Y-rr))
@@ -296,7 +297,11 @@ func (r *stageRenderer) refresh() {
 	if !s.overlay {
 		return
 	}
-	for i, f := range s.fixes {
+	// The latest MaxOverlayFixations only, numbered as in the case: a long case has thousands,
+	// and every one drawn is redrawn at each refresh.
+	r.first = max(0, len(s.fixes)-MaxOverlayFixations)
+	shown := s.fixes[r.first:]
+	for i := range shown {
 		if i >= len(r.rings) {
 			ring := canvas.NewCircle(color.Transparent)
 			ring.StrokeColor, ring.StrokeWidth = overlayColor, 2
@@ -304,10 +309,14 @@ func (r *stageRenderer) refresh() {
 			label.TextStyle.Bold = true
 			r.rings, r.labels = append(r.rings, ring), append(r.labels, label)
 		}
-		r.labels[i].Text = fmt.Sprint(i + 1)
-		r.labels[i].Refresh()
-		_ = f
+		if n := fmt.Sprint(r.first + i + 1); r.labels[i].Text != n {
+			r.labels[i].Text = n
+			r.labels[i].Refresh()
+		}
 		r.objs = append(r.objs, r.rings[i], r.labels[i])
 	}
-	r.nfix = len(s.fixes)
+	r.nfix = len(shown)
 }
+
+// MaxOverlayFixations is how many of the latest fixations the overlay draws.
+const MaxOverlayFixations = 50
