@@ -113,3 +113,13 @@ func gate(o *Options, g *gazeSource) func([]tracker.Sample) reading.Quality {
 			LongestLossMS: q.LongestLoss.Milliseconds(), Samples: q.Valid, Expected: q.Expected}
 	}
 }
+
+// filterNames describes the session's fixation outputs for session.json: the device's own and
+// ours, with their parameters.
+func filterNames(o *Options) string {
+	parts := []string{"device (fixations.csv)"}
+	for _, f := range filters(o) {
+		parts = append(parts, f.Name+": "+f.Params)
+	}
+	return strings.Join(parts, "; ")
+}

@@ -24,7 +24,6 @@ import (
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
-	"sightline/tracker"
 	"sightline/ui"
 )
 
@@ -52,7 +51,6 @@ type prepared struct {
 	clock     func() time.Duration
 	gaze      *gazeSource
 	audio     *audioRig // nil: gaze only
-	filter    tracker.IDTParams
 	seed      int64
 	sessionID string
 }
@@ -78,7 +76,6 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	for i, c := range st.Cases {
 		ids[i] = c.DicomID
 	}
-	filter := tracker.DefaultIDT()
 	spec := o.TrackerSpec
 	if spec == "" {
 		spec = "opengaze://127.0.0.1:4242"
@@ -129,7 +126,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 			StudyDir:       dir,
 			Tracker:        gaze.spec,
 			TrackerRate:    o.Rate,
-			FixationFilter: filter.String(),
+			FixationFilter: filterNames(o),
 			Plan:           plan,
 			StartedWall:    origin,
 			ClockOriginNS:  int64(mono),
@@ -146,7 +143,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		break
 	}
 	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
-		filter: filter, seed: seed, sessionID: id}, nil
+		seed: seed, sessionID: id}, nil
 }
 
 // close stops the session's devices (and waits for the last MP3s).
@@ -292,7 +289,7 @@ func resume(o *Options, dir string, st session.State) (*prepared, error) {
 		}
 	}
 	return &prepared{study: stdy, plan: st.Remaining(), rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
-		filter: tracker.DefaultIDT(), seed: st.Seed, sessionID: st.SessionID}, nil
+		seed: st.Seed, sessionID: st.SessionID}, nil
 }
 
 // loader decodes a case's DICOM and resamples it to the rectangle it will occupy on the stage.

@@ -60,19 +60,13 @@ type Box struct {
 
 // Load reads dir/master_sheet.csv and, when present, dir/bounding_boxes.csv.
 func Load(dir string) (*Study, error) {
-	name := filepath.Join(dir, MasterSheet)
-	f, err := os.Open(name)
+	s, err := readMasterSheetFile(filepath.Join(dir, MasterSheet))
 	if err != nil {
-		return nil, fmt.Errorf("study: open worklist: %w", err)
-	}
-	s, err := readMasterSheet(f, name)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("study: %w", err)
+		return nil, err
 	}
 	s.Dir = dir
-	name = filepath.Join(dir, BoundingBoxes)
-	f, err = os.Open(name)
+	name := filepath.Join(dir, BoundingBoxes)
+	f, err := os.Open(name)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return s, nil
@@ -81,6 +75,20 @@ func Load(dir string) (*Study, error) {
 	}
 	defer f.Close()
 	if s.Boxes, err = readBoxes(f, name, s.index); err != nil {
+		return nil, fmt.Errorf("study: %w", err)
+	}
+	return s, nil
+}
+
+// readMasterSheetFile opens and reads a master_sheet.csv.
+func readMasterSheetFile(name string) (*Study, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("study: open worklist: %w", err)
+	}
+	defer f.Close()
+	s, err := readMasterSheet(f, name)
+	if err != nil {
 		return nil, fmt.Errorf("study: %w", err)
 	}
 	return s, nil

@@ -18,14 +18,9 @@ import (
 // as Load does, except that boxes of dicom_ids the worklist does not list are left out: a
 // worklist is often a subset of the dataset whose boxes file covers every image.
 func LoadWorklist(sheet, dicomRoot string) (*Study, error) {
-	f, err := os.Open(sheet)
+	s, err := readMasterSheetFile(sheet)
 	if err != nil {
-		return nil, fmt.Errorf("study: open worklist: %w", err)
-	}
-	s, err := readMasterSheet(f, sheet)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("study: %w", err)
+		return nil, err
 	}
 	if st, err := os.Stat(dicomRoot); err != nil {
 		return nil, fmt.Errorf("study: DICOM root: %w", err)
