@@ -28,7 +28,8 @@ type Controls interface {
 }
 
 // Reading is the radiologist's view: the stage full window, a pause overlay on Esc, and the
-// session summary at the end. Keys: space = next, Esc = pause, F = fixation overlay.
+// session summary at the end. Keys: space = next, Esc = pause, F = fixation overlay, Enter = the
+// highlighted button of the card on top.
 type Reading struct {
 	Stage *Stage
 
@@ -73,12 +74,16 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 	if v.ctl == nil || v.finished {
 		return
 	}
+	if e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter {
+		// Enter does what the highlighted button of the card on top does, whatever the card.
+		if b := v.defaultButton(); b != nil && b.OnTapped != nil {
+			b.OnTapped()
+		}
+		return
+	}
 	if v.card.Visible() && !v.paused {
-		// A report or prompt is up: Enter accepts (continues), R recalibrates; on the re-read
-		// offer, Enter reads again and Esc finishes.
+		// A report or prompt is up: R recalibrates; on the re-read offer, Esc finishes.
 		switch {
-		case e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter:
-			v.ctl.Accept()
 		case e.Name == fyne.KeyEscape && v.offer:
 			v.ctl.End()
 		case e.Name == fyne.KeyR && !v.offer:
@@ -102,6 +107,43 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 	case fyne.KeyF:
 		v.ToggleOverlay()
 	}
+}
+
+// defaultButton is the highlighted (HighImportance) button of the card on top: the pause
+// overlay when it is up, else the report, prompt or offer card; nil when there is none.
+func (v *Reading) defaultButton() *widget.Button {
+	var top fyne.CanvasObject
+	switch {
+	case v.paused && v.pause.Visible():
+		top = v.pause
+	case v.card.Visible():
+		top = v.card
+	default:
+		return nil
+	}
+	return highlighted(top)
+}
+
+// highlighted finds the first enabled, visible HighImportance button under o.
+func highlighted(o fyne.CanvasObject) *widget.Button {
+	if o == nil || !o.Visible() {
+		return nil
+	}
+	switch x := o.(type) {
+	case *widget.Button:
+		if x.Importance == widget.HighImportance && !x.Disabled() {
+			return x
+		}
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			if b := highlighted(c); b != nil {
+				return b
+			}
+		}
+	case *widget.Card:
+		return highlighted(x.Content)
+	}
+	return nil
 }
 
 // ToggleOverlay turns the live fixation overlay on or off. While on, it is refreshed once per

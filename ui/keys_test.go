@@ -1,0 +1,74 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/reading"
+)
+
+// TestEnterTriggersHighlightedButton: on every card the reader can meet, Enter does exactly
+// what the blue (HighImportance) button does, and that button is the one the card recommends.
+func TestEnterTriggersHighlightedButton(t *testing.T) {
+	report := func(verdict string) reading.CheckReport {
+		return reading.CheckReport{Round: 1, Validation: reading.Validation{AccuracyDeg: 0.8, Verdict: verdict,
+			Points: []reading.PointQuality{{X: 0.3, Y: 0.3, GazeX: 0.31, GazeY: 0.3, N: 40}}}}
+	}
+	cards := []struct {
+		name string
+		show func(v *Reading)
+		top  func(v *Reading) fyne.CanvasObject
+		want string // the call the highlighted button makes
+	}{
+		{"report good", func(v *Reading) { v.Check(report("good")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
+		{"report acceptable", func(v *Reading) { v.Check(report("acceptable")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
+		{"report redo recommended", func(v *Reading) { v.Check(report("redo")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
+		{"recalibration prompt", func(v *Reading) { v.Prompt() }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
+		{"re-read offer", func(v *Reading) { v.Offer([]reading.Skip{{DicomID: "x", Reason: "data loss 20%"}}) },
+			func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
+		{"pause overlay", func(v *Reading) { v.Show(caseFrame(2544, 3056)); v.SetPaused(true) },
+			func(v *Reading) fyne.CanvasObject { return v.pause }, "resume"},
+		{"pause over a report", func(v *Reading) { v.Check(report("redo")); v.SetPaused(true) },
+			func(v *Reading) fyne.CanvasObject { return v.pause }, "resume"},
+	}
+	for _, c := range cards {
+		t.Run(c.name, func(t *testing.T) {
+			v, ctl, w := newReadingWindow(t)
+			c.show(v)
+			var high []*widget.Button
+			walk(c.top(v), func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Importance == widget.HighImportance {
+					high = append(high, b)
+				}
+			})
+			if len(high) != 1 {
+				t.Fatalf("%d highlighted buttons on the card, want 1", len(high))
+			}
+			test.Tap(high[0])
+			tapped := strings.Join(ctl.calls, ",")
+			if tapped != c.want {
+				t.Fatalf("the highlighted button %q does %q, want %q", high[0].Text, tapped, c.want)
+			}
+			ctl.calls = nil
+			press(w, fyne.KeyReturn)
+			press(w, fyne.KeyEnter)
+			if got := strings.Join(ctl.calls, ","); got != tapped+","+tapped {
+				t.Fatalf("Return, Enter do %q; the highlighted button %q does %q", got, high[0].Text, tapped)
+			}
+		})
+	}
+}
+
+// TestEnterWithoutCardDoesNothing: on a case, Enter is not a reading key.
+func TestEnterWithoutCardDoesNothing(t *testing.T) {
+	v, ctl, w := newReadingWindow(t)
+	v.Show(caseFrame(2544, 3056))
+	press(w, fyne.KeyReturn)
+	if len(ctl.calls) != 0 {
+		t.Fatalf("Enter on a case: calls %v", ctl.calls)
+	}
+}
