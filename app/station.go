@@ -328,18 +328,29 @@ func loader(st *study.Study) reading.Loader {
 // runGUI opens the station window: the start screen, or straight into reading a study.
 func runGUI(o *Options, studyDir string) error {
 	a := fyneapp.NewWithID("org.sightline.station")
+	w := a.NewWindow("Sightline")
+	if err := openStation(a, w, o, studyDir); err != nil {
+		return err
+	}
+	w.ShowAndRun()
+	return nil
+}
+
+// openStation fills the station's window: the start screen, or straight into reading a study
+// (studyDir). Split from runGUI for the tests, which drive it in Fyne's test app.
+func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 	if !o.audioSet {
 		// The microphone chosen in Settings, unless --audio says otherwise.
 		o.Audio = a.Preferences().StringWithFallback(prefAudio, o.Audio)
 	}
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	a.SetIcon(icon)
-	w := a.NewWindow("Sightline")
 	w.SetPadded(false)
 	w.Resize(fyne.NewSize(stage.Width, stage.Height))
 	if o.Fullscreen {
 		w.SetFullScreen(true)
 	}
+	var showStart func()
 	startReading := func(dir, defaultTracker string) error {
 		oo := *o
 		if oo.TrackerSpec == "" {
@@ -350,17 +361,19 @@ func runGUI(o *Options, studyDir string) error {
 		begin = func(open func(*Options) (*prepared, error)) error {
 			p, err := open(&oo)
 			if errors.Is(err, errNoMicrophone) {
-				// No microphone at start: say so and offer a gaze-only session.
-				msg := fmt.Sprintf("No microphone could be opened:\n%v\n\nRecord this session without audio (gaze only)?", err)
-				dialog.ShowConfirm("No microphone", msg, func(yes bool) {
+				// No microphone at start: say so and offer a gaze-only session. "No" goes back
+				// to the start screen: the window must never be left empty.
+				ui.ShowNoMicrophone(w, oo.Audio, micDetails(err, oo.AudioBackend), func(yes bool) {
 					if !yes {
+						showStart()
 						return
 					}
 					oo.Audio, oo.noAudioWhy = "none", "no microphone at start: "+err.Error()
 					if err := begin(open); err != nil {
+						showStart()
 						dialog.ShowError(err, w)
 					}
-				}, w)
+				})
 				return nil
 			}
 			if err != nil {
@@ -388,16 +401,13 @@ func runGUI(o *Options, studyDir string) error {
 				open = again
 			}
 			if err := begin(open); err != nil {
+				showStart() // not an empty window behind the error
 				dialog.ShowError(err, w)
 			}
 		}, w)
 		return nil
 	}
-	if studyDir != "" {
-		if err := startReading(studyDir, o.TrackerSpec); err != nil {
-			return err
-		}
-	} else {
+	showStart = func() {
 		w.SetContent(ui.NewStart(ui.StartActions{
 			// Runs on its own goroutine: the demo study may need writing first.
 			OpenDemo: func(done func()) {
@@ -462,8 +472,30 @@ func runGUI(o *Options, studyDir string) error {
 			},
 		}, icon, w))
 	}
-	w.ShowAndRun()
+	if studyDir != "" {
+		return startReading(studyDir, o.TrackerSpec)
+	}
+	showStart()
 	return nil
+}
+
+// micDetails is what the no-microphone dialog shows behind its Details control: the error
+// chain and the capture devices the backend lists.
+func micDetails(err error, backend string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v\n\nCapture devices:\n", err)
+	devs, lerr := audio.Devices(backend)
+	if lerr != nil {
+		fmt.Fprintf(&b, "  none listed: %v\n", lerr)
+	}
+	for _, d := range devs {
+		def := ""
+		if d.Default {
+			def = " (default)"
+		}
+		fmt.Fprintf(&b, "  %s: %s%s\n", d.Backend, d.Name, def)
+	}
+	return b.String()
 }
 
 // startRun wires a prepared session to the reading view and starts it.

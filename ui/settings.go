@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -46,5 +48,27 @@ func ShowSettings(w fyne.Window, devices []string, listErr error, current string
 		}
 	}, w)
 	d.Resize(fyne.NewSize(520, 220))
+	d.Show()
+}
+
+// ShowNoMicrophone says in one sentence that the microphone (device: the name asked for, ""
+// the default) could not be opened and asks whether to record gaze only. The details (the
+// error, the devices the backend lists) wait behind a Details control. answer receives true
+// for a gaze-only session, false to go back.
+func ShowNoMicrophone(w fyne.Window, device, details string, answer func(gazeOnly bool)) {
+	msg := "No microphone could be opened. Record this session without audio (gaze only)?"
+	if device != "" {
+		msg = fmt.Sprintf("The microphone %q could not be opened. Record this session without audio (gaze only)?", device)
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	more := widget.NewLabel(details)
+	more.Wrapping = fyne.TextWrapWord
+	more.TextStyle.Monospace = true
+	scroll := container.NewVScroll(more)
+	scroll.SetMinSize(fyne.NewSize(560, 180))
+	acc := widget.NewAccordion(widget.NewAccordionItem("Details", scroll))
+	d := dialog.NewCustomConfirm("No microphone", "Gaze only", "No", container.NewVBox(text, acc), answer, w)
+	d.Resize(fyne.NewSize(620, 200))
 	d.Show()
 }
