@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"sightline/reader/session"
 )
 
 // Files of a case folder that audio writes.
@@ -23,37 +25,8 @@ const SyncEvery = time.Second
 // ErrCaseClosed is returned by CaseAudio.Add after Close.
 var ErrCaseClosed = errors.New("case audio is closed")
 
-// Meta is the content of audio.json: the recording's format and where its first frame sits on
-// the host clock, so the WAV aligns with the gaze and the events.
-type Meta struct {
-	Rate     int `json:"rate"`
-	Channels int `json:"channels"`
-	// FirstFrameHostNS is the host time (session clock, ns) of the WAV's first frame as stamped
-	// at its block's callback; −1 until audio arrives.
-	FirstFrameHostNS int64 `json:"first_frame_host_ns"`
-	// Frames in audio.wav, gap silence included.
-	Frames int64 `json:"frames"`
-	// Overruns counts the gaps in the device's frame sequence (one or more device callbacks
-	// dropped because delivery fell behind); GapFrames the silence written in their place, which
-	// keeps the WAV's time line true.
-	Overruns  int64  `json:"overruns"`
-	GapFrames int64  `json:"gap_frames"`
-	Device    string `json:"device"`
-	Backend   string `json:"backend,omitempty"`
-	// Clock fits of host time against frame index over the case (see ClockFit), when closed.
-	// Least squares: FitOffsetNS is the fitted host time of frame 0, DriftNS the drift over
-	// the case, JitterNS the RMS residual. Lower envelope (robust to bursty delivery):
-	// EnvelopeOffsetNS and EnvelopeDriftNS.
-	FitOffsetNS      int64   `json:"fit_offset_ns,omitempty"`
-	DriftNS          int64   `json:"drift_ns"`
-	DriftPPM         float64 `json:"drift_ppm"`
-	JitterNS         int64   `json:"jitter_ns"`
-	EnvelopeOffsetNS int64   `json:"envelope_offset_ns,omitempty"`
-	EnvelopeDriftNS  int64   `json:"envelope_drift_ns"`
-	// Complete is set at Close; a file left with false was cut off by a crash (see RecoverCase).
-	Complete  bool `json:"complete"`
-	Recovered bool `json:"recovered,omitempty"`
-}
+// Meta is the content of audio.json (one type with the read side, reader/session).
+type Meta = session.AudioMeta
 
 // CaseAudio records one case's dictation into its folder: audio.wav as blocks arrive (header
 // rewritten and fsynced every SyncEvery), audio.json as soon as the first frame's host time is

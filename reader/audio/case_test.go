@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"sightline/reader/wav"
 )
 
 // declaredFrames reads how many frames the WAV header on disk declares right now.
@@ -16,7 +18,7 @@ func declaredFrames(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fm, err := parseHeader(f)
+	fm, err := wav.ParseHeader(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"sightline/reader/wav"
 )
 
 // headerSize is the size of the canonical PCM header this package writes: RIFF, fmt, data.
@@ -19,7 +21,7 @@ const maxData = 1<<32 - 1 - (headerSize - 8)
 // Errors callers branch on.
 var (
 	// ErrNotWAV is returned by Recover and OpenWAV for a file that is not 16-bit PCM RIFF/WAVE.
-	ErrNotWAV = errors.New("not a 16-bit PCM WAV file")
+	ErrNotWAV = wav.ErrNotWAV
 	// ErrTooLong is returned by Write when the data would outgrow the 4 GiB RIFF limit.
 	ErrTooLong = errors.New("WAV data would exceed 4 GiB")
 )
@@ -162,72 +164,7 @@ func (w *WAV) Close() error {
 }
 
 // Format describes a WAV file's PCM data as found on disk.
-type Format struct {
-	Rate, Channels int
-	DataOffset     int64 // where the PCM starts in the file
-	DataSize       int64 // bytes of PCM the header declares
-}
-
-// Frames is the number of whole frames the header declares.
-func (f Format) Frames() int64 { return f.DataSize / int64(2*f.Channels) }
-
-// parseHeader reads the chunks of a RIFF/WAVE file from r up to the start of the data chunk.
-// It accepts any chunks before "data" (LIST, fact, ...) but only 16-bit PCM.
-func parseHeader(r io.Reader) (Format, error) {
-	var fm Format
-	var riff [12]byte
-	if _, err := io.ReadFull(r, riff[:]); err != nil {
-		return fm, fmt.Errorf("%w: short RIFF header", ErrNotWAV)
-	}
-	if string(riff[0:4]) != "RIFF" || string(riff[8:12]) != "WAVE" {
-		return fm, fmt.Errorf("%w: no RIFF/WAVE signature", ErrNotWAV)
-	}
-	off := int64(12)
-	haveFmt := false
-	for {
-		var ch [8]byte
-		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return fm, fmt.Errorf("%w: no data chunk", ErrNotWAV)
-		}
-		off += 8
-		id, size := string(ch[0:4]), int64(binary.LittleEndian.Uint32(ch[4:]))
-		switch id {
-		case "fmt ":
-			if size < 16 || size > 1<<16 {
-				return fm, fmt.Errorf("%w: fmt chunk of %d bytes", ErrNotWAV, size)
-			}
-			b := make([]byte, size+size%2)
-			if _, err := io.ReadFull(r, b); err != nil {
-				return fm, fmt.Errorf("%w: short fmt chunk", ErrNotWAV)
-			}
-			off += int64(len(b))
-			tag := binary.LittleEndian.Uint16(b[0:])
-			fm.Channels = int(binary.LittleEndian.Uint16(b[2:]))
-			fm.Rate = int(binary.LittleEndian.Uint32(b[4:]))
-			align := int(binary.LittleEndian.Uint16(b[12:]))
-			bits := binary.LittleEndian.Uint16(b[14:])
-			// WAVE_FORMAT_EXTENSIBLE (0xFFFE) with 16-bit samples is PCM too.
-			if (tag != 1 && tag != 0xFFFE) || bits != 16 || fm.Channels < 1 || fm.Rate < 1 ||
-				align != 2*fm.Channels {
-				return fm, fmt.Errorf("%w: format tag %#x, %d bits, %d channels, %d Hz",
-					ErrNotWAV, tag, bits, fm.Channels, fm.Rate)
-			}
-			haveFmt = true
-		case "data":
-			if !haveFmt {
-				return fm, fmt.Errorf("%w: data chunk before fmt", ErrNotWAV)
-			}
-			fm.DataOffset, fm.DataSize = off, size
-			return fm, nil
-		default:
-			skip := size + size%2
-			if _, err := io.CopyN(io.Discard, r, skip); err != nil {
-				return fm, fmt.Errorf("%w: short %q chunk", ErrNotWAV, id)
-			}
-			off += skip
-		}
-	}
-}
+type Format = wav.Format
 
 // Recover fixes the header of a WAV whose writer was killed before Close: the data chunk is taken
 // to run to the end of the file, cut to whole frames (a trailing partial frame is truncated
@@ -240,7 +177,7 @@ func Recover(path string) error {
 		return fmt.Errorf("recover WAV: %w", err)
 	}
 	defer f.Close()
-	fm, err := parseHeader(f)
+	fm, err := wav.ParseHeader(f)
 	if err != nil {
 		return fmt.Errorf("recover WAV %s: %w", path, err)
 	}
@@ -300,7 +237,7 @@ func OpenWAV(path string) (*WAVReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open WAV: %w", err)
 	}
-	fm, err := parseHeader(f)
+	fm, err := wav.ParseHeader(f)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open WAV %s: %w", path, err)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"sightline/reader/wav"
 )
 
 var wavFormats = []struct {
@@ -274,7 +276,7 @@ func FuzzRecover(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fm, err := parseHeader(bytes.NewReader(b))
+		fm, err := wav.ParseHeader(bytes.NewReader(b))
 		if err != nil {
 			t.Fatalf("parse after Recover: %v", err)
 		}

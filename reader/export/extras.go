@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"sightline/reader/egd"
-	"sightline/reader/reading"
 	"sightline/reader/session"
 )
 
@@ -186,7 +185,7 @@ func checkRows(s *sess, id string) ([][]string, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var r reading.CheckReport
+		var r session.CheckReport
 		if err := json.Unmarshal(line, &r); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, i, err)
 		}

@@ -15,7 +15,6 @@ import (
 
 	"sightline/reader/dicomimg"
 	"sightline/reader/egd"
-	"sightline/reader/reading"
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
@@ -865,7 +864,7 @@ func (im *importer) readChecks() error {
 		if !ok {
 			return t.errf(i, "SESSION_ID %q names no session", t.get(i, "SESSION_ID"))
 		}
-		var r reading.CheckReport
+		var r session.CheckReport
 		round, err := t.int(i, "round")
 		if err != nil {
 			return err
@@ -880,7 +879,7 @@ func (im *importer) readChecks() error {
 			}
 		}
 		if t.get(i, "device_ave_error_px") != "" || t.get(i, "device_valid_points") != "" {
-			r.Calibration = &reading.CalSummary{}
+			r.Calibration = &session.CalSummary{}
 			if r.Calibration.AveErrorPx, err = finite(t, i, "device_ave_error_px"); err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"sightline/reader/session"
 	"sightline/tracker"
 )
 
@@ -14,20 +15,15 @@ type Calibrator interface {
 	Calibrate(ctx context.Context, onTarget func(x, y float64)) (CalSummary, error)
 }
 
-// CalPoint is one calibration point's outcome: the target and the left and right eye's
-// estimates, all in stage fractions.
-type CalPoint struct {
-	X, Y           float64
-	LX, LY, RX, RY float64
-	LValid, RValid bool
-}
-
-// CalSummary is a device calibration's result.
-type CalSummary struct {
-	Points      []CalPoint `json:"points"`
-	AveErrorPx  float64    `json:"ave_error_px"`
-	ValidPoints int        `json:"valid_points"`
-}
+// The calibration and validation records are reader/session's, so that calibrations.jsonl is
+// written and read through one type.
+type (
+	CalPoint     = session.CalPoint
+	CalSummary   = session.CalSummary
+	Validation   = session.Validation
+	PointQuality = session.PointQuality
+	CheckReport  = session.CheckReport
+)
 
 // Check configures the calibration and validation step: at session start, from the pause
 // overlay, and prompted every Every cases.
@@ -48,33 +44,6 @@ type Check struct {
 
 // Point is a position on the stage in fractions.
 type Point struct{ X, Y float64 }
-
-// Validation is the outcome of the validation targets.
-type Validation struct {
-	AccuracyDeg  float64        `json:"accuracy_deg"`
-	PrecisionDeg float64        `json:"precision_deg"`
-	DataLoss     float64        `json:"data_loss"`
-	Verdict      string         `json:"verdict"` // "good", "acceptable", "redo"
-	Points       []PointQuality `json:"points"`
-}
-
-// PointQuality is one validation target's figures.
-type PointQuality struct {
-	X, Y         float64
-	AccuracyDeg  float64 `json:"accuracy_deg"`
-	PrecisionDeg float64 `json:"precision_deg"`
-	DataLoss     float64 `json:"data_loss"`
-	GazeX, GazeY float64 // mean gaze on the target, for drawing the offset
-	N            int
-}
-
-// CheckReport is what the reader and operator see after a calibration and validation round.
-type CheckReport struct {
-	Round       int         `json:"round"`
-	Calibration *CalSummary `json:"calibration,omitempty"`
-	CalError    string      `json:"calibration_error,omitempty"`
-	Validation  Validation  `json:"validation"`
-}
 
 type phase int
 

@@ -30,11 +30,11 @@ type Recorder interface {
 	Flush() error
 	Close(status string) error
 	// SaveCheck appends a calibration/validation report to the session.
-	SaveCheck(report any) error
+	SaveCheck(report session.CheckReport) error
 	// FilterFixations writes the open screen's fixations from one of our filters.
 	FilterFixations(name, params string, rows []tracker.Sample) error
 	// CaseQuality writes the open screen's quality record.
-	CaseQuality(q any) error
+	CaseQuality(q session.Quality) error
 	// ExtendPlan appends screens (re-reads) to the session's plan.
 	ExtendPlan(screens []session.Screen) error
 	// ScreenDir is the open screen's folder.
@@ -49,26 +49,12 @@ type Audio interface {
 	End(host time.Duration) (AudioCheck, error)
 }
 
-// AudioCheck is a case's audio as the quality gate sees it.
-type AudioCheck struct {
-	Seconds  float64 `json:"seconds"`   // recorded
-	PeakDB   float64 `json:"peak_dbfs"` // loudest block
-	OffsetMS float64 `json:"offset_ms"` // first audio frame's host time minus the screen's
-	DriftMS  float64 `json:"drift_ms"`  // audio clock against the host clock over the case
-	Err      string  `json:"error,omitempty"`
-}
-
-// Quality is a case's quality gate verdict (FORMATS.md §5: data loss, track loss; audio and
-// clock alignment when recorded).
-type Quality struct {
-	Verdict       string      `json:"verdict"` // "pass", "warn" or "fail"
-	Reasons       []string    `json:"reasons,omitempty"`
-	DataLoss      float64     `json:"data_loss"`
-	LongestLossMS int64       `json:"longest_loss_ms"`
-	Samples       int         `json:"samples"`
-	Expected      int         `json:"expected"`
-	Audio         *AudioCheck `json:"audio,omitempty"`
-}
+// Quality (quality.json) and AudioCheck (its "audio") are reader/session's, so that the file
+// is written and read through one type.
+type (
+	Quality    = session.Quality
+	AudioCheck = session.AudioCheck
+)
 
 // Filter is a fixation filter run on each case's raw samples when the case closes, beside the
 // device's own fixations.

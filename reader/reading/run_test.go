@@ -103,11 +103,10 @@ func (r *fakeRecorder) ScreenDir() string { return "/case" }
 func (r *fakeRecorder) ExtendPlan(sc []session.Screen) error {
 	return r.add("extend %d", len(sc))
 }
-func (r *fakeRecorder) CaseQuality(q any) error {
-	return r.add("quality %s", q.(Quality).Verdict)
+func (r *fakeRecorder) CaseQuality(q Quality) error {
+	return r.add("quality %s", q.Verdict)
 }
-func (r *fakeRecorder) SaveCheck(rep any) error {
-	c := rep.(CheckReport)
+func (r *fakeRecorder) SaveCheck(c CheckReport) error {
 	return r.add("check %d %s", c.Round, c.Validation.Verdict)
 }
 func (r *fakeRecorder) Close(status string) error { return r.add("close %s", status) }

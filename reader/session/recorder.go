@@ -373,8 +373,8 @@ func (r *Recorder) ExtendPlan(screens []Screen) error {
 	return r.Event(r.lastHost, EventPlanExtended, map[string]string{"screens": strconv.Itoa(len(screens))})
 }
 
-// CaseQuality writes the open screen's quality record (any JSON value) to quality.json.
-func (r *Recorder) CaseQuality(q any) error {
+// CaseQuality writes the open screen's quality record to quality.json.
+func (r *Recorder) CaseQuality(q Quality) error {
 	if err := r.usable(); err != nil {
 		return err
 	}
@@ -464,9 +464,9 @@ func (r *Recorder) Flush() error {
 	return errors.Join(errs...)
 }
 
-// SaveCheck appends a calibration/validation report (any JSON-encodable value) to
-// calibrations.jsonl and syncs it: reports are rare and each one matters.
-func (r *Recorder) SaveCheck(report any) (err error) {
+// SaveCheck appends a calibration/validation report to calibrations.jsonl and syncs it:
+// reports are rare and each one matters.
+func (r *Recorder) SaveCheck(report CheckReport) (err error) {
 	if r.closed {
 		return ErrClosed
 	}

@@ -560,7 +560,7 @@ func TestSaveCheckAppendsSyncedLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2; i++ {
-		if err := r.SaveCheck(map[string]int{"round": i}); err != nil {
+		if err := r.SaveCheck(CheckReport{Round: i, Validation: Validation{Verdict: "good"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -568,13 +568,17 @@ func TestSaveCheckAppendsSyncedLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != "{\"round\":1}\n{\"round\":2}\n" {
+	want := ""
+	for i := 1; i <= 2; i++ {
+		want += fmt.Sprintf(`{"round":%d,"validation":{"accuracy_deg":0,"precision_deg":0,"data_loss":0,"verdict":"good","points":null}}`+"\n", i)
+	}
+	if string(b) != want {
 		t.Fatalf("calibrations.jsonl = %q", b)
 	}
 	if err := r.Close(StatusComplete); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.SaveCheck(1); !errors.Is(err, ErrClosed) {
+	if err := r.SaveCheck(CheckReport{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("after close: %v", err)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"sightline/reader/reading"
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/tracker"
@@ -214,10 +213,10 @@ func (r *Recording) screen(sc session.Screen, samples int) error {
 		}
 		if sc.Kind == session.KindCalibration {
 			r.calib++
-			rep := reading.CheckReport{Round: r.calib, Validation: reading.Validation{
+			rep := session.CheckReport{Round: r.calib, Validation: session.Validation{
 				AccuracyDeg: 0.1 * float64(r.calib+2), PrecisionDeg: 0.12, DataLoss: 1.0 / 3, Verdict: "good"}}
 			if r.calib%2 == 1 {
-				rep.Calibration = &reading.CalSummary{AveErrorPx: 17.04, ValidPoints: 9}
+				rep.Calibration = &session.CalSummary{AveErrorPx: 17.04, ValidPoints: 9}
 			} else {
 				rep.CalError = "device: timeout, point 3"
 			}

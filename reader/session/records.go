@@ -1,0 +1,112 @@
+package session
+
+// The typed records of a session folder that other packages write through the Recorder and
+// read back through Open: one type each, so that the writer and every reader agree on the
+// JSON. Field names and tags are the files' format (docs/FORMATS.md); changing one changes
+// every recorded session's meaning.
+
+// AudioFile, AudioMetaFile, AudioMP3File and TranscriptFile are the case folder's audio and
+// transcript files, written by reader/audio and the transcription step.
+const (
+	AudioFile      = "audio.wav"
+	AudioMetaFile  = "audio.json"
+	AudioMP3File   = "audio.mp3"
+	TranscriptFile = "transcript.json"
+)
+
+// Quality is a case's quality gate verdict, quality.json (data loss, track loss; audio and
+// clock alignment when recorded).
+type Quality struct {
+	Verdict       string      `json:"verdict"` // "pass", "warn" or "fail"
+	Reasons       []string    `json:"reasons,omitempty"`
+	DataLoss      float64     `json:"data_loss"`
+	LongestLossMS int64       `json:"longest_loss_ms"`
+	Samples       int         `json:"samples"`
+	Expected      int         `json:"expected"`
+	Audio         *AudioCheck `json:"audio,omitempty"`
+}
+
+// AudioCheck is a case's audio as the quality gate sees it (quality.json's "audio").
+type AudioCheck struct {
+	Seconds  float64 `json:"seconds"`   // recorded
+	PeakDB   float64 `json:"peak_dbfs"` // loudest block
+	OffsetMS float64 `json:"offset_ms"` // first audio frame's host time minus the screen's
+	DriftMS  float64 `json:"drift_ms"`  // audio clock against the host clock over the case
+	Err      string  `json:"error,omitempty"`
+}
+
+// CheckReport is one calibration and validation round, a line of calibrations.jsonl: what
+// the reader and operator saw after it.
+type CheckReport struct {
+	Round       int         `json:"round"`
+	Calibration *CalSummary `json:"calibration,omitempty"`
+	CalError    string      `json:"calibration_error,omitempty"`
+	Validation  Validation  `json:"validation"`
+}
+
+// CalPoint is one calibration point's outcome: the target and the left and right eye's
+// estimates, all in stage fractions.
+type CalPoint struct {
+	X, Y           float64
+	LX, LY, RX, RY float64
+	LValid, RValid bool
+}
+
+// CalSummary is a device calibration's result.
+type CalSummary struct {
+	Points      []CalPoint `json:"points"`
+	AveErrorPx  float64    `json:"ave_error_px"`
+	ValidPoints int        `json:"valid_points"`
+}
+
+// Validation is the outcome of the validation targets.
+type Validation struct {
+	AccuracyDeg  float64        `json:"accuracy_deg"`
+	PrecisionDeg float64        `json:"precision_deg"`
+	DataLoss     float64        `json:"data_loss"`
+	Verdict      string         `json:"verdict"` // "good", "acceptable", "redo"
+	Points       []PointQuality `json:"points"`
+}
+
+// PointQuality is one validation target's figures.
+type PointQuality struct {
+	X, Y         float64
+	AccuracyDeg  float64 `json:"accuracy_deg"`
+	PrecisionDeg float64 `json:"precision_deg"`
+	DataLoss     float64 `json:"data_loss"`
+	GazeX, GazeY float64 // mean gaze on the target, for drawing the offset
+	N            int
+}
+
+// AudioMeta is a case's audio.json: the recording's format and where its first frame sits on
+// the host clock, so the WAV aligns with the gaze and the events. reader/audio writes it.
+type AudioMeta struct {
+	Rate     int `json:"rate"`
+	Channels int `json:"channels"`
+	// FirstFrameHostNS is the host time (session clock, ns) of the WAV's first frame as stamped
+	// at its block's callback; −1 until audio arrives.
+	FirstFrameHostNS int64 `json:"first_frame_host_ns"`
+	// Frames in audio.wav, gap silence included.
+	Frames int64 `json:"frames"`
+	// Overruns counts the gaps in the device's frame sequence (one or more device callbacks
+	// dropped because delivery fell behind); GapFrames the silence written in their place, which
+	// keeps the WAV's time line true.
+	Overruns  int64  `json:"overruns"`
+	GapFrames int64  `json:"gap_frames"`
+	Device    string `json:"device"`
+	Backend   string `json:"backend,omitempty"`
+	// Clock fits of host time against frame index over the case (see audio.ClockFit), when
+	// closed. Least squares: FitOffsetNS is the fitted host time of frame 0, DriftNS the drift
+	// over the case, JitterNS the RMS residual. Lower envelope (robust to bursty delivery):
+	// EnvelopeOffsetNS and EnvelopeDriftNS.
+	FitOffsetNS      int64   `json:"fit_offset_ns,omitempty"`
+	DriftNS          int64   `json:"drift_ns"`
+	DriftPPM         float64 `json:"drift_ppm"`
+	JitterNS         int64   `json:"jitter_ns"`
+	EnvelopeOffsetNS int64   `json:"envelope_offset_ns,omitempty"`
+	EnvelopeDriftNS  int64   `json:"envelope_drift_ns"`
+	// Complete is set at Close; a file left with false was cut off by a crash (see
+	// audio.RecoverCase).
+	Complete  bool `json:"complete"`
+	Recovered bool `json:"recovered,omitempty"`
+}
