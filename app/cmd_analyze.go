@@ -14,6 +14,7 @@ import (
 
 	"sightline/reader/analysis"
 	"sightline/reader/dicomimg"
+	"sightline/reader/export"
 	"sightline/reader/heatmap"
 	"sightline/reader/study"
 )
@@ -90,20 +91,28 @@ func heatmapCommand(o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "heatmap DATASET",
 		Short: "write fixation heatmaps (OUT/<dicom_id>/heatmap.png, n_frame.png) for the reference ML code",
-		Long: "Reads DATASET/fixations.csv and DATASET/master_sheet.csv; each case's DICOM (its master_sheet\n" +
-			"path under --images) gives the canvas size. Static: OUT/<dicom_id>/heatmap.png. Temporal: one\n" +
-			"OUT/<dicom_id>/<n>_frame.png per fixation row, 1-based like the CSV's numbering, frame n showing\n" +
-			"fixations 1…n. Gaussian σ = 150 px (or --sigma, or --sigma-deg of visual angle through the\n" +
-			"viewing geometry and the case's pads), min–max normalised, viridis. Fixations off the image\n" +
-			"(X_ORIGINAL −1) add nothing and are counted; calibration screens are skipped.",
+		Long: "Reads DATASET/fixations.csv and DATASET/master_sheet.csv. The canvas is each case's image size:\n" +
+			"from DATASET/screens.csv when DATASET is a Sightline export, otherwise (or with --images) from the\n" +
+			"case's DICOM header (its master_sheet path under --images, default DATASET).\n" +
+			"Static: OUT/<dicom_id>/heatmap.png. Temporal: one OUT/<dicom_id>/<n>_frame.png per fixation\n" +
+			"row, 1-based like the CSV's numbering, frame n showing fixations 1…n. Gaussian σ = 150 px (or\n" +
+			"--sigma, or --sigma-deg of visual angle through the viewing geometry and the case's pads),\n" +
+			"min–max normalised, viridis. Fixations off the image (X_ORIGINAL −1) add nothing and are\n" +
+			"counted; calibration screens are skipped.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
 			if !static && !temporal {
 				return errors.New("heatmap: nothing to do: --static=false and no --temporal")
 			}
+			// An export carries each case's image size in screens.csv: no DICOMs needed.
+			var sizes map[string]export.Size
 			if images == "" {
 				images = dir
+				var err error
+				if sizes, _, err = export.ImageSizes(dir); err != nil {
+					return fmt.Errorf("heatmap: %w", err)
+				}
 			}
 			s, err := study.Load(dir)
 			if err != nil {
@@ -120,6 +129,9 @@ func heatmapCommand(o *Options) *cobra.Command {
 				return err
 			}
 			jobs, others, failed := heatmap.Plan(s, ims, func(c study.Case) (int, int, error) {
+				if sz, ok := sizes[c.DicomID]; ok {
+					return sz.W, sz.H, nil
+				}
 				return heatmapDicomSize(s, images, c)
 			})
 			for _, err := range failed {

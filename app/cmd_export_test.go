@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,4 +86,44 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// A heatmap of an export needs nothing but the export: the image sizes travel in screens.csv.
+func TestHeatmapOfAnExportAlone(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "study")
+	cases, err := exporttest.WriteStudy(studyDir, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := exporttest.Start(studyDir, exporttest.Spec{ID: "20261127-152705-reader1", Reader: "r", Seed: 3,
+		Started: time.Date(2026, 11, 27, 15, 27, 5, 0, time.UTC), Cases: cases, CalibEvery: 2, Samples: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := firstErr(r.Screens(-1), r.Close(session.StatusComplete)); err != nil {
+		t.Fatal(err)
+	}
+	dataset := filepath.Join(t.TempDir(), "egd")
+	if _, _, err := runCommand(t, exportCommand, studyDir, "--out", dataset); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	stdout, stderr, err := runCommand(t, heatmapCommand, dataset, "--out", out, "--quiet")
+	if err != nil {
+		t.Fatalf("heatmap of an export: %v\n%s", err, stderr)
+	}
+	if !strings.HasPrefix(stdout, "3 images,") {
+		t.Errorf("heatmap said %q", stdout)
+	}
+	for _, c := range cases {
+		f, err := os.Open(filepath.Join(out, c.DicomID, "heatmap.png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != c.W || cfg.Height != c.H {
+			t.Errorf("case %s: heatmap %d×%d (%v), image %d×%d", c.DicomID, cfg.Width, cfg.Height, err, c.W, c.H)
+		}
+	}
 }
