@@ -116,7 +116,7 @@ func Command() *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.BoolVar(&o.Fullscreen, "fullscreen", false, "read full screen (otherwise a 1920×1080 window)")
-	pf.Int64Var(&o.Seed, "seed", 0, "seed of the blinded order (default: from the clock; always recorded)")
+	pf.Int64Var(&o.Seed, "seed", 0, "seed of the blinded order (default: from the clock; a prepared study's plan brings its own; always recorded)")
 	pf.IntVar(&o.CalibEvery, "calibration-every", 20, "insert a calibration screen about every N cases")
 	pf.StringVar(&o.Reader, "reader", "reader1", "reader id recorded with the session")
 	pf.StringVar(&o.TrackerSpec, "tracker", "", "gaze source: mouse, sim, opengaze://HOST:PORT or replay:EYE_GAZE.CSV (default: sim for demo, opengaze://127.0.0.1:4242 otherwise)")

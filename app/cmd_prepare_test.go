@@ -12,6 +12,7 @@ import (
 	"time"
 
 	studyprep "sightline/reader/prepare"
+	"sightline/reader/session"
 	"sightline/reader/study"
 )
 
@@ -209,5 +210,34 @@ func TestPrepareProgressBar(t *testing.T) {
 				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
 			}
 		})
+	}
+}
+
+// session.json records the seed and calibration frequency that made the order read: a prepared
+// study's plan's own, not the clock's seed or the command line's frequency.
+func TestSessionRecordsThePlansSeed(t *testing.T) {
+	root, good, _ := prepareFixture(t)
+	out := filepath.Join(t.TempDir(), "study")
+	if _, stderr, err := prepareCLI(t, "--worklist", good, "--dicom-root", root, "--out", out,
+		"--seed", "5", "--calibration-every", "2", "--reader", "ana"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	pl, err := studyprep.LoadPlan(out, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := prepare(&Options{Reader: "ana", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Err: io.Discard}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	defer p.rec.Close(session.StatusEndedEarly)
+	st, err := session.ReadState(p.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Seed != pl.Sessions[0].Seed || st.CalibEvery != 2 {
+		t.Errorf("session.json: seed %d, calibration every %d; the plan's session 1: seed %d, every %d",
+			st.Seed, st.CalibEvery, pl.Sessions[0].Seed, pl.CalibEvery)
 	}
 }

@@ -103,10 +103,14 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		plan     []session.Screen
 		rec      *session.Recorder
 	)
-	fromPlan, planned, err := preparedPlan(o, dir)
+	planned, err := preparedPlan(o, dir)
 	if err != nil {
 		closeAll()
 		return nil, err
+	}
+	calibEvery := o.CalibEvery
+	if planned != nil { // the plan's own seed and frequency made the order read: record those
+		seed, calibEvery = planned.seed, planned.calibEvery
 	}
 	for n := 1; ; n++ {
 		id = base
@@ -114,15 +118,15 @@ func prepare(o *Options, dir string) (*prepared, error) {
 			id = fmt.Sprintf("%s-%d", base, n)
 		}
 		plan = session.NewPlan(id, ids, seed, o.CalibEvery)
-		if fromPlan {
-			plan = planned
+		if planned != nil {
+			plan = planned.screens
 		}
 		sdir = filepath.Join(dir, "sessions", id)
 		rec, err = session.Create(sdir, session.Meta{
 			SessionID:      id,
 			Reader:         o.Reader,
 			Seed:           seed,
-			CalibEvery:     o.CalibEvery,
+			CalibEvery:     calibEvery,
 			StudyDir:       dir,
 			Tracker:        gaze.spec,
 			TrackerRate:    o.Rate,
@@ -193,17 +197,17 @@ func fileExists(p string) bool {
 // preparedPlan returns the session to read from a prepared study's plan for the reader
 // (STUDY/plans/<reader>.json): --session N, or the first session without a complete recording.
 // A study without plans (the demo, a hand-made folder) has none: the station shuffles itself.
-func preparedPlan(o *Options, dir string) (bool, []session.Screen, error) {
+func preparedPlan(o *Options, dir string) (*planned, error) {
 	if !fileExists(studyprep.PlanPath(dir, o.Reader)) {
 		if fileExists(filepath.Join(dir, "plans")) {
-			return false, nil, fmt.Errorf("study %s has no plan for reader %q: add one with `sightline prepare --out %s --reader %s`",
+			return nil, fmt.Errorf("study %s has no plan for reader %q: add one with `sightline prepare --out %s --reader %s`",
 				dir, o.Reader, dir, o.Reader)
 		}
-		return false, nil, nil
+		return nil, nil
 	}
 	pl, err := studyprep.LoadPlan(dir, o.Reader)
 	if err != nil {
-		return false, nil, err
+		return nil, err
 	}
 	n := o.Session
 	if n == 0 {
@@ -222,15 +226,23 @@ func preparedPlan(o *Options, dir string) (bool, []session.Screen, error) {
 			}
 		}
 		if n == 0 {
-			return false, nil, fmt.Errorf("every session of reader %q's plan is complete", o.Reader)
+			return nil, fmt.Errorf("every session of reader %q's plan is complete", o.Reader)
 		}
 	}
 	screens := pl.Session(n)
 	if screens == nil {
-		return false, nil, fmt.Errorf("reader %q's plan has %d sessions, not %d", o.Reader, len(pl.Sessions), n)
+		return nil, fmt.Errorf("reader %q's plan has %d sessions, not %d", o.Reader, len(pl.Sessions), n)
 	}
 	fmt.Fprintf(o.Err, "sightline: session %d of %d of reader %s's plan\n", n, len(pl.Sessions), o.Reader)
-	return true, screens, nil
+	return &planned{screens: screens, seed: pl.Sessions[n-1].Seed, calibEvery: pl.CalibEvery}, nil
+}
+
+// planned is a session of a reader's plan: its screens, and the seed and calibration frequency
+// that made them.
+type planned struct {
+	screens    []session.Screen
+	seed       int64
+	calibEvery int
 }
 
 // planKey identifies a session by its screens (a plan session read to the end).
