@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -170,8 +172,12 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 	if st.Screen.Kind == "calibration" {
 		kind = "calibration screen"
 	}
-	setText(o.caseLbl, fmt.Sprintf("%d of %d (%s) · %s", st.Index+1, st.Total, kind,
-		clock(st.Now-st.CaseStart)))
+	if st.Total == 0 { // the run has shown nothing yet (connecting, calibrating)
+		setText(o.caseLbl, "no screen shown yet")
+	} else {
+		setText(o.caseLbl, fmt.Sprintf("%d of %d (%s) · %s", st.Index+1, st.Total, kind,
+			clock(st.Now-st.CaseStart)))
+	}
 	setText(o.phase, st.Phase)
 	wasPaused := o.paused
 	o.paused = st.Phase == "paused"
@@ -218,11 +224,24 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 	if lv != o.level.Value {
 		o.level.SetValue(lv)
 	}
-	if len(st.Marked) == 0 {
-		setText(o.marked, "none")
-	} else {
-		setText(o.marked, fmt.Sprint(st.Marked))
+	setText(o.marked, rereadLine(st.Marked, st.Reread))
+}
+
+// rereadLine lists the cases marked and not yet shown again; a re-read clears them.
+func rereadLine(marked, reread []string) string {
+	var pending []string
+	for _, id := range marked {
+		if !slices.Contains(reread, id) && !slices.Contains(pending, id) {
+			pending = append(pending, id)
+		}
 	}
+	switch {
+	case len(pending) > 0:
+		return strings.Join(pending, ", ")
+	case len(reread) > 0:
+		return fmt.Sprintf("none pending · %d re-read", len(reread))
+	}
+	return "none"
 }
 
 func lossColor(loss float64) color.Color {

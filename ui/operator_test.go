@@ -49,7 +49,7 @@ func TestOperatorConsole(t *testing.T) {
 	})
 	all := strings.Join(text, "|")
 	for _, want := range []string{"3 of 13 (case) · 00:12", "59.5 Hz · 720 samples · 3 records lost",
-		"12.0% over the last 2s", "round 1: 0.55° accuracy, good", "recording 00:12 · pulse monitor", "[abc]"} {
+		"12.0% over the last 2s", "round 1: 0.55° accuracy, good", "recording 00:12 · pulse monitor"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("console lacks %q:\n%s", want, all)
 		}
@@ -80,5 +80,34 @@ func TestOperatorConsole(t *testing.T) {
 	}
 	if !strings.Contains(o.recLbl.Text, "gaze only") {
 		t.Errorf("audio line without a microphone: %q", o.recLbl.Text)
+	}
+}
+
+// The console speaks words: no "Case 1 of 0" before the first screen, no Go slices, and a marked
+// case leaves the Re-read line once it has been read again.
+func TestOperatorWording(t *testing.T) {
+	test.NewTempApp(t)
+	o := NewOperator(&fakeSource{})
+	test.NewTempWindow(t, o.Content())
+	o.Update(reading.Stats{Phase: "calibrating"}, nil, AudioStatus{})
+	if got := o.caseLbl.Text; strings.Contains(got, "of 0") {
+		t.Errorf("before the first screen the case line says %q", got)
+	}
+	for _, tc := range []struct {
+		marked, reread []string
+		want           string
+	}{
+		{nil, nil, "none"},
+		{[]string{"abc", "def", "abc"}, nil, "abc, def"},
+		{[]string{"abc", "def"}, []string{"abc"}, "def"},
+		{[]string{"abc"}, []string{"abc", "xyz"}, "none pending · 2 re-read"},
+	} {
+		o.Update(reading.Stats{Phase: "reading", Index: 1, Total: 5, Marked: tc.marked, Reread: tc.reread}, nil, AudioStatus{})
+		if got := o.marked.Text; got != tc.want {
+			t.Errorf("marked %v, re-read %v: the Re-read line says %q, want %q", tc.marked, tc.reread, got, tc.want)
+		}
+	}
+	if got := o.caseLbl.Text; got != "2 of 5 (case) · 00:00" {
+		t.Errorf("case line %q", got)
 	}
 }

@@ -494,6 +494,9 @@ func (r *Run) reread(ctx context.Context) {
 	r.cfg.Plan = append(r.cfg.Plan, screens...)
 	r.mu.Lock()
 	r.summary.Screens = len(r.cfg.Plan)
+	for _, k := range again {
+		r.stats.Reread = append(r.stats.Reread, k.DicomID)
+	}
 	r.mu.Unlock()
 	r.phase = phaseReading
 	next := r.load(ctx, from)

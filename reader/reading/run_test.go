@@ -427,6 +427,9 @@ func TestRereadOfferedAtTheEnd(t *testing.T) {
 	if s.Status != "complete" || s.Reread != 1 || s.Screens != 5 || len(s.Failed) != 1 {
 		t.Errorf("summary %+v", s)
 	}
+	if got := r.Stats().Reread; len(got) != 1 || got[0] != "a" {
+		t.Errorf("the console is told %v were re-read, want [a]", got)
+	}
 	if l := rec.lines(); !strings.Contains(l, "quality fail") || !strings.Contains(l, "extend 1\nbegin 4 a") {
 		t.Errorf("recorder calls:\n%s", l)
 	}

@@ -26,6 +26,7 @@ type Stats struct {
 	RecentLoss   float64        // invalid or missing samples over the last StatsWindow, 0..1
 	LastCheck    *CheckReport
 	Marked       []string // dicom ids marked for re-reading
+	Reread       []string // dicom ids already shown again by the re-read offer (failed or marked)
 }
 
 // StatsWindow is the span of the console's rolling rate and data-loss figures.
@@ -77,6 +78,7 @@ func (r *Run) Stats() Stats {
 	s.Now = r.cfg.Clock()
 	s.RecentRate, s.RecentLoss = r.recent.figures(s.Now, r.cfg.Tracker.Rate())
 	s.Marked = append([]string(nil), r.stats.Marked...)
+	s.Reread = append([]string(nil), r.stats.Reread...)
 	return s
 }
 
