@@ -53,29 +53,6 @@ type RowFields struct {
 // TickFreq = TickHz) from the row, so that it can be replayed as a sample.
 type GazeRecord = RowFields
 
-// Column kinds, read off the published rows: ids, counters and validity flags are written as
-// integers, everything else as a Python float (TIMETICK and VID_FRAME included, "0.0").
-const (
-	kString = iota
-	kInt
-	kFloat
-	kIntFloat // an integer written as a float ("696216388878.0")
-	kBool     // 0/1
-	kBKPMIN   // a float written as an integer when integral ("20")
-)
-
-var kinds = [NumColumns]uint8{
-	kString, kInt, kString, kInt, kFloat, kIntFloat, // SESSION_ID … TIMETICK
-	kFloat, kFloat, kFloat, kFloat, kInt, kBool, // FPOG*
-	kFloat, kFloat, kBool, // BPOG*
-	kFloat, kFloat, kFloat, kFloat, kBool, // LP*
-	kFloat, kFloat, kFloat, kFloat, kBool, // RP*
-	kInt, kFloat, kBKPMIN, // BK*
-	kFloat, kBool, kFloat, kBool, // *PMM*
-	kFloat, kFloat, kIntFloat, // SACCADE_MAG, SACCADE_DIR, VID_FRAME
-	kInt, kInt, // X_ORIGINAL, Y_ORIGINAL
-}
-
 // AppendHeader appends the CSV header line (with its "\n") to dst.
 func AppendHeader(dst []byte) []byte {
 	for i, h := range GazeHeader {

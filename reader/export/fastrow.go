@@ -17,8 +17,8 @@ import (
 // does not parse, a row of another screen) is left to the slow path, which also reports the
 // errors.
 
-// Column kinds, as reader/egd writes them (its table is unexported; the tests keep the two in
-// step by comparing outputs).
+// Column kinds, as reader/egd writes them (TestFastLineMatchesEgd keeps the two in step by
+// comparing outputs).
 const (
 	kStr = iota
 	kInt

@@ -105,7 +105,6 @@ func normalizeTranscript(b []byte) ([]byte, error) {
 	// spans from the first quote after the previous token to the end of the key token.
 	type frame struct {
 		obj, wantKey bool
-		hasBeginTime bool
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
