@@ -38,6 +38,7 @@ type Options struct {
 	AudioBackend string
 	noAudioWhy   string // why the session is gaze only, for the session record
 	audioSet     bool   // --audio was given: it wins over the saved Settings
+	readerSet    bool   // --reader was given: no asking who reads
 	Out          io.Writer
 	Err          io.Writer
 }
@@ -87,6 +88,7 @@ func Command() *cobra.Command {
 		SilenceUsage: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			o.audioSet = cmd.Flags().Changed("audio")
+			o.readerSet = cmd.Flags().Changed("reader")
 			if o.CPUProfile != "" {
 				f, err := os.Create(o.CPUProfile)
 				if err != nil {

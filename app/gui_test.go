@@ -1,13 +1,22 @@
 package app
 
 import (
+	"context"
 	"io"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	studyprep "sightline/reader/prepare"
+	"sightline/reader/session"
 )
 
 // find walks o (containers and widget renderers) depth first and returns the first object
@@ -96,5 +105,99 @@ func TestNoMicrophoneNoGoesBackToStart(t *testing.T) {
 	test.Tap(no.(*widget.Button))
 	if find(w.Content(), button("Read the demo study")) == nil {
 		t.Fatal("after No the window does not show the start screen")
+	}
+}
+
+// watchedWindow keeps the close intercept the station sets, so that a test can close the
+// window as the user would (Fyne's test window does not call it), and says when it closed.
+type watchedWindow struct {
+	fyne.Window
+	mu        sync.Mutex
+	intercept func()
+	once      sync.Once
+	closed    chan struct{}
+}
+
+func watch(w fyne.Window) *watchedWindow {
+	return &watchedWindow{Window: w, closed: make(chan struct{})}
+}
+
+func (w *watchedWindow) SetCloseIntercept(f func()) {
+	w.mu.Lock()
+	w.intercept = f
+	w.mu.Unlock()
+	w.Window.SetCloseIntercept(f)
+}
+
+func (w *watchedWindow) Close() {
+	w.Window.Close()
+	w.once.Do(func() { close(w.closed) })
+}
+
+// userClose closes the window as its close button does, and waits for the session to end.
+func (w *watchedWindow) userClose(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	f := w.intercept
+	w.mu.Unlock()
+	if f == nil {
+		t.Fatal("the window has no close intercept: no session running")
+	}
+	f()
+	select {
+	case <-w.closed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the session did not end within 20 s of closing the window")
+	}
+}
+
+// TestOpenStudyChoosesReader: a study prepared for alice and bob asks who reads it, among
+// the readers with a plan, and records the session as the one chosen. Before, the station
+// always read as reader1 and refused a study prepared for others.
+func TestOpenStudyChoosesReader(t *testing.T) {
+	root, good, _ := prepareFixture(t)
+	dir := filepath.Join(t.TempDir(), "study")
+	if _, err := studyprep.Run(context.Background(), studyprep.Options{Worklist: good, DicomRoot: root, Out: dir,
+		Seed: 1, Readers: []string{"bob", "alice"}, Jobs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	w := watch(test.NewWindow(nil)) // closed by userClose
+	o := guiOptions()
+	o.Audio = "none"
+	if err := openStation(a, w, o, dir); err != nil {
+		t.Fatalf("openStation: %v", err)
+	}
+	sel, _ := findOnCanvas(w, func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Select); return ok }).(*widget.Select)
+	if sel == nil {
+		t.Fatal("no reader chooser")
+	}
+	if !reflect.DeepEqual(sel.Options, []string{"alice", "bob"}) {
+		t.Fatalf("the chooser offers %q, want the study's plans alice and bob", sel.Options)
+	}
+	sel.SetSelected("alice")
+	read := findOnCanvas(w, button("Read"))
+	if read == nil {
+		t.Fatal("the chooser has no Read button")
+	}
+	test.Tap(read.(*widget.Button))
+	defer w.userClose(t)
+	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("sessions: %v, %v; want one", entries, err)
+	}
+	st, err := session.ReadState(filepath.Join(dir, "sessions", entries[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Reader != "alice" {
+		t.Errorf("the session is recorded for reader %q, want alice", st.Reader)
+	}
+	p, err := studyprep.LoadPlan(dir, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if planKey(st.Plan) != planKey(p.Session(1)) {
+		t.Error("the session does not read alice's first planned session")
 	}
 }

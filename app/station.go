@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -363,8 +364,12 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 		w.SetFullScreen(true)
 	}
 	var showStart func()
-	startReading := func(dir, defaultTracker string) error {
+	// startReading opens a session of dir for reader ("": --reader).
+	startReading := func(dir, defaultTracker, reader string) error {
 		oo := *o
+		if reader != "" {
+			oo.Reader = reader
+		}
 		if oo.TrackerSpec == "" {
 			oo.TrackerSpec = defaultTracker
 		}
@@ -396,6 +401,8 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 		}
 		fresh := func(oo *Options) (*prepared, error) { return prepare(oo, dir) }
 		cut, err := session.Interrupted(filepath.Join(dir, "sessions"))
+		// Only the reader's own sessions are theirs to resume.
+		cut = slices.DeleteFunc(cut, func(st session.State) bool { return st.Reader != oo.Reader })
 		if err != nil || len(cut) == 0 || o.Resume == "no" {
 			return begin(fresh)
 		}
@@ -419,6 +426,28 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 		}, w)
 		return nil
 	}
+	// readStudy reads a study folder; with ask, a prepared study first asks who reads it,
+	// among the readers with a plan.
+	readStudy := func(dir, defaultTracker string, ask bool) error {
+		readers, err := studyprep.Readers(dir)
+		if err != nil {
+			return err
+		}
+		if !ask || len(readers) == 0 {
+			return startReading(dir, defaultTracker, "")
+		}
+		ui.ChooseReader(w, dir, readers, o.Reader, func(reader string) {
+			if reader == "" {
+				showStart() // not an empty window
+				return
+			}
+			if err := startReading(dir, defaultTracker, reader); err != nil {
+				showStart()
+				dialog.ShowError(err, w)
+			}
+		})
+		return nil
+	}
 	showStart = func() {
 		w.SetContent(ui.NewStart(ui.StartActions{
 			// Runs on its own goroutine: the demo study may need writing first.
@@ -430,13 +459,13 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 					return
 				}
 				fyne.Do(func() {
-					if err := startReading(dir, "sim"); err != nil {
+					if err := startReading(dir, "sim", ""); err != nil {
 						dialog.ShowError(err, w)
 					}
 				})
 			},
 			OpenStudy: func(dir string) {
-				if err := startReading(dir, ""); err != nil {
+				if err := readStudy(dir, "", true); err != nil {
 					dialog.ShowError(err, w)
 				}
 			},
@@ -473,7 +502,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 							}
 							dialog.ShowConfirm("Study ready", msg+"\nRead it now?", func(yes bool) {
 								if yes {
-									if err := startReading(req.Out, ""); err != nil {
+									if err := readStudy(req.Out, "", true); err != nil {
 										dialog.ShowError(err, w)
 									}
 								}
@@ -485,7 +514,8 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 		}, icon, w))
 	}
 	if studyDir != "" {
-		return startReading(studyDir, o.TrackerSpec)
+		// --reader given: that reader reads; otherwise ask, when the study has plans.
+		return readStudy(studyDir, o.TrackerSpec, !o.readerSet)
 	}
 	showStart()
 	return nil

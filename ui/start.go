@@ -75,3 +75,28 @@ func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObje
 	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, settings, busy, help)
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 480), box))
 }
+
+// ChooseReader asks who reads a prepared study, among the readers with a plan in it; current
+// (the --reader) is chosen first when it is one of them. pick receives the reader on Read, ""
+// on Cancel.
+func ChooseReader(w fyne.Window, study string, readers []string, current string, pick func(reader string)) {
+	sel := widget.NewSelect(readers, nil)
+	sel.SetSelected(readers[0])
+	for _, r := range readers {
+		if r == current {
+			sel.SetSelected(r)
+		}
+	}
+	note := widget.NewLabel("Each reader reads the study in their own blinded order (" + study + "/plans).")
+	note.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(widget.NewFormItem("Reader", sel))
+	d := dialog.NewCustomConfirm("Who is reading?", "Read", "Cancel", container.NewVBox(form, note), func(ok bool) {
+		if !ok {
+			pick("")
+			return
+		}
+		pick(sel.Selected)
+	}, w)
+	d.Resize(fyne.NewSize(520, 220))
+	d.Show()
+}

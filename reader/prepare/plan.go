@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 
 	"sightline/reader/session"
 	"sightline/reader/study"
@@ -54,6 +57,27 @@ func (p Plan) Session(n int) []session.Screen {
 // PlanPath is the file of reader's plan in a study folder.
 func PlanPath(studyDir, reader string) string {
 	return filepath.Join(studyDir, PlansDir, reader+".json")
+}
+
+// Readers lists the readers that have a plan in a study folder (STUDY/plans/<reader>.json),
+// sorted; none for a study without plans.
+func Readers(studyDir string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(studyDir, PlansDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list the study's plans: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		r, ok := strings.CutSuffix(e.Name(), ".json")
+		if ok && !e.IsDir() && checkReader(r) == nil {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out) // by reader, not by file name: "r1-again.json" sorts before "r1.json"
+	return out, nil
 }
 
 // ReaderSeed derives a reader's seed from the study seed and the reader's name (SHA-256 of

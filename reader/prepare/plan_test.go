@@ -188,6 +188,19 @@ func TestLoadPlan(t *testing.T) {
 			t.Errorf("AddReader for a reader with a plan: %v, want os.ErrExist", err)
 		}
 	})
+	t.Run("Readers lists the plans", func(t *testing.T) {
+		// A stray file that names no reader is not one.
+		if err := os.WriteFile(filepath.Join(dir, PlansDir, "notes.txt"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Readers(dir)
+		if err != nil || !reflect.DeepEqual(got, []string{"r1", "r1-again"}) {
+			t.Errorf("Readers: %q, %v; want r1 and r1-again", got, err)
+		}
+		if got, err := Readers(t.TempDir()); err != nil || got != nil {
+			t.Errorf("Readers of a study without plans: %q, %v", got, err)
+		}
+	})
 	t.Run("plan and worklist disagree", func(t *testing.T) {
 		other := writeStudy(t, append(ids[1:], "stranger"))
 		if err := WritePlan(other, p); err != nil {
