@@ -85,6 +85,7 @@ func (f Fixation) Row() Sample {
 	s.FPOGX, s.FPOGY = f.X, f.Y
 	s.FPOGS, s.FPOGD = f.Start, f.Duration
 	s.FPOGID, s.FPOGV = f.ID, true
+	s.Absent &^= FieldsFPOG
 	return s
 }
 

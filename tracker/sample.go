@@ -65,6 +65,77 @@ type Sample struct {
 	Lost int64
 	// Resumed is set on the first record after the device connection was lost and restored.
 	Resumed bool
+
+	// Absent is the set of device fields this sample's record did not carry: older GP3
+	// firmware sends no BKID, BKDUR, BKPMIN, LPMM or RPMM. Their values here are zero (NaN for
+	// a float read back from an empty cell) and are written as empty cells, never as a 0 that
+	// could not be told from a measured zero. The empty set means every field came.
+	Absent Fields
+}
+
+// Fields is a set of a Sample's device fields, one bit each (the Field constants).
+type Fields uint64
+
+// The device fields a record may lack, in the order a Gazepoint sends them.
+const (
+	FieldFPOGX Fields = 1 << iota
+	FieldFPOGY
+	FieldFPOGS
+	FieldFPOGD
+	FieldFPOGID
+	FieldFPOGV
+	FieldLPOGX
+	FieldLPOGY
+	FieldLPOGV
+	FieldRPOGX
+	FieldRPOGY
+	FieldRPOGV
+	FieldBPOGX
+	FieldBPOGY
+	FieldBPOGV
+	FieldLPCX
+	FieldLPCY
+	FieldLPD
+	FieldLPS
+	FieldLPV
+	FieldRPCX
+	FieldRPCY
+	FieldRPD
+	FieldRPS
+	FieldRPV
+	FieldBKID
+	FieldBKDUR
+	FieldBKPMIN
+	FieldLPMM
+	FieldLPMMV
+	FieldRPMM
+	FieldRPMMV
+	FieldCX
+	FieldCY
+	FieldCS
+	numFields = iota
+)
+
+// AllFields is the set of every device field.
+const AllFields Fields = 1<<numFields - 1
+
+// FieldsFPOG are the fixation fields, which a fixation filter sets itself.
+const FieldsFPOG = FieldFPOGX | FieldFPOGY | FieldFPOGS | FieldFPOGD | FieldFPOGID | FieldFPOGV
+
+var fieldNames = [numFields]string{"FPOGX", "FPOGY", "FPOGS", "FPOGD", "FPOGID", "FPOGV",
+	"LPOGX", "LPOGY", "LPOGV", "RPOGX", "RPOGY", "RPOGV", "BPOGX", "BPOGY", "BPOGV",
+	"LPCX", "LPCY", "LPD", "LPS", "LPV", "RPCX", "RPCY", "RPD", "RPS", "RPV",
+	"BKID", "BKDUR", "BKPMIN", "LPMM", "LPMMV", "RPMM", "RPMMV", "CX", "CY", "CS"}
+
+// Names lists the fields of the set by their Open Gaze names, in record order.
+func (f Fields) Names() []string {
+	var out []string
+	for i, n := range fieldNames {
+		if f&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Valid reports whether the sample has a usable best point of gaze.

@@ -65,9 +65,12 @@ func AppendHeader(dst []byte) []byte {
 }
 
 // AppendRow appends r as one CSV line (with its "\n") to dst, formatted as pandas wrote the
-// published files. It does not allocate when dst has room.
+// published files. The device fields the sample's record lacked (Sample.Absent) are written
+// empty, as pandas writes a missing value, never as a 0 that could pass for a measurement. It
+// does not allocate when dst has room.
 func AppendRow(dst []byte, r *RowFields) []byte {
 	s := &r.Sample
+	a := s.Absent
 	dst = appendString(dst, r.SessionID)
 	dst = append(dst, ',')
 	dst = strconv.AppendInt(dst, int64(r.MediaID), 10)
@@ -79,26 +82,37 @@ func AppendRow(dst []byte, r *RowFields) []byte {
 	dst = AppendFloat(dst, r.Time)
 	dst = append(dst, ',')
 	dst = appendIntFloat(dst, r.TimeTick)
-	dst = appendFloats(dst, s.FPOGX, s.FPOGY, s.FPOGS, s.FPOGD)
+	dst = appendF(dst, s.FPOGX, a&tracker.FieldFPOGX)
+	dst = appendF(dst, s.FPOGY, a&tracker.FieldFPOGY)
+	dst = appendF(dst, s.FPOGS, a&tracker.FieldFPOGS)
+	dst = appendF(dst, s.FPOGD, a&tracker.FieldFPOGD)
+	dst = appendI(dst, s.FPOGID, a&tracker.FieldFPOGID)
+	dst = appendB(dst, s.FPOGV, a&tracker.FieldFPOGV)
+	dst = appendF(dst, s.BPOGX, a&tracker.FieldBPOGX)
+	dst = appendF(dst, s.BPOGY, a&tracker.FieldBPOGY)
+	dst = appendB(dst, s.BPOGV, a&tracker.FieldBPOGV)
+	dst = appendF(dst, s.LPCX, a&tracker.FieldLPCX)
+	dst = appendF(dst, s.LPCY, a&tracker.FieldLPCY)
+	dst = appendF(dst, s.LPD, a&tracker.FieldLPD)
+	dst = appendF(dst, s.LPS, a&tracker.FieldLPS)
+	dst = appendB(dst, s.LPV, a&tracker.FieldLPV)
+	dst = appendF(dst, s.RPCX, a&tracker.FieldRPCX)
+	dst = appendF(dst, s.RPCY, a&tracker.FieldRPCY)
+	dst = appendF(dst, s.RPD, a&tracker.FieldRPD)
+	dst = appendF(dst, s.RPS, a&tracker.FieldRPS)
+	dst = appendB(dst, s.RPV, a&tracker.FieldRPV)
+	dst = appendI(dst, s.BKID, a&tracker.FieldBKID)
+	dst = appendF(dst, s.BKDUR, a&tracker.FieldBKDUR)
 	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, s.FPOGID, 10)
-	dst = appendBool(dst, s.FPOGV)
-	dst = appendFloats(dst, s.BPOGX, s.BPOGY)
-	dst = appendBool(dst, s.BPOGV)
-	dst = appendFloats(dst, s.LPCX, s.LPCY, s.LPD, s.LPS)
-	dst = appendBool(dst, s.LPV)
-	dst = appendFloats(dst, s.RPCX, s.RPCY, s.RPD, s.RPS)
-	dst = appendBool(dst, s.RPV)
-	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, s.BKID, 10)
-	dst = appendFloats(dst, s.BKDUR)
-	dst = append(dst, ',')
-	dst = appendBKPMIN(dst, s.BKPMIN)
-	dst = appendFloats(dst, s.LPMM)
-	dst = appendBool(dst, s.LPMMV)
-	dst = appendFloats(dst, s.RPMM)
-	dst = appendBool(dst, s.RPMMV)
-	dst = appendFloats(dst, s.SaccadeMag, s.SaccadeDir)
+	if a&tracker.FieldBKPMIN == 0 {
+		dst = appendBKPMIN(dst, s.BKPMIN)
+	}
+	dst = appendF(dst, s.LPMM, a&tracker.FieldLPMM)
+	dst = appendB(dst, s.LPMMV, a&tracker.FieldLPMMV)
+	dst = appendF(dst, s.RPMM, a&tracker.FieldRPMM)
+	dst = appendB(dst, s.RPMMV, a&tracker.FieldRPMMV)
+	dst = appendF(dst, s.SaccadeMag, 0)
+	dst = appendF(dst, s.SaccadeDir, 0)
 	dst = append(dst, ',')
 	dst = appendIntFloat(dst, s.VidFrame)
 	dst = append(dst, ',')
@@ -111,25 +125,83 @@ func AppendRow(dst []byte, r *RowFields) []byte {
 // GazeRow returns r as its 37 fields, unquoted, formatted as AppendRow formats them.
 func GazeRow(r RowFields) []string {
 	s := &r.Sample
-	f := func(x float64) string { return string(AppendFloat(nil, x)) }
-	b := func(v bool) string {
-		if v {
+	a := s.Absent
+	f := func(x float64, bit tracker.Fields) string {
+		if a&bit != 0 {
+			return ""
+		}
+		return string(AppendFloat(nil, x))
+	}
+	b := func(v bool, bit tracker.Fields) string {
+		switch {
+		case a&bit != 0:
+			return ""
+		case v:
 			return "1"
 		}
 		return "0"
 	}
-	i := func(v int64) string { return strconv.FormatInt(v, 10) }
-	return []string{
-		r.SessionID, i(int64(r.MediaID)), r.DicomID, i(r.CNT), f(r.Time), string(appendIntFloat(nil, r.TimeTick)),
-		f(s.FPOGX), f(s.FPOGY), f(s.FPOGS), f(s.FPOGD), i(s.FPOGID), b(s.FPOGV),
-		f(s.BPOGX), f(s.BPOGY), b(s.BPOGV),
-		f(s.LPCX), f(s.LPCY), f(s.LPD), f(s.LPS), b(s.LPV),
-		f(s.RPCX), f(s.RPCY), f(s.RPD), f(s.RPS), b(s.RPV),
-		i(s.BKID), f(s.BKDUR), string(appendBKPMIN(nil, s.BKPMIN)),
-		f(s.LPMM), b(s.LPMMV), f(s.RPMM), b(s.RPMMV),
-		f(s.SaccadeMag), f(s.SaccadeDir), string(appendIntFloat(nil, s.VidFrame)),
-		i(int64(r.XOriginal)), i(int64(r.YOriginal)),
+	i := func(v int64, bit tracker.Fields) string {
+		if a&bit != 0 {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
 	}
+	bk := ""
+	if a&tracker.FieldBKPMIN == 0 {
+		bk = string(appendBKPMIN(nil, s.BKPMIN))
+	}
+	return []string{
+		r.SessionID, i(int64(r.MediaID), 0), r.DicomID, i(r.CNT, 0), f(r.Time, 0), string(appendIntFloat(nil, r.TimeTick)),
+		f(s.FPOGX, tracker.FieldFPOGX), f(s.FPOGY, tracker.FieldFPOGY), f(s.FPOGS, tracker.FieldFPOGS),
+		f(s.FPOGD, tracker.FieldFPOGD), i(s.FPOGID, tracker.FieldFPOGID), b(s.FPOGV, tracker.FieldFPOGV),
+		f(s.BPOGX, tracker.FieldBPOGX), f(s.BPOGY, tracker.FieldBPOGY), b(s.BPOGV, tracker.FieldBPOGV),
+		f(s.LPCX, tracker.FieldLPCX), f(s.LPCY, tracker.FieldLPCY), f(s.LPD, tracker.FieldLPD),
+		f(s.LPS, tracker.FieldLPS), b(s.LPV, tracker.FieldLPV),
+		f(s.RPCX, tracker.FieldRPCX), f(s.RPCY, tracker.FieldRPCY), f(s.RPD, tracker.FieldRPD),
+		f(s.RPS, tracker.FieldRPS), b(s.RPV, tracker.FieldRPV),
+		i(s.BKID, tracker.FieldBKID), f(s.BKDUR, tracker.FieldBKDUR), bk,
+		f(s.LPMM, tracker.FieldLPMM), b(s.LPMMV, tracker.FieldLPMMV), f(s.RPMM, tracker.FieldRPMM), b(s.RPMMV, tracker.FieldRPMMV),
+		f(s.SaccadeMag, 0), f(s.SaccadeDir, 0), string(appendIntFloat(nil, s.VidFrame)),
+		i(int64(r.XOriginal), 0), i(int64(r.YOriginal), 0),
+	}
+}
+
+// colField is the device field each column holds (0 for the others), matched by name.
+var colField = func() (m [NumColumns]tracker.Fields) {
+	for f := tracker.Fields(1); f&tracker.AllFields != 0; f <<= 1 {
+		for i, h := range GazeHeader {
+			if h == f.Names()[0] {
+				m[i] = f
+			}
+		}
+	}
+	return m
+}()
+
+// appendF, appendI and appendB write a comma and the field, nothing after the comma when the
+// field is absent.
+func appendF(dst []byte, x float64, absent tracker.Fields) []byte {
+	dst = append(dst, ',')
+	if absent != 0 {
+		return dst
+	}
+	return AppendFloat(dst, x)
+}
+
+func appendI(dst []byte, v int64, absent tracker.Fields) []byte {
+	dst = append(dst, ',')
+	if absent != 0 {
+		return dst
+	}
+	return strconv.AppendInt(dst, v, 10)
+}
+
+func appendB(dst []byte, v bool, absent tracker.Fields) []byte {
+	if absent != 0 {
+		return append(dst, ',')
+	}
+	return appendBool(dst, v)
 }
 
 // AppendFloat appends x as Python's repr (what pandas' to_csv writes): the shortest decimal that
@@ -156,14 +228,6 @@ func AppendFloat(dst []byte, x float64) []byte {
 		}
 	}
 	return append(dst, '.', '0')
-}
-
-func appendFloats(dst []byte, xs ...float64) []byte {
-	for _, x := range xs {
-		dst = append(dst, ',')
-		dst = AppendFloat(dst, x)
-	}
-	return dst
 }
 
 func appendBool(dst []byte, v bool) []byte {

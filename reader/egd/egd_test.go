@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"sightline/tracker"
+	"sightline/tracker/opengaze"
 )
 
 // The three published fixation rows of EGD-CXR (FORMATS.md §1), the ground truth for the format.
@@ -260,7 +261,7 @@ func sameRecord(a, b GazeRecord) bool {
 func sameSample(a, b tracker.Sample) bool {
 	// Formatting is injective on the written fields up to NaN payloads and −0 in BKPMIN, so equal
 	// text is equal data; also compare what the text does not carry.
-	return a.CNT == b.CNT && a.TimeTick == b.TimeTick && a.TickFreq == b.TickFreq &&
+	return a.CNT == b.CNT && a.TimeTick == b.TimeTick && a.TickFreq == b.TickFreq && a.Absent == b.Absent &&
 		(a.Time == b.Time || math.IsNaN(a.Time) && math.IsNaN(b.Time))
 }
 
@@ -276,6 +277,47 @@ func slicesEqual(a, b []string) bool {
 	return true
 }
 
+// olderFirmwareREC is a GP3 record from firmware that sends no blink or pupil-mm fields.
+const olderFirmwareREC = `<REC CNT="43333" TIME="712.77087" TIME_TICK="1155508731205" FPOGX="0.56816" FPOGY="0.39911" FPOGS="712.65570" FPOGD="0.11517" FPOGID="927" FPOGV="1" LPOGX="0.57369" LPOGY="0.41612" LPOGV="1" RPOGX="0.59129" RPOGY="0.43364" RPOGV="1" BPOGX="0.58249" BPOGY="0.42488" BPOGV="1" LPCX="0.26159" LPCY="0.46292" LPD="15.62251" LPS="1.04923" LPV="1" RPCX="0.65861" RPCY="0.44115" RPD="18.38220" RPS="1.05784" RPV="1" CX="-0.56823" CY="0.59500" CS="0" USER="" />`
+
+// TestAbsentFieldsWrittenEmpty: the fields a device's record lacks are empty cells, never
+// zeros, and stay empty through a read and a write; a row with every field is unchanged.
+func TestAbsentFieldsWrittenEmpty(t *testing.T) {
+	var s tracker.Sample
+	if err := opengaze.DecodeRecord([]byte(olderFirmwareREC), &s); err != nil {
+		t.Fatal(err)
+	}
+	r := RowFields{SessionID: "s1", MediaID: 3, DicomID: dicom, CNT: 0, Time: 0, TimeTick: 42, Sample: s, XOriginal: 5, YOriginal: 6}
+	row := AppendRow(nil, &r)
+	cells := strings.Split(strings.TrimSuffix(string(row), "\n"), ",")
+	empty := map[string]bool{"BKID": true, "BKDUR": true, "BKPMIN": true, "LPMM": true, "LPMMV": true, "RPMM": true, "RPMMV": true}
+	for i, h := range GazeHeader {
+		if empty[h] != (cells[i] == "") {
+			t.Errorf("column %s = %q (absent from the record: %v)", h, cells[i], empty[h])
+		}
+	}
+	if got := strings.Join(GazeRow(r), ","); got+"\n" != string(row) {
+		t.Fatalf("GazeRow\n got %s\nwant %s", got, row)
+	}
+	in := append(AppendHeader(nil), row...)
+	var back GazeRecord
+	if err := ReadGaze(bytes.NewReader(in), "eye_gaze.csv", func(_ int, g GazeRecord) error { back = g; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if back.Sample.Absent != s.Absent {
+		t.Fatalf("read back absent %v, want %v", back.Sample.Absent.Names(), s.Absent.Names())
+	}
+	if again := AppendRow(nil, &back); !bytes.Equal(again, row) {
+		t.Fatalf("round trip\n got %s\nwant %s", again, row)
+	}
+	// A zero that was measured stays a zero.
+	full := r
+	full.Sample.Absent = 0
+	if c := strings.Split(string(AppendRow(nil, &full)), ","); c[25] != "0" || c[26] != "0.0" || c[29] != "0" {
+		t.Fatalf("measured zeros written as %q %q %q", c[25], c[26], c[29])
+	}
+}
+
 func FuzzReadGaze(f *testing.F) {
 	f.Add([]byte(publishedHeader + "\n" + strings.Join(publishedRows, "\n") + "\n"))
 	f.Add([]byte(publishedHeader + "\n" + publishedRows[0]))
@@ -284,6 +326,7 @@ func FuzzReadGaze(f *testing.F) {
 	q.SessionID, q.DicomID = `a,"b"`, "x\ny"
 	f.Add(append(AppendHeader(nil), AppendRow(nil, &q)...))
 	f.Add([]byte(publishedHeader + "\n1,2,3\n"))
+	f.Add([]byte(publishedHeader + "\n" + strings.Replace(publishedRows[0], ",0,0.0,20,3.5064800000000003,1,3.56681,1,", ",,,,,,,,", 1) + "\n"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var rows []GazeRecord

@@ -17,7 +17,9 @@ import (
 // read and is returned wrapped with the file and line. Parse errors name the file, line and
 // column. Floats accept an empty field (NaN, as pandas writes it) and anything
 // strconv.ParseFloat accepts; integers also accept an integral float ("1.0"); validity flags
-// must be 0 or 1.
+// must be 0 or 1. An empty device field (FPOGX to RPMMV: the device did not send it) is named
+// in Sample.Absent, so that AppendRow writes it empty again; a float's value is then NaN, an
+// integer's or flag's zero.
 func ReadGaze(r io.Reader, name string, fn func(line int, row GazeRecord) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -73,6 +75,10 @@ func parseRow(rec []string, g *GazeRecord) (int, error) {
 		dst *int64
 	}{{3, &g.CNT}, {5, &g.TimeTick}, {10, &s.FPOGID}, {25, &s.BKID}, {34, &s.VidFrame}}
 	for _, f := range ints {
+		if rec[f.col] == "" && colField[f.col] != 0 {
+			s.Absent |= colField[f.col]
+			continue
+		}
 		v, err := parseInt(rec[f.col])
 		if err != nil {
 			return f.col, err
@@ -108,12 +114,19 @@ func parseRow(rec []string, g *GazeRecord) (int, error) {
 			return f.col, err
 		}
 		*f.dst = v
+		if rec[f.col] == "" {
+			s.Absent |= colField[f.col]
+		}
 	}
 	flags := [...]struct {
 		col int
 		dst *bool
 	}{{11, &s.FPOGV}, {14, &s.BPOGV}, {19, &s.LPV}, {24, &s.RPV}, {29, &s.LPMMV}, {31, &s.RPMMV}}
 	for _, f := range flags {
+		if rec[f.col] == "" {
+			s.Absent |= colField[f.col]
+			continue
+		}
 		v, err := parseInt(rec[f.col])
 		if err == nil && v != 0 && v != 1 {
 			err = fmt.Errorf("validity flag %q, want 0 or 1", rec[f.col])

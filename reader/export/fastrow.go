@@ -40,6 +40,10 @@ var kinds = [egd.NumColumns]uint8{
 	kInt, kInt,
 }
 
+// firstDevice and lastDevice are the columns of the device's fields (FPOGX to RPMMV), which
+// egd writes empty when the record lacked them.
+const firstDevice, lastDevice = 6, 31
+
 // identity is what the first three fields of every row of a case file must be, and the
 // SESSION_ID written instead.
 type identity struct {
@@ -63,26 +67,29 @@ func fastLine(dst, line []byte, id *identity) ([]byte, bool) {
 	for col := 1; col < egd.NumColumns; col++ {
 		start := p
 		var ok bool
-		switch kinds[col] {
-		case kStr: // only DICOM_ID: SESSION_ID is field 0
+		switch kind := kinds[col]; {
+		case (kind == kInt || kind == kBool) && col >= firstDevice && col <= lastDevice &&
+			(p == len(line) || line[p] == ','):
+			ok = true // a device field the record lacked, written empty (floats match "" below)
+		case kind == kStr: // only DICOM_ID: SESSION_ID is field 0
 			if e := p + len(id.dicom); e <= len(line) && string(line[p:e]) == id.dicom {
 				p, ok = e, true
 			}
-		case kInt:
+		case kind == kInt:
 			p, ok = scanInt(line, p)
 			ok = ok && (col != 1 || string(line[start:p]) == id.media)
-		case kBool:
+		case kind == kBool:
 			if p < len(line) && (line[p] == '0' || line[p] == '1') {
 				p, ok = p+1, true
 			}
-		case kIntFloat:
+		case kind == kIntFloat:
 			p, ok = scanInt(line, p)
 			if ok = ok && p+1 < len(line) && line[p] == '.' && line[p+1] == '0'; ok {
 				p += 2
 			}
-		case kFloat:
+		case kind == kFloat:
 			p, ok = scanFloat(line, p, false)
-		case kBKPMIN:
+		case kind == kBKPMIN:
 			p, ok = scanFloat(line, p, true)
 		}
 		if ok {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sightline/reader/egd"
+	"sightline/tracker"
 )
 
 var testID = identity{session: "1", media: "0", dicom: publishedID, newID: "7"}
@@ -85,6 +86,11 @@ var fastCases = []struct {
 	{"BKPMIN minus zero float", withField(27, "-0.0"), true},
 	{"BKPMIN empty", withField(27, ""), true},
 	{"BKPMIN huge", withField(27, "9007199254740993"), true},
+	{"absent BKID", withField(25, ""), true},
+	{"absent FPOGID", withField(10, ""), true},
+	{"absent flag", withField(29, ""), true},
+	{"empty CNT", withField(3, ""), false},
+	{"empty X_ORIGINAL", withField(35, ""), false},
 	{"int as float", withField(3, "45.0"), false},
 	{"int with plus", withField(3, "+45"), false},
 	{"minus zero int", withField(35, "-0"), false},
@@ -156,6 +162,9 @@ func TestFastLineRandomRows(t *testing.T) {
 		}
 		s.FPOGID, s.BKID, s.VidFrame = rng.Int64N(1<<50), rng.Int64N(100), rng.Int64N(1<<30)
 		s.FPOGV, s.LPV = rng.IntN(2) == 0, rng.IntN(2) == 0
+		if rng.IntN(4) == 0 {
+			s.Absent = tracker.Fields(rng.Uint64()) & tracker.AllFields
+		}
 		buf = egd.AppendRow(buf[:0], &r)
 		line := string(buf[:len(buf)-1])
 		if !checkFast(t, line, &testID) {

@@ -117,6 +117,11 @@ func sampleFromMessage(m Message, s *tracker.Sample) bool {
 	if v, has := m.Get("USER"); has {
 		s.User = v
 	}
+	for f := tracker.Fields(1); f&tracker.AllFields != 0; f <<= 1 {
+		if _, has := m.Get(f.Names()[0]); !has {
+			s.Absent |= f
+		}
+	}
 	return ok
 }
 

@@ -140,11 +140,45 @@ func lookupField(name []byte) int {
 // DecodeRecord fills s from a REC line, the hot path of a stream: it builds no Message and
 // allocates nothing but the USER string when there is one. It accepts exactly the lines Parse
 // accepts, reads the fields the Sample carries (the first of duplicates, as Message.Get does),
-// skips the others (LEYEX, APOGX, ...) and leaves the fields the record lacks as they were.
-// Host, TickFreq, the saccade and the gap fields are the client's to fill.
+// skips the others (LEYEX, APOGX, ...) and leaves the fields the record lacks as they were,
+// naming them in s.Absent. Host, TickFreq, the saccade and the gap fields are the client's to
+// fill.
 func DecodeRecord(line []byte, s *tracker.Sample) error {
 	_, err := decodeRecord(line, s)
 	return err
+}
+
+// sampleField maps each record field to the tracker.Fields bit it fills (0: none, as for CNT).
+var sampleField = func() (m [numFields]tracker.Fields) {
+	for f := tracker.Fields(1); f&tracker.AllFields != 0; f <<= 1 {
+		if i := lookupField([]byte(f.Names()[0])); i >= 0 {
+			m[i] = f
+		}
+	}
+	return m
+}()
+
+// deviceSeen is the seen-set of a record with every device field.
+var deviceSeen = func() (seen uint64) {
+	for i, f := range sampleField {
+		if f != 0 {
+			seen |= 1 << i
+		}
+	}
+	return seen
+}()
+
+// absent names the device fields a record with this seen-set lacked.
+func absent(seen uint64) tracker.Fields {
+	missing := deviceSeen &^ seen
+	var a tracker.Fields
+	for i := 0; missing != 0; i++ {
+		if missing&(1<<i) != 0 {
+			a |= sampleField[i]
+			missing &^= 1 << i
+		}
+	}
+	return a
 }
 
 // decodeRecord is DecodeRecord, also telling which fields the record had.
@@ -164,6 +198,7 @@ func decodeRecord(line []byte, s *tracker.Sample) (seen uint64, err error) {
 			return seen, err
 		}
 		if done {
+			s.Absent = absent(seen)
 			return seen, nil
 		}
 		f := lookupField(line[a.ns:a.ne])
@@ -299,75 +334,88 @@ func isREC(line []byte) bool {
 // Gazepoint sends them and with its five decimals, ended by CR LF. It is for simulators and
 // tests; Host, TickFreq, the saccade and the gap fields are not part of a record.
 func AppendRecord(dst []byte, s tracker.Sample) []byte {
-	w := recWriter{b: append(dst, "<REC"...)}
-	w.int("CNT", s.CNT)
-	w.float("TIME", s.Time)
-	w.int("TIME_TICK", s.TimeTick)
-	w.float("FPOGX", s.FPOGX)
-	w.float("FPOGY", s.FPOGY)
-	w.float("FPOGS", s.FPOGS)
-	w.float("FPOGD", s.FPOGD)
-	w.int("FPOGID", s.FPOGID)
-	w.flag("FPOGV", s.FPOGV)
-	w.float("LPOGX", s.LPOGX)
-	w.float("LPOGY", s.LPOGY)
-	w.flag("LPOGV", s.LPOGV)
-	w.float("RPOGX", s.RPOGX)
-	w.float("RPOGY", s.RPOGY)
-	w.flag("RPOGV", s.RPOGV)
-	w.float("BPOGX", s.BPOGX)
-	w.float("BPOGY", s.BPOGY)
-	w.flag("BPOGV", s.BPOGV)
-	w.float("LPCX", s.LPCX)
-	w.float("LPCY", s.LPCY)
-	w.float("LPD", s.LPD)
-	w.float("LPS", s.LPS)
-	w.flag("LPV", s.LPV)
-	w.float("RPCX", s.RPCX)
-	w.float("RPCY", s.RPCY)
-	w.float("RPD", s.RPD)
-	w.float("RPS", s.RPS)
-	w.flag("RPV", s.RPV)
-	w.float("CX", s.CX)
-	w.float("CY", s.CY)
-	w.int("CS", int64(s.CS))
-	w.int("BKID", s.BKID)
-	w.float("BKDUR", s.BKDUR)
-	w.attr("BKPMIN")
-	w.b = strconv.AppendFloat(w.b, s.BKPMIN, 'f', -1, 64)
-	w.b = append(w.b, '"')
-	w.float("LPMM", s.LPMM)
-	w.flag("LPMMV", s.LPMMV)
-	w.float("RPMM", s.RPMM)
-	w.flag("RPMMV", s.RPMMV)
-	w.attr("USER")
+	w := recWriter{b: append(dst, "<REC"...), absent: s.Absent}
+	w.int(0, "CNT", s.CNT)
+	w.float(0, "TIME", s.Time)
+	w.int(0, "TIME_TICK", s.TimeTick)
+	w.float(tracker.FieldFPOGX, "FPOGX", s.FPOGX)
+	w.float(tracker.FieldFPOGY, "FPOGY", s.FPOGY)
+	w.float(tracker.FieldFPOGS, "FPOGS", s.FPOGS)
+	w.float(tracker.FieldFPOGD, "FPOGD", s.FPOGD)
+	w.int(tracker.FieldFPOGID, "FPOGID", s.FPOGID)
+	w.flag(tracker.FieldFPOGV, "FPOGV", s.FPOGV)
+	w.float(tracker.FieldLPOGX, "LPOGX", s.LPOGX)
+	w.float(tracker.FieldLPOGY, "LPOGY", s.LPOGY)
+	w.flag(tracker.FieldLPOGV, "LPOGV", s.LPOGV)
+	w.float(tracker.FieldRPOGX, "RPOGX", s.RPOGX)
+	w.float(tracker.FieldRPOGY, "RPOGY", s.RPOGY)
+	w.flag(tracker.FieldRPOGV, "RPOGV", s.RPOGV)
+	w.float(tracker.FieldBPOGX, "BPOGX", s.BPOGX)
+	w.float(tracker.FieldBPOGY, "BPOGY", s.BPOGY)
+	w.flag(tracker.FieldBPOGV, "BPOGV", s.BPOGV)
+	w.float(tracker.FieldLPCX, "LPCX", s.LPCX)
+	w.float(tracker.FieldLPCY, "LPCY", s.LPCY)
+	w.float(tracker.FieldLPD, "LPD", s.LPD)
+	w.float(tracker.FieldLPS, "LPS", s.LPS)
+	w.flag(tracker.FieldLPV, "LPV", s.LPV)
+	w.float(tracker.FieldRPCX, "RPCX", s.RPCX)
+	w.float(tracker.FieldRPCY, "RPCY", s.RPCY)
+	w.float(tracker.FieldRPD, "RPD", s.RPD)
+	w.float(tracker.FieldRPS, "RPS", s.RPS)
+	w.flag(tracker.FieldRPV, "RPV", s.RPV)
+	w.float(tracker.FieldCX, "CX", s.CX)
+	w.float(tracker.FieldCY, "CY", s.CY)
+	w.int(tracker.FieldCS, "CS", int64(s.CS))
+	w.int(tracker.FieldBKID, "BKID", s.BKID)
+	w.float(tracker.FieldBKDUR, "BKDUR", s.BKDUR)
+	if w.attr(tracker.FieldBKPMIN, "BKPMIN") {
+		w.b = strconv.AppendFloat(w.b, s.BKPMIN, 'f', -1, 64)
+		w.b = append(w.b, '"')
+	}
+	w.float(tracker.FieldLPMM, "LPMM", s.LPMM)
+	w.flag(tracker.FieldLPMMV, "LPMMV", s.LPMMV)
+	w.float(tracker.FieldRPMM, "RPMM", s.RPMM)
+	w.flag(tracker.FieldRPMMV, "RPMMV", s.RPMMV)
+	w.attr(0, "USER")
 	w.b = appendEscaped(w.b, s.User)
 	w.b = append(w.b, '"')
 	return append(w.b, " />\r\n"...)
 }
 
-type recWriter struct{ b []byte }
+type recWriter struct {
+	b      []byte
+	absent tracker.Fields // fields left out
+}
 
-func (w *recWriter) attr(name string) {
+// attr starts attribute name, unless its field f is absent; it says whether it did.
+func (w *recWriter) attr(f tracker.Fields, name string) bool {
+	if w.absent&f != 0 {
+		return false
+	}
 	w.b = append(w.b, ' ')
 	w.b = append(w.b, name...)
 	w.b = append(w.b, '=', '"')
+	return true
 }
 
-func (w *recWriter) float(name string, v float64) {
-	w.attr(name)
-	w.b = strconv.AppendFloat(w.b, v, 'f', 5, 64)
-	w.b = append(w.b, '"')
+func (w *recWriter) float(f tracker.Fields, name string, v float64) {
+	if w.attr(f, name) {
+		w.b = strconv.AppendFloat(w.b, v, 'f', 5, 64)
+		w.b = append(w.b, '"')
+	}
 }
 
-func (w *recWriter) int(name string, v int64) {
-	w.attr(name)
-	w.b = strconv.AppendInt(w.b, v, 10)
-	w.b = append(w.b, '"')
+func (w *recWriter) int(f tracker.Fields, name string, v int64) {
+	if w.attr(f, name) {
+		w.b = strconv.AppendInt(w.b, v, 10)
+		w.b = append(w.b, '"')
+	}
 }
 
-func (w *recWriter) flag(name string, v bool) {
-	w.attr(name)
+func (w *recWriter) flag(f tracker.Fields, name string, v bool) {
+	if !w.attr(f, name) {
+		return
+	}
 	if v {
 		w.b = append(w.b, '1', '"')
 	} else {

@@ -22,6 +22,9 @@ var realSample = tracker.Sample{
 	RPCX: 0.65861, RPCY: 0.44115, RPD: 18.38220, RPS: 1.05784, RPV: true,
 	CX: -0.56823, CY: 0.59500, CS: 0,
 	User: "STOP=1493309458542",
+	// That device had no BLINK or PUPILMM fields enabled.
+	Absent: tracker.FieldBKID | tracker.FieldBKDUR | tracker.FieldBKPMIN |
+		tracker.FieldLPMM | tracker.FieldLPMMV | tracker.FieldRPMM | tracker.FieldRPMMV,
 }
 
 func TestDecodeRealREC(t *testing.T) {
@@ -86,10 +89,80 @@ func TestDecodeRecord(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeRecord(%q): %v", c.line, err)
 			}
+			s.Absent = 0 // TestDecodeAbsent and FuzzRecord check it
 			if s != c.want {
 				t.Fatalf("DecodeRecord(%q)\n got %+v\nwant %+v", c.line, s, c.want)
 			}
 		})
+	}
+}
+
+// TestDecodeAbsent: the fields a record lacks are named in Absent, so that they are written
+// empty rather than as zeros; AppendRecord leaves them out again.
+func TestDecodeAbsent(t *testing.T) {
+	older := tracker.FieldBKID | tracker.FieldBKDUR | tracker.FieldBKPMIN | tracker.FieldLPMM |
+		tracker.FieldLPMMV | tracker.FieldRPMM | tracker.FieldRPMMV
+	full := realSample
+	full.Absent = 0
+	full.BKID, full.BKDUR, full.BKPMIN, full.LPMM, full.LPMMV = 4, 0.2, 12, 3.5, true
+	for _, c := range []struct {
+		name   string
+		absent tracker.Fields
+	}{{"every field", 0}, {"older GP3 firmware", older}, {"no pupils", tracker.FieldLPD | tracker.FieldRPD | tracker.FieldLPV}} {
+		t.Run(c.name, func(t *testing.T) {
+			in := full
+			in.Absent = c.absent
+			line := AppendRecord(nil, in)
+			for _, n := range c.absent.Names() {
+				if strings.Contains(string(line), " "+n+"=") {
+					t.Fatalf("%s written though absent: %s", n, line)
+				}
+			}
+			var got tracker.Sample
+			if err := DecodeRecord(line, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Absent != c.absent {
+				t.Fatalf("Absent %v, want %v (%s)", got.Absent.Names(), c.absent.Names(), line)
+			}
+			want := in
+			for f := tracker.Fields(1); f&tracker.AllFields != 0; f <<= 1 {
+				if c.absent&f != 0 { // left as they were: zero
+					clearField(&want, f)
+				}
+			}
+			if got != want {
+				t.Fatalf("round trip\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+	if got := older.Names(); strings.Join(got, ",") != "BKID,BKDUR,BKPMIN,LPMM,LPMMV,RPMM,RPMMV" {
+		t.Fatalf("Names() = %v", got)
+	}
+}
+
+func clearField(s *tracker.Sample, f tracker.Fields) {
+	switch f {
+	case tracker.FieldBKID:
+		s.BKID = 0
+	case tracker.FieldBKDUR:
+		s.BKDUR = 0
+	case tracker.FieldBKPMIN:
+		s.BKPMIN = 0
+	case tracker.FieldLPMM:
+		s.LPMM = 0
+	case tracker.FieldLPMMV:
+		s.LPMMV = false
+	case tracker.FieldRPMM:
+		s.RPMM = 0
+	case tracker.FieldRPMMV:
+		s.RPMMV = false
+	case tracker.FieldLPD:
+		s.LPD = 0
+	case tracker.FieldRPD:
+		s.RPD = 0
+	case tracker.FieldLPV:
+		s.LPV = false
 	}
 }
 
@@ -108,6 +181,7 @@ func TestAppendRecordRoundTrip(t *testing.T) {
 	s := realSample
 	s.BKID, s.BKDUR, s.BKPMIN = 4, 0.1875, 19
 	s.LPMM, s.LPMMV, s.RPMM, s.RPMMV = 3.73376, true, 3.77511, true
+	s.Absent = 0
 	s.User = "case 3 \"start\" & <go>\r\nnext"
 	line := AppendRecord(nil, s)
 	if !strings.HasSuffix(string(line), " />\r\n") || strings.Count(string(line), "\n") != 1 {
