@@ -3,7 +3,7 @@ package analysis
 import (
 	"math"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"gonum.org/v1/gonum/mathext"
 )
 
 // TTest is a two-sample t-test of group A against group B.
@@ -55,8 +55,11 @@ func Welch(a, b []float64) TTest {
 	return t
 }
 
-// twoSided is the two-sided p-value of t with df degrees of freedom: 2·F(−|t|), F the Student's
-// t CDF (gonum's distuv.StudentsT).
+// twoSided is the two-sided p-value of t with df degrees of freedom, P(|T| ≥ |t|), written
+// with the regularised incomplete beta function I (gonum's mathext.RegIncBeta) in whichever of
+// its two equal forms keeps its argument away from 1: I_{df/(df+t²)}(df/2, ½) for large t, and
+// 1 − I_{t²/(df+t²)}(½, df/2) for small t. With the first form alone (gonum's StudentsT CDF),
+// df/(df+t²) rounds towards 1 when t² ≪ df and p near 1 came out 1e-11 off scipy's.
 func twoSided(t, df float64) float64 {
 	if math.IsNaN(t) || math.IsNaN(df) || !(df > 0) {
 		return math.NaN()
@@ -64,8 +67,11 @@ func twoSided(t, df float64) float64 {
 	if math.IsInf(t, 0) {
 		return 0
 	}
-	d := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
-	return 2 * d.CDF(-math.Abs(t))
+	t2 := t * t
+	if t2 < df {
+		return 1 - mathext.RegIncBeta(0.5, df/2, t2/(df+t2))
+	}
+	return mathext.RegIncBeta(df/2, 0.5, df/(df+t2))
 }
 
 // meanVar is the mean and the sample variance (ddof 1); NaN where undefined.
