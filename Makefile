@@ -58,6 +58,12 @@ e2e: build
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
+# Side by side with the reference pipelines (Python: pydicom+numpy+OpenCV, scipy, pandas), per
+# core and on the whole machine, outputs checked to agree (bench/compare/run.sh; SMALL=1: quick).
+.PHONY: bench-compare
+bench-compare:
+	@bench/compare/run.sh
+
 # Every fuzz target in the tree for FUZZTIME each (seeds also run in `make test`).
 fuzz:
 	@scripts/fuzz.sh
