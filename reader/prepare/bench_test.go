@@ -1,0 +1,32 @@
+package prepare
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// BenchmarkCase prepares the demo study's twelve phantoms one after the other on one goroutine
+// (decode, fit to the stage, PNG, sidecar): the per-core work of `sightline prepare --jobs 1`.
+// Reported per case; run with GOMAXPROCS=1 for the per-core figure, -cpuprofile for where it goes.
+func BenchmarkCase(b *testing.B) {
+	dir := demoStudy(b)
+	files, err := filepath.Glob(filepath.Join(dir, "files", "*", "*", "*", "*.dcm"))
+	if err != nil || len(files) != 12 {
+		b.Fatalf("demo study: %d files (%v), want 12", len(files), err)
+	}
+	w := worker{study: b.TempDir(), tmp: b.TempDir()}
+	if err := os.MkdirAll(filepath.Join(w.study, DisplayDir), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		f := files[i%len(files)]
+		i++
+		if o := w.prepare(context.Background(), strings.TrimSuffix(filepath.Base(f), ".dcm"), f); o.err != nil {
+			b.Fatal(o.err)
+		}
+	}
+}
