@@ -394,3 +394,89 @@ func BenchmarkReadGaze(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "rows/s")
 }
+
+// The lenient reader names each bad row with its line and reads the rows after it; what the
+// strict reader refuses as a whole file, it reads as rows plus problems.
+func TestReadGazeLenient(t *testing.T) {
+	good := publishedRows[0]
+	bad := strings.Replace(good, ",0.45224,", ",0.4x,", 1)
+	cases := []struct {
+		name     string
+		in       string
+		rows     int
+		badLines []int
+		fatal    string // substring of the error that stops the read
+	}{
+		{"whole", publishedHeader + "\n" + strings.Join(publishedRows, "\n") + "\n", 3, nil, ""},
+		{"short row", publishedHeader + "\n" + good + "\n1,2,3\n" + good + "\n", 2, []int{3}, ""},
+		{"bad field", publishedHeader + "\n" + bad + "\n" + good + "\n", 1, []int{2}, ""},
+		{"bare quote", publishedHeader + "\n" + `1,0,a"b` + "\n" + good + "\n", 1, []int{2}, ""},
+		{"cut last row", publishedHeader + "\n" + good + "\n" + good[:40], 1, []int{3}, ""},
+		{"bad header", "SESSION_ID\n" + good + "\n", 0, nil, "g.csv:1: header has 1 columns"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var rows []int
+			var lines []int
+			err := ReadGazeLenient(strings.NewReader(c.in), "g.csv", func(line int, _ GazeRecord) error {
+				rows = append(rows, line)
+				return nil
+			}, func(line int, err error) {
+				if err == nil || line < 2 {
+					t.Errorf("bad row on line %d: %v", line, err)
+				}
+				lines = append(lines, line)
+			})
+			if c.fatal != "" {
+				if err == nil || !strings.Contains(err.Error(), c.fatal) {
+					t.Fatalf("error %v, want %q", err, c.fatal)
+				}
+				return
+			}
+			if err != nil || len(rows) != c.rows || !slicesEqualInt(lines, c.badLines) {
+				t.Fatalf("rows on lines %v, bad lines %v, err %v; want %d rows, bad %v", rows, lines, err, c.rows, c.badLines)
+			}
+		})
+	}
+}
+
+func slicesEqualInt(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzReadGazeLenient: never panics, never stops on a row, and its good rows are the rows the
+// strict reader reads from the same file when the file has no bad row.
+func FuzzReadGazeLenient(f *testing.F) {
+	f.Add([]byte(publishedHeader + "\n" + strings.Join(publishedRows, "\n") + "\n"))
+	f.Add([]byte(publishedHeader + "\n1,2,3\n" + publishedRows[0] + "\n"))
+	f.Add([]byte(publishedHeader + "\n" + `1,0,a"b` + "\n\"x"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, bad := 0, 0
+		err := ReadGazeLenient(bytes.NewReader(data), "fuzz.csv", func(int, GazeRecord) error { n++; return nil },
+			func(line int, err error) {
+				if line < 1 || err == nil {
+					t.Fatalf("bad row at line %d: %v", line, err)
+				}
+				bad++
+			})
+		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.csv") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+		if err != nil || bad > 0 {
+			return
+		}
+		strict := 0
+		if err := ReadGaze(bytes.NewReader(data), "fuzz.csv", func(int, GazeRecord) error { strict++; return nil }); err != nil || strict != n {
+			t.Fatalf("lenient read %d rows and no bad one; strict %d, %v", n, strict, err)
+		}
+	})
+}

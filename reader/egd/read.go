@@ -21,6 +21,18 @@ import (
 // in Sample.Absent, so that AppendRow writes it empty again; a float's value is then NaN, an
 // integer's or flag's zero.
 func ReadGaze(r io.Reader, name string, fn func(line int, row GazeRecord) error) error {
+	return readGaze(r, name, fn, nil)
+}
+
+// ReadGazeLenient is ReadGaze that reads past bad rows: each row that cannot be read (wrong
+// field count, a field that does not parse, a quote out of place) is passed to bad with its
+// line and the reason, and reading goes on with the next row. A missing or wrong header, a
+// read error and an error from fn still stop it.
+func ReadGazeLenient(r io.Reader, name string, fn func(line int, row GazeRecord) error, bad func(line int, err error)) error {
+	return readGaze(r, name, fn, bad)
+}
+
+func readGaze(r io.Reader, name string, fn func(line int, row GazeRecord) error, bad func(line int, err error)) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1 // checked here, with a clearer message
@@ -47,16 +59,29 @@ func ReadGaze(r io.Reader, name string, fn func(line int, row GazeRecord) error)
 		if err == io.EOF {
 			return nil
 		}
+		var pe *csv.ParseError
+		if err != nil && bad != nil && errors.As(err, &pe) {
+			bad(pe.StartLine, pe.Err)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != NumColumns {
+			if bad != nil {
+				bad(line, fmt.Errorf("row has %d fields, want %d", len(rec), NumColumns))
+				continue
+			}
 			return fmt.Errorf("%s:%d: row has %d fields, want %d", name, line, len(rec), NumColumns)
 		}
 		var g GazeRecord
 		if col, err := parseRow(rec, &g); err != nil {
 			l, _ := cr.FieldPos(col)
+			if bad != nil {
+				bad(l, fmt.Errorf("column %d (%s): %w", col+1, GazeHeader[col], err))
+				continue
+			}
 			return fmt.Errorf("%s:%d: column %d (%s): %w", name, l, col+1, GazeHeader[col], err)
 		}
 		if err := fn(line, g); err != nil {
