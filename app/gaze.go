@@ -13,12 +13,12 @@ import (
 	"sightline/reader/dicomimg"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/reading"
+	"sightline/reader/replay"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 	"sightline/tracker"
 	"sightline/tracker/gazesim"
 	"sightline/tracker/opengaze"
-	"sightline/tracker/replay"
 )
 
 // gazeSource is the tracker a session reads from, with what the station can do with it.
