@@ -201,3 +201,63 @@ func TestOpenStudyChoosesReader(t *testing.T) {
 		t.Error("the session does not read alice's first planned session")
 	}
 }
+
+// TestNewStudyPartialThenRead: New study… from the start screen, with readers, seed, session
+// size and calibration frequency; one case of three cannot be read, and the dialog names it
+// and why; Read now asks who reads.
+func TestNewStudyPartialThenRead(t *testing.T) {
+	root, _, mixed := prepareFixture(t)
+	out := filepath.Join(t.TempDir(), "study")
+	inLine := background
+	background = func(f func()) { f() } // the test's widgets are touched from one goroutine
+	t.Cleanup(func() { background = inLine })
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1200, 900))
+	o := guiOptions()
+	if err := openStation(a, w, o, ""); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(find(w.Content(), button("New study…")).(*widget.Button))
+	var entries []*widget.Entry
+	for _, ov := range w.Canvas().Overlays().List() {
+		find(ov, func(c fyne.CanvasObject) bool {
+			if e, ok := c.(*widget.Entry); ok {
+				entries = append(entries, e)
+			}
+			return false
+		})
+	}
+	if len(entries) != 7 {
+		t.Fatalf("the New study form has %d fields, want 7", len(entries))
+	}
+	for i, v := range []string{mixed, root, out, "alice, bob", "7", "12", "5"} {
+		entries[i].SetText(v)
+	}
+	test.Tap(findOnCanvas(w, button("Prepare")).(*widget.Button))
+	if findOnCanvas(w, labelContaining("2 of 3 cases prepared into "+out)) == nil {
+		t.Fatal("no Study ready dialog saying 2 of 3 cases were prepared")
+	}
+	if findOnCanvas(w, labelContaining("line 5, multi (files/5.dcm): unsupported DICOM image")) == nil {
+		t.Error("the Study ready dialog does not list the unreadable case with its reason")
+	}
+	rec, err := studyprep.ReadRecord(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Seed != 7 || rec.SessionSize != 12 || rec.CalibEvery != 5 {
+		t.Errorf("prepare.json: seed %d, session size %d, calibration every %d; want 7, 12, 5", rec.Seed, rec.SessionSize, rec.CalibEvery)
+	}
+	if readers, err := studyprep.Readers(out); err != nil || !reflect.DeepEqual(readers, []string{"alice", "bob"}) {
+		t.Errorf("plans for %q (%v), want alice and bob", readers, err)
+	}
+	test.Tap(findOnCanvas(w, button("Read now")).(*widget.Button))
+	sel, _ := findOnCanvas(w, func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Select); return ok }).(*widget.Select)
+	if sel == nil || !reflect.DeepEqual(sel.Options, []string{"alice", "bob"}) {
+		t.Fatalf("Read now: reader chooser %+v, want alice and bob", sel)
+	}
+	test.Tap(findOnCanvas(w, button("Cancel")).(*widget.Button))
+	if find(w.Content(), button("Read the demo study")) == nil {
+		t.Error("cancelling the chooser did not leave the start screen")
+	}
+}

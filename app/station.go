@@ -338,6 +338,9 @@ func loader(st *study.Study) reading.Loader {
 	}
 }
 
+// background runs long work (preparing a study) off the UI goroutine; the tests run it in line.
+var background = func(f func()) { go f() }
+
 // runGUI opens the station window: the start screen, or straight into reading a study.
 func runGUI(o *Options, studyDir string) error {
 	a := fyneapp.NewWithID("org.sightline.station")
@@ -483,32 +486,32 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 				})
 			},
 			NewStudy: func() {
-				ui.ShowNewStudy(w, func(req ui.NewStudyRequest, p *ui.NewStudyProgress) {
-					go func() {
+				first := ui.NewStudyRequest{Readers: []string{o.Reader}, Seed: o.Seed, SeedSet: o.SeedSet,
+					SessionSize: studyprep.DefaultSessionSize, CalibEvery: o.CalibEvery}
+				ui.ShowNewStudy(w, first, func(req ui.NewStudyRequest, p *ui.NewStudyProgress) {
+					seed := req.Seed
+					if !req.SeedSet {
+						seed = time.Now().UnixNano() // recorded in prepare.json and every plan
+					}
+					background(func() {
 						res, err := studyprep.Run(context.Background(), studyprep.Options{
-							Worklist: req.Worklist, DicomRoot: req.DicomRoot, Out: req.Out,
-							Seed: time.Now().UnixNano(), Readers: []string{o.Reader}, CalibEvery: o.CalibEvery,
+							Worklist: req.Worklist, DicomRoot: req.DicomRoot, Out: req.Out, Seed: seed,
+							Readers: req.Readers, SessionSize: req.SessionSize, CalibEvery: req.CalibEvery,
 							Progress: func(done, total int) { fyne.Do(func() { p.Set(done, total) }) },
 						})
 						fyne.Do(func() {
-							p.Done()
 							if err != nil {
-								dialog.ShowError(fmt.Errorf("prepare the study: %w", err), w)
+								p.Failed(w, err, res.Unreadable)
 								return
 							}
-							msg := fmt.Sprintf("%d of %d cases prepared into %s.", res.Prepared, res.Cases, req.Out)
-							if n := len(res.Unreadable); n > 0 {
-								msg += fmt.Sprintf("\n%d could not be read: see unreadable.csv there.", n)
-							}
-							dialog.ShowConfirm("Study ready", msg+"\nRead it now?", func(yes bool) {
-								if yes {
-									if err := readStudy(req.Out, "", true); err != nil {
-										dialog.ShowError(err, w)
-									}
+							p.Done()
+							ui.ShowStudyReady(w, req.Out, res, func() {
+								if err := readStudy(req.Out, "", true); err != nil {
+									dialog.ShowError(err, w)
 								}
-							}, w)
+							})
 						})
-					}()
+					})
 				})
 			},
 		}, icon, w))

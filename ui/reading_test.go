@@ -384,48 +384,6 @@ func TestStartScreenNewStudy(t *testing.T) {
 	}
 }
 
-func TestNewStudyForm(t *testing.T) {
-	test.NewTempApp(t)
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	w.Resize(fyne.NewSize(900, 600))
-	var got NewStudyRequest
-	ShowNewStudy(w, func(r NewStudyRequest, p *NewStudyProgress) {
-		got = r
-		p.Set(3, 12)
-		if p.label.Text != "3 of 12 cases prepared" || p.bar.Value != 0.25 {
-			t.Errorf("progress shows %q %.2f", p.label.Text, p.bar.Value)
-		}
-		p.Done()
-	})
-	var entries []*widget.Entry
-	for _, o := range w.Canvas().Overlays().List() {
-		walk(o, func(c fyne.CanvasObject) {
-			if e, ok := c.(*widget.Entry); ok {
-				entries = append(entries, e)
-			}
-		})
-	}
-	if len(entries) != 3 {
-		t.Fatalf("form has %d entries, want 3", len(entries))
-	}
-	test.Type(entries[0], "/w/master_sheet.csv")
-	test.Type(entries[1], "/w/dicom")
-	test.Type(entries[2], "/w/study")
-	var prep *widget.Button
-	for _, o := range w.Canvas().Overlays().List() {
-		if b := buttonsIn(o)["Prepare"]; b != nil {
-			prep = b
-		}
-	}
-	if prep == nil {
-		t.Fatal("no Prepare button")
-	}
-	test.Tap(prep)
-	if got != (NewStudyRequest{Worklist: "/w/master_sheet.csv", DicomRoot: "/w/dicom", Out: "/w/study"}) {
-		t.Fatalf("request %+v", got)
-	}
-}
-
 func TestSettingsMicrophone(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
