@@ -200,8 +200,10 @@ type analyzeBars struct {
 func (b *analyzeBars) update(file string, done, total int64) {
 	bar, ok := b.bars[file]
 	if !ok {
+		// No rate: the bar's is bytes over the time since its last update, which on a file read
+		// from the page cache comes out as hundreds of GB/s.
 		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription("reading "+file), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription("reading "+file),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }))
 		b.bars[file] = bar

@@ -75,6 +75,9 @@ func TestAnalyzeCommand(t *testing.T) {
 	if !strings.Contains(stderr, "reading fixations.csv") {
 		t.Errorf("no progress bar on stderr: %q", stderr)
 	}
+	if strings.Contains(stderr, "B/s") {
+		t.Errorf("the progress bar prints a rate (a bogus one on small or cached files): %q", stderr)
+	}
 	for _, f := range []string{"calibration_error.csv", "fixations_vs_bounding_boxes.csv", "fixations_vs_anatomy_vs_condition.csv", "figure11_fixation_duration.png", "summary.txt"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)

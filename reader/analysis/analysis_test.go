@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"sightline/reader/egd"
+	"sightline/reader/heatmap"
 	"sightline/tracker"
 )
 
@@ -653,3 +655,67 @@ func TestRunErrorsNameFileAndLine(t *testing.T) {
 		t.Error("bad viewing: no error")
 	}
 }
+
+// A dataset without calibration screens says so instead of printing NaN.
+func TestSummaryWithoutCalibrationScreens(t *testing.T) {
+	s := (&Report{}).Summary("egd")
+	if strings.Contains(s, "NaN") || !strings.Contains(s, "Calibration: no calibration screens") {
+		t.Errorf("summary:\n%s", s)
+	}
+}
+
+// Figures 11 and 12 keep a white margin (no label or legend on the edge), and Figure 12 has its
+// colour bar: the whole viridis scale right of the grid.
+func TestFiguresClearOfTheEdges(t *testing.T) {
+	out := t.TempDir()
+	if _, err := Run(context.Background(), Config{Dir: writeDataset(t), Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{Figure11File, Figure12File} {
+		f, err := os.Open(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		const band = 20 // pixels, 3.4 mm at 150 dpi
+		inked := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if x >= b.Min.X+band && x < b.Max.X-band && y >= b.Min.Y+band && y < b.Max.Y-band {
+					continue
+				}
+				if r, g, bl, _ := img.At(x, y).RGBA(); r&g&bl < 0xf000 {
+					inked++
+				}
+			}
+		}
+		if inked > 0 {
+			t.Errorf("%s: %d pixels inked within %d px of the edge", name, inked, band)
+		}
+		if name != Figure12File {
+			continue
+		}
+		// The bar's top is viridis's brightest yellow, which no cell of this dataset reaches.
+		top := heatmap.Viridis[len(heatmap.Viridis)-1]
+		found := false
+		for y := b.Min.Y; y < b.Max.Y && !found; y++ {
+			for x := b.Max.X * 3 / 4; x < b.Max.X; x++ {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				if nearByte(r>>8, uint32(top.R)) && nearByte(g>>8, uint32(top.G)) && nearByte(bl>>8, uint32(top.B)) {
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no colour bar (viridis's top colour) right of the grid", name)
+		}
+	}
+}
+
+func nearByte(a, b uint32) bool { return a+3 >= b && b+3 >= a }

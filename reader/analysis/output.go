@@ -169,10 +169,14 @@ func (r *Report) Summary(dir string) string {
 	c := r.Calibration
 	mx, my := c.MeanPx()
 	sx, sy := c.StdPx()
-	fmt.Fprintf(&b, "Calibration: %d screens (last fixation each); error |0.5 − FPOG|\n", c.N)
-	fmt.Fprintf(&b, "  mean (%.4f, %.4f), population std (%.4f, %.4f) of the screen [paper: (0.0089, 0.0504), (0.0065, 0.0347)]\n", c.MeanX, c.MeanY, c.StdX, c.StdY)
-	fmt.Fprintf(&b, "  mean (%.2f, %.2f) px, std (%.2f, %.2f) px [paper: (17.04, 54.39), (12.55, 37.43)]\n", mx, my, sx, sy)
-	fmt.Fprintf(&b, "  accuracy %.3f° ± %.3f° (x %.3f°, y %.3f°)\n", c.MeanDeg, c.StdDeg, c.MeanDegX, c.MeanDegY)
+	if c.N == 0 {
+		fmt.Fprintf(&b, "Calibration: no calibration screens, no calibration error\n")
+	} else {
+		fmt.Fprintf(&b, "Calibration: %d screens (last fixation each); error |0.5 − FPOG|\n", c.N)
+		fmt.Fprintf(&b, "  mean (%.4f, %.4f), population std (%.4f, %.4f) of the screen [paper: (0.0089, 0.0504), (0.0065, 0.0347)]\n", c.MeanX, c.MeanY, c.StdX, c.StdY)
+		fmt.Fprintf(&b, "  mean (%.2f, %.2f) px, std (%.2f, %.2f) px [paper: (17.04, 54.39), (12.55, 37.43)]\n", mx, my, sx, sy)
+		fmt.Fprintf(&b, "  accuracy %.3f° ± %.3f° (x %.3f°, y %.3f°)\n", c.MeanDeg, c.StdDeg, c.MeanDegX, c.MeanDegY)
+	}
 	if t := r.TypeB; t != nil {
 		fmt.Fprintf(&b, "Transcripts: %d files, %d phrases, %d single words, %d multi-word: Type-B error %.2f%% [paper: 19,499, 18,434, 1,065: 5.46%%]\n",
 			t.Files, t.Phrases, t.SingleWord, t.MultiWord, 100*t.Error())
