@@ -50,6 +50,7 @@ func assess(per [][]tracker.Sample, pts []reading.Point, rate float64, v tracker
 		PrecisionDeg: res.MeanPrecisionDeg,
 		DataLoss:     res.DataLoss,
 		Verdict:      strings.ToLower(res.Verdict),
+		Reasons:      res.Reasons,
 	}
 	for i, pr := range res.Points {
 		q := reading.PointQuality{X: pts[i].X, Y: pts[i].Y, AccuracyDeg: pr.AccuracyDeg,
@@ -68,7 +69,8 @@ func assess(per [][]tracker.Sample, pts []reading.Point, rate float64, v tracker
 		}
 		out.Points = append(out.Points, q)
 	}
-	// NaN (no valid sample at all) does not survive JSON: report it as the worst case.
+	// NaN (no valid sample at all) does not survive JSON: -1 in the file, where readers of
+	// calibrations.jsonl expect a number; the verdict is then "failed" and no one is shown -1.
 	if math.IsNaN(out.AccuracyDeg) {
 		out.AccuracyDeg = -1
 	}

@@ -27,6 +27,7 @@ func TestEnterTriggersHighlightedButton(t *testing.T) {
 		{"report good", func(v *Reading) { v.Check(report("good")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
 		{"report acceptable", func(v *Reading) { v.Check(report("acceptable")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
 		{"report redo recommended", func(v *Reading) { v.Check(report("redo")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
+		{"report failed (no samples)", func(v *Reading) { v.Check(failedReport()) }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
 		{"recalibration prompt", func(v *Reading) { v.Prompt() }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
 		{"re-read offer", func(v *Reading) { v.Offer([]reading.Skip{{DicomID: "x", Reason: "data loss 20%"}}) },
 			func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
@@ -70,5 +71,37 @@ func TestEnterWithoutCardDoesNothing(t *testing.T) {
 	press(w, fyne.KeyReturn)
 	if len(ctl.calls) != 0 {
 		t.Fatalf("Enter on a case: calls %v", ctl.calls)
+	}
+}
+
+func failedReport() reading.CheckReport {
+	return reading.CheckReport{Round: 1, CalError: "calibrate: the tracker did not connect within 15s",
+		Validation: reading.Validation{AccuracyDeg: -1, PrecisionDeg: -1, DataLoss: 1, Verdict: reading.VerdictFailed,
+			Reasons: []string{"no gaze samples: the tracker sent none"},
+			Points:  []reading.PointQuality{{X: 0.3, Y: 0.3, AccuracyDeg: -1, PrecisionDeg: -1, DataLoss: 1}}}}
+}
+
+// TestFailedReportOffersNoAccept: a validation that measured nothing shows no accuracy (no
+// "-1.00°") and no Accept: redo, or end the session.
+func TestFailedReportOffersNoAccept(t *testing.T) {
+	v, ctl, w := newReadingWindow(t)
+	v.Check(failedReport())
+	b := buttonsIn(v.card)
+	if b["Accept"] != nil || b["Redo calibration"] == nil || b["End session"] == nil {
+		t.Fatalf("failed report buttons: %v", b)
+	}
+	var text string
+	walk(v.card, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			text += l.Text + "\n"
+		}
+	})
+	if strings.Contains(text, "-1") || strings.Contains(text, "−1") || !strings.Contains(text, "Validation failed: no gaze samples") {
+		t.Fatalf("failed report text:\n%s", text)
+	}
+	test.Tap(b["End session"])
+	press(w, fyne.KeyReturn)
+	if got := strings.Join(ctl.calls, ","); got != "end,recalibrate" {
+		t.Fatalf("calls %s", got)
 	}
 }

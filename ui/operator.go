@@ -196,7 +196,11 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 		o.lossLbl.Refresh()
 	}
 	if c := st.LastCheck; c != nil {
-		setText(o.calLbl, fmt.Sprintf("round %d: %.2f° accuracy, %s", c.Round, c.Validation.AccuracyDeg, c.Validation.Verdict))
+		if c.Validation.Acceptable() {
+			setText(o.calLbl, fmt.Sprintf("round %d: %.2f° accuracy, %s", c.Round, c.Validation.AccuracyDeg, c.Validation.Verdict))
+		} else {
+			setText(o.calLbl, fmt.Sprintf("round %d: FAILED, %s", c.Round, strings.Join(c.Validation.Reasons, "; ")))
+		}
 	}
 	dotWas := o.recDot.FillColor
 	switch {

@@ -311,6 +311,16 @@ func CheckText(r reading.CheckReport) string {
 		b.WriteString("No device calibration (this gaze source has none)\n")
 	}
 	val := r.Validation
+	if !val.Acceptable() {
+		// Nothing was measured: no figure to show (an accuracy of -1° would pass for one).
+		why := "no valid gaze sample"
+		if len(val.Reasons) > 0 {
+			why = val.Reasons[0]
+		}
+		fmt.Fprintf(&b, "Validation failed: %s\n", why)
+		b.WriteString("Verdict: Failed: redo the calibration once the tracker sees the eyes")
+		return b.String()
+	}
 	fmt.Fprintf(&b, "Validation: accuracy %.2f°, precision %.2f° RMS, data loss %.1f%%\n",
 		val.AccuracyDeg, val.PrecisionDeg, 100*val.DataLoss)
 	verdict := map[string]string{"good": "Good", "acceptable": "Acceptable", "redo": "Redo recommended"}[val.Verdict]
@@ -360,10 +370,19 @@ func (v *Reading) Check(r reading.CheckReport) {
 			v.ctl.Recalibrate()
 		}
 	})
-	if r.Validation.Verdict == "redo" {
+	if r.Validation.Verdict == "redo" || !r.Validation.Acceptable() {
 		redo.Importance = widget.HighImportance
 	}
-	v.showCard(container.NewVBox(title, text, legend, container.NewGridWithColumns(2, redo, accept)))
+	second := fyne.CanvasObject(accept)
+	if !r.Validation.Acceptable() {
+		// A failed validation is never offered for acceptance: redo it, or end the session.
+		second = widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
+			if v.ctl != nil {
+				v.ctl.End()
+			}
+		})
+	}
+	v.showCard(container.NewVBox(title, text, legend, container.NewGridWithColumns(2, redo, second)))
 }
 
 // Prompt suggests recalibrating.

@@ -25,6 +25,9 @@ type (
 	CheckReport  = session.CheckReport
 )
 
+// VerdictFailed is a validation that measured nothing; the run never accepts it.
+const VerdictFailed = session.VerdictFailed
+
 // Check configures the calibration and validation step: at session start, from the pause
 // overlay, and prompted every Every cases.
 type Check struct {
@@ -166,6 +169,11 @@ func (r *Run) checkSample(s tracker.Sample) {
 
 // accept ends the check (or the prompt) and goes (back) to reading.
 func (r *Run) accept() {
+	if r.phase == phaseReview && !r.lastCheck.Validation.Acceptable() {
+		// Nothing was measured: reading on would record cases without gaze.
+		r.event("accept_refused", map[string]string{"round": fmt.Sprint(r.check.round), "verdict": r.lastCheck.Validation.Verdict})
+		return
+	}
 	if r.phase == phaseReview {
 		r.event("check_accepted", map[string]string{"round": fmt.Sprint(r.check.round), "verdict": r.lastCheck.Validation.Verdict})
 	} else {

@@ -64,9 +64,17 @@ type Validation struct {
 	AccuracyDeg  float64        `json:"accuracy_deg"`
 	PrecisionDeg float64        `json:"precision_deg"`
 	DataLoss     float64        `json:"data_loss"`
-	Verdict      string         `json:"verdict"` // "good", "acceptable", "redo"
+	Verdict      string         `json:"verdict"` // "good", "acceptable", "redo", "failed"
+	Reasons      []string       `json:"reasons,omitempty"`
 	Points       []PointQuality `json:"points"`
 }
+
+// VerdictFailed is a validation that measured nothing (no valid sample on any target): its
+// accuracy is -1 in the file, meaning none, and the reader is never offered to accept it.
+const VerdictFailed = "failed"
+
+// Acceptable reports whether the reader may accept the validation and go on reading.
+func (v Validation) Acceptable() bool { return v.Verdict != VerdictFailed }
 
 // PointQuality is one validation target's figures.
 type PointQuality struct {

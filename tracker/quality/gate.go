@@ -20,6 +20,9 @@ const (
 	Good       = "good"
 	Acceptable = "acceptable"
 	Redo       = "redo"
+	// Failed is a validation that measured nothing: not one valid sample on any target (the
+	// tracker sent none, or never saw the eyes). There is no accuracy to accept.
+	Failed = "failed"
 )
 
 // Thresholds are the limits behind the verdicts of Validate and CaseGate.

@@ -58,7 +58,8 @@ func Validate(perTarget [][]tracker.Sample, targets []Point, rate float64, windo
 // The verdict: a mean accuracy within GoodAccuracyDeg is Good, within AcceptableAccuracyDeg
 // Acceptable, else Redo; a single point beyond AcceptableAccuracyDeg makes Good Acceptable (the
 // mapping is off in one region); pooled data loss at or above WarnDataLoss makes Good Acceptable
-// and at or above FailDataLoss is Redo; a target without any valid sample is Redo.
+// and at or above FailDataLoss is Redo; a target without any valid sample is Redo. Without a
+// valid sample on any target nothing was measured: the verdict is Failed, never to be accepted.
 func ValidateWith(perTarget [][]tracker.Sample, targets []Point, rate float64, window time.Duration, v tracker.Viewing, th Thresholds) ValidationResult {
 	res := ValidationResult{Points: make([]PointResult, len(targets))}
 	var sumAcc, sumPrec float64
@@ -122,6 +123,18 @@ func ValidateWith(perTarget [][]tracker.Sample, targets []Point, rate float64, w
 		warn = append(warn, fmt.Sprintf("data loss %s ≥ %s", pct(res.DataLoss), pct(th.WarnDataLoss)))
 	}
 	switch {
+	case len(targets) > 0 && nAcc == 0:
+		res.Verdict = Failed
+		received := 0
+		for _, rec := range perTarget {
+			received += len(rec)
+		}
+		why := "no valid gaze sample on any target"
+		if received == 0 {
+			why = "no gaze samples: the tracker sent none"
+		}
+		res.Reasons = []string{why}
+		return res
 	case len(redo) > 0:
 		res.Verdict = Redo
 	case len(warn) > 0:

@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,26 @@ func TestValidateWindow(t *testing.T) {
 	}
 	if res := Validate(nil, nil, 60, time.Second, paper); res.Verdict != Redo || len(res.Reasons) != 1 {
 		t.Errorf("no targets: %s %q", res.Verdict, res.Reasons)
+	}
+}
+
+// TestValidateWithoutSamplesFails: a validation that got no samples (the tracker is not there)
+// or none valid measured nothing: it fails, whatever the other figures say.
+func TestValidateWithoutSamplesFails(t *testing.T) {
+	targets := DefaultValidationTargets()
+	none := Validate(make([][]tracker.Sample, len(targets)), targets, 60, time.Second, paper)
+	if none.Verdict != Failed || !math.IsNaN(none.MeanAccuracyDeg) || none.DataLoss != 1 ||
+		len(none.Reasons) != 1 || none.Reasons[0] != "no gaze samples: the tracker sent none" {
+		t.Fatalf("no samples: %s, accuracy %v, loss %v, %q", none.Verdict, none.MeanAccuracyDeg, none.DataLoss, none.Reasons)
+	}
+	invalid := make([][]tracker.Sample, len(targets))
+	for i := range invalid {
+		for k := 0; k < 60; k++ {
+			invalid[i] = append(invalid[i], tracker.Sample{CNT: int64(k), Time: float64(k) / 60})
+		}
+	}
+	blind := Validate(invalid, targets, 60, time.Second, paper)
+	if blind.Verdict != Failed || blind.Reasons[0] != "no valid gaze sample on any target" {
+		t.Fatalf("no valid samples: %s %q", blind.Verdict, blind.Reasons)
 	}
 }
