@@ -19,6 +19,12 @@ import (
 )
 
 // Options choose what Export writes.
+//
+// Cases read again in a session (failed the quality gate or marked, read again at its end) are
+// in eye_gaze.csv, fixations.csv and our filters' files once per session, by their final read.
+// The reads they superseded always go beside, in files named like those with "_superseded"
+// (eye_gaze_superseded.csv, fixations_superseded.csv, fixations_idt_superseded.csv), written
+// when a session has any; screens.csv lists every read in the order read.
 type Options struct {
 	// Sessions are the session folders (names under STUDY/sessions/) to export; empty means every
 	// complete or ended-early session.
@@ -157,22 +163,29 @@ func (x *exporter) run(pads map[string]stage.Layout, o Options) error {
 	type rowsOut struct {
 		name   string
 		source func(sc *screen) (string, *int64)
-		copies bool
+		set    rowSet
 	}
 	outs := []rowsOut{
-		{GazeFile, func(sc *screen) (string, *int64) { return session.GazeFile, &sc.gazeRows }, false},
-		{FixationsFile, func(sc *screen) (string, *int64) { return session.FixationFile, &sc.fixRows }, false},
+		{GazeFile, func(sc *screen) (string, *int64) { return session.GazeFile, &sc.gazeRows }, readRows},
+		{FixationsFile, func(sc *screen) (string, *int64) { return session.FixationFile, &sc.fixRows }, readRows},
 	}
 	for _, f := range filters {
-		outs = append(outs, rowsOut{filterFile(f), func(*screen) (string, *int64) { return filterFile(f), nil }, false})
+		outs = append(outs, rowsOut{filterFile(f), func(*screen) (string, *int64) { return filterFile(f), nil }, readRows})
+	}
+	// Cases read again: the dataset's files hold each case once per session, its final read;
+	// the reads it superseded go beside, file by file.
+	if x.anySuperseded() {
+		for _, ro := range slices.Clone(outs) {
+			outs = append(outs, rowsOut{supersededFile(ro.name), ro.source, supersededRows})
+		}
 	}
 	if o.IncludeInterrupted {
 		outs = append(outs,
-			rowsOut{InterruptedGazeFile, func(sc *screen) (string, *int64) { return session.GazeFile, &sc.gazeRows }, true},
-			rowsOut{InterruptedFixationsFile, func(sc *screen) (string, *int64) { return session.FixationFile, &sc.fixRows }, true})
+			rowsOut{InterruptedGazeFile, func(sc *screen) (string, *int64) { return session.GazeFile, &sc.gazeRows }, copyRows},
+			rowsOut{InterruptedFixationsFile, func(sc *screen) (string, *int64) { return session.FixationFile, &sc.fixRows }, copyRows})
 	}
 	for _, ro := range outs {
-		if err := x.writeRows(ro.name, ro.copies, ro.source); err != nil {
+		if err := x.writeRows(ro.name, ro.set, ro.source); err != nil {
 			return err
 		}
 	}
@@ -180,8 +193,10 @@ func (x *exporter) run(pads map[string]stage.Layout, o Options) error {
 		x.res.Sessions = append(x.res.Sessions, Session{Number: s.num, ID: s.st.SessionID})
 		x.res.Screens += len(s.screens)
 		for _, sc := range s.screens {
-			x.res.GazeRows += sc.gazeRows
-			x.res.FixationRows += sc.fixRows
+			if !sc.superseded {
+				x.res.GazeRows += sc.gazeRows
+				x.res.FixationRows += sc.fixRows
+			}
 		}
 	}
 
@@ -199,11 +214,29 @@ func (x *exporter) run(pads map[string]stage.Layout, o Options) error {
 	return x.extras()
 }
 
-// writeRows streams one row file: for every session in order, every screen (or interrupted
-// copy) in order, the rows of its source file re-written with the session's integer id.
-// source gives the case file and where to count its rows (nil: not counted). A missing source
-// file is an error for eye_gaze.csv and fixations.csv and means no rows for a filter's file.
-func (x *exporter) writeRows(name string, copies bool, source func(*screen) (string, *int64)) error {
+// rowSet chooses the screens a row file holds.
+type rowSet int
+
+const (
+	readRows       rowSet = iota // the screens as read, each case's final read in its session
+	supersededRows               // the reads of a case superseded by a later one in the session
+	copyRows                     // the interrupted copies
+)
+
+func (x *exporter) anySuperseded() bool {
+	for _, s := range x.sessions {
+		if slices.ContainsFunc(s.screens, func(sc *screen) bool { return sc.superseded }) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeRows streams one row file: for every session in order, every screen of the set in
+// order, the rows of its source file re-written with the session's integer id. source gives
+// the case file and where to count its rows (nil: not counted). A missing source file is an
+// error for eye_gaze.csv and fixations.csv and means no rows for a filter's file.
+func (x *exporter) writeRows(name string, set rowSet, source func(*screen) (string, *int64)) error {
 	f, err := os.Create(x.file(name))
 	if err != nil {
 		return err
@@ -216,10 +249,13 @@ func (x *exporter) writeRows(name string, copies bool, source func(*screen) (str
 			break
 		}
 		list := s.screens
-		if copies {
+		if set == copyRows {
 			list = s.copies
 		}
 		for _, sc := range list {
+			if set != copyRows && sc.superseded != (set == supersededRows) {
+				continue
+			}
 			src, count := source(sc)
 			id := &identity{session: s.st.SessionID, media: strconv.Itoa(sc.index), dicom: sc.dicomID, newID: strconv.Itoa(s.num)}
 			var n int64
@@ -342,9 +378,10 @@ func (x *exporter) fastRows(k *sink, rd *bufio.Reader, f io.Reader, id *identity
 }
 
 // transcripts fills audio_segmentation_transcripts/<dicom_id>/: the audio and transcript of the
-// first session (lowest SESSION_ID) that recorded any for the case, and the study's masks. Other
-// sessions' audio of the same case, and calibration screens' audio, go to
-// audio_by_session/<SESSION_ID>/<dicom_id>/.
+// first session (lowest SESSION_ID) that recorded any for the case, its final read there, and
+// the study's masks. Other sessions' audio of the same case, and calibration screens' audio, go
+// to audio_by_session/<SESSION_ID>/<dicom_id>/; a superseded read's to
+// audio_by_session/<SESSION_ID>/<dicom_id>.superseded-<MEDIA_ID>/.
 func (x *exporter) transcripts(kept *study.Study) error {
 	taken := map[string]bool{}
 	for _, s := range x.sessions {
@@ -353,10 +390,13 @@ func (x *exporter) transcripts(kept *study.Study) error {
 				continue
 			}
 			rel := filepath.Join(TranscriptsDir, sc.dicomID)
-			if sc.kind != session.KindCase || taken[sc.dicomID] {
+			switch {
+			case sc.superseded:
+				rel = filepath.Join(AudioBySessionDir, strconv.Itoa(s.num), sc.dicomID+supersededSep+strconv.Itoa(sc.index))
+			case sc.kind != session.KindCase || taken[sc.dicomID]:
 				rel = filepath.Join(AudioBySessionDir, strconv.Itoa(s.num), sc.dicomID)
 			}
-			taken[sc.dicomID] = taken[sc.dicomID] || sc.kind == session.KindCase
+			taken[sc.dicomID] = taken[sc.dicomID] || sc.kind == session.KindCase && !sc.superseded
 			if err := os.MkdirAll(x.out.path(rel), 0o755); err != nil {
 				return err
 			}

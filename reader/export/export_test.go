@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -630,5 +631,90 @@ func TestSlowPathFallback(t *testing.T) {
 	_, err := Export(f.dir, filepath.Join(t.TempDir(), "x"), Options{})
 	if err == nil || !strings.Contains(err.Error(), files[0]+":6: row of session") {
 		t.Errorf("export with a stray row: %v", err)
+	}
+}
+
+// A case read again at the end of a session (failed the gate, or marked) is in eye_gaze.csv,
+// fixations.csv and the filters' files once per session, by its final read; the read it
+// superseded goes beside (*_superseded.csv, its audio under audio_by_session/), screens.csv
+// lists both in the order read, and export → import → export gives the same files.
+func TestSupersededReads(t *testing.T) {
+	f := newFixture(t, 4)
+	r, err := exporttest.Start(f.dir, exporttest.Spec{ID: "20261127-152705-reader1", Reader: "reader1", Seed: 3, Started: t0,
+		Cases: f.cases, CalibEvery: 2, Samples: 30, Extras: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := f.cases[1].DicomID
+	if err := r.Screens(-1); err != nil {
+		t.Fatal(err)
+	}
+	plan := r.Rec.State().Plan
+	first := slices.IndexFunc(plan, func(sc session.Screen) bool { return sc.DicomID == again })
+	if err := r.Reread(again); err != nil {
+		t.Fatal(err)
+	}
+	final := len(plan)
+	if err := r.Close(session.StatusComplete); err != nil {
+		t.Fatal(err)
+	}
+	// A second session reads the case once: its read is not superseded by another session's.
+	f.record(t, sessionSpec{id: "20261127-160000-reader2", started: t0.Add(time.Hour), cases: 2, extras: true})
+
+	out, res := mustExport(t, f.dir, Options{})
+	mediaOf := func(file string) map[string][]string { // "session dicom" → MEDIA_IDs, in order, once each
+		m := map[string][]string{}
+		rows := readCSV(t, filepath.Join(out, file))
+		for _, row := range rows[1:] {
+			k := row[0] + " " + row[2]
+			if l := m[k]; len(l) == 0 || l[len(l)-1] != row[1] {
+				m[k] = append(l, row[1])
+			}
+		}
+		return m
+	}
+	for _, file := range []string{GazeFile, FixationsFile, "fixations_idt.csv", "fixations_ivt.csv"} {
+		m := mediaOf(file)
+		if got := m["1 "+again]; !slices.Equal(got, []string{strconv.Itoa(final)}) {
+			t.Errorf("%s: session 1 reads of the re-read case %v, want its final read %d only", file, got, final)
+		}
+		if got := m["2 "+again]; len(got) != 1 {
+			t.Errorf("%s: session 2 reads of the case %v, want one", file, got)
+		}
+		beside := supersededFile(file)
+		if got := mediaOf(beside); len(got) != 1 || !slices.Equal(got["1 "+again], []string{strconv.Itoa(first)}) {
+			t.Errorf("%s: %v, want session 1's first read %d of %s", beside, got, first, again)
+		}
+	}
+	if n := len(readCSV(t, filepath.Join(out, GazeFile))) - 1; int64(n) != res.GazeRows {
+		t.Errorf("result says %d gaze rows, eye_gaze.csv has %d", res.GazeRows, n)
+	}
+	screens := readCSV(t, filepath.Join(out, ScreensFile))
+	var order []string
+	for _, row := range screens[1:] {
+		if row[0] == "1" && row[2] == again {
+			order = append(order, row[1])
+		}
+	}
+	if !slices.Equal(order, []string{strconv.Itoa(first), strconv.Itoa(final)}) {
+		t.Errorf("screens.csv lists the reads %v, want %d then %d", order, first, final)
+	}
+	audio := readCSV(t, filepath.Join(out, AudioFile))
+	folders := map[string]string{}
+	for _, row := range audio[1:] {
+		folders[row[0]+" "+row[1]] = row[3]
+	}
+	if got, want := folders["1 "+strconv.Itoa(final)], TranscriptsDir+"/"+again; got != want {
+		t.Errorf("final read's audio in %q, want %q", got, want)
+	}
+	if got, want := folders["1 "+strconv.Itoa(first)], AudioBySessionDir+"/1/"+again+".superseded-"+strconv.Itoa(first); got != want {
+		t.Errorf("superseded read's audio in %q, want %q", got, want)
+	}
+
+	study2 := mustImport(t, out)
+	out2, res2 := mustExport(t, study2, Options{})
+	sameTrees(t, tree(t, out), tree(t, out2))
+	if res.GazeRows != res2.GazeRows || !slices.Equal(res.Files, res2.Files) {
+		t.Errorf("results differ: %+v\n%+v", res, res2)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"unicode"
 
-	"sightline/reader/stage"
+	"sightline/reader/session"
 )
 
 // Files of an export folder. GazeFile, FixationsFile, study.MasterSheet, study.BoundingBoxes and
@@ -37,7 +37,20 @@ const (
 	AudioBySessionDir        = "audio_by_session"
 	InterruptedGazeFile      = "eye_gaze_interrupted.csv"
 	InterruptedFixationsFile = "fixations_interrupted.csv"
+	SupersededGazeFile       = "eye_gaze_superseded.csv"
+	SupersededFixationsFile  = "fixations_superseded.csv"
 )
+
+// supersededSuffix ends the name of a row file that holds the reads superseded by a later read
+// of the same case in the session: eye_gaze_superseded.csv beside eye_gaze.csv, and so on.
+const supersededSuffix = "_superseded.csv"
+
+// supersededSep joins a case id and the MEDIA_ID of a superseded read in the folder of its
+// audio under audio_by_session/<SESSION_ID>/.
+const supersededSep = ".superseded-"
+
+// supersededFile names the file beside a row file that holds its superseded reads.
+func supersededFile(name string) string { return strings.TrimSuffix(name, ".csv") + supersededSuffix }
 
 // Files of a study and of its case folders that export reads beyond reader/session's own. The
 // audio names are reader/audio's (not imported here: that package needs cgo).
@@ -63,18 +76,8 @@ var MaskFiles = []string{"left_lung.png", "right_lung.png", "mediastinum.png", "
 // ErrOutNotEmpty is returned when the output folder already holds files.
 var ErrOutNotEmpty = errors.New("output folder is not empty")
 
-// layoutFile is a case folder's layout.json as reader/session writes it (stage.Layout embedded
-// without tags: "W", "H", "Top", …), plus the id a screen had in a published dataset when
-// Import renamed it.
-type layoutFile struct {
-	Index       int    `json:"index"`
-	Kind        string `json:"kind"`
-	DicomID     string `json:"dicom_id"`
-	StageWidth  int    `json:"stage_width"`
-	StageHeight int    `json:"stage_height"`
-	stage.Layout
-	PublishedDicomID string `json:"published_dicom_id,omitempty"`
-}
+// layoutFile is a case folder's layout.json.
+type layoutFile = session.LayoutRecord
 
 // filterFile names the file of a case's fixations from filter name ("device": fixations.csv).
 func filterFile(name string) string {

@@ -155,12 +155,17 @@ func (im *importer) run() error {
 	}
 	slices.Sort(more)
 	for _, m := range more {
-		if b := filepath.Base(m); b != InterruptedFixationsFile {
+		if b := filepath.Base(m); b != InterruptedFixationsFile && !strings.HasSuffix(b, supersededSuffix) {
 			files = append(files, b)
 		}
 	}
 	for i, name := range files {
 		if err := im.splitRows(name, i); err != nil {
+			return err
+		}
+		// The reads superseded by a later read of the case, beside it (the screens are
+		// listed in screens.csv like any other).
+		if err := im.splitRows(supersededFile(name), i); err != nil {
 			return err
 		}
 	}
@@ -466,7 +471,11 @@ func (im *importer) splitRows(name string, which int) error {
 		return err
 	}
 	defer f.Close()
+	beside := strings.HasSuffix(name, supersededSuffix)
 	caseFile := name
+	if beside {
+		caseFile = strings.TrimSuffix(name, supersededSuffix) + ".csv"
+	}
 	if which == 0 {
 		caseFile = session.GazeFile
 	} else if which == 1 {
@@ -484,11 +493,11 @@ func (im *importer) splitRows(name string, which int) error {
 		}
 		if which < 2 {
 			sc.rows[which]++
-			if which == 0 {
-				im.res.GazeRows++
-			} else {
-				im.res.FixationRows++
-			}
+		}
+		if which == 0 && !beside {
+			im.res.GazeRows++
+		} else if which == 1 && !beside {
+			im.res.FixationRows++
 		}
 		return w.write(sc, &r)
 	})

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"sightline/reader/session"
@@ -32,6 +31,9 @@ type screen struct {
 	copy      int // k of "<case>.interrupted-k"; 0 for the screen as read
 	layout    layoutFile
 	hasLayout bool
+	// superseded: the case was read again later in the session; this read's rows go beside
+	// the dataset's files (eye_gaze_superseded.csv, …), which hold one read per case.
+	superseded bool
 
 	filters map[string]string          // filters.json
 	quality map[string]json.RawMessage // quality.json
@@ -121,73 +123,49 @@ func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
 	return out, skipped, nil
 }
 
-// scan reads a session's case folders: the screens as read, in the order read (the order of
-// session.json's done list; screens it does not list follow by index), and, with copies, the
-// interrupted copies. Calibration screens are left out when noCalib is set. Every case screen
-// must be a case of the study.
+// scan takes a session's case folders from session.Open: the screens as read, in the order
+// read, and, with copies, the interrupted copies. Calibration screens are left out when
+// noCalib is set. A case read again later in the session is kept, marked superseded: its rows
+// go beside the dataset's files, not in them. Every case screen must be a case of the study,
+// and the records the export carries (folder names, layout.json, filters.json) must read.
 func (s *sess) scan(st *study.Study, noCalib, copies bool) error {
-	root := filepath.Join(s.dir, session.CasesDir)
-	ents, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+	o, err := session.Open(s.dir)
 	if err != nil {
-		return fmt.Errorf("list cases: %w", err)
+		return err
 	}
-	plan := map[int]session.Screen{}
-	for _, p := range s.st.Plan {
-		plan[p.Index] = p
+	for _, p := range o.Problems {
+		if p.Kind == session.ProblemMalformed {
+			return fmt.Errorf("%s: %s", filepath.Join(s.dir, p.File), p.Message)
+		}
 	}
-	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		sc, err := parseCaseName(e.Name())
-		if err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(root, e.Name()), err)
-		}
-		if sc.copy > 0 && !copies {
-			continue
-		}
-		sc.dir = filepath.Join(root, e.Name())
-		if err := sc.readLayout(plan); err != nil {
-			return err
-		}
-		if sc.kind == session.KindCase {
-			if _, ok := st.Case(sc.dicomID); !ok {
-				return fmt.Errorf("%s: case %s is not in the study's %s", sc.dir, sc.dicomID, study.MasterSheet)
+	for _, c := range o.Cases {
+		list := append([]*session.Case{c}, c.Interrupted...)
+		for _, oc := range list {
+			if oc.Copy > 0 && !copies {
+				continue
 			}
+			sc, err := fromCase(oc, s.dir)
+			if err != nil {
+				return err
+			}
+			if sc.kind == session.KindCase {
+				if _, ok := st.Case(sc.dicomID); !ok {
+					return fmt.Errorf("%s: case %s is not in the study's %s", sc.dir, sc.dicomID, study.MasterSheet)
+				}
+			}
+			if noCalib && sc.kind == session.KindCalibration {
+				continue
+			}
+			if sc.copy > 0 {
+				s.copies = append(s.copies, sc)
+				continue
+			}
+			if err := sc.readExtras(); err != nil {
+				return err
+			}
+			s.screens = append(s.screens, sc)
 		}
-		if noCalib && sc.kind == session.KindCalibration {
-			continue
-		}
-		if sc.copy > 0 {
-			s.copies = append(s.copies, sc)
-			continue
-		}
-		if err := sc.readExtras(); err != nil {
-			return err
-		}
-		s.screens = append(s.screens, sc)
 	}
-	pos := map[int]int{}
-	for i, d := range s.st.Done {
-		if _, ok := pos[d]; !ok {
-			pos[d] = i
-		}
-	}
-	order := func(sc *screen) int {
-		if p, ok := pos[sc.index]; ok {
-			return p
-		}
-		return len(s.st.Done) + sc.index
-	}
-	slices.SortStableFunc(s.screens, func(a, b *screen) int {
-		if c := order(a) - order(b); c != 0 {
-			return c
-		}
-		return strings.Compare(a.name, b.name)
-	})
 	slices.SortStableFunc(s.copies, func(a, b *screen) int {
 		if a.index != b.index {
 			return a.index - b.index
@@ -200,69 +178,42 @@ func (s *sess) scan(st *study.Study, noCalib, copies bool) error {
 	return nil
 }
 
-// parseCaseName splits "NN-<dicom_id>" or "NN-<dicom_id>.interrupted-K".
-func parseCaseName(name string) (*screen, error) {
-	sc := &screen{name: name}
-	base := name
-	if i := strings.LastIndex(name, interruptedSep); i >= 0 {
-		k, err := strconv.Atoi(name[i+len(interruptedSep):])
-		if err != nil || k < 1 {
-			return nil, fmt.Errorf("case folder name %q: bad interrupted copy number", name)
+// fromCase takes a case folder as session.Open read it. Its layout.json must have read (an
+// interrupted copy may lack one: a crash right after the folder was made), and so must its
+// filters.json.
+func fromCase(c *session.Case, sessDir string) (*screen, error) {
+	sc := &screen{dir: c.Dir, name: c.Name, index: c.Screen.Index, dicomID: c.Screen.DicomID, kind: c.Screen.Kind,
+		copy: c.Copy, layout: c.Layout, hasLayout: c.HasLayout, filters: c.Filters, superseded: c.SupersededBy != nil}
+	for _, p := range c.Problems {
+		if p.Kind != session.ProblemMalformed && p.Kind != session.ProblemMissing {
+			continue
 		}
-		sc.copy, base = k, name[:i]
+		switch filepath.Base(p.File) {
+		case session.LayoutFile:
+			if p.Kind == session.ProblemMissing && c.Copy > 0 {
+				continue
+			}
+		case session.FiltersFile, c.Name: // c.Name: the screen's kind is unknown
+		default:
+			continue
+		}
+		return nil, fmt.Errorf("%s: %s", filepath.Join(sessDir, p.File), p.Message)
 	}
-	num, id, ok := strings.Cut(base, "-")
-	n, err := strconv.Atoi(num)
-	if !ok || err != nil || n < 0 || digits(num) != len(num) || id == "" {
-		return nil, fmt.Errorf("case folder name %q, want NN-<dicom_id>", name)
+	for f := range sc.filters {
+		if err := checkFilterName(f); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(c.Dir, session.FiltersFile), err)
+		}
 	}
-	sc.index, sc.dicomID = n, id
+	if a := c.Audio; a != nil {
+		sc.wav, sc.mp3 = a.WAV != "", a.MP3 != ""
+	}
+	sc.transcript = c.Transcript != ""
 	return sc, nil
 }
 
-// readLayout reads layout.json, which must agree with the folder name. An interrupted copy may
-// lack it (a crash right after the folder was made): its kind then comes from the plan.
-func (sc *screen) readLayout(plan map[int]session.Screen) error {
-	name := filepath.Join(sc.dir, session.LayoutFile)
-	b, err := os.ReadFile(name)
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(b, &sc.layout); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if sc.layout.Index != sc.index || sc.layout.DicomID != sc.dicomID {
-			return fmt.Errorf("%s: screen %d %q, but the folder is %s", name, sc.layout.Index, sc.layout.DicomID, sc.name)
-		}
-		sc.hasLayout, sc.kind = true, sc.layout.Kind
-	case errors.Is(err, os.ErrNotExist) && sc.copy > 0:
-		if p, ok := plan[sc.index]; ok && p.DicomID == sc.dicomID {
-			sc.kind = p.Kind
-		}
-	default:
-		return fmt.Errorf("read layout: %w", err)
-	}
-	if sc.kind != session.KindCase && sc.kind != session.KindCalibration {
-		return fmt.Errorf("%s: screen kind %q, want %q or %q", name, sc.kind, session.KindCase, session.KindCalibration)
-	}
-	return nil
-}
-
-// readExtras reads the case folder's records beyond its rows: filters, quality, audio.
+// readExtras reads the case folder's records that export flattens member by member, whatever
+// their members: quality.json and audio.json.
 func (sc *screen) readExtras() error {
-	name := filepath.Join(sc.dir, session.FiltersFile)
-	switch b, err := os.ReadFile(name); {
-	case err == nil:
-		if err := json.Unmarshal(b, &sc.filters); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		for f := range sc.filters {
-			if err := checkFilterName(f); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-		}
-	case !errors.Is(err, os.ErrNotExist):
-		return err
-	}
 	var err error
 	if sc.quality, err = readObject(filepath.Join(sc.dir, caseQuality)); err != nil {
 		return err
@@ -270,9 +221,6 @@ func (sc *screen) readExtras() error {
 	if sc.audio, err = readObject(filepath.Join(sc.dir, caseAudioMeta)); err != nil {
 		return err
 	}
-	sc.wav = exists(filepath.Join(sc.dir, caseWAV))
-	sc.mp3 = exists(filepath.Join(sc.dir, caseMP3))
-	sc.transcript = exists(filepath.Join(sc.dir, caseTranscript))
 	return nil
 }
 
@@ -306,7 +254,7 @@ func checkFilterName(f string) error {
 	if err := checkName(f); err != nil {
 		return fmt.Errorf("filter name: %w", err)
 	}
-	if f == "interrupted" || strings.ContainsAny(f, ",\"") {
+	if f == "interrupted" || f == "superseded" || strings.HasSuffix(f, strings.TrimSuffix(supersededSuffix, ".csv")) || strings.ContainsAny(f, ",\"") {
 		return fmt.Errorf("filter name %q is reserved or unusable in a file name", f)
 	}
 	return nil

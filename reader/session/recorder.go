@@ -236,14 +236,7 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 	if err != nil {
 		return fmt.Errorf("session: begin screen %d: %w", sc.Index, err)
 	}
-	lj := struct {
-		Index       int    `json:"index"`
-		Kind        string `json:"kind"`
-		DicomID     string `json:"dicom_id"`
-		StageWidth  int    `json:"stage_width"`
-		StageHeight int    `json:"stage_height"`
-		stage.Layout
-	}{sc.Index, sc.Kind, sc.DicomID, stage.Width, stage.Height, l}
+	lj := LayoutRecord{Index: sc.Index, Kind: sc.Kind, DicomID: sc.DicomID, StageWidth: stage.Width, StageHeight: stage.Height, Layout: l}
 	if err := writeJSON(filepath.Join(dir, LayoutFile), lj); err != nil {
 		s.gaze.f.Close()
 		s.fix.f.Close()

@@ -154,6 +154,20 @@ func (r *Recording) Screens(n int) error {
 	return nil
 }
 
+// Reread extends the plan with the cases ids, read again at the end of the session (as the
+// station does after its re-read offer), and records them.
+func (r *Recording) Reread(ids ...string) error {
+	n := len(r.Rec.State().Plan)
+	screens := make([]session.Screen, len(ids))
+	for i, id := range ids {
+		screens[i] = session.Screen{Index: n + i, Kind: session.KindCase, DicomID: id}
+	}
+	if err := r.Rec.ExtendPlan(screens); err != nil {
+		return err
+	}
+	return r.Screens(-1)
+}
+
 // CrashMidScreen begins the next screen and records half its samples, flushed; the caller then
 // ends the process without closing (a crash).
 func (r *Recording) CrashMidScreen() error {
