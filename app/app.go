@@ -144,6 +144,9 @@ func Command() *cobra.Command {
 			if o.TrackerSpec == "" {
 				o.TrackerSpec = "sim"
 			}
+			if err := checkDisplay(); err != nil { // before writing the demo study
+				return err
+			}
 			if err := ensureDemo(o.Study, o.Err); err != nil {
 				return err
 			}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
@@ -343,8 +342,10 @@ var background = func(f func()) { go f() }
 
 // runGUI opens the station window: the start screen, or straight into reading a study.
 func runGUI(o *Options, studyDir string) error {
-	a := fyneapp.NewWithID("org.sightline.station")
-	w := a.NewWindow("Sightline")
+	a, w, err := openWindow("org.sightline.station", "Sightline")
+	if err != nil {
+		return err
+	}
 	if err := openStation(a, w, o, studyDir); err != nil {
 		return err
 	}
