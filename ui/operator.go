@@ -178,7 +178,11 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 		setText(o.caseLbl, fmt.Sprintf("%d of %d (%s) · %s", st.Index+1, st.Total, kind,
 			clock(st.Now-st.CaseStart)))
 	}
-	setText(o.phase, st.Phase)
+	if st.Waiting != "" {
+		setText(o.phase, st.Phase+" · "+st.Waiting)
+	} else {
+		setText(o.phase, st.Phase)
+	}
 	wasPaused := o.paused
 	o.paused = st.Phase == "paused"
 	if o.paused != wasPaused { // the button starts as Pause
@@ -190,8 +194,15 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 			o.pauseBtn.SetIcon(theme.MediaPauseIcon())
 		}
 	}
-	setText(o.gazeLbl, fmt.Sprintf("%.1f Hz · %d samples · %d records lost", st.RecentRate, st.Samples, st.Lost))
-	if txt, c := fmt.Sprintf("%.1f%% over the last %s", 100*st.RecentLoss, reading.StatsWindow), lossColor(st.RecentLoss); txt != o.lossLbl.Text || c != o.lossLbl.Color {
+	rate, loss := fmt.Sprintf("%.1f Hz", st.RecentRate), fmt.Sprintf("%.1f%% over the last %s", 100*st.RecentLoss, reading.StatsWindow)
+	lossC := lossColor(st.RecentLoss)
+	if st.Stalled() {
+		// Said at once, before the rolling figures have moved: the tracker has stopped.
+		silent := fmt.Sprintf("%.1f s", st.SinceSample.Seconds())
+		rate, loss, lossC = "NO SAMPLES for "+silent, "100% (no samples for "+silent+")", lossColor(1)
+	}
+	setText(o.gazeLbl, fmt.Sprintf("%s · %d samples · %d records lost", rate, st.Samples, st.Lost))
+	if txt, c := loss, lossC; txt != o.lossLbl.Text || c != o.lossLbl.Color {
 		o.lossLbl.Text, o.lossLbl.Color = txt, c
 		o.lossLbl.Refresh()
 	}

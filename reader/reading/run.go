@@ -128,8 +128,9 @@ type Config struct {
 	Log      *slog.Logger
 	Check    *Check // calibration and validation; nil: none
 	Filters  []Filter
-	// Gate judges each case's samples when it closes; nil: no gate.
-	Gate func(samples []tracker.Sample) Quality
+	// Gate judges each case's samples when it closes, given the case's reading time on screen
+	// (samples that never came are lost); nil: no gate.
+	Gate func(samples []tracker.Sample, onScreen time.Duration) Quality
 	// Audio records each case's dictation; nil: a gaze-only session.
 	Audio Audio
 	// AudioGate adds the audio's verdict to a case's quality (present, not silent, clocks
@@ -197,6 +198,7 @@ type Run struct {
 	finished   bool
 	err        error
 
+	health    health // the tracker's silences, clock steps and marker latency
 	phase     phase
 	check     checkState
 	lastCheck CheckReport
@@ -341,6 +343,7 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			r.nextTarget()
 			r.notePhase()
 		case <-flush.C:
+			r.watchStall()
 			if err := r.cfg.Recorder.Flush(); err != nil {
 				r.fail(fmt.Errorf("reading: flush session files: %w", err))
 			}
@@ -602,6 +605,7 @@ func (r *Run) noteSkips(skips []Skip) {
 // fixation row is the last sample of that fixation (FORMATS.md §1).
 func (r *Run) record(s tracker.Sample) {
 	r.noteSample(s)
+	r.watchSample(s)
 	if r.phase != phaseReading {
 		// Calibration and validation gaze is not case data.
 		r.checkSample(s)
@@ -680,7 +684,10 @@ func (r *Run) endScreen(host time.Duration) {
 		ac = &c
 	}
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
-		q := r.cfg.Gate(r.raw)
+		r.mu.Lock()
+		onScreen := host - r.stats.CaseStart
+		r.mu.Unlock()
+		q := r.cfg.Gate(r.raw, onScreen)
 		if ac != nil {
 			q.Audio = ac
 			if r.cfg.AudioGate != nil {
@@ -697,15 +704,20 @@ func (r *Run) endScreen(host time.Duration) {
 		}
 	}
 	r.raw = r.raw[:0]
+	r.noteTracker()
 	if err := r.cfg.Recorder.EndScreen(host); err != nil {
 		r.fail(fmt.Errorf("reading: close files of screen %d: %w", r.idx+1, err))
 	}
 }
 
 func (r *Run) mark(label string, host time.Duration) {
-	if err := r.cfg.Tracker.Mark(fmt.Sprintf("%s HOST=%d", label, host.Nanoseconds())); err != nil {
+	m := fmt.Sprintf("%s HOST=%d", label, host.Nanoseconds())
+	t0 := r.cfg.Clock()
+	if err := r.cfg.Tracker.Mark(m); err != nil {
 		r.cfg.Log.Warn("sync marker not sent", "err", err)
+		return
 	}
+	r.sentMarker(m, t0)
 }
 
 func (r *Run) event(kind string, attrs map[string]string) {
@@ -734,6 +746,7 @@ func (r *Run) finish(status string) {
 	r.finished = true
 	r.stopCheck()
 	r.cancel()
+	r.noteTracker()
 	if r.err == nil {
 		if err := r.cfg.Recorder.Close(status); err != nil {
 			r.err = fmt.Errorf("reading: close session: %w", err)

@@ -27,7 +27,20 @@ type Stats struct {
 	LastCheck    *CheckReport
 	Marked       []string // dicom ids marked for re-reading
 	Reread       []string // dicom ids already shown again by the re-read offer (failed or marked)
+	// SinceSample is how long ago the last sample arrived (since the run started when none has):
+	// a tracker that has stopped shows here before any average moves.
+	SinceSample time.Duration
+	// Waiting says what the station waits for from the tracker ("" when nothing): connecting,
+	// the calibration's result.
+	Waiting string
 }
+
+// Silent is how long the tracker may send nothing before the console says it has stopped.
+// A Gazepoint streams records even when it sees no eyes; 0.5 s is 30 records at 60 Hz.
+const Silent = 500 * time.Millisecond
+
+// Stalled reports whether the tracker has sent nothing for Silent or longer.
+func (s Stats) Stalled() bool { return s.SinceSample >= Silent }
 
 // StatsWindow is the span of the console's rolling rate and data-loss figures.
 const StatsWindow = 2 * time.Second
@@ -50,6 +63,8 @@ func (q *recent) add(h time.Duration, ok bool) {
 }
 
 // figures returns the rate and loss over the window ending at now, given the nominal rate.
+// Nothing received is all lost, whether or not the rate is known yet (a tracker that never
+// connected has told no rate); with samples but no nominal rate, the invalid ones are the loss.
 func (q *recent) figures(now time.Duration, nominal float64) (rate, loss float64) {
 	var got, valid int
 	for i := 1; i <= q.n; i++ {
@@ -63,9 +78,14 @@ func (q *recent) figures(now time.Duration, nominal float64) (rate, loss float64
 		}
 	}
 	rate = float64(got) / StatsWindow.Seconds()
-	if nominal > 0 {
+	switch {
+	case got == 0:
+		loss = 1
+	case nominal > 0:
 		expected := nominal * StatsWindow.Seconds()
 		loss = max(0, min(1, 1-float64(valid)/expected))
+	default:
+		loss = 1 - float64(valid)/float64(got)
 	}
 	return rate, loss
 }
@@ -77,6 +97,10 @@ func (r *Run) Stats() Stats {
 	s := r.stats
 	s.Now = r.cfg.Clock()
 	s.RecentRate, s.RecentLoss = r.recent.figures(s.Now, r.cfg.Tracker.Rate())
+	s.SinceSample = s.Now - r.start
+	if r.recent.n > 0 {
+		s.SinceSample = s.Now - r.recent.host[(r.recent.next-1+len(r.recent.host))%len(r.recent.host)]
+	}
 	s.Marked = append([]string(nil), r.stats.Marked...)
 	s.Reread = append([]string(nil), r.stats.Reread...)
 	return s

@@ -1,10 +1,16 @@
 package reading
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"sightline/reader/session"
 	"sightline/tracker"
 )
 
@@ -33,5 +39,154 @@ func TestFailedValidationIsNeverAccepted(t *testing.T) {
 	l := rec.lines()
 	if !strings.Contains(l, "event accept_refused") || strings.Contains(l, "check_accepted") || strings.Contains(l, "begin") {
 		t.Fatalf("a failed validation was accepted, or a case began:\n%s", l)
+	}
+}
+
+// rateless is a tracker that has not told its rate (an Open Gaze client before its handshake).
+type rateless struct{ *fakeTracker }
+
+func (rateless) Rate() float64 { return 0 }
+
+// notingRecorder keeps what the run notes of the tracker's timing, as session.Recorder does.
+type notingRecorder struct {
+	*fakeRecorder
+	mu  sync.Mutex
+	got session.TrackerTiming
+	n   int
+}
+
+func (r *notingRecorder) NoteTracker(t session.TrackerTiming) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got, r.n = t, r.n+1
+}
+
+func (r *notingRecorder) timing() (session.TrackerTiming, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.got, r.n
+}
+
+func startWith(t *testing.T, tr tracker.Tracker, rec Recorder, view *fakeView) *Run {
+	t.Helper()
+	origin := time.Now()
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return time.Since(origin) },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func waitLine(t *testing.T, rec *fakeRecorder, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(rec.lines(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never recorded %q:\n%s", want, rec.lines())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestSilentTrackerIsAllLoss: a tracker that never sent anything, and never told its rate, is
+// 100% loss at 0 Hz on the console (it read "0.0%"), and shows as silent.
+func TestSilentTrackerIsAllLoss(t *testing.T) {
+	rec, view := &fakeRecorder{}, newFakeView()
+	r := startWith(t, rateless{newFakeTracker()}, rec, view)
+	deadline := time.Now().Add(10 * time.Second)
+	for !r.Stats().Stalled() {
+		if time.Now().After(deadline) {
+			t.Fatal("the console never saw the tracker as silent")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	st := r.Stats()
+	if st.RecentRate != 0 || st.RecentLoss != 1 {
+		t.Fatalf("silent tracker: %.1f Hz, loss %.3f; want 0 Hz and 1", st.RecentRate, st.RecentLoss)
+	}
+	r.End()
+	<-r.Done()
+}
+
+// TestTrackerStopJournalled: a tracker that stops sending during a case is journalled within
+// StallAfter (plus a tick), and its return with the gap; the console says so at once.
+func TestTrackerStopJournalled(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	r := startWith(t, tr, rec, view)
+	waitFor(t, view, "a")
+	tr.send(tracker.Sample{CNT: 1, Time: 1, Host: r.cfg.Clock(), BPOGV: true})
+	waitLine(t, rec, "event gaze_stopped")
+	if !r.Stats().Stalled() {
+		t.Error("journalled as stopped, but the console does not say so")
+	}
+	tr.send(tracker.Sample{CNT: 2, Time: 2, Host: r.cfg.Clock(), BPOGV: true})
+	waitLine(t, rec, "event gaze_stopped\nevent gaze_resumed\ngaze 2")
+	if r.Stats().Stalled() {
+		t.Error("the console still says silent after a sample")
+	}
+	r.End()
+	<-r.Done()
+	if n := strings.Count(rec.lines(), "gaze_stopped"); n != 1 {
+		t.Fatalf("%d gaze_stopped events, want 1:\n%s", n, rec.lines())
+	}
+}
+
+// TestDeviceTimeBackwardsJournalled: a device clock that steps back is journalled, once per
+// step, and counted for session.json.
+func TestDeviceTimeBackwardsJournalled(t *testing.T) {
+	tr, view := newFakeTracker(), newFakeView()
+	rec := &notingRecorder{fakeRecorder: &fakeRecorder{}}
+	r := startWith(t, tr, rec, view)
+	waitFor(t, view, "a")
+	for i, tm := range []float64{10, 10.5, 11, 3, 3.5, 4} {
+		tr.send(tracker.Sample{CNT: int64(i), Time: tm, TimeTick: int64(tm * 1e7), TickFreq: 1e7, BPOGV: true})
+	}
+	r.End()
+	<-r.Done()
+	if n := strings.Count(rec.lines(), "event device_time_backwards"); n != 1 {
+		t.Fatalf("%d device_time_backwards events, want 1:\n%s", n, rec.lines())
+	}
+	if got, _ := rec.timing(); got.TimeBackwards != 1 {
+		t.Fatalf("session.json counts %d steps back, want 1", got.TimeBackwards)
+	}
+}
+
+// TestMarkerLatency: a sync marker echoed in a record's USER field times the tracker; a device
+// that echoes none is noted as such.
+func TestMarkerLatency(t *testing.T) {
+	tr, view := newFakeTracker(), newFakeView()
+	rec := &notingRecorder{fakeRecorder: &fakeRecorder{}}
+	r := startWith(t, tr, rec, view)
+	waitFor(t, view, "a")
+	tr.mu.Lock()
+	marks := slices.Clone(tr.marks)
+	tr.mu.Unlock()
+	if len(marks) != 1 || !strings.HasPrefix(marks[0], "SCREEN 1 a HOST=") {
+		t.Fatalf("markers sent: %q", marks)
+	}
+	tr.send(tracker.Sample{CNT: 1, Host: r.cfg.Clock(), BPOGV: true})
+	tr.send(tracker.Sample{CNT: 2, Host: r.cfg.Clock() + 5*time.Millisecond, User: marks[0], BPOGV: true})
+	r.End()
+	<-r.Done()
+	got, n := rec.timing()
+	if n == 0 || got.MarkersSent != 1 || got.MarkersEchoed != 1 || got.LatencyMaxMS < 5 || got.Note != "" {
+		t.Fatalf("timing %+v (noted %d times)", got, n)
+	}
+
+	// The same without an echo.
+	tr2, view2 := newFakeTracker(), newFakeView()
+	rec2 := &notingRecorder{fakeRecorder: &fakeRecorder{}}
+	r2 := startWith(t, tr2, rec2, view2)
+	waitFor(t, view2, "a")
+	tr2.send(tracker.Sample{CNT: 1, BPOGV: true})
+	r2.End()
+	<-r2.Done()
+	got, _ = rec2.timing()
+	if got.MarkersEchoed != 0 || !strings.Contains(got.Note, "does not echo USER_DATA") {
+		t.Fatalf("without an echo: %+v", got)
 	}
 }

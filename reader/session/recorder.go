@@ -74,6 +74,33 @@ type Meta struct {
 	BootID        string `json:"boot_id,omitempty"`
 	// Audio says how dictation is recorded: the device, or "none: <why>" for gaze only.
 	Audio string `json:"audio,omitempty"`
+	// TrackerTiming is what the session learnt of the tracker's timing (sync marker round trips,
+	// device clock steps back, fields its records lack); updated at every screen boundary.
+	TrackerTiming *TrackerTiming `json:"tracker_timing,omitempty"`
+}
+
+// TrackerTiming is session.json's "tracker_timing".
+type TrackerTiming struct {
+	// MarkersSent counts the USER_DATA sync markers sent; MarkersEchoed those seen again in the
+	// USER field of a record. A marker's latency is the host time its record arrived minus the
+	// host time it was sent: the device's buffering, one sampling period and the link, both ways.
+	MarkersSent     int     `json:"markers_sent"`
+	MarkersEchoed   int     `json:"markers_echoed"`
+	LatencyMedianMS float64 `json:"latency_median_ms,omitempty"`
+	LatencyP95MS    float64 `json:"latency_p95_ms,omitempty"`
+	LatencyMaxMS    float64 `json:"latency_max_ms,omitempty"`
+	// Note says why there is no latency, when there is none.
+	Note string `json:"note,omitempty"`
+	// TimeBackwards counts the records whose device TIME or TIME_TICK went back (each is
+	// journalled as device_time_backwards).
+	TimeBackwards int `json:"device_time_backwards"`
+	// AbsentFields are the device fields some record lacked (written as empty cells).
+	AbsentFields []string `json:"absent_fields,omitempty"`
+}
+
+// NoteTracker keeps t for session.json, written at the next screen boundary or at Close.
+func (r *Recorder) NoteTracker(t TrackerTiming) {
+	r.st.TrackerTiming = &t
 }
 
 // State is the content of session.json: the meta and how far the session got.

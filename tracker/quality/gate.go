@@ -73,10 +73,15 @@ func CaseGate(samples []tracker.Sample, rate float64, th Thresholds) Gate {
 	}
 	g.DataLoss = DataLoss(samples, g.Expected)
 	g.LongestLoss = LongestLoss(samples, rate)
+	return judge(g, len(samples), th)
+}
 
+// judge gives g its verdict and reasons from its figures.
+func judge(g Gate, n int, th Thresholds) Gate {
+	g.Verdict = Pass
 	var fails, warns []string
 	switch {
-	case len(samples) == 0:
+	case n == 0:
 		fails = append(fails, "no samples")
 	case g.DataLoss >= th.FailDataLoss:
 		fails = append(fails, fmt.Sprintf("data loss %s ≥ %s", pct(g.DataLoss), pct(th.FailDataLoss)))
@@ -97,6 +102,25 @@ func CaseGate(samples []tracker.Sample, rate float64, th Thresholds) Gate {
 	}
 	g.Reasons = append(fails, warns...)
 	return g
+}
+
+// CaseGateOnScreen is CaseGate for a case that was on screen for onScreen of reading time: the
+// samples that never came count as lost, so that a tracker that stopped mid-case, or sent
+// nothing at all, fails the case rather than passing it on the samples it did send. With no
+// samples the whole time on screen is one track loss.
+func CaseGateOnScreen(samples []tracker.Sample, rate float64, onScreen time.Duration, th Thresholds) Gate {
+	g := CaseGate(samples, rate, th)
+	exp := Expected(onScreen, rate)
+	if exp <= g.Expected && len(samples) > 0 {
+		return g
+	}
+	g.Expected = max(g.Expected, exp)
+	g.DataLoss = DataLoss(samples, g.Expected)
+	if len(samples) == 0 {
+		g.DataLoss = 1
+		g.LongestLoss = max(g.LongestLoss, onScreen)
+	}
+	return judge(g, len(samples), th)
 }
 
 // pct formats a fraction as a percentage with one decimal ("12.5%").

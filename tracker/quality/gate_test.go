@@ -102,3 +102,24 @@ func TestCaseGateUsesTheTickClock(t *testing.T) {
 		t.Errorf("Time clock: expected %d, loss %v, verdict %s", g.Expected, g.DataLoss, g.Verdict)
 	}
 }
+
+// TestCaseGateOnScreen: the samples that never came count as lost. A case with no samples, or
+// whose tracker stopped halfway, fails; a whole recording passes as CaseGate passes it.
+func TestCaseGateOnScreen(t *testing.T) {
+	th := DefaultThresholds()
+	none := CaseGateOnScreen(nil, 60, 10*time.Second, th)
+	if none.Verdict != Fail || none.DataLoss != 1 || none.Expected != 600 || none.LongestLoss != 10*time.Second {
+		t.Errorf("no samples: %s, loss %v of %d, longest %v, %q", none.Verdict, none.DataLoss, none.Expected, none.LongestLoss, none.Reasons)
+	}
+	whole := rec(60, 600, valid)
+	if g := CaseGateOnScreen(whole, 60, 10*time.Second, th); g.Verdict != Pass || g.Expected != 600 || g.DataLoss != 0 {
+		t.Errorf("whole recording: %s, loss %v of %d", g.Verdict, g.DataLoss, g.Expected)
+	}
+	half := whole[:300] // the tracker stopped 5 s into a 10 s case
+	if g := CaseGate(half, 60, th); g.Verdict != Pass {
+		t.Fatalf("CaseGate on the samples alone: %s (the case this guards against passes there)", g.Verdict)
+	}
+	if g := CaseGateOnScreen(half, 60, 10*time.Second, th); g.Verdict != Fail || !near(g.DataLoss, 0.5, 1e-12) {
+		t.Errorf("tracker stopped halfway: %s, loss %v, %q", g.Verdict, g.DataLoss, g.Reasons)
+	}
+}
