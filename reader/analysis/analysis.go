@@ -15,6 +15,7 @@ import (
 	"slices"
 
 	"sightline/reader/study"
+	"sightline/reader/transcript"
 	"sightline/tracker"
 	"sightline/tracker/quality"
 )
@@ -245,11 +246,11 @@ func (p *progressReader) tell() {
 	p.told = p.done
 }
 
-func readTranscriptFile(path string) (*Transcript, error) {
+func readTranscriptFile(path string) (*transcript.Transcript, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ReadTranscript(f, path)
+	return transcript.Read(f, path)
 }

@@ -16,6 +16,7 @@ import (
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
+	"sightline/reader/transcript"
 )
 
 // Options choose what Export writes.
@@ -417,8 +418,8 @@ func (x *exporter) transcripts(kept *study.Study) error {
 				if err != nil {
 					return err
 				}
-				if b, err = normalizeTranscript(b); err != nil {
-					return fmt.Errorf("%s: %w", src, err)
+				if b, err = transcript.Normalize(b, src); err != nil {
+					return err
 				}
 				if err := os.WriteFile(x.file(filepath.Join(rel, TranscriptFile)), b, 0o644); err != nil {
 					return err

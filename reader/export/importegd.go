@@ -18,6 +18,7 @@ import (
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
+	"sightline/reader/transcript"
 )
 
 // ImportOptions tune Import.
@@ -831,8 +832,8 @@ func (im *importer) audioFiles(src string, sc *impScreen) error {
 			if err != nil {
 				return err
 			}
-			if b, err = normalizeTranscript(b); err != nil {
-				return fmt.Errorf("%s: %w", filepath.Join(src, name), err)
+			if b, err = transcript.Normalize(b, filepath.Join(src, name)); err != nil {
+				return err
 			}
 			if err := os.WriteFile(filepath.Join(dir, caseTranscript), b, 0o644); err != nil {
 				return err

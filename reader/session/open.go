@@ -14,6 +14,7 @@ import (
 
 	"sightline/reader/egd"
 	"sightline/reader/stage"
+	"sightline/reader/transcript"
 	"sightline/reader/wav"
 )
 
@@ -589,6 +590,20 @@ func (c *Case) Rows(file string) ([]egd.GazeRecord, []Problem, error) {
 		return nil
 	})
 	return rows, probs, err
+}
+
+// ReadTranscript reads the case's transcript.json (see reader/transcript); nil and no error
+// when the case has none.
+func (c *Case) ReadTranscript() (*transcript.Transcript, error) {
+	if c.Transcript == "" {
+		return nil, nil
+	}
+	f, err := os.Open(c.Transcript)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return transcript.Read(f, filepath.ToSlash(filepath.Join(c.rel, TranscriptFile)))
 }
 
 // FilterNames lists the fixation filters whose rows the case holds beside the device's:

@@ -234,6 +234,9 @@ func TestOpenRecordedSession(t *testing.T) {
 		if c.Transcript != filepath.Join(c.Dir, TranscriptFile) {
 			t.Errorf("%s: transcript %q", c.Name, c.Transcript)
 		}
+		if tr, err := c.ReadTranscript(); err != nil || tr.FullText != "clear lungs" || len(tr.Phrases) != 1 || tr.Phrases[0].End != 0.9 {
+			t.Errorf("%s: transcript %+v, %v", c.Name, tr, err)
+		}
 	}
 }
 
