@@ -18,7 +18,7 @@ import (
 	"sightline/assets"
 	"sightline/reader/audio"
 	"sightline/reader/demo"
-	"sightline/reader/dicomimg"
+	"sightline/reader/display"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/reading"
 	"sightline/reader/session"
@@ -304,36 +304,14 @@ func resume(o *Options, dir string, st session.State) (*prepared, error) {
 		seed: st.Seed, sessionID: st.SessionID}, nil
 }
 
-// loader decodes a case's DICOM and resamples it to the rectangle it will occupy on the stage.
+// loader gives the reading loop each case's image as display draws it.
 func loader(st *study.Study) reading.Loader {
-	byID := make(map[string]study.Case, len(st.Cases))
-	for _, c := range st.Cases {
-		byID[c.DicomID] = c
-	}
 	return func(_ context.Context, sc session.Screen) (reading.Frame, error) {
-		c, ok := byID[sc.DicomID]
-		if !ok {
-			return reading.Frame{}, fmt.Errorf("case %s is not in the worklist", sc.DicomID)
-		}
-		// A prepared study holds the image exactly as drawn: no DICOM needed.
-		if png := studyprep.DisplayPath(st.Dir, c.DicomID); fileExists(png) {
-			img, l, err := studyprep.LoadDisplay(png)
-			if err != nil {
-				return reading.Frame{}, err
-			}
-			return reading.Frame{Image: img, Layout: l}, nil
-		}
-		path, err := st.DicomPath(c)
+		img, l, err := display.Load(st, sc.DicomID)
 		if err != nil {
 			return reading.Frame{}, err
 		}
-		img, info, err := dicomimg.Load(path)
-		if err != nil {
-			return reading.Frame{}, err
-		}
-		l := stage.Fit(info.Cols, info.Rows)
-		r := l.Rect()
-		return reading.Frame{Image: dicomimg.Fit(img, r.Dx(), r.Dy()), Layout: l}, nil
+		return reading.Frame{Image: img, Layout: l}, nil
 	}
 }
 
