@@ -55,7 +55,7 @@ func Main(args []string) int {
 	return 0
 }
 
-// viewing is the reader's viewing geometry from the options (FORMATS.md §4 defaults).
+// viewing is the reader's viewing geometry from the options (docs/FORMATS.md §4 defaults).
 func (o *Options) viewing() tracker.Viewing {
 	v := tracker.PaperViewing()
 	if o.DistanceCM > 0 {

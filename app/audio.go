@@ -159,6 +159,6 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 
 const (
 	silentDB        = -50.0 // a dictating reader peaks far above this
-	driftLimitMS    = 20.0  // FORMATS.md §5 wants audio and gaze clocks within tens of ms
+	driftLimitMS    = 20.0  // docs/FORMATS.md §5 wants audio and gaze clocks within tens of ms
 	driftMinSeconds = 30.0
 )

@@ -101,7 +101,7 @@ func filters(o *Options) []reading.Filter {
 	}
 }
 
-// gate is the per-case quality gate of FORMATS.md §5 (REFLACX's thresholds): data loss ≥ 10%
+// gate is the per-case quality gate of docs/FORMATS.md §5 (REFLACX's thresholds): data loss ≥ 10%
 // warns and ≥ 15% fails; a blink or track loss ≥ 1.5 s warns and ≥ 3 s fails. The samples
 // expected are the case's time on screen at the tracker's rate: a silent tracker fails the case.
 func gate(o *Options, g *gazeSource) func([]tracker.Sample, time.Duration) reading.Quality {

@@ -20,7 +20,7 @@ import (
 )
 
 // analyzeCommand is `sightline analyze DATASET --out DIR`: the EGD-CXR paper's technical
-// validation (FORMATS.md §2) on a dataset folder in the EGD-CXR layout.
+// validation (docs/FORMATS.md §2) on a dataset folder in the EGD-CXR layout.
 func analyzeCommand(o *Options) *cobra.Command {
 	var (
 		out       string

@@ -27,7 +27,7 @@ type IDTParams struct {
 	MaxGap time.Duration
 }
 
-// DefaultIDT is I-DT at 1° and 100 ms (FORMATS.md §5) for the paper's viewing geometry.
+// DefaultIDT is I-DT at 1° and 100 ms (docs/FORMATS.md §5) for the paper's viewing geometry.
 func DefaultIDT() IDTParams {
 	return IDTParams{DispersionDeg: 1, MinDuration: 100 * time.Millisecond, Viewing: PaperViewing(), MaxGap: DefaultMaxGap}
 }
@@ -78,7 +78,7 @@ type Fixation struct {
 	Last               Sample // the last sample, as it arrived
 }
 
-// Row is the fixation as a fixations.csv row carries it (FORMATS.md §1): its last sample with
+// Row is the fixation as a fixations.csv row carries it (docs/FORMATS.md §1): its last sample with
 // the FPOG fields set from the fixation, so that Time = FPOGS + FPOGD (see Duration).
 func (f Fixation) Row() Sample {
 	s := f.Last

@@ -36,7 +36,7 @@ type IVTParams struct {
 	MinDuration time.Duration
 }
 
-// DefaultIVT is I-VT at 30°/s (FORMATS.md §5) with the Tobii I-VT defaults: a 20 ms velocity
+// DefaultIVT is I-VT at 30°/s (docs/FORMATS.md §5) with the Tobii I-VT defaults: a 20 ms velocity
 // window, gap fill-in up to 75 ms, no noise reduction, merging fixations at most 75 ms and
 // 0.5° apart, discarding fixations under 60 ms; for the paper's viewing geometry.
 func DefaultIVT() IVTParams {

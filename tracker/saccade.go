@@ -2,7 +2,7 @@ package tracker
 
 import "math"
 
-// The stage that gaze fractions refer to, in stage pixels (FORMATS.md §3).
+// The stage that gaze fractions refer to, in stage pixels (docs/FORMATS.md §3).
 const (
 	stagePxW = 1920
 	stagePxH = 1080

@@ -8,7 +8,7 @@ import (
 )
 
 // Sample is one gaze record in the full Gazepoint model: every device field that the EGD-CXR
-// 37-column layout carries (FORMATS.md §1), plus the host clock it arrived on. Positions are
+// 37-column layout carries (docs/FORMATS.md §1), plus the host clock it arrived on. Positions are
 // fractions of the 1920×1080 stage; pupil sizes are in the device's units.
 type Sample struct {
 	// Host is the host monotonic time since the session's clock origin (one clock for gaze,

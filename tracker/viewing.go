@@ -16,7 +16,7 @@ type Viewing struct {
 	WidthPx, HeightPx        int
 }
 
-// PaperViewing is the EGD-CXR set-up (FORMATS.md §4): the reader sat 28 in (71 cm) from a
+// PaperViewing is the EGD-CXR set-up (docs/FORMATS.md §4): the reader sat 28 in (71 cm) from a
 // 27-inch monitor driven at 1920 × 1080.
 func PaperViewing() Viewing {
 	return Viewing{DistanceCM: 71, DiagonalInch: 27, WidthPx: 1920, HeightPx: 1080}

@@ -85,7 +85,7 @@ func TestViewingValidate(t *testing.T) {
 }
 
 func TestSaccadeVectorPublishedRows(t *testing.T) {
-	// Consecutive fixation rows 2→3 and 3→4 of the published EGD-CXR rows (FORMATS.md §1).
+	// Consecutive fixation rows 2→3 and 3→4 of the published EGD-CXR rows (docs/FORMATS.md §1).
 	tests := []struct {
 		name           string
 		x0, y0, x1, y1 float64

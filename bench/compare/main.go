@@ -4,7 +4,7 @@
 // getrusage: every thread of the process, the garbage collector's included). GOMAXPROCS is
 // set by the caller: 1 for the per-core figures, unset for the whole machine.
 //
-//	heatmap-gen DIR        impulses.npy: the blur's input (seeded, the FORMATS.md §1 canvas)
+//	heatmap-gen DIR        impulses.npy: the blur's input (seeded, the docs/FORMATS.md §1 canvas)
 //	heatmap DIR            heatmap.Blur (σ = 150) of it, once; writes ours.npy
 //	ttest-gen DIR N        N pairs of groups (values.f64, offsets.i64)
 //	ttest DIR              analysis.Student and analysis.Welch of every pair; writes ours_p.f64
@@ -34,7 +34,7 @@ import (
 	"sightline/reader/session"
 )
 
-// The reference heatmap's canvas: one 2544×3056 DICOM (FORMATS.md §1).
+// The reference heatmap's canvas: one 2544×3056 DICOM (docs/FORMATS.md §1).
 const hw, hh = 2544, 3056
 
 func main() {

@@ -21,7 +21,7 @@ import (
 	"sightline/reader/heatmap"
 )
 
-const w, h = 2544, 3056 // the FORMATS.md §1 image
+const w, h = 2544, 3056 // the docs/FORMATS.md §1 image
 
 func main() {
 	out := flag.String("out", "", "folder for impulses.npy, ours.npy, heatmap.png and timings.json")

@@ -1,4 +1,4 @@
-// Package analysis reproduces the technical validation of the EGD-CXR paper (FORMATS.md §2) on a
+// Package analysis reproduces the technical validation of the EGD-CXR paper (docs/FORMATS.md §2) on a
 // dataset in its layout: the calibration error, the transcripts' Type-B error, fixations vs
 // anatomy with Student's (and Welch's) t-tests, per-screen data quality, and the paper's
 // Figures 11 and 12. The tables the reference code wrote keep its names and shapes.
@@ -20,7 +20,7 @@ import (
 	"sightline/tracker/quality"
 )
 
-// Input files of a dataset folder in the EGD-CXR layout (FORMATS.md §1).
+// Input files of a dataset folder in the EGD-CXR layout (docs/FORMATS.md §1).
 const (
 	FixationsFile  = "fixations.csv"
 	EyeGazeFile    = "eye_gaze.csv"

@@ -7,7 +7,7 @@ import (
 )
 
 // Condition names as the reference's per-image table writes them, and the comparisons of its
-// p-value table, in its order (FORMATS.md §2).
+// p-value table, in its order (docs/FORMATS.md §2).
 const (
 	Normal    = "normal"
 	CHF       = "CHF"
@@ -36,7 +36,7 @@ type ImageCounts struct {
 	BoxSum    int       // Σ Counts: the reference's per-image "total" (boxes overlap)
 }
 
-// Anatomy is the fixations-vs-anatomy analysis (FORMATS.md §2).
+// Anatomy is the fixations-vs-anatomy analysis (docs/FORMATS.md §2).
 type Anatomy struct {
 	Boxes  []string      // every bbox_name of bounding_boxes.csv, sorted (numpy's np.unique)
 	Images []ImageCounts // the cases with fixations, in master_sheet order

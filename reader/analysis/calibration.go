@@ -7,14 +7,14 @@ import (
 	"sightline/tracker/quality"
 )
 
-// Stage size the paper converts fractions with (FORMATS.md §2).
+// Stage size the paper converts fractions with (docs/FORMATS.md §2).
 const (
 	screenW = 1920
 	screenH = 1080
 )
 
 // CalibrationPoint is one calibration screen's last fixation and its error: the target is the
-// screen centre, so the error is |0.5 − FPOG| per axis (FORMATS.md §2).
+// screen centre, so the error is |0.5 − FPOG| per axis (docs/FORMATS.md §2).
 type CalibrationPoint struct {
 	SessionID, DicomID string
 	Line               int // line of the last fixation in fixations.csv

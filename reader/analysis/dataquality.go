@@ -10,7 +10,7 @@ import (
 	"sightline/tracker/quality"
 )
 
-// ScreenQuality is the data quality of one screen of eye_gaze.csv (FORMATS.md §5).
+// ScreenQuality is the data quality of one screen of eye_gaze.csv (docs/FORMATS.md §5).
 type ScreenQuality struct {
 	SessionID, DicomID string
 	Calibration        bool // the DicomID is not a case

@@ -16,7 +16,7 @@ type Fixation struct {
 }
 
 // Screen is one screen as fixations.csv records it: a maximal run of consecutive rows with the
-// same SESSION_ID and DICOM_ID (rows are contiguous per image within a session, FORMATS.md §1).
+// same SESSION_ID and DICOM_ID (rows are contiguous per image within a session, docs/FORMATS.md §1).
 type Screen struct {
 	SessionID, DicomID string
 	Fixations          []Fixation // in file order

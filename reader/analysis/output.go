@@ -165,7 +165,7 @@ func (w *writer) quality() {
 // Summary is the report in a few lines of text, the paper's figures side by side with ours.
 func (r *Report) Summary(dir string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Technical validation of %s (FORMATS.md §2)\n", dir)
+	fmt.Fprintf(&b, "Technical validation of %s (docs/FORMATS.md §2)\n", dir)
 	c := r.Calibration
 	mx, my := c.MeanPx()
 	sx, sy := c.StdPx()

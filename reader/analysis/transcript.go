@@ -12,7 +12,7 @@ import (
 // any space in it, leading or trailing included, is not a single word.
 func SingleWord(phrase string) bool { return !strings.Contains(phrase, " ") }
 
-// TypeB is the transcripts' Type-B error (FORMATS.md §2): 1 − single-word entries ÷ entries.
+// TypeB is the transcripts' Type-B error (docs/FORMATS.md §2): 1 − single-word entries ÷ entries.
 type TypeB struct {
 	Files, Phrases, SingleWord, MultiWord int
 }

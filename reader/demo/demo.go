@@ -81,7 +81,7 @@ type Box struct {
 	X1, X2, Y1, Y2 float64
 }
 
-// BoxNames lists the 17 EGD-CXR bounding box names in the order of FORMATS.md §1.
+// BoxNames lists the 17 EGD-CXR bounding box names in the order of docs/FORMATS.md §1.
 var BoxNames = [...]string{
 	"right lung", "right upper lung zone", "right mid lung zone", "right lower lung zone",
 	"left lung", "left upper lung zone", "left mid lung zone", "left lower lung zone",

@@ -14,7 +14,7 @@ import (
 
 // MasterSheetHeader is the 59-column header of EGD-CXR's master_sheet.csv (PhysioNet egd-cxr
 // 1.0.0), as quoted with the file's first rows in a public exploration of the data set; it
-// agrees with the first columns FORMATS.md §1 gives.
+// agrees with the first columns docs/FORMATS.md §1 gives.
 var MasterSheetHeader = []string{
 	"dicom_id", "path", "study_id", "patient_id", "stay_id", "gender", "anchor_age",
 	"image_top_pad", "image_bottom_pad", "image_left_pad", "image_right_pad",

@@ -1,4 +1,4 @@
-// Package egd reads and writes the EGD-CXR 37-column gaze and fixation rows (FORMATS.md §1), with
+// Package egd reads and writes the EGD-CXR 37-column gaze and fixation rows (docs/FORMATS.md §1), with
 // the numbers formatted exactly as pandas wrote them in the published dataset.
 package egd
 

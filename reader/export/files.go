@@ -1,4 +1,4 @@
-// Package export writes a study's recorded sessions as an EGD-CXR dataset folder (FORMATS.md §1),
+// Package export writes a study's recorded sessions as an EGD-CXR dataset folder (docs/FORMATS.md §1),
 // with Sightline's richer records in files beside it, and reads such a folder back into a study.
 package export
 

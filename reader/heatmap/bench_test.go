@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The reference's case: one 2544×3056 DICOM (the FORMATS.md §1 image), σ = 150 px.
+// The reference's case: one 2544×3056 DICOM (the docs/FORMATS.md §1 image), σ = 150 px.
 const benchW, benchH = 2544, 3056
 
 func benchFixations(n int) []Fixation {

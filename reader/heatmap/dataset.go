@@ -55,7 +55,7 @@ type Job struct {
 
 // Plan matches images to the worklist. An image whose DICOM_ID is in s becomes a Job with the
 // size that size reports for its case (reading the DICOM header, say); the others (calibration
-// screens, FORMATS.md §1) are returned apart. A case whose size or pads cannot be had is reported
+// screens, docs/FORMATS.md §1) are returned apart. A case whose size or pads cannot be had is reported
 // in failed, naming the case and the worklist line, and left out; the rest go on.
 func Plan(s *study.Study, images []Image, size func(study.Case) (w, h int, err error)) (jobs []Job, others []Image, failed []error) {
 	pads := make([]int, len(study.PadColumns))

@@ -1,5 +1,5 @@
 // Package heatmap renders fixation heatmaps in the layout the EGD-CXR reference ML code reads
-// (FORMATS.md §1): <root>/<dicom_id>/heatmap.png (static) and <root>/<dicom_id>/<n>_frame.png
+// (docs/FORMATS.md §1): <root>/<dicom_id>/heatmap.png (static) and <root>/<dicom_id>/<n>_frame.png
 // (temporal), viridis PNGs at DICOM resolution, with a fast recursive Gaussian blur.
 //
 // The method is the reference's: each fixation adds an impulse at (Y_ORIGINAL, X_ORIGINAL) on a

@@ -155,7 +155,7 @@ func TestSkippedFixations(t *testing.T) {
 }
 
 func TestSigma(t *testing.T) {
-	// The FORMATS.md §1 image: 2544×3056 drawn with pads 0,0,534,534 (852×1080 on the stage).
+	// The docs/FORMATS.md §1 image: 2544×3056 drawn with pads 0,0,534,534 (852×1080 on the stage).
 	l := stage.Layout{W: 2544, H: 3056, Top: 0, Bottom: 0, Left: 534, Right: 534}
 	// Independently: 1° at 71 cm is 2·71·tan(0.5°) cm; the 27-inch 16:9 panel is 27·2.54·16/√337 cm wide.
 	cmPerDeg := 2 * 71 * math.Tan(0.5*math.Pi/180)

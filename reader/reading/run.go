@@ -602,7 +602,7 @@ func (r *Run) noteSkips(skips []Skip) {
 }
 
 // record writes one sample, and a fixation row when the device's fixation id moves on: the
-// fixation row is the last sample of that fixation (FORMATS.md §1).
+// fixation row is the last sample of that fixation (docs/FORMATS.md §1).
 func (r *Run) record(s tracker.Sample) {
 	r.noteSample(s)
 	r.watchSample(s)

@@ -26,7 +26,7 @@ const DefaultRate = 60
 // rateProbe is how many rows Open reads to measure the rate (and to check the file).
 const rateProbe = 120
 
-// Replay is a Tracker that replays an eye_gaze.csv (FORMATS.md §1) row by row, each row a
+// Replay is a Tracker that replays an eye_gaze.csv (docs/FORMATS.md §1) row by row, each row a
 // Sample with every field the row carries. It reads the file as it plays, so files of any size
 // replay in constant memory. Safe for concurrent use; one Stream at a time.
 type Replay struct {

@@ -22,7 +22,7 @@ type Screen struct {
 }
 
 // CalibrationID names the n-th (from 1) calibration screen of a session. The name cannot be
-// mistaken for a damaged dicom_id (the original dataset's calibration rows could, FORMATS.md §1).
+// mistaken for a damaged dicom_id (the original dataset's calibration rows could, docs/FORMATS.md §1).
 func CalibrationID(sessionID string, n int) string {
 	return fmt.Sprintf("calibration-%s-%d", sessionID, n)
 }

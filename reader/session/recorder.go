@@ -293,7 +293,7 @@ func openRows(dir, name string) (rowFile, error) {
 
 // Gaze records a sample as a row of the screen's eye_gaze.csv, or returns ErrNoScreen between
 // screens. The first sample (gaze or fixation) of a screen sets its origin: CNT and Time are
-// relative to it (they restart per image, FORMATS.md §1), TIMETICK is the device tick at 10 MHz
+// relative to it (they restart per image, docs/FORMATS.md §1), TIMETICK is the device tick at 10 MHz
 // and does not restart. X_ORIGINAL/Y_ORIGINAL map FPOGX/FPOGY (the fixation point, not BPOG)
 // through the layout, in both files, as the reference dataset did; −1 outside the image. A
 // change of the sample's USER sync marker is journalled as a user_data event.

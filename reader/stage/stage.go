@@ -1,5 +1,5 @@
 // Package stage provides the geometry of the 1920×1080 reading stage: where an image is drawn
-// (its pads) and how a gaze point maps to the DICOM pixel it fell on (FORMATS.md §3).
+// (its pads) and how a gaze point maps to the DICOM pixel it fell on (docs/FORMATS.md §3).
 package stage
 
 import "image"

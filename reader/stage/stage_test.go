@@ -2,7 +2,7 @@ package stage
 
 import "testing"
 
-// The three published fixation rows of EGD-CXR (FORMATS.md §1): image 2544×3056, pads 0,0,534,534.
+// The three published fixation rows of EGD-CXR (docs/FORMATS.md §1): image 2544×3056, pads 0,0,534,534.
 func TestToDICOMPublishedRows(t *testing.T) {
 	l := Layout{W: 2544, H: 3056, Top: 0, Bottom: 0, Left: 534, Right: 534}
 	cases := []struct {

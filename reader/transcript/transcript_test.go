@@ -17,7 +17,7 @@ var transcriptTests = []struct {
 	full    string
 	err     string // substring of the error, "" when it parses
 }{
-	{name: "the FORMATS.md example",
+	{name: "the docs/FORMATS.md example",
 		in: `{"full_text": " prominent heart. cardiomegaly in fact.",
  "time_stamped_text": [{"phrase": "prominent", "begin_time": 1.0, "end_time": 1.7},
                        {"phrase": "heart.", "begin_time": 1.7, "end_time": 2.0}]}`,

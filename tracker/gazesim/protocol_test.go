@@ -11,7 +11,7 @@ import (
 )
 
 // commandCases are request lines and the device's exact answer ("" for none), in the formats of
-// the Open Gaze API document (rev. 2.x) and FORMATS.md §4. They run in order on one
+// the Open Gaze API document (rev. 2.x) and docs/FORMATS.md §4. They run in order on one
 // connection, and seed FuzzCommand.
 var commandCases = []struct {
 	name, send, want string
@@ -95,7 +95,7 @@ func TestProductByRate(t *testing.T) {
 	}
 }
 
-// realREC is the real GP3 record of FORMATS.md §4.
+// realREC is the real GP3 record of docs/FORMATS.md §4.
 const realREC = `<REC CNT="43333" TIME="712.77087" TIME_TICK="1155508731205" FPOGX="0.56816" FPOGY="0.39911" FPOGS="712.65570" FPOGD="0.11517" FPOGID="927" FPOGV="1" LPOGX="0.57369" LPOGY="0.41612" LPOGV="1" RPOGX="0.59129" RPOGY="0.43364" RPOGV="1" BPOGX="0.58249" BPOGY="0.42488" BPOGV="1" LPCX="0.26159" LPCY="0.46292" LPD="15.62251" LPS="1.04923" LPV="1" RPCX="0.65861" RPCY="0.44115" RPD="18.38220" RPS="1.05784" RPV="1" LEYEX="-0.17772" LEYEY="0.01077" LEYEZ="2.73629" LPUPILD="0.00469" LPUPILV="0" REYEX="0.02872" REYEY="0.00517" REYEZ="0.64924" RPUPILD="0.00469" RPUPILV="1" CX="-0.56823" CY="0.59500" CS="0" USER="STOP=1493309458542" />`
 
 func TestRecordFields(t *testing.T) {
@@ -197,7 +197,7 @@ func TestStream(t *testing.T) {
 					}
 				}
 				if s.FPOGV {
-					// Time = FPOGS + FPOGD to the digit (FORMATS.md §1).
+					// Time = FPOGS + FPOGD to the digit (docs/FORMATS.md §1).
 					if got := strconv.FormatFloat(s.FPOGS+s.FPOGD, 'f', 5, 64); got != strconv.FormatFloat(s.Time, 'f', 5, 64) {
 						t.Fatalf("CNT %d: FPOGS+FPOGD = %s, TIME %.5f", s.CNT, got, s.Time)
 					}

@@ -7,7 +7,7 @@ import (
 )
 
 // group is one ENABLE_SEND_* field group. The groups are listed, and their fields written,
-// in the order of a real GP3 record (FORMATS.md §4 and the API document's enable list, which
+// in the order of a real GP3 record (docs/FORMATS.md §4 and the API document's enable list, which
 // agree): CNT TIME TIME_TICK FPOG* LPOG* RPOG* BPOG* … USER last.
 type group int
 

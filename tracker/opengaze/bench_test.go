@@ -14,7 +14,7 @@ func reportRecords(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
 
-// BenchmarkParseREC parses the real GP3 record of FORMATS.md §4 (42 attributes).
+// BenchmarkParseREC parses the real GP3 record of docs/FORMATS.md §4 (42 attributes).
 //   - DecodeRecord: the fast path, straight into a Sample.
 //   - Parse: into a Message (what non-REC messages go through).
 //   - Dispatch: what the client does per record: split from a stream, recognise, decode,

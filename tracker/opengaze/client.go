@@ -427,7 +427,7 @@ func screenOf(m Message, s Screen) Screen {
 	return s
 }
 
-// enableIDs are the record fields the station asks for (FORMATS.md §4), in that order.
+// enableIDs are the record fields the station asks for (docs/FORMATS.md §4), in that order.
 var enableIDs = []string{
 	"ENABLE_SEND_COUNTER", "ENABLE_SEND_TIME", "ENABLE_SEND_TIME_TICK", "ENABLE_SEND_POG_FIX",
 	"ENABLE_SEND_POG_LEFT", "ENABLE_SEND_POG_RIGHT", "ENABLE_SEND_POG_BEST", "ENABLE_SEND_PUPIL_LEFT",

@@ -111,7 +111,7 @@ func TestHandshakeTimeout(t *testing.T) {
 }
 
 func TestRecords(t *testing.T) {
-	// Three fixations as the published EGD-CXR rows have them (FORMATS.md §1), then a CNT gap.
+	// Three fixations as the published EGD-CXR rows have them (docs/FORMATS.md §1), then a CNT gap.
 	recs := []tracker.Sample{
 		{CNT: 45, FPOGID: 2, FPOGX: 0.45224, FPOGY: 0.33879000000000004, FPOGV: true},
 		{CNT: 46, FPOGID: 3, FPOGX: 0.44419, FPOGY: 0.28933000000000003, FPOGV: true},

@@ -24,7 +24,7 @@ func readLines(t testing.TB, name string) []string {
 	return strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")
 }
 
-// realREC is the verbatim GP3 record of FORMATS.md §4 (testdata/gp3_rec.txt).
+// realREC is the verbatim GP3 record of docs/FORMATS.md §4 (testdata/gp3_rec.txt).
 func realREC(t testing.TB) string { return readLines(t, "gp3_rec.txt")[0] }
 
 func msg(tag string, kv ...string) Message {

@@ -11,7 +11,7 @@ import (
 	"sightline/tracker"
 )
 
-// realSample is what the record of FORMATS.md §4 holds, field by field.
+// realSample is what the record of docs/FORMATS.md §4 holds, field by field.
 var realSample = tracker.Sample{
 	CNT: 43333, Time: 712.77087, TimeTick: 1155508731205,
 	FPOGX: 0.56816, FPOGY: 0.39911, FPOGS: 712.65570, FPOGD: 0.11517, FPOGID: 927, FPOGV: true,

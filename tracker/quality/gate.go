@@ -38,7 +38,7 @@ type Thresholds struct {
 }
 
 // DefaultThresholds are 1.0° good and 1.5° acceptable accuracy, and REFLACX's per-case gate
-// (FORMATS.md §5): data loss ≥ 10% warns and ≥ 15% fails; a loss ≥ 1.5 s warns and ≥ 3 s fails.
+// (docs/FORMATS.md §5): data loss ≥ 10% warns and ≥ 15% fails; a loss ≥ 1.5 s warns and ≥ 3 s fails.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
 		GoodAccuracyDeg: 1.0, AcceptableAccuracyDeg: 1.5,

@@ -1,4 +1,4 @@
-// Package quality measures eye-tracking data quality (FORMATS.md §5): accuracy, precision, data
+// Package quality measures eye-tracking data quality (docs/FORMATS.md §5): accuracy, precision, data
 // loss and track-loss runs over recorded samples, a validation procedure's arithmetic and the
 // REFLACX per-case gate. Every function is pure.
 package quality
