@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -118,20 +119,32 @@ type ogCalibrator struct {
 // connectWait bounds how long a calibration waits for the tracker's first connection.
 const connectWait = 15 * time.Second
 
-func (o ogCalibrator) Calibrate(ctx context.Context, onTarget func(x, y float64)) (reading.CalSummary, error) {
+func (o ogCalibrator) Calibrate(ctx context.Context, p reading.CalProgress) (reading.CalSummary, error) {
 	// The session starts with the calibration, usually before the tracker has answered.
 	select {
 	case <-o.up:
-	case <-ctx.Done():
-		return reading.CalSummary{}, ctx.Err()
-	case <-time.After(connectWait):
-		return reading.CalSummary{}, fmt.Errorf("calibrate: the tracker did not connect within %s", connectWait)
+	default:
+		p.Waiting("waiting for the eye tracker to connect")
+		select {
+		case <-o.up:
+		case <-ctx.Done():
+			return reading.CalSummary{}, ctx.Err()
+		case <-time.After(connectWait):
+			return reading.CalSummary{}, fmt.Errorf("calibrate: the tracker did not connect within %s: %w", connectWait, reading.ErrNoTracker)
+		}
 	}
+	p.Waiting("starting the eye tracker's calibration")
 	res, err := o.c.Calibrate(ctx, NinePoints, 1250*time.Millisecond, 500*time.Millisecond, func(e opengaze.CalEvent) {
-		if e.Kind == opengaze.CalPointStart {
-			onTarget(e.X, e.Y)
+		switch {
+		case e.Kind == opengaze.CalPointStart:
+			p.Target(e.X, e.Y)
+		case e.Kind == opengaze.CalPointDone && e.Point == len(NinePoints):
+			p.Waiting("waiting for the eye tracker's calibration result")
 		}
 	})
+	if errors.Is(err, opengaze.ErrNotConnected) {
+		err = fmt.Errorf("%w: %w", err, reading.ErrNoTracker)
+	}
 	if err != nil {
 		return reading.CalSummary{}, err
 	}

@@ -28,6 +28,8 @@ func TestEnterTriggersHighlightedButton(t *testing.T) {
 		{"report acceptable", func(v *Reading) { v.Check(report("acceptable")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},
 		{"report redo recommended", func(v *Reading) { v.Check(report("redo")) }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
 		{"report failed (no samples)", func(v *Reading) { v.Check(failedReport()) }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
+		{"tracker options", func(v *Reading) { v.TrackerOptions("waiting for the eye tracker to connect") },
+			func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
 		{"recalibration prompt", func(v *Reading) { v.Prompt() }, func(v *Reading) fyne.CanvasObject { return v.card }, "recalibrate"},
 		{"re-read offer", func(v *Reading) { v.Offer([]reading.Skip{{DicomID: "x", Reason: "data loss 20%"}}) },
 			func(v *Reading) fyne.CanvasObject { return v.card }, "accept"},

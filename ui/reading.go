@@ -24,6 +24,7 @@ type Controls interface {
 	End()
 	Recalibrate()
 	Accept()
+	SkipCalibration()
 	Fixations() []reading.Fix
 }
 
@@ -44,6 +45,9 @@ type Reading struct {
 	summary  *fyne.Container
 	card     *fyne.Container // calibration report, recalibration prompt or re-read offer
 	offer    bool            // the card up is the re-read offer
+	options  bool            // the card up is the tracker options (retry, skip, end)
+	wait     *canvas.Text    // what the station waits for from the tracker, one line
+	waitBox  *fyne.Container
 	paused   bool
 	finished bool
 
@@ -59,7 +63,11 @@ func NewReading() *Reading {
 	v.summary.Hide()
 	v.card = container.NewStack()
 	v.card.Hide()
-	v.root = container.NewStack(v.Stage, v.card, v.pause, v.summary)
+	v.wait = canvas.NewText("", color.NRGBA{R: 200, G: 200, B: 200, A: 255})
+	v.wait.TextSize = 22
+	v.waitBox = container.NewCenter(v.wait)
+	v.waitBox.Hide()
+	v.root = container.NewStack(v.Stage, v.waitBox, v.card, v.pause, v.summary)
 	return v
 }
 
@@ -86,7 +94,9 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 		switch {
 		case e.Name == fyne.KeyEscape && v.offer:
 			v.ctl.End()
-		case e.Name == fyne.KeyR && !v.offer:
+		case e.Name == fyne.KeyEscape && v.options:
+			v.ctl.Resume() // back to waiting
+		case e.Name == fyne.KeyR && !v.offer && !v.options:
 			v.ctl.Recalibrate()
 		case e.Name == fyne.KeyEscape:
 			v.ctl.Pause()
@@ -180,6 +190,7 @@ func (v *Reading) ToggleOverlay() {
 // Show puts a frame on the stage. Call on the UI goroutine (the Bridge does).
 func (v *Reading) Show(f reading.Frame) {
 	v.hideCard()
+	v.waitBox.Hide()
 	if f.IsCalibration() {
 		v.Stage.SetCalibration()
 		return
@@ -441,10 +452,69 @@ func (v *Reading) Offer(cases []reading.Skip) {
 	v.offer = true
 }
 
+// Waiting says in one line, in the middle of the black stage, what the station waits for from
+// the tracker; "" takes the line away. It closes the tracker options.
+func (v *Reading) Waiting(what string) {
+	if v.options {
+		v.hideCard()
+	}
+	if what == "" {
+		if v.waitBox.Visible() {
+			v.waitBox.Hide()
+			v.root.Refresh()
+		}
+		return
+	}
+	v.Stage.SetTargets(nil)
+	v.wait.Text = strings.ToUpper(what[:1]) + what[1:] + " · Esc: options"
+	v.wait.Refresh()
+	v.waitBox.Show()
+	v.root.Refresh()
+}
+
+// WaitingText is the waiting line on the reader's screen ("" when none).
+func (v *Reading) WaitingText() string {
+	if !v.waitBox.Visible() {
+		return ""
+	}
+	return v.wait.Text
+}
+
+// TrackerOptions offers, while the station waits on the tracker: retry, skip the device
+// calibration (our validation only), or end the session. Esc goes back to waiting.
+func (v *Reading) TrackerOptions(waiting string) {
+	v.waitBox.Hide()
+	msg := "The eye tracker is calibrating."
+	if waiting != "" {
+		msg = "The station is " + waiting + "."
+	}
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	retry := widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Recalibrate()
+		}
+	})
+	retry.Importance = widget.HighImportance
+	skip := widget.NewButtonWithIcon("Skip device calibration", theme.MediaSkipNextIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.SkipCalibration()
+		}
+	})
+	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.End()
+		}
+	})
+	hint := widget.NewLabelWithStyle("Skip runs our validation only. Esc goes back to waiting.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	v.showCard(container.NewVBox(text, container.NewGridWithColumns(3, end, skip, retry), hint))
+	v.options = true
+}
+
 // showCard puts a card at the bottom centre, leaving the middle of the stage (where the error
 // vectors are) visible.
 func (v *Reading) showCard(content fyne.CanvasObject) {
-	v.offer = false
+	v.offer, v.options = false, false
 	card := widget.NewCard("", "", content)
 	v.card.Objects = []fyne.CanvasObject{container.New(cardLayout{}, card)}
 	v.card.Show()
@@ -473,6 +543,7 @@ func (cardLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (v *Reading) hideCard() {
+	v.options = false
 	if v.card.Visible() {
 		v.card.Hide()
 		v.card.Objects = nil
@@ -506,3 +577,9 @@ func (b Bridge) Prompt() { fyne.Do(func() { b.V.Prompt() }) }
 
 // Offer is part of reading.View.
 func (b Bridge) Offer(c []reading.Skip) { fyne.Do(func() { b.V.Offer(c) }) }
+
+// Waiting is part of reading.View.
+func (b Bridge) Waiting(what string) { fyne.Do(func() { b.V.Waiting(what) }) }
+
+// TrackerOptions is part of reading.View.
+func (b Bridge) TrackerOptions(waiting string) { fyne.Do(func() { b.V.TrackerOptions(waiting) }) }

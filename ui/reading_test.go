@@ -31,6 +31,7 @@ func (f *fakeControls) Resume()                  { f.calls = append(f.calls, "re
 func (f *fakeControls) End()                     { f.calls = append(f.calls, "end") }
 func (f *fakeControls) Recalibrate()             { f.calls = append(f.calls, "recalibrate") }
 func (f *fakeControls) Accept()                  { f.calls = append(f.calls, "accept") }
+func (f *fakeControls) SkipCalibration()         { f.calls = append(f.calls, "skip") }
 func (f *fakeControls) Fixations() []reading.Fix { return f.fixes }
 
 func caseFrame(w, h int) reading.Frame {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"sightline/reader/reading"
@@ -47,5 +48,48 @@ func TestConsoleShowsASilentTracker(t *testing.T) {
 	o.Update(reading.Stats{Phase: "calibrating", Waiting: "waiting for the eye tracker to connect"}, nil, AudioStatus{})
 	if o.phase.Text != "calibrating · waiting for the eye tracker to connect" {
 		t.Errorf("state line %q", o.phase.Text)
+	}
+}
+
+// TestWaitingLineAndTrackerOptions: the reader's screen says in one line what the station waits
+// for; Esc brings the options (retry, skip the device calibration, end), Esc again goes back.
+func TestWaitingLineAndTrackerOptions(t *testing.T) {
+	v, ctl, w := newReadingWindow(t)
+	v.Waiting("waiting for the eye tracker to connect")
+	if got := v.WaitingText(); got != "Waiting for the eye tracker to connect · Esc: options" {
+		t.Fatalf("waiting line %q", got)
+	}
+	if v.waitBox.Size().Width == 0 || !v.wait.Visible() {
+		t.Fatal("waiting line not laid out")
+	}
+	press(w, fyne.KeyEscape) // the run answers Pause with TrackerOptions
+	if got := strings.Join(ctl.calls, ","); got != "pause" {
+		t.Fatalf("Esc while waiting: %s", got)
+	}
+	v.TrackerOptions("waiting for the eye tracker to connect")
+	if v.WaitingText() != "" || !v.CardVisible() {
+		t.Fatal("options card not up in place of the waiting line")
+	}
+	b := buttonsIn(v.card)
+	for _, name := range []string{"Retry", "Skip device calibration", "End session"} {
+		if b[name] == nil {
+			t.Fatalf("options lack %q: %v", name, b)
+		}
+	}
+	ctl.calls = nil
+	test.Tap(b["Skip device calibration"])
+	test.Tap(b["End session"])
+	press(w, fyne.KeyR) // no recalibration key here
+	press(w, fyne.KeyEscape)
+	if got := strings.Join(ctl.calls, ","); got != "skip,end,resume" {
+		t.Fatalf("options calls %s", got)
+	}
+	v.Waiting("waiting for the eye tracker to connect") // the run's answer to Resume
+	if v.CardVisible() || v.WaitingText() == "" {
+		t.Fatal("back to waiting: the card is still up, or the line is gone")
+	}
+	v.Show(caseFrame(2544, 3056))
+	if v.WaitingText() != "" {
+		t.Fatal("waiting line over a case")
 	}
 }

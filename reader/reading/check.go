@@ -2,6 +2,7 @@ package reading
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,10 +10,20 @@ import (
 	"sightline/tracker"
 )
 
-// Calibrator runs the tracker's own calibration (the Open Gaze CALIBRATE_* sequence). onTarget
-// is called as the device moves to each point, so the stage can draw the target there.
+// Calibrator runs the tracker's own calibration (the Open Gaze CALIBRATE_* sequence), telling
+// the run how it goes through p.
 type Calibrator interface {
-	Calibrate(ctx context.Context, onTarget func(x, y float64)) (CalSummary, error)
+	Calibrate(ctx context.Context, p CalProgress) (CalSummary, error)
+}
+
+// CalProgress is how a calibration in progress reaches the reader's screen. Both functions are
+// called from the calibrating goroutine, in order; they return quickly.
+type CalProgress struct {
+	// Target: the device moved to a point; the stage draws the target there.
+	Target func(x, y float64)
+	// Waiting: the station now waits on the tracker for what ("waiting for the eye tracker to
+	// connect", "waiting for the calibration result"); the reader's screen says so in one line.
+	Waiting func(what string)
 }
 
 // The calibration and validation records are reader/session's, so that calibrations.jsonl is
@@ -76,6 +87,17 @@ type checkState struct {
 	due       <-chan time.Time // the current validation target's time is up
 	perTarget [][]tracker.Sample
 	sinceLast int // cases shown since the last accepted check
+
+	progress  chan calStep // the calibrator's targets and waits, in order
+	waiting   string       // what the station waits for from the tracker; "" when nothing
+	options   bool         // the reader asked (Esc) for the options: retry, skip, end
+	calTarget *Point       // the device's current target, drawn again when the options close
+}
+
+// calStep is one step of a device calibration's progress: a target, or a wait.
+type calStep struct {
+	target  *Point
+	waiting string
 }
 
 // startCheck begins a calibration (when the device has one) followed by validation.
@@ -93,20 +115,139 @@ func (r *Run) startCheck(ctx context.Context) {
 	r.check.cancel = cancel
 	done := make(chan calOutcome, 1)
 	r.check.calDone = done
-	view := r.cfg.View
+	steps := make(chan calStep, 16)
+	r.check.progress = steps
+	r.check.calTarget = nil
+	// The steps go through the loop, so that the waits, the targets and the options card reach
+	// the reader's screen in order.
+	step := func(st calStep) {
+		select {
+		case steps <- st:
+		case <-cctx.Done():
+		}
+	}
+	p := CalProgress{
+		Target:  func(x, y float64) { step(calStep{target: &Point{x, y}}) },
+		Waiting: func(what string) { step(calStep{waiting: what}) },
+	}
 	go func() {
-		s, err := c.Calibrator.Calibrate(cctx, func(x, y float64) { view.Target(x, y) })
+		s, err := c.Calibrator.Calibrate(cctx, p)
 		done <- calOutcome{s, err}
 	}()
 }
 
-func (r *Run) calibrated(o calOutcome) {
-	r.check.calDone = nil
+// calProgress shows a step of the device calibration.
+func (r *Run) calProgress(st calStep) {
+	if r.phase != phaseCalibrating {
+		return
+	}
+	if st.target != nil {
+		r.check.calTarget = st.target
+		r.setWaiting("")
+		if !r.check.options {
+			r.cfg.View.Target(st.target.X, st.target.Y)
+		}
+		return
+	}
+	r.setWaiting(st.waiting)
+}
+
+// setWaiting says what the station waits for from the tracker, on the reader's screen (one
+// line, unless the options card is up) and on the console.
+func (r *Run) setWaiting(what string) {
+	if what == r.check.waiting {
+		return
+	}
+	r.check.waiting = what
+	r.mu.Lock()
+	r.stats.Waiting = what
+	r.mu.Unlock()
+	if what != "" {
+		r.event("tracker_waiting", map[string]string{"for": what})
+	}
+	if !r.check.options {
+		r.cfg.View.Waiting(what)
+	}
+}
+
+// showOptions answers Esc during a device calibration: retry, skip the device calibration (our
+// validation only), or end the session.
+func (r *Run) showOptions() {
+	if r.check.options {
+		return
+	}
+	r.check.options = true
+	r.event("tracker_options", map[string]string{"waiting": r.check.waiting})
+	r.cfg.View.TrackerOptions(r.check.waiting)
+}
+
+// hideOptions closes the options card and puts back what it covered.
+func (r *Run) hideOptions() {
+	if !r.check.options {
+		return
+	}
+	r.check.options = false
+	r.cfg.View.Waiting(r.check.waiting)
+	if t := r.check.calTarget; t != nil && r.check.waiting == "" {
+		r.cfg.View.Target(t.X, t.Y)
+	}
+}
+
+// skipCalibration abandons the device calibration and runs our validation only.
+func (r *Run) skipCalibration() {
+	if r.phase != phaseCalibrating {
+		return
+	}
 	r.check.cancel()
+	r.check.calDone, r.check.progress = nil, nil
+	r.check.calErr = errSkipped
+	r.event("calibration_skipped", map[string]string{"waiting": r.check.waiting})
+	r.endWait()
+	r.startValidation()
+}
+
+// ErrNoTracker is what a Calibrator's error wraps when the tracker is not there (it never
+// connected): the run then reports a failed round at once instead of showing validation
+// targets to a tracker that sends nothing.
+var ErrNoTracker = errors.New("the eye tracker is not connected")
+
+// errSkipped is the calibration error of a round whose device calibration the reader skipped.
+var errSkipped = errors.New("skipped by the reader: validation only")
+
+// endWait clears the waits and the options once the device calibration is over.
+func (r *Run) endWait() {
+	r.check.options = false
+	r.setWaiting("")
+	r.cfg.View.Waiting("")
+	r.check.calTarget = nil
+}
+
+func (r *Run) calibrated(o calOutcome) {
+	// The calibrator's last steps were sent before it returned: show them first, in order.
+	for drained := false; !drained; {
+		select {
+		case st := <-r.check.progress:
+			r.calProgress(st)
+		default:
+			drained = true
+		}
+	}
+	r.check.calDone, r.check.progress = nil, nil
+	r.check.cancel()
+	r.endWait()
 	if o.err != nil {
 		r.check.calErr = o.err
 		r.cfg.Log.Warn("calibration failed", "err", o.err)
 		r.event("calibration_failed", map[string]string{"error": o.err.Error()})
+		if errors.Is(o.err, ErrNoTracker) && !r.health.have {
+			// The tracker has sent nothing this session: validation targets would be shown for
+			// nothing. The report says so at once (failed: no samples); Redo tries again.
+			r.phase = phaseValidating
+			r.check.perTarget = make([][]tracker.Sample, len(r.cfg.Check.Targets))
+			r.check.target = len(r.cfg.Check.Targets) - 1
+			r.nextTarget()
+			return
+		}
 	} else {
 		s := o.sum
 		r.check.cal = &s

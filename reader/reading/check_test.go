@@ -18,9 +18,9 @@ type fakeCalibrator struct {
 	err error
 }
 
-func (c fakeCalibrator) Calibrate(ctx context.Context, onTarget func(x, y float64)) (CalSummary, error) {
+func (c fakeCalibrator) Calibrate(ctx context.Context, progress CalProgress) (CalSummary, error) {
 	for _, p := range c.pts {
-		onTarget(p.X, p.Y)
+		progress.Target(p.X, p.Y)
 	}
 	if c.err != nil {
 		return CalSummary{}, c.err

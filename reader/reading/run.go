@@ -76,6 +76,12 @@ type View interface {
 	Check(r CheckReport)
 	// Prompt suggests recalibrating (after Check.Every cases): recalibrate or continue.
 	Prompt()
+	// Waiting says in one line what the station waits for from the tracker (connecting, the
+	// calibration's result); "" takes the line away. It also closes the tracker options.
+	Waiting(what string)
+	// TrackerOptions offers, while the station waits on the tracker (Esc): retry, skip the
+	// device calibration (our validation only), or end the session.
+	TrackerOptions(waiting string)
 	// Offer proposes, after the last screen, to read again the cases that failed the quality
 	// gate or were marked by the operator: Accept re-reads them, End finishes.
 	Offer(cases []Skip)
@@ -155,6 +161,7 @@ const (
 	cmdRecalibrate
 	cmdAccept
 	cmdMark
+	cmdSkipCalibration
 )
 
 type loaded struct {
@@ -271,6 +278,10 @@ func (r *Run) End() { r.send(cmdEnd) }
 // or the report's redo).
 func (r *Run) Recalibrate() { r.send(cmdRecalibrate) }
 
+// SkipCalibration abandons the device calibration in progress and runs our validation only
+// (from the tracker options).
+func (r *Run) SkipCalibration() { r.send(cmdSkipCalibration) }
+
 // MarkForReread marks the case on show to be read again (the operator saw a problem).
 func (r *Run) MarkForReread() { r.send(cmdMark) }
 
@@ -339,6 +350,8 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 		case o := <-r.check.calDone:
 			r.calibrated(o)
 			r.notePhase()
+		case st := <-r.check.progress:
+			r.calProgress(st)
 		case <-r.check.due:
 			r.nextTarget()
 			r.notePhase()
@@ -364,7 +377,18 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 func (r *Run) command(ctx context.Context, c command) {
 	host := r.cfg.Clock()
 	switch c {
+	case cmdSkipCalibration:
+		r.skipCalibration()
 	case cmdRecalibrate:
+		if r.phase == phaseCalibrating && r.check.options {
+			// Retry from the tracker options: a new device calibration from the start.
+			r.check.cancel()
+			r.check.calDone, r.check.progress = nil, nil
+			r.event("calibration_retried", map[string]string{"waiting": r.check.waiting})
+			r.endWait()
+			r.startCheck(ctx)
+			return
+		}
 		if r.phase == phaseReading && !r.paused {
 			return // only from the pause overlay, the prompt or a report
 		}
@@ -429,6 +453,10 @@ func (r *Run) command(ctx context.Context, c command) {
 		}
 		r.begin(next)
 	case cmdPause:
+		if r.phase == phaseCalibrating {
+			r.showOptions() // the device calibration cannot pause: retry, skip or end
+			return
+		}
 		if !r.paused {
 			r.paused = true
 			r.event("key", map[string]string{"key": "escape"})
@@ -436,6 +464,10 @@ func (r *Run) command(ctx context.Context, c command) {
 			r.cfg.View.Paused(true)
 		}
 	case cmdResume:
+		if r.check.options {
+			r.hideOptions()
+			return
+		}
 		if r.paused {
 			r.paused = false
 			r.event("resumed", nil)

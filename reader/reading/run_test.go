@@ -151,6 +151,19 @@ func (v *fakeView) Offer(k []Skip) {
 	defer v.mu.Unlock()
 	v.shown = append(v.shown, fmt.Sprintf("offer%d", len(k)))
 }
+func (v *fakeView) Waiting(what string) {
+	if what == "" {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, "waiting:"+what)
+}
+func (v *fakeView) TrackerOptions(string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, "options")
+}
 func (v *fakeView) Prompt() {
 	v.mu.Lock()
 	defer v.mu.Unlock()

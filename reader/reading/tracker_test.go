@@ -2,6 +2,7 @@ package reading
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -162,9 +163,12 @@ func TestMarkerLatency(t *testing.T) {
 	rec := &notingRecorder{fakeRecorder: &fakeRecorder{}}
 	r := startWith(t, tr, rec, view)
 	waitFor(t, view, "a")
-	tr.mu.Lock()
-	marks := slices.Clone(tr.marks)
-	tr.mu.Unlock()
+	var marks []string
+	for deadline := time.Now().Add(10 * time.Second); len(marks) == 0 && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		tr.mu.Lock()
+		marks = slices.Clone(tr.marks)
+		tr.mu.Unlock()
+	}
 	if len(marks) != 1 || !strings.HasPrefix(marks[0], "SCREEN 1 a HOST=") {
 		t.Fatalf("markers sent: %q", marks)
 	}
@@ -188,5 +192,99 @@ func TestMarkerLatency(t *testing.T) {
 	got, _ = rec2.timing()
 	if got.MarkersEchoed != 0 || !strings.Contains(got.Note, "does not echo USER_DATA") {
 		t.Fatalf("without an echo: %+v", got)
+	}
+}
+
+// waitingCalibrator waits for a tracker that never comes, as app's does for an Open Gaze
+// device that is not there; it counts its runs.
+type waitingCalibrator struct {
+	mu   sync.Mutex
+	runs int
+}
+
+func (c *waitingCalibrator) Calibrate(ctx context.Context, p CalProgress) (CalSummary, error) {
+	c.mu.Lock()
+	c.runs++
+	c.mu.Unlock()
+	p.Waiting("waiting for the eye tracker to connect")
+	<-ctx.Done()
+	return CalSummary{}, ctx.Err()
+}
+
+func (c *waitingCalibrator) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runs
+}
+
+// TestWaitingForTheTracker: while the station waits on the tracker the reader's screen and the
+// console say so; Esc offers retry, skip (validation only) and end, each doing what it says.
+func TestWaitingForTheTracker(t *testing.T) {
+	tick := make(chan time.Time)
+	cal := &waitingCalibrator{}
+	c := &Check{Calibrator: cal, AtStart: true, Targets: []Point{{0.5, 0.5}}, Dwell: time.Millisecond,
+		Assess: assessCount, After: func(time.Duration) <-chan time.Time { return tick }}
+	r, tr, rec, view := startChecked(t, c)
+	const w = "waiting:waiting for the eye tracker to connect"
+	waitFor(t, view, w)
+	if got := r.Stats().Waiting; got != "waiting for the eye tracker to connect" {
+		t.Fatalf("console: waiting %q", got)
+	}
+	r.Pause() // Esc: the options, not the pause card
+	waitFor(t, view, w+",options")
+	r.Resume() // Esc again: back to the waiting line
+	waitFor(t, view, w+",options,"+w)
+	r.Pause()
+	r.Recalibrate() // Retry: the device calibration starts again
+	waitFor(t, view, w+",options,"+w+",options,"+w)
+	if cal.count() != 2 {
+		t.Fatalf("calibrator ran %d times after a retry, want 2", cal.count())
+	}
+	r.Pause()
+	r.SkipCalibration() // Skip: our validation only
+	waitFor(t, view, "options,target(0.5,0.5)")
+	if got := r.Stats().Waiting; got != "" {
+		t.Fatalf("console still waiting %q during validation", got)
+	}
+	tr.send(tracker.Sample{BPOGV: true, BPOGX: 0.5, BPOGY: 0.5})
+	tick <- time.Time{}
+	waitFor(t, view, "check2:good")
+	r.Accept()
+	waitFor(t, view, "check2:good,a")
+	r.End()
+	<-r.Done()
+	for _, want := range []string{"event tracker_waiting", "event tracker_options", "event calibration_retried", "event calibration_skipped", "check 2 good"} {
+		if !strings.Contains(rec.lines(), want) {
+			t.Errorf("recorder lacks %q:\n%s", want, rec.lines())
+		}
+	}
+	view.mu.Lock()
+	paused := slices.Contains(view.paused, true)
+	view.mu.Unlock()
+	if paused {
+		t.Error("the pause card came up during the device calibration")
+	}
+}
+
+// noTracker is a calibrator whose tracker never connected.
+type noTracker struct{}
+
+func (noTracker) Calibrate(ctx context.Context, p CalProgress) (CalSummary, error) {
+	return CalSummary{}, fmt.Errorf("calibrate: the tracker did not connect within 15s: %w", ErrNoTracker)
+}
+
+// TestNoTrackerReportsAtOnce: a tracker that never connected and never sent anything gets a
+// failed report straight away, not validation targets shown to nobody.
+func TestNoTrackerReportsAtOnce(t *testing.T) {
+	c := &Check{Calibrator: noTracker{}, AtStart: true, Targets: []Point{{0.5, 0.5}}, Dwell: time.Hour, Assess: assessFailed}
+	r, _, rec, view := startChecked(t, c)
+	waitFor(t, view, "check1:failed")
+	r.End()
+	<-r.Done()
+	if strings.Contains(view.shownList(), "target") {
+		t.Fatalf("validation targets shown without a tracker: %s", view.shownList())
+	}
+	if !strings.Contains(rec.lines(), "event calibration_failed") {
+		t.Fatalf("recorder calls:\n%s", rec.lines())
 	}
 }
