@@ -27,9 +27,23 @@ var (
 	gazeColor    = color.NRGBA{R: 0, G: 230, B: 120, A: 230}
 )
 
+// Layer is one of the stage's layers. All are drawn over one image with one mapping (stage
+// pixels to canvas units), bottom to top in this order; each can be shown or hidden alone, and
+// a change to one redraws that layer only.
+type Layer int
+
+// The stage's layers.
+const (
+	LayerImage     Layer = iota // the case's image, or a calibration screen's disc
+	LayerTargets                // calibration and validation targets, and result vectors
+	LayerGaze                   // the latest gaze point and its trail
+	LayerFixations              // numbered fixation rings sized by duration (the overlay)
+	numLayers
+)
+
 // Stage draws the 1920×1080 reading stage letterboxed uniformly into whatever size it is
-// given: black, the image in the rectangle its layout describes, optionally a calibration disc
-// and a fixation overlay. It reports the pointer as stage fractions (mouse-as-gaze).
+// given: black, then its layers (image, targets, gaze, fixations). It reports the pointer as
+// stage fractions (mouse-as-gaze).
 type Stage struct {
 	widget.BaseWidget
 
@@ -40,21 +54,15 @@ type Stage struct {
 	img         image.Image
 	layout      stage.Layout
 	calibration bool
-	overlay     bool
 	fixes       []reading.Fix
 	targets     []Point
 	vectors     []Vector
-	gaze        Point // the latest gaze, drawn when gazeOn (operator console)
+	gaze        Point // the latest gaze, drawn when gazeOn
 	gazeOn      bool
-}
+	trail       []Point
 
-// SetGaze draws the latest gaze point as a dot (the operator's live view); ok false hides it.
-func (s *Stage) SetGaze(x, y float64, ok bool) {
-	if s.gazeOn == ok && s.gaze == (Point{x, y}) {
-		return
-	}
-	s.gaze, s.gazeOn = Point{x, y}, ok
-	s.Refresh()
+	shown [numLayers]bool
+	dirty [numLayers]bool // changed since the renderer last drew the layer
 }
 
 // Point is a position on the stage in fractions.
@@ -70,86 +78,144 @@ type Vector struct {
 // TargetRadius is the outer radius, in stage pixels, of a calibration or validation target.
 const TargetRadius = 22
 
+// MaxOverlayFixations is how many of the latest fixations the overlay draws.
+const MaxOverlayFixations = 50
+
+// MaxTrail is how many of the latest gaze points the trail draws.
+const MaxTrail = 60
+
+// NewStage makes an empty (black) stage: image, targets and gaze layers shown, the fixation
+// overlay hidden.
+func NewStage() *Stage {
+	s := &Stage{}
+	s.shown = [numLayers]bool{LayerImage: true, LayerTargets: true, LayerGaze: true}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// changed marks layers to redraw and asks for a refresh when one of them is shown.
+func (s *Stage) changed(ls ...Layer) {
+	show := false
+	for _, l := range ls {
+		s.dirty[l] = true
+		show = show || s.shown[l]
+	}
+	if show {
+		s.Refresh()
+	}
+}
+
+// ShowLayer shows or hides one layer.
+func (s *Stage) ShowLayer(l Layer, on bool) {
+	if l < 0 || l >= numLayers || s.shown[l] == on {
+		return
+	}
+	s.shown[l] = on
+	s.dirty[l] = true
+	s.Refresh()
+}
+
+// LayerShown reports whether a layer is shown.
+func (s *Stage) LayerShown(l Layer) bool { return l >= 0 && l < numLayers && s.shown[l] }
+
+// SetGaze draws the latest gaze point as a dot (the operator's live view); ok false hides it.
+func (s *Stage) SetGaze(x, y float64, ok bool) {
+	if s.gazeOn == ok && s.gaze == (Point{x, y}) {
+		return
+	}
+	s.gaze, s.gazeOn = Point{x, y}, ok
+	s.changed(LayerGaze)
+}
+
+// SetTrail draws the gaze's recent path, oldest first, fading towards the oldest; the latest
+// MaxTrail points are drawn.
+func (s *Stage) SetTrail(pts []Point) {
+	s.trail = pts
+	s.changed(LayerGaze)
+}
+
 // SetTargets draws gaze targets (a ring with a centre dot) on a black stage, replacing any image.
 func (s *Stage) SetTargets(pts []Point) {
 	s.img, s.calibration, s.fixes = nil, false, nil
 	s.layout = stage.Layout{W: stage.Width, H: stage.Height}
 	s.targets = pts
-	s.Refresh()
+	s.changed(LayerImage, LayerTargets, LayerFixations)
 }
 
 // SetVectors draws lines over the stage (calibration and validation results).
 func (s *Stage) SetVectors(v []Vector) {
 	s.vectors = v
-	s.Refresh()
+	s.changed(LayerTargets)
 }
 
-// NewStage makes an empty (black) stage.
-func NewStage() *Stage {
-	s := &Stage{}
-	s.ExtendBaseWidget(s)
-	return s
-}
-
-// SetImage shows img placed by l. A nil image leaves the stage black.
+// SetImage shows img placed by l, and clears the targets, vectors and fixations. A nil image
+// leaves the stage black.
 func (s *Stage) SetImage(img image.Image, l stage.Layout) {
 	s.img, s.layout, s.calibration = img, l, false
 	s.fixes, s.targets, s.vectors = nil, nil, nil
-	s.Refresh()
+	s.changed(LayerImage, LayerTargets, LayerFixations)
 }
 
 // SetCalibration shows a calibration screen: black with a white disc at the centre.
 func (s *Stage) SetCalibration() {
 	s.img, s.layout, s.calibration = nil, stage.Layout{W: stage.Width, H: stage.Height}, true
 	s.fixes, s.targets, s.vectors = nil, nil, nil
-	s.Refresh()
+	s.changed(LayerImage, LayerTargets, LayerFixations)
 }
 
-// SetOverlay turns the fixation overlay on or off.
-func (s *Stage) SetOverlay(on bool) {
-	s.overlay = on
-	s.Refresh()
-}
+// SetOverlay shows or hides the fixation overlay (LayerFixations).
+func (s *Stage) SetOverlay(on bool) { s.ShowLayer(LayerFixations, on) }
 
 // Overlay reports whether the fixation overlay is on.
-func (s *Stage) Overlay() bool { return s.overlay }
+func (s *Stage) Overlay() bool { return s.shown[LayerFixations] }
 
 // SetFixations replaces the fixations the overlay draws.
 func (s *Stage) SetFixations(f []reading.Fix) {
 	same := len(f) == len(s.fixes) && (len(f) == 0 || f[len(f)-1] == s.fixes[len(s.fixes)-1])
 	s.fixes = f
-	if s.overlay && !same {
-		s.Refresh()
+	if !same {
+		s.changed(LayerFixations)
 	}
 }
 
 // Layout is the layout of the image on show.
 func (s *Stage) Layout() stage.Layout { return s.layout }
 
-// transform returns the canvas units per stage pixel and the stage origin inside the widget.
-func transform(size fyne.Size) (scale float32, origin fyne.Position) {
-	scale = min(size.Width/stage.Width, size.Height/stage.Height)
-	if scale <= 0 {
-		return 0, fyne.Position{}
-	}
-	return scale, fyne.NewPos((size.Width-stage.Width*scale)/2, (size.Height-stage.Height*scale)/2)
+// mapping places stage pixels in the widget: canvas units per stage pixel and the stage's
+// origin, letterboxed.
+type mapping struct {
+	k float32
+	o fyne.Position
 }
 
-// StageToCanvas maps stage pixels to a position inside the widget, in canvas units.
-func (s *Stage) StageToCanvas(x, y float64) fyne.Position {
-	k, o := transform(s.Size())
-	return fyne.NewPos(o.X+float32(x)*k, o.Y+float32(y)*k)
+func mappingOf(size fyne.Size) mapping {
+	k := min(size.Width/stage.Width, size.Height/stage.Height)
+	if k <= 0 {
+		return mapping{}
+	}
+	return mapping{k, fyne.NewPos((size.Width-stage.Width*k)/2, (size.Height-stage.Height*k)/2)}
 }
+
+// at maps stage pixels to canvas units.
+func (m mapping) at(x, y float64) fyne.Position {
+	return fyne.NewPos(m.o.X+float32(x)*m.k, m.o.Y+float32(y)*m.k)
+}
+
+// frac maps stage fractions to canvas units.
+func (m mapping) frac(p Point) fyne.Position { return m.at(p.X*stage.Width, p.Y*stage.Height) }
+
+// StageToCanvas maps stage pixels to a position inside the widget, in canvas units.
+func (s *Stage) StageToCanvas(x, y float64) fyne.Position { return mappingOf(s.Size()).at(x, y) }
 
 // CanvasToStage maps a position inside the widget to stage fractions, and whether it lies on
 // the stage.
 func (s *Stage) CanvasToStage(p fyne.Position) (fx, fy float64, inside bool) {
-	k, o := transform(s.Size())
-	if k == 0 {
+	m := mappingOf(s.Size())
+	if m.k == 0 {
 		return 0, 0, false
 	}
-	fx = float64((p.X-o.X)/k) / stage.Width
-	fy = float64((p.Y-o.Y)/k) / stage.Height
+	fx = float64((p.X-m.o.X)/m.k) / stage.Width
+	fy = float64((p.Y-m.o.Y)/m.k) / stage.Height
 	return fx, fy, fx >= 0 && fx < 1 && fy >= 0 && fy < 1
 }
 
@@ -172,30 +238,37 @@ func (s *Stage) pointer(p fyne.Position) {
 	}
 }
 
+// layerDrawer draws one layer: update takes the stage's data into canvas objects (reusing
+// those it made before), place positions them through the mapping.
+type layerDrawer interface {
+	update(s *Stage)
+	place(s *Stage, m mapping)
+	objects() []fyne.CanvasObject
+}
+
 // CreateRenderer is part of fyne.Widget.
 func (s *Stage) CreateRenderer() fyne.WidgetRenderer {
-	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack), disc: canvas.NewCircle(color.White),
-		dot: canvas.NewCircle(gazeColor)}
-	r.image = canvas.NewImageFromImage(nil)
-	r.image.FillMode = canvas.ImageFillStretch
-	r.image.ScaleMode = canvas.ImageScaleSmooth
+	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack)}
+	r.layers = [numLayers]layerDrawer{
+		LayerImage:     newImageLayer(),
+		LayerTargets:   &targetLayer{},
+		LayerGaze:      &gazeLayer{dot: canvas.NewCircle(gazeColor)},
+		LayerFixations: &fixationLayer{},
+	}
+	for l := range s.dirty {
+		s.dirty[l] = true
+	}
 	r.refresh()
 	return r
 }
 
 type stageRenderer struct {
-	s      *Stage
-	bg     *canvas.Rectangle
-	image  *canvas.Image
-	shown  image.Image // the image the canvas object holds, to refresh it only when it changes
-	disc   *canvas.Circle
-	dot    *canvas.Circle      // live gaze
-	marks  []fyne.CanvasObject // targets (ring, dot) then vectors, rebuilt on refresh: few and rare
-	rings  []*canvas.Circle
-	labels []*canvas.Text
-	nfix   int // fixations drawn: fixes[first : first+nfix]
-	first  int
-	objs   []fyne.CanvasObject
+	s       *Stage
+	bg      *canvas.Rectangle
+	layers  [numLayers]layerDrawer
+	size    fyne.Size // the size the layers were placed for
+	objs    []fyne.CanvasObject
+	updates [numLayers]int // layer updates, for the tests
 }
 
 func (r *stageRenderer) Destroy() {}
@@ -205,50 +278,201 @@ func (r *stageRenderer) MinSize() fyne.Size { return fyne.NewSize(stage.Width/8,
 func (r *stageRenderer) Objects() []fyne.CanvasObject { return r.objs }
 
 func (r *stageRenderer) Layout(size fyne.Size) {
+	r.size = size
 	r.bg.Move(fyne.Position{})
 	r.bg.Resize(size)
-	l := r.s.layout
-	rect := l.Rect()
-	r.image.Move(r.s.StageToCanvas(float64(rect.Min.X), float64(rect.Min.Y)))
-	k, _ := transform(size)
-	r.image.Resize(fyne.NewSize(float32(rect.Dx())*k, float32(rect.Dy())*k))
-
-	g := r.s.StageToCanvas(r.s.gaze.X*stage.Width, r.s.gaze.Y*stage.Height)
-	gr := max(float32(14)*k, 3)
-	r.dot.Move(fyne.NewPos(g.X-gr, g.Y-gr))
-	r.dot.Resize(fyne.NewSize(2*gr, 2*gr))
-
-	rad := float32(CalibrationDiscRadius) * k
-	c := r.s.StageToCanvas(stage.Width/2, stage.Height/2)
-	r.disc.Move(fyne.NewPos(c.X-rad, c.Y-rad))
-	r.disc.Resize(fyne.NewSize(2*rad, 2*rad))
-
-	i := 0
-	for _, t := range r.s.targets {
-		c := r.s.StageToCanvas(t.X*stage.Width, t.Y*stage.Height)
-		ro, ri := float32(TargetRadius)*k, float32(4)*k
-		r.marks[i].Move(fyne.NewPos(c.X-ro, c.Y-ro))
-		r.marks[i].Resize(fyne.NewSize(2*ro, 2*ro))
-		r.marks[i+1].Move(fyne.NewPos(c.X-ri, c.Y-ri))
-		r.marks[i+1].Resize(fyne.NewSize(2*ri, 2*ri))
-		i += 2
+	m := mappingOf(size)
+	for l, d := range r.layers {
+		if r.s.shown[l] {
+			d.place(r.s, m)
+		}
 	}
-	for _, v := range r.s.vectors {
-		l := r.marks[i].(*canvas.Line)
-		l.Position1 = r.s.StageToCanvas(v.X0*stage.Width, v.Y0*stage.Height)
-		l.Position2 = r.s.StageToCanvas(v.X1*stage.Width, v.Y1*stage.Height)
-		i++
+}
+
+func (r *stageRenderer) Refresh() {
+	placed := r.refresh()
+	if sz := r.s.Size(); sz != r.size {
+		r.Layout(sz)
+	} else {
+		m := mappingOf(sz)
+		for _, l := range placed {
+			r.layers[l].place(r.s, m)
+		}
 	}
-	for i := 0; i < r.nfix; i++ {
-		f := r.s.fixes[r.first+i]
-		p := r.s.StageToCanvas(f.X*stage.Width, f.Y*stage.Height)
-		rr := fixationRadius(f.Duration) * k
-		r.rings[i].Move(fyne.NewPos(p.X-rr, p.Y-rr))
-		r.rings[i].Resize(fyne.NewSize(2*rr, 2*rr))
-		ls := r.labels[i].MinSize()
-		r.labels[i].Move(fyne.NewPos(p.X-ls.Width/2, p.Y-ls.Height/2))
-		r.labels[i].Resize(ls)
+	canvas.Refresh(r.s)
+}
+
+// refresh updates the layers that changed and gathers the shown layers' objects; it returns
+// the layers updated, which need placing.
+func (r *stageRenderer) refresh() []Layer {
+	var placed []Layer
+	for l := range numLayers {
+		if r.s.dirty[l] && r.s.shown[l] {
+			r.s.dirty[l] = false
+			r.layers[l].update(r.s)
+			r.updates[l]++
+			placed = append(placed, l)
+		}
 	}
+	r.objs = append(r.objs[:0], r.bg)
+	for l, d := range r.layers {
+		if r.s.shown[l] {
+			r.objs = append(r.objs, d.objects()...)
+		}
+	}
+	return placed
+}
+
+// imageLayer is the case's image (its drawn rectangle) or a calibration screen's disc.
+type imageLayer struct {
+	image *canvas.Image
+	shown image.Image // the image the canvas object holds, to refresh it only when it changes
+	disc  *canvas.Circle
+	objs  []fyne.CanvasObject
+}
+
+func newImageLayer() *imageLayer {
+	l := &imageLayer{disc: canvas.NewCircle(color.White)}
+	l.image = canvas.NewImageFromImage(nil)
+	l.image.FillMode = canvas.ImageFillStretch
+	l.image.ScaleMode = canvas.ImageScaleSmooth
+	return l
+}
+
+func (l *imageLayer) update(s *Stage) {
+	if s.img != l.shown {
+		l.image.Image, l.shown = s.img, s.img
+		l.image.Refresh()
+	}
+	l.objs = l.objs[:0]
+	if s.img != nil {
+		l.objs = append(l.objs, l.image)
+	}
+	if s.calibration {
+		l.objs = append(l.objs, l.disc)
+	}
+}
+
+func (l *imageLayer) place(s *Stage, m mapping) {
+	rect := s.layout.Rect()
+	l.image.Move(m.at(float64(rect.Min.X), float64(rect.Min.Y)))
+	l.image.Resize(fyne.NewSize(float32(rect.Dx())*m.k, float32(rect.Dy())*m.k))
+	circle(l.disc, m.at(stage.Width/2, stage.Height/2), float32(CalibrationDiscRadius)*m.k)
+}
+
+func (l *imageLayer) objects() []fyne.CanvasObject { return l.objs }
+
+// circle centres c on p with radius r, in canvas units.
+func circle(c *canvas.Circle, p fyne.Position, r float32) {
+	c.Move(fyne.NewPos(p.X-r, p.Y-r))
+	c.Resize(fyne.NewSize(2*r, 2*r))
+}
+
+// targetLayer draws the targets (ring and centre dot) and the vectors.
+type targetLayer struct {
+	rings, dots []*canvas.Circle
+	lines       []*canvas.Line
+	objs        []fyne.CanvasObject
+}
+
+func (l *targetLayer) update(s *Stage) {
+	for len(l.rings) < len(s.targets) {
+		ring := canvas.NewCircle(color.Transparent)
+		ring.StrokeColor, ring.StrokeWidth = color.White, 3
+		l.rings, l.dots = append(l.rings, ring), append(l.dots, canvas.NewCircle(color.White))
+	}
+	for len(l.lines) < len(s.vectors) {
+		line := canvas.NewLine(color.White)
+		line.StrokeWidth = 2
+		l.lines = append(l.lines, line)
+	}
+	l.objs = l.objs[:0]
+	for i := range s.targets {
+		l.objs = append(l.objs, l.rings[i], l.dots[i])
+	}
+	for i, v := range s.vectors {
+		if l.lines[i].StrokeColor != v.Color {
+			l.lines[i].StrokeColor = v.Color
+			l.lines[i].Refresh()
+		}
+		l.objs = append(l.objs, l.lines[i])
+	}
+}
+
+func (l *targetLayer) place(s *Stage, m mapping) {
+	for i, t := range s.targets {
+		if i >= len(l.rings) {
+			break
+		}
+		c := m.frac(t)
+		circle(l.rings[i], c, float32(TargetRadius)*m.k)
+		circle(l.dots[i], c, 4*m.k)
+	}
+	for i, v := range s.vectors {
+		if i >= len(l.lines) {
+			break
+		}
+		l.lines[i].Position1 = m.frac(Point{v.X0, v.Y0})
+		l.lines[i].Position2 = m.frac(Point{v.X1, v.Y1})
+	}
+}
+
+func (l *targetLayer) objects() []fyne.CanvasObject { return l.objs }
+
+// gazeLayer draws the trail (segments fading towards the oldest) and the latest gaze point.
+type gazeLayer struct {
+	dot  *canvas.Circle
+	segs []*canvas.Line
+	from int // trail[from:] is drawn
+	nseg int
+	objs []fyne.CanvasObject
+}
+
+func (l *gazeLayer) update(s *Stage) {
+	l.from = max(0, len(s.trail)-MaxTrail)
+	l.nseg = max(0, len(s.trail)-l.from-1)
+	for len(l.segs) < l.nseg {
+		seg := canvas.NewLine(gazeColor)
+		seg.StrokeWidth = 2
+		l.segs = append(l.segs, seg)
+	}
+	l.objs = l.objs[:0]
+	for i := range l.nseg {
+		// Older segments fade: the newest is as opaque as the dot, the oldest nearly gone.
+		c := gazeColor
+		c.A = uint8(float64(gazeColor.A) * float64(i+1) / float64(l.nseg))
+		if l.segs[i].StrokeColor != c {
+			l.segs[i].StrokeColor = c
+			l.segs[i].Refresh()
+		}
+		l.objs = append(l.objs, l.segs[i])
+	}
+	if s.gazeOn {
+		l.objs = append(l.objs, l.dot)
+	}
+}
+
+func (l *gazeLayer) place(s *Stage, m mapping) {
+	circle(l.dot, m.frac(s.gaze), max(14*m.k, 3))
+	for i := range l.nseg {
+		if l.from+i+1 >= len(s.trail) {
+			break
+		}
+		l.segs[i].Position1 = m.frac(s.trail[l.from+i])
+		l.segs[i].Position2 = m.frac(s.trail[l.from+i+1])
+	}
+}
+
+func (l *gazeLayer) objects() []fyne.CanvasObject { return l.objs }
+
+// fixationLayer draws the latest MaxOverlayFixations fixations as rings sized by duration,
+// numbered as in the case.
+type fixationLayer struct {
+	rings  []*canvas.Circle
+	labels []*canvas.Text
+	first  int // fixes[first : first+n] are drawn
+	n      int
+	objs   []fyne.CanvasObject
 }
 
 // fixationRadius grows with the square root of the duration, so that area tracks time:
@@ -257,66 +481,38 @@ func fixationRadius(seconds float64) float32 {
 	return float32(6 + 32*math.Sqrt(math.Max(seconds, 0)))
 }
 
-func (r *stageRenderer) Refresh() {
-	r.refresh()
-	r.Layout(r.s.Size())
-	canvas.Refresh(r.s)
-}
-
-func (r *stageRenderer) refresh() {
-	s := r.s
-	if s.img != r.shown {
-		r.image.Image = s.img
-		r.shown = s.img
-		r.image.Refresh()
-	}
-	r.objs = append(r.objs[:0], r.bg)
-	if s.img != nil {
-		r.objs = append(r.objs, r.image)
-	}
-	if s.calibration {
-		r.objs = append(r.objs, r.disc)
-	}
-	r.marks = r.marks[:0]
-	for range s.targets {
-		ring := canvas.NewCircle(color.Transparent)
-		ring.StrokeColor, ring.StrokeWidth = color.White, 3
-		dot := canvas.NewCircle(color.White)
-		r.marks = append(r.marks, ring, dot)
-	}
-	for _, v := range s.vectors {
-		l := canvas.NewLine(v.Color)
-		l.StrokeWidth = 2
-		r.marks = append(r.marks, l)
-	}
-	r.objs = append(r.objs, r.marks...)
-	if s.gazeOn {
-		r.objs = append(r.objs, r.dot)
-	}
-	r.nfix = 0
-	if !s.overlay {
-		return
-	}
-	// The latest MaxOverlayFixations only, numbered as in the case: a long case has thousands,
-	// and every one drawn is redrawn at each refresh.
-	r.first = max(0, len(s.fixes)-MaxOverlayFixations)
-	shown := s.fixes[r.first:]
+func (l *fixationLayer) update(s *Stage) {
+	// The latest MaxOverlayFixations only: a long case has thousands, and every one drawn is
+	// redrawn at each refresh.
+	l.first = max(0, len(s.fixes)-MaxOverlayFixations)
+	shown := s.fixes[l.first:]
+	l.objs = l.objs[:0]
 	for i := range shown {
-		if i >= len(r.rings) {
+		if i >= len(l.rings) {
 			ring := canvas.NewCircle(color.Transparent)
 			ring.StrokeColor, ring.StrokeWidth = overlayColor, 2
 			label := canvas.NewText("", overlayColor)
 			label.TextStyle.Bold = true
-			r.rings, r.labels = append(r.rings, ring), append(r.labels, label)
+			l.rings, l.labels = append(l.rings, ring), append(l.labels, label)
 		}
-		if n := fmt.Sprint(r.first + i + 1); r.labels[i].Text != n {
-			r.labels[i].Text = n
-			r.labels[i].Refresh()
+		if n := fmt.Sprint(l.first + i + 1); l.labels[i].Text != n {
+			l.labels[i].Text = n
+			l.labels[i].Refresh()
 		}
-		r.objs = append(r.objs, r.rings[i], r.labels[i])
+		l.objs = append(l.objs, l.rings[i], l.labels[i])
 	}
-	r.nfix = len(shown)
+	l.n = len(shown)
 }
 
-// MaxOverlayFixations is how many of the latest fixations the overlay draws.
-const MaxOverlayFixations = 50
+func (l *fixationLayer) place(s *Stage, m mapping) {
+	for i := 0; i < l.n && l.first+i < len(s.fixes); i++ {
+		f := s.fixes[l.first+i]
+		p := m.frac(Point{f.X, f.Y})
+		circle(l.rings[i], p, fixationRadius(f.Duration)*m.k)
+		ls := l.labels[i].MinSize()
+		l.labels[i].Move(fyne.NewPos(p.X-ls.Width/2, p.Y-ls.Height/2))
+		l.labels[i].Resize(ls)
+	}
+}
+
+func (l *fixationLayer) objects() []fyne.CanvasObject { return l.objs }
