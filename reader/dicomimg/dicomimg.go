@@ -96,11 +96,11 @@ func decode(b []byte) (*image.Gray, Info, error) {
 	if err != nil {
 		return nil, Info{}, err
 	}
-	ds, err := parse(chk.stream)
+	ds, err := parse(chk.head())
 	if err != nil {
 		return nil, Info{TransferSyntax: chk.syntax.uid}, err
 	}
-	px, info, err := readPixels(ds, chk.syntax)
+	px, info, err := readPixels(ds, chk.syntax, chk.native())
 	if err != nil {
 		return nil, info, err
 	}
@@ -211,9 +211,33 @@ type format struct {
 	signed                             bool
 }
 
+// head is the stream up to native pixel data, which is read where it lies (native): the parser
+// stops before it instead of copying the largest value of the file.
+func (c checked) head() []byte {
+	if c.pixels.ok {
+		return c.stream[:c.pixels.elem]
+	}
+	return c.stream
+}
+
+// native is the Pixel Data element as the parser would have given it with
+// SkipProcessingPixelDataValue, from the bytes preflight located; nil when it did not (no pixel
+// data at the top level, or encapsulated), and the parser has it.
+func (c checked) native() *dicom.Element {
+	if !c.pixels.ok {
+		return nil
+	}
+	v, err := dicom.NewValue(dicom.PixelDataInfo{IntentionallyUnprocessed: true,
+		UnprocessedValueData: c.stream[c.pixels.value : c.pixels.value+c.pixels.n]})
+	if err != nil {
+		return nil
+	}
+	return &dicom.Element{Tag: tag.PixelData, RawValueRepresentation: c.pixels.vr, Value: v}
+}
+
 // readPixels checks that the data set is one greyscale frame this package can decode and
-// returns its stored values.
-func readPixels(ds dicom.Dataset, s syntax) (pixels, Info, error) {
+// returns its stored values. pd is the Pixel Data element when the parser did not read it.
+func readPixels(ds dicom.Dataset, s syntax, pd *dicom.Element) (pixels, Info, error) {
 	a := attrs(ds)
 	info := Info{TransferSyntax: s.uid}
 	info.Rows, _ = a.int(tag.Rows)
@@ -224,7 +248,10 @@ func readPixels(ds dicom.Dataset, s syntax) (pixels, Info, error) {
 	info.Signed = rep == 1
 	info.Photometric, _ = a.str(tag.PhotometricInterpretation)
 
-	pd, ok := a.find(tag.PixelData)
+	ok := pd != nil
+	if !ok {
+		pd, ok = a.find(tag.PixelData)
+	}
 	if !ok {
 		if _, ok := a.find(tag.FloatPixelData); ok {
 			return pixels{}, info, fmt.Errorf("%w: float pixel data is not read", ErrUnsupported)

@@ -59,6 +59,25 @@ type checked struct {
 	// inference, whose trial reads allocate at whatever length the guessed syntax decodes) or a
 	// deflated one (inflated once, here, within a limit).
 	stream []byte
+	// pixels is where the top-level Pixel Data value lies in stream, when it has a defined
+	// length (native encoding): decode then reads it there, and the parser stops before it.
+	pixels pixelSpan
+}
+
+// pixelSpan locates a Pixel Data element in a stream.
+type pixelSpan struct {
+	ok          bool
+	elem, value int // offsets of the element and of its value
+	n           int // value length
+	vr          string
+}
+
+// shift moves the span by off bytes: the walk saw the data set, the stream may have a prefix.
+func (p pixelSpan) shift(off int) pixelSpan {
+	if p.ok {
+		p.elem, p.value = p.elem+off, p.value+off
+	}
+	return p
 }
 
 // preflight checks the structure of a whole DICOM stream. Its errors wrap errMalformed or
@@ -79,11 +98,12 @@ func preflight(b []byte) (checked, error) {
 	}
 
 	if !haveTS {
-		s, err := infer(b, pos) // walks the data set
+		s, px, err := infer(b, pos) // walks the data set
 		if err != nil {
 			return checked{}, err
 		}
-		return checked{syntax: s, stream: append(fileMeta(s.uid), b[pos:]...)}, nil
+		meta := fileMeta(s.uid)
+		return checked{syntax: s, stream: append(meta, b[pos:]...), pixels: px.shift(len(meta))}, nil
 	}
 
 	bo, implicit, err := uid.ParseTransferSyntaxUID(ts)
@@ -97,15 +117,17 @@ func preflight(b []byte) (checked, error) {
 			return checked{}, err
 		}
 	}
-	if err := walkDataSet(body, s); err != nil {
+	px, err := walkDataSet(body, s)
+	if err != nil {
 		return checked{}, err
 	}
 	if s.deflated {
 		// Hand the parser the data set we inflated and walked, as the explicit VR little endian
 		// it is underneath: it need not inflate it again, and it reads exactly what was checked.
-		return checked{syntax: s, stream: append(fileMeta(uid.ExplicitVRLittleEndian), body...)}, nil
+		meta := fileMeta(uid.ExplicitVRLittleEndian)
+		return checked{syntax: s, stream: append(meta, body...), pixels: px.shift(len(meta))}, nil
 	}
-	return checked{syntax: s, stream: b}, nil
+	return checked{syntax: s, stream: b, pixels: px.shift(pos)}, nil
 }
 
 // walkMeta walks the file meta group that follows the preamble. It returns where the data set
@@ -148,18 +170,18 @@ func walkMeta(b []byte) (body int, ts string, haveTS bool, err error) {
 // parser's order, under which the whole data set walks cleanly. (The parser itself only tries
 // to read the first element within 100 bytes, which fails on a long first element; since it
 // gets a file meta from us, its guess is never used.)
-func infer(b []byte, pos int) (syntax, error) {
+func infer(b []byte, pos int) (syntax, pixelSpan, error) {
 	var first error
 	for _, s := range inferable {
-		err := walkDataSet(b[pos:], s)
+		px, err := walkDataSet(b[pos:], s)
 		if err == nil {
-			return s, nil
+			return s, px, nil
 		}
 		if first == nil {
 			first = err
 		}
 	}
-	return syntax{}, fmt.Errorf("no transfer syntax named, and none fits the data set (as implicit VR little endian: %w)", first)
+	return syntax{}, pixelSpan{}, fmt.Errorf("no transfer syntax named, and none fits the data set (as implicit VR little endian: %w)", first)
 }
 
 // fileMeta is a minimal file preamble and meta group naming transfer syntax ts.
@@ -194,18 +216,23 @@ func inflate(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// walkDataSet walks the top level of a data set to its end. Like the parser, it takes one to
-// three stray bytes at the end for the end of the stream.
-func walkDataSet(b []byte, s syntax) error {
+// walkDataSet walks the top level of a data set to its end, and says where the first top-level
+// Pixel Data of defined length lies. Like the parser, it takes one to three stray bytes at the
+// end for the end of the stream.
+func walkDataSet(b []byte, s syntax) (pixelSpan, error) {
 	w := walker{b: b, bo: s.bo, implicit: s.implicit}
+	var px pixelSpan
 	for pos := 0; len(b)-pos >= 4; {
-		next, _, err := w.element(pos, len(b), 0)
+		next, e, err := w.element(pos, len(b), 0)
 		if err != nil {
-			return err
+			return pixelSpan{}, err
+		}
+		if e.tag == tag.PixelData && e.vl != undefinedLength && !px.ok {
+			px = pixelSpan{ok: true, elem: pos, value: e.value, n: int(e.vl), vr: e.vr}
 		}
 		pos = next
 	}
-	return nil
+	return px, nil
 }
 
 // walker reads element headers from b without allocating values.

@@ -1,6 +1,7 @@
 package dicomimg
 
 import (
+	"encoding/binary"
 	"image"
 	"math"
 	"strings"
@@ -12,7 +13,6 @@ import (
 // window in the file, else min–max), MONOCHROME1 inversion, 8 bits. It fills the rescale and
 // window fields of info.
 func render(px pixels, info *Info, a attrs) *image.Gray {
-	idx := px.indices()
 	base := 0 // stored value = table index + base
 	if px.format.signed {
 		base = -(1 << (px.format.bitsStored - 1))
@@ -49,10 +49,7 @@ func render(px pixels, info *Info, a attrs) *image.Gray {
 		}
 	} else {
 		info.Windowing = MinMax
-		lo, hi = idx[0], idx[0]
-		for _, k := range idx {
-			lo, hi = min(lo, k), max(hi, k)
-		}
+		lo, hi = px.indexRange()
 		// The modality LUT is linear, so the extremes of the stored values give those of the
 		// modality values (swapped when the slope is negative).
 		mlo := slope*float64(int(lo)+base) + intercept
@@ -80,10 +77,7 @@ func render(px pixels, info *Info, a attrs) *image.Gray {
 	}
 
 	img := image.NewGray(image.Rect(0, 0, px.cols, px.rows))
-	pix := img.Pix[:len(idx)]
-	for i, k := range idx {
-		pix[i] = lut[k]
-	}
+	px.mapInto(img.Pix, &lut)
 	return img
 }
 
@@ -114,56 +108,108 @@ func sigmoid(x, c, w float64) float64 {
 	return 255 / (1 + math.Exp(-4*(x-c)/w))
 }
 
-// indices decodes the frame into table indices: the BitsStored bits ending at HighBit, read as
+// The stored values are read as table indices: the BitsStored bits ending at HighBit, read as
 // offset binary when Pixel Representation says signed (flipping the sign bit maps −2^(n−1) to 0),
-// so that index = stored value − the smallest storable value.
-func (px pixels) indices() []uint16 {
+// so that index = stored value − the smallest storable value. indexRange and mapInto decode them
+// on the fly, each in one pass over the frame: no frame-sized table of indices is built.
+
+// unpack is how each pixel's index comes out of px.raw.
+type unpack struct {
+	shift      uint // < 16: tells the compiler no shift-out case is needed
+	mask, flip uint16
+}
+
+func (px pixels) unpack() unpack {
+	f := px.format
+	u := unpack{shift: uint(f.highBit+1-f.bitsStored) & 15, mask: uint16(1)<<f.bitsStored - 1}
+	if f.signed {
+		u.flip = 1 << (f.bitsStored - 1)
+	}
+	return u
+}
+
+// forRows calls fn for each run of pixels with the indices of that run; runs are short enough to
+// stay in the first-level cache, and the indices are decoded by the loop for the file's layout.
+func (px pixels) forRows(fn func(i0 int, idx []uint16)) {
 	n := px.rows * px.cols
-	idx := make([]uint16, n)
+	const run = 4096
+	var buf [run]uint16
 	if px.gray != nil {
 		g := px.gray
 		for y := 0; y < px.rows; y++ {
 			row := g.Pix[y*g.Stride : y*g.Stride+px.cols]
-			out := idx[y*px.cols : (y+1)*px.cols]
-			for x, v := range row {
-				out[x] = uint16(v)
+			for x0 := 0; x0 < len(row); x0 += run {
+				part := row[x0:min(x0+run, len(row))]
+				idx := buf[:len(part)]
+				for x, v := range part {
+					idx[x] = uint16(v)
+				}
+				fn(y*px.cols+x0, idx)
 			}
 		}
-		return idx
+		return
 	}
-
-	f := px.format
-	shift := uint(f.highBit+1-f.bitsStored) & 15 // < 16: tells the compiler no shift-out case is needed
-	mask := uint16(1)<<f.bitsStored - 1
-	flip := uint16(0)
-	if f.signed {
-		flip = 1 << (f.bitsStored - 1)
-	}
+	u := px.unpack()
 	raw := px.raw
-	switch {
-	case f.bitsAllocated == 8 && px.bigOW8:
-		for i := range idx {
-			j := i ^ 1
-			if j >= len(raw) { // the pad byte of an odd count, when the value was cut short
-				j = i
+	for i0 := 0; i0 < n; i0 += run {
+		idx := buf[:min(run, n-i0)]
+		switch f := px.format; {
+		case f.bitsAllocated == 8 && px.bigOW8:
+			for k := range idx {
+				j := (i0 + k) ^ 1
+				if j >= len(raw) { // the pad byte of an odd count, when the value was cut short
+					j = i0 + k
+				}
+				idx[k] = (uint16(raw[j])>>u.shift)&u.mask ^ u.flip
 			}
-			idx[i] = (uint16(raw[j])>>shift)&mask ^ flip
+		case f.bitsAllocated == 8:
+			for k, b := range raw[i0 : i0+len(idx)] {
+				idx[k] = (uint16(b)>>u.shift)&u.mask ^ u.flip
+			}
+		case px.bigWords:
+			src := raw[2*i0 : 2*(i0+len(idx))]
+			for k := range idx {
+				idx[k] = (uint16(src[2*k])<<8|uint16(src[2*k+1]))>>u.shift&u.mask ^ u.flip
+			}
+		default:
+			src := raw[2*i0 : 2*(i0+len(idx))]
+			for k := range idx {
+				idx[k] = (uint16(src[2*k])|uint16(src[2*k+1])<<8)>>u.shift&u.mask ^ u.flip
+			}
 		}
-	case f.bitsAllocated == 8:
-		raw = raw[:n]
-		for i, b := range raw {
-			idx[i] = (uint16(b)>>shift)&mask ^ flip
-		}
-	case px.bigWords:
-		for i, j := 0, 0; i < len(idx) && j+1 < len(raw); i, j = i+1, j+2 {
-			idx[i] = (uint16(raw[j])<<8|uint16(raw[j+1]))>>shift&mask ^ flip
-		}
-	default:
-		for i, j := 0, 0; i < len(idx) && j+1 < len(raw); i, j = i+1, j+2 {
-			idx[i] = (uint16(raw[j])|uint16(raw[j+1])<<8)>>shift&mask ^ flip
-		}
+		fn(i0, idx)
 	}
-	return idx
+}
+
+// indexRange is the smallest and the largest index in the frame.
+func (px pixels) indexRange() (lo, hi uint16) {
+	lo, hi = 0xffff, 0
+	px.forRows(func(_ int, idx []uint16) {
+		for _, k := range idx {
+			lo, hi = min(lo, k), max(hi, k)
+		}
+	})
+	return lo, hi
+}
+
+// mapInto writes lut[index] of every pixel into pix (rows×cols, in order).
+func (px pixels) mapInto(pix []uint8, lut *[1 << 16]uint8) {
+	if f := px.format; px.gray == nil && f.bitsAllocated == 16 && !px.bigWords {
+		// Little-endian words, nearly every radiograph: straight from the bytes, one pass.
+		u := px.unpack()
+		pix = pix[:px.rows*px.cols]
+		raw := px.raw[:2*len(pix)]
+		for i := range pix {
+			pix[i] = lut[binary.LittleEndian.Uint16(raw[2*i:])>>u.shift&u.mask^u.flip]
+		}
+		return
+	}
+	px.forRows(func(i0 int, idx []uint16) {
+		out := pix[i0 : i0+len(idx)]
+		for k, v := range idx {
+			out[k] = lut[v]
+		}
+	})
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

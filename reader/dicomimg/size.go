@@ -18,7 +18,7 @@ func Size(path string) (cols, rows int, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("DICOM %s: %w", path, err)
 	}
-	ds, err := parse(chk.stream)
+	ds, err := parse(chk.head())
 	if err != nil {
 		return 0, 0, fmt.Errorf("DICOM %s: %w", path, err)
 	}
