@@ -187,6 +187,15 @@ func decodeCases(t testing.TB) []decodeCase {
 	highBit := testImage{rows: tRows, cols: tCols, bitsAlloc: 16, bitsStor: 12, highBit: 15,
 		stored: fill(0x0000, 0xFFF0, 0x8000)(0, 0xFFF0)} // stored in the top 12 bits
 
+	// A private sequence kept as UN of undefined length, as GDCM writes one it has no VR for:
+	// its items in implicit VR little endian whatever the file's syntax (PS3.5 6.2.2, CP-246).
+	unSeq := image8(w8)
+	inner := implicitLE.elements([]el{{0x0029, 0x1002, "LO", "inside"}, {0x0028, 0x0010, "US", []uint16{1}}})
+	un := implicitLE.header(0xfffe, 0xe000, "", 0xffffffff, true)
+	un = append(append(un, inner...), implicitLE.header(0xfffe, 0xe00d, "", 0, true)...)
+	un = append(un, implicitLE.header(0xfffe, 0xe0dd, "", 0, true)...)
+	unSeq.extra = []el{{0x0029, 0x0010, "LO", "SIGHTLINE TEST"}, {0x0029, 0x1001, "UN", rawValue{vl: 0xffffffff, data: un}}}
+
 	icon := image8(w8)
 	icon.extra = []el{{0x0088, 0x0200, "SQ", []item{{
 		{0x0028, 0x0002, "US", []uint16{1}},
@@ -257,6 +266,10 @@ func decodeCases(t testing.TB) []decodeCase {
 			im:    testImage{rows: tRows, cols: tCols, bitsAlloc: 16, bitsStor: 16, stored: fill()(700, 700)},
 			spots: map[int]uint8{0: 0, 34: 0}, windowing: MinMax},
 		{name: "icon image sequence does not leak into the image", ts: tsExplicitLE, im: icon,
+			spots: map[int]uint8{0: 0, 4: 255}, windowing: FileWindow, dcmtk: true},
+		{name: "CP-246 UN sequence of undefined length, explicit VR little endian", ts: tsExplicitLE, im: unSeq,
+			spots: map[int]uint8{0: 0, 4: 255}, windowing: FileWindow, dcmtk: true},
+		{name: "CP-246 UN sequence of undefined length, explicit VR big endian", ts: tsExplicitBE, im: unSeq,
 			spots: map[int]uint8{0: 0, 4: 255}, windowing: FileWindow, dcmtk: true},
 		{name: "data set without file meta: syntax inferred", ts: tsImplicitLE, im: ct(ctw),
 			file: implicitLE.elements(ct(ctw).elements()), spots: ctSpots, windowing: FileWindow},

@@ -81,7 +81,8 @@ func (p pixelSpan) shift(off int) pixelSpan {
 }
 
 // preflight checks the structure of a whole DICOM stream. Its errors wrap errMalformed or
-// ErrUnsupported.
+// ErrUnsupported. It may rewrite the length of UN sequences in b (see walkDataSet): b must be
+// the caller's own copy of the input.
 func preflight(b []byte) (checked, error) {
 	if len(b) < 128+4 {
 		return checked{}, malformed("%d bytes is too short for a DICOM file", len(b))
@@ -220,7 +221,8 @@ func inflate(b []byte) ([]byte, error) {
 // Pixel Data of defined length lies. Like the parser, it takes one to three stray bytes at the
 // end for the end of the stream.
 func walkDataSet(b []byte, s syntax) (pixelSpan, error) {
-	w := walker{b: b, bo: s.bo, implicit: s.implicit}
+	var un []unSeq
+	w := walker{b: b, bo: s.bo, implicit: s.implicit, unSeqs: &un}
 	var px pixelSpan
 	for pos := 0; len(b)-pos >= 4; {
 		next, e, err := w.element(pos, len(b), 0)
@@ -232,6 +234,11 @@ func walkDataSet(b []byte, s syntax) (pixelSpan, error) {
 		}
 		pos = next
 	}
+	// Every UN sequence of undefined length becomes UN of defined length, the same bytes:
+	// offsets do not move. b is the caller's own copy of the input (see preflight).
+	for _, u := range un {
+		w.bo.PutUint32(b[u.vlAt:], u.n)
+	}
 	return px, nil
 }
 
@@ -240,6 +247,16 @@ type walker struct {
 	b        []byte
 	bo       binary.ByteOrder
 	implicit bool
+	// unSeqs collects the UN elements of undefined length met in an explicit VR data set (see
+	// element); nil where nobody asks.
+	unSeqs *[]unSeq
+}
+
+// unSeq is a UN element of undefined length: where its 4-byte length sits, and the length
+// of what follows up to the end of its sequence delimiter.
+type unSeq struct {
+	vlAt int
+	n    uint32
 }
 
 // elem is an element header as the parser decodes it, and where its value lies.
@@ -340,8 +357,24 @@ func (w *walker) element(pos, end, depth int) (int, elem, error) {
 		return next, e, err
 	case tag.VRUnknown:
 		if undefined {
-			next, err := w.sequence(pos, end, e.vl, depth+1)
-			return next, e, err
+			if w.implicit {
+				next, err := w.sequence(pos, end, e.vl, depth+1)
+				return next, e, err
+			}
+			// A sequence whose VR was unknown to the writer (a private one, typically) kept as
+			// UN of undefined length, as GDCM writes them: its items are in implicit VR little
+			// endian whatever the data set's syntax (PS3.5 6.2.2, CP-246). The parser reads
+			// them in the data set's syntax and fails, so its length is noted, for decode to
+			// make it a defined-length UN the parser skips as bytes (nothing in it is displayed).
+			iw := walker{b: w.b, bo: binary.LittleEndian, implicit: true}
+			next, err := iw.sequence(pos, end, e.vl, depth+1)
+			if err != nil {
+				return 0, e, err
+			}
+			if w.unSeqs != nil {
+				*w.unSeqs = append(*w.unSeqs, unSeq{vlAt: pos - 4, n: uint32(next - pos)})
+			}
+			return next, e, nil
 		}
 	case tag.VRPixelData:
 		if undefined {

@@ -139,10 +139,10 @@ func realFiles() []fileCase {
 		{name: "dcmtk dcmcjpls", src: made("dcmcjpls"), via: "dcmdjpls", ref: lib("4.dcm")},
 		{name: "dcmtk dcmcrle", src: made("dcmcrle"), via: "dcmdrle", ref: lib("4.dcm")},
 		{name: "gdcm JPEG 2000 lossless", src: madeFrom(made("dcmconv", "+te"), "gdcmconv", "--j2k"), via: "gdcmconv", ref: lib("4.dcm")},
-		// Known limitation: GDCM writes the sequences of an implicit VR file as UN of undefined
-		// length (CP-246) when it re-encodes it as explicit VR; dicomimg's parser cannot walk
-		// them, so the file is refused before its transfer syntax is looked at.
-		{name: "gdcm JPEG 2000 with CP-246 UN sequences", src: made("gdcmconv", "--j2k"), reason: "malformed DICOM"},
+		// GDCM writes the sequences of an implicit VR file as UN of undefined length (CP-246)
+		// when it re-encodes it as explicit VR: valid DICOM, read (these were refused once).
+		{name: "gdcm JPEG 2000 with CP-246 UN sequences", src: made("gdcmconv", "--j2k"), via: "gdcmconv", ref: lib("4.dcm")},
+		{name: "gdcm uncompressed with CP-246 UN sequences", src: madeFrom(made("gdcmconv", "--j2k"), "gdcmconv", "--raw"), ref: lib("4.dcm")},
 
 		{name: "demo 0 MIMIC size 12-bit", src: demoCase(0)},
 		{name: "demo 1 MONOCHROME1", src: demoCase(1)},
