@@ -138,3 +138,58 @@ func TestPromptAfterEveryCases(t *testing.T) {
 		t.Fatalf("recorder calls:\n%s", l)
 	}
 }
+
+// holdingView holds the loop inside each Target call until the test lets it go, so that the
+// test can queue a sample and the target's time-up together, before the loop looks at either.
+type holdingView struct {
+	*fakeView
+	at      chan struct{}
+	release chan struct{}
+}
+
+func (v *holdingView) Target(x, y float64) {
+	v.fakeView.Target(x, y)
+	v.at <- struct{}{}
+	<-v.release
+}
+
+// TestSampleBeforeTimeUpCountsForItsTarget: a sample taken while a validation target was up
+// counts for that target even when the loop finds the target's time up at the same moment
+// (both ready in one select: Go picks either). Eight targets, each with its one sample queued
+// before its time-up: without the drain a coin toss per target loses samples, and a target
+// with none is a "redo".
+func TestSampleBeforeTimeUpCountsForItsTarget(t *testing.T) {
+	var targets []Point
+	for i := range 8 {
+		targets = append(targets, Point{0.1 + 0.1*float64(i), 0.5})
+	}
+	tick := make(chan time.Time, 1)
+	c := &Check{AtStart: true, Targets: targets, Dwell: time.Millisecond, Assess: assessCount,
+		After: func(time.Duration) <-chan time.Time { return tick }}
+	tr, rec := newFakeTracker(), &fakeRecorder{}
+	view := &holdingView{fakeView: newFakeView(), at: make(chan struct{}), release: make(chan struct{})}
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return 0 }, Check: c,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range targets {
+		select {
+		case <-view.at:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("target (%.1f, %.1f) never shown; showed %s", p.X, p.Y, view.shownList())
+		}
+		tr.send(tracker.Sample{BPOGV: true, BPOGX: p.X, BPOGY: p.Y}) // queued for the loop
+		tick <- time.Time{}                                        // and the time is up
+		view.release <- struct{}{}
+	}
+	waitFor(t, view.fakeView, "check1:")
+	if !strings.Contains(view.shownList(), "check1:good") {
+		t.Errorf("validation %s: a target lost the sample taken while it was up", view.shownList())
+	}
+	r.End()
+	<-r.Done()
+}

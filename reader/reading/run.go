@@ -353,6 +353,9 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 		case st := <-r.check.progress:
 			r.calProgress(st)
 		case <-r.check.due:
+			// Samples already queued were taken while the target was up: they are its own,
+			// even when this select saw the time up first.
+			r.drainGaze()
 			r.nextTarget()
 			r.notePhase()
 		case <-flush.C:
