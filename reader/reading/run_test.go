@@ -68,10 +68,11 @@ func (f *fakeTracker) send(s tracker.Sample) {
 
 // fakeRecorder logs every call as a line.
 type fakeRecorder struct {
-	mu    sync.Mutex
-	log   []string
-	fail  error
-	calls int
+	mu      sync.Mutex
+	log     []string
+	fail    error
+	calls   int
+	changed chan struct{} // a token after each call, for waitLine
 }
 
 func (r *fakeRecorder) add(format string, a ...any) error {
@@ -79,7 +80,38 @@ func (r *fakeRecorder) add(format string, a ...any) error {
 	defer r.mu.Unlock()
 	r.calls++
 	r.log = append(r.log, fmt.Sprintf(format, a...))
+	select {
+	case r.notify() <- struct{}{}:
+	default:
+	}
 	return r.fail
+}
+
+// notify is the changed channel, made on first use; r.mu is held.
+func (r *fakeRecorder) notify() chan struct{} {
+	if r.changed == nil {
+		r.changed = make(chan struct{}, 1)
+	}
+	return r.changed
+}
+
+// waitLine waits until the recorder's calls contain want.
+func (r *fakeRecorder) waitLine(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		got, changed := strings.Join(r.log, "\n"), r.notify()
+		r.mu.Unlock()
+		if strings.Contains(got, want) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("recorder never got %q; calls:\n%s", want, got)
+		}
+	}
 }
 func (r *fakeRecorder) BeginScreen(sc session.Screen, l stage.Layout, _ time.Duration) error {
 	return r.add("begin %d %s", sc.Index, sc.DicomID)
@@ -313,9 +345,7 @@ func TestPauseAndEndEarly(t *testing.T) {
 func TestRecordingFailureEndsTheSession(t *testing.T) {
 	r, tr, rec, view := start(t)
 	// The first screen opens on the run's goroutine: fail only the writes after it.
-	for !strings.Contains(rec.lines(), "begin 0 a") {
-		runtime.Gosched()
-	}
+	rec.waitLine(t, "begin 0 a")
 	rec.mu.Lock()
 	rec.fail = errors.New("disk full")
 	rec.mu.Unlock()
