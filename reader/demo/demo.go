@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"sightline/reader/atomicfile"
+	studypkg "sightline/reader/study"
 )
 
 // DefaultSeed is the seed Write uses.
@@ -82,12 +83,7 @@ type Box struct {
 }
 
 // BoxNames lists the 17 EGD-CXR bounding box names in the order of docs/FORMATS.md §1.
-var BoxNames = [...]string{
-	"right lung", "right upper lung zone", "right mid lung zone", "right lower lung zone",
-	"left lung", "left upper lung zone", "left mid lung zone", "left lower lung zone",
-	"right hilar structures", "left hilar structures", "upper mediastinum", "cardiac silhouette",
-	"trachea", "right costophrenic angle", "left costophrenic angle", "right clavicle", "left clavicle",
-}
+var BoxNames = studypkg.ZoneNames
 
 // Box returns the case's box with that name.
 func (c Case) Box(name string) (Box, bool) {

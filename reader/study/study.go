@@ -23,6 +23,15 @@ const (
 	BoundingBoxes = "bounding_boxes.csv"
 )
 
+// ZoneNames are the 17 anatomical zones of EGD-CXR's bounding_boxes.csv, in the order of
+// docs/FORMATS.md §1.
+var ZoneNames = [...]string{
+	"right lung", "right upper lung zone", "right mid lung zone", "right lower lung zone",
+	"left lung", "left upper lung zone", "left mid lung zone", "left lower lung zone",
+	"right hilar structures", "left hilar structures", "upper mediastinum", "cardiac silhouette",
+	"trachea", "right costophrenic angle", "left costophrenic angle", "right clavicle", "left clavicle",
+}
+
 // Pad columns of master_sheet.csv, in stage pixels.
 var PadColumns = []string{"image_top_pad", "image_bottom_pad", "image_left_pad", "image_right_pad"}
 
