@@ -181,6 +181,7 @@ func Command() *cobra.Command {
 	readCmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
 	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), exportCommand(o), importCommand(o),
 		analyzeCommand(o), heatmapCommand(o))
+	root.AddCommand(boxesCommand(o))
 	return root
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"sightline/reader/demo"
 	"sightline/reader/reading"
+	"sightline/reader/review/pgtest"
 	"sightline/reader/stage"
 	"sightline/ui"
 )
@@ -58,6 +59,7 @@ func demoStudy(b testing.TB) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.StopShared()
 	if demoDir != "" {
 		_ = os.RemoveAll(filepath.Dir(demoDir))
 	}

@@ -11,9 +11,10 @@ pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxran
 # The demo study's tests check every file with dcmtk; the real-window tests need Xvfb and xdotool.
 if [ "$want" = test ]; then
   # dcmtk and GDCM (libgdcm-tools) check and transcode DICOMs; Xvfb, xdotool and ImageMagick run
-  # the real window; PulseAudio (null sink), sox and espeak-ng give the audio tests a real path.
+  # the real window; PulseAudio (null sink), sox and espeak-ng give the audio tests a real path;
+  # the review store's tests start a throwaway PostgreSQL server (reader/review/pgtest).
   pkgs+=(dcmtk libgdcm-tools xvfb xauth x11-apps xdotool imagemagick pulseaudio pulseaudio-utils
-         libasound2-plugins sox espeak-ng python3)
+         libasound2-plugins sox espeak-ng python3 postgresql)
 fi
 
 missing=()

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // FileName is the SQLite store inside a study folder.
@@ -263,6 +264,11 @@ func (e BoxEdit) check() error {
 	}
 	if e.Who == "" {
 		return fmt.Errorf("box edit %s/%s: who is required", e.Key.DicomID, e.Key.Zone)
+	}
+	for _, s := range []string{e.Key.DicomID, e.Key.Zone, e.Who} {
+		if strings.ContainsFunc(s, unicode.IsControl) {
+			return fmt.Errorf("box edit %q/%q by %q: a control character in a name", e.Key.DicomID, e.Key.Zone, e.Who)
+		}
 	}
 	if e.Base < 0 {
 		return fmt.Errorf("box edit %s/%s: base revision %d", e.Key.DicomID, e.Key.Zone, e.Base)

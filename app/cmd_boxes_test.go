@@ -1,0 +1,82 @@
+package app
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sightline/reader/review/pgtest"
+	"sightline/reader/study"
+)
+
+func TestBoxesCommandNeedsAMode(t *testing.T) {
+	_, _, err := runCommand(t, boxesCommand, demoStudy(t))
+	if err == nil || !strings.Contains(err.Error(), "editor is not built yet") {
+		t.Errorf("err %v, want the editor named as not built", err)
+	}
+	_, _, err = runCommand(t, boxesCommand, demoStudy(t), "--apply", "x.csv")
+	if err == nil || !strings.Contains(err.Error(), "--user") {
+		t.Errorf("--apply without --user: err %v", err)
+	}
+}
+
+// TestBoxesCommand: the demo study's real DICOMs give the sizes; a bad file is refused whole
+// with its lines; a good one lands in the store and in the export, with its audit.
+func TestBoxesCommand(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { boxesCommandCase(t, filepath.Join(t.TempDir(), "review.db")) })
+	t.Run("postgres", func(t *testing.T) { boxesCommandCase(t, pgtest.Database(t)) })
+}
+
+func boxesCommandCase(t *testing.T, store string) {
+	dir := demoStudy(t)
+	s, err := study.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	orig, _ := os.ReadFile(filepath.Join(dir, study.BoundingBoxes))
+	out := filepath.Join(tmp, "boxes.csv")
+	stdout, stderr, err := runCommand(t, boxesCommand, dir, "--store", store, "--export", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, orig) {
+		t.Errorf("export with no edits differs from the demo's bounding_boxes.csv")
+	}
+	if !strings.Contains(stdout, "the audit (0 changes) to "+filepath.Join(tmp, "boxes.audit.csv")) {
+		t.Errorf("stdout %q", stdout)
+	}
+
+	id := s.Cases[0].DicomID
+	edits := filepath.Join(tmp, "edits.csv")
+	os.WriteFile(edits, []byte("dicom_id,bbox_name,x1,x2,y1,y2,status\n"+
+		id+",trachea,100,200,300,400,edited\n"+
+		id+",trachea2,100,200,300,400,edited\n"+
+		id+",left lung,100,200000,300,400,edited\n"), 0o644)
+	_, _, err = runCommand(t, boxesCommand, dir, "--store", store, "--apply", edits, "--user", "ann")
+	if err == nil || !strings.Contains(err.Error(), edits+`:3: unknown zone "trachea2"`) || !strings.Contains(err.Error(), edits+":4: box x 100–200000") {
+		t.Fatalf("bad rows: err %v", err)
+	}
+	os.WriteFile(edits, []byte("dicom_id,bbox_name,x1,x2,y1,y2,status\n"+
+		id+",trachea,100,200,300,400.5,edited\n"+id+",left lung,,,,,absent\n"), 0o644)
+	stdout, stderr, err = runCommand(t, boxesCommand, dir, "--store", store, "--apply", edits, "--user", "ann", "--export", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "applied 2 edit(s) from "+edits+" as ann") || !strings.Contains(stdout, "the audit (2 changes)") {
+		t.Errorf("stdout %q", stdout)
+	}
+	got, _ := os.ReadFile(out)
+	if !strings.Contains(string(got), id+",trachea,100.0,200.0,300.0,400.5\n") || strings.Contains(string(got), id+",left lung,") {
+		t.Errorf("export lacks the edits:\n%s", got)
+	}
+	if n := bytes.Count(got, []byte("\n")); n != bytes.Count(orig, []byte("\n"))-1 {
+		t.Errorf("export has %d lines, want the original's less the absent box", n)
+	}
+	audit, _ := os.ReadFile(filepath.Join(tmp, "boxes.audit.csv"))
+	if !strings.Contains(string(audit), ","+id+",trachea,edit,0,0,original,") || !strings.Contains(string(audit), ",absent,,,,,0,ann,") {
+		t.Errorf("audit:\n%s", audit)
+	}
+}
