@@ -835,3 +835,40 @@ func BenchmarkOpen30(b *testing.B) {
 		}
 	}
 }
+
+// HostAt and FrameAt place audio.wav's frames on the session clock: through the clock fit of a
+// closed recording (its drift included), through the first frame's stamp otherwise.
+func TestAudioClock(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name  string
+		m     AudioMeta
+		frame int64
+		host  time.Duration
+		ok    bool
+	}{
+		{"closed: the fit", AudioMeta{Rate: 16000, FirstFrameHostNS: int64(2 * s), FitOffsetNS: int64(2*s + 3*time.Millisecond), Complete: true}, 16000, 3*s + 3*time.Millisecond, true},
+		{"closed: the fit's drift", AudioMeta{Rate: 16000, FitOffsetNS: int64(s), DriftPPM: 100, Complete: true}, 16000 * 100, 101*s + 10*time.Millisecond, true},
+		{"cut off: the first stamp", AudioMeta{Rate: 48000, FirstFrameHostNS: int64(5 * s), FitOffsetNS: int64(9 * s)}, 24000, 5*s + s/2, true},
+		{"frame 0", AudioMeta{Rate: 8000, FirstFrameHostNS: 7}, 0, 7, true},
+		{"no audio arrived", AudioMeta{Rate: 16000, FirstFrameHostNS: -1}, 10, 0, false},
+		{"no rate", AudioMeta{FirstFrameHostNS: 1}, 10, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			host, ok := tc.m.HostAt(tc.frame)
+			if ok != tc.ok || ok && host != tc.host {
+				t.Fatalf("HostAt(%d) = %v %v, want %v %v", tc.frame, host, ok, tc.host, tc.ok)
+			}
+			if !ok {
+				if _, ok := tc.m.FrameAt(tc.host); ok {
+					t.Fatal("FrameAt placed audio HostAt could not")
+				}
+				return
+			}
+			if f, ok := tc.m.FrameAt(host); !ok || f < tc.frame-1 || f > tc.frame {
+				t.Fatalf("FrameAt(%v) = %d %v, want %d", host, f, ok, tc.frame)
+			}
+		})
+	}
+}

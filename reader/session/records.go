@@ -1,5 +1,10 @@
 package session
 
+import (
+	"math"
+	"time"
+)
+
 // The typed records of a session folder that other packages write through the Recorder and
 // read back through Open: one type each, so that the writer and every reader agree on the
 // JSON. Field names and tags are the files' format (docs/FORMATS.md); changing one changes
@@ -117,4 +122,40 @@ type AudioMeta struct {
 	// audio.RecoverCase).
 	Complete  bool `json:"complete"`
 	Recovered bool `json:"recovered,omitempty"`
+}
+
+// slope is host seconds per audio second, and origin the host time of frame 0, from the clock
+// fit of a closed recording, else from the first frame's stamp at the nominal rate. ok is false
+// when the record cannot place the audio: no rate, or no audio arrived.
+func (m AudioMeta) clock() (origin time.Duration, slope float64, ok bool) {
+	if m.Rate <= 0 {
+		return 0, 0, false
+	}
+	if m.Complete && m.FitOffsetNS != 0 {
+		return time.Duration(m.FitOffsetNS), 1 + m.DriftPPM*1e-6, true
+	}
+	if m.FirstFrameHostNS < 0 {
+		return 0, 0, false
+	}
+	return time.Duration(m.FirstFrameHostNS), 1, true
+}
+
+// HostAt is the session-clock time at which frame (of audio.wav, from 0) was captured: the
+// audio clock mapped to the session's, so that the dictation plays in step with the gaze.
+func (m AudioMeta) HostAt(frame int64) (time.Duration, bool) {
+	origin, slope, ok := m.clock()
+	if !ok {
+		return 0, false
+	}
+	return origin + time.Duration(math.Round(slope*float64(frame)/float64(m.Rate)*1e9)), true
+}
+
+// FrameAt is HostAt's inverse: the frame of audio.wav captured at session-clock time host
+// (before 0 or past the end when host lies outside the recording).
+func (m AudioMeta) FrameAt(host time.Duration) (int64, bool) {
+	origin, slope, ok := m.clock()
+	if !ok || slope <= 0 {
+		return 0, false
+	}
+	return int64(math.Floor((host - origin).Seconds() / slope * float64(m.Rate))), true
 }
