@@ -142,7 +142,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		}
 		if err != nil {
 			closeAll()
-			return nil, fmt.Errorf("open session folder: %w", err)
+			return nil, err // it names the step and the folder
 		}
 		break
 	}

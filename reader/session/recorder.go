@@ -179,14 +179,14 @@ type rowFile struct {
 // folder fails here, naming it) and opens the event journal.
 func Create(dir string, meta Meta) (*Recorder, error) {
 	if meta.SessionID == "" {
-		return nil, errors.New("session: create: empty session id")
+		return nil, errors.New("create session: empty session id")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("session: create folder %s: %w", dir, err)
+		return nil, fmt.Errorf("create session folder %s: %w", dir, err)
 	}
 	for _, name := range []string{StateFile, EventsFile, CasesDir} {
 		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
-			return nil, fmt.Errorf("session: create in %s: %w (%s exists)", dir, ErrExists, name)
+			return nil, fmt.Errorf("create session in %s: %w (%s exists)", dir, ErrExists, name)
 		}
 	}
 	r := &Recorder{dir: dir, now: time.Now}
@@ -196,7 +196,7 @@ func Create(dir string, meta Meta) (*Recorder, error) {
 	}
 	r.st = State{Meta: meta, Status: StatusRecording, Screen: -1, Done: []int{}}
 	if err := r.writeState(); err != nil {
-		return nil, fmt.Errorf("session: folder %s is not writable: %w", dir, err)
+		return nil, fmt.Errorf("session folder %s is not writable: %w", dir, err)
 	}
 	lk, err := lock(dir)
 	if err != nil {
@@ -207,7 +207,7 @@ func Create(dir string, meta Meta) (*Recorder, error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
 	if err != nil {
 		lk.Close()
-		return nil, fmt.Errorf("session: open event journal: %w", err)
+		return nil, fmt.Errorf("open event journal: %w", err)
 	}
 	r.events = f
 	r.lastFlush = now
@@ -619,10 +619,10 @@ func ReadState(dir string) (State, error) {
 	var st State
 	b, err := os.ReadFile(filepath.Join(dir, StateFile))
 	if err != nil {
-		return st, fmt.Errorf("session: read state: %w", err)
+		return st, err
 	}
 	if err := json.Unmarshal(b, &st); err != nil {
-		return st, fmt.Errorf("session: parse %s: %w", filepath.Join(dir, StateFile), err)
+		return st, fmt.Errorf("%s: %w", filepath.Join(dir, StateFile), err)
 	}
 	return st, nil
 }
@@ -632,7 +632,7 @@ func ReadState(dir string) (State, error) {
 func ReadEvents(rd io.Reader, name string, fn func(line int, e Event) error) error {
 	b, err := io.ReadAll(rd)
 	if err != nil {
-		return fmt.Errorf("session: read %s: %w", name, err)
+		return fmt.Errorf("read %s: %w", name, err)
 	}
 	for i := 1; len(b) > 0; i++ {
 		j := bytes.IndexByte(b, '\n')

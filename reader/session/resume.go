@@ -28,14 +28,14 @@ var ErrLive = errors.New("session is being recorded by another process")
 func lock(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("session: open lock: %w", err)
+		return nil, fmt.Errorf("open lock: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("session %s: %w", dir, ErrLive)
 		}
-		return nil, fmt.Errorf("session: lock %s: %w", dir, err)
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
 	}
 	return f, nil
 }
@@ -48,7 +48,7 @@ func Interrupted(root string) ([]State, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("session: list %s: %w", root, err)
+		return nil, fmt.Errorf("list %s: %w", root, err)
 	}
 	var out []State
 	for _, e := range entries {
@@ -113,18 +113,18 @@ func Resume(dir string) (*Recorder, error) {
 	// lines appended from now on stay whole.
 	name := filepath.Join(dir, EventsFile)
 	if err := trimPartialLine(name); err != nil {
-		return fail(fmt.Errorf("session: repair %s: %w", name, err))
+		return fail(fmt.Errorf("repair %s: %w", name, err))
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fail(fmt.Errorf("session: open event journal: %w", err))
+		return fail(fmt.Errorf("open event journal: %w", err))
 	}
 	r.events = f
 	r.lastFlush = r.now()
 	r.sync = newSyncer()
 	if err := r.writeState(); err != nil {
 		f.Close()
-		return fail(fmt.Errorf("session: folder %s is not writable: %w", dir, err))
+		return fail(fmt.Errorf("session folder %s is not writable: %w", dir, err))
 	}
 	attrs := map[string]string{"resumed": strconv.Itoa(r.st.Resumed)}
 	if n := len(r.st.Interrupted); n > 0 {
@@ -149,7 +149,7 @@ func (r *Recorder) setAsideInterrupted(index int) error {
 		}
 		for _, name := range []string{GazeFile, FixationFile} {
 			if err := trimPartialLine(filepath.Join(m, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("session: repair %s: %w", filepath.Join(m, name), err)
+				return fmt.Errorf("repair %s: %w", filepath.Join(m, name), err)
 			}
 		}
 		for k := 1; ; k++ {
@@ -158,7 +158,7 @@ func (r *Recorder) setAsideInterrupted(index int) error {
 				continue
 			}
 			if err := os.Rename(m, to); err != nil {
-				return fmt.Errorf("session: keep the interrupted case: %w", err)
+				return fmt.Errorf("keep the interrupted case: %w", err)
 			}
 			break
 		}

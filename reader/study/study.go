@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,6 +70,12 @@ type Box struct {
 
 // Load reads dir/master_sheet.csv and, when present, dir/bounding_boxes.csv.
 func Load(dir string) (*Study, error) {
+	// A folder that is not there is named as such, not as a worklist missing from it.
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, fileErr(err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", dir)
+	}
 	s, err := readMasterSheetFile(filepath.Join(dir, MasterSheet))
 	if err != nil {
 		return nil, err
@@ -80,11 +87,11 @@ func Load(dir string) (*Study, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return s, nil
 	case err != nil:
-		return nil, fmt.Errorf("study: open boxes: %w", err)
+		return nil, fileErr(err)
 	}
 	defer f.Close()
 	if s.Boxes, err = readBoxes(f, name, s.index); err != nil {
-		return nil, fmt.Errorf("study: %w", err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -93,14 +100,10 @@ func Load(dir string) (*Study, error) {
 func readMasterSheetFile(name string) (*Study, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("study: open worklist: %w", err)
+		return nil, fileErr(err)
 	}
 	defer f.Close()
-	s, err := readMasterSheet(f, name)
-	if err != nil {
-		return nil, fmt.Errorf("study: %w", err)
-	}
-	return s, nil
+	return readMasterSheet(f, name)
 }
 
 // Case returns the case with the given dicom_id.
@@ -117,20 +120,34 @@ func (s *Study) Case(dicomID string) (Case, bool) {
 // so the answer holds for the file as it is on disk.
 func (s *Study) DicomPath(c Case) (string, error) {
 	if err := checkPath(c.Path); err != nil {
-		return "", fmt.Errorf("study: case %s: %w", c.DicomID, err)
+		return "", err
 	}
 	root, err := filepath.EvalSymlinks(s.Dir)
 	if err != nil {
-		return "", fmt.Errorf("study: resolve study folder: %w", err)
+		return "", fileErr(err)
 	}
 	p, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(c.Path)))
 	if err != nil {
-		return "", fmt.Errorf("study: case %s: resolve path: %w", c.DicomID, err)
+		// Name the file asked for, not the first missing folder on its way.
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("%s: %w", filepath.Join(s.Dir, filepath.FromSlash(c.Path)), err)
 	}
 	if rel, err := filepath.Rel(root, p); err != nil || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("study: case %s: path %q leads outside the study folder (to %s)", c.DicomID, c.Path, p)
+		return "", fmt.Errorf("path %q leads outside %s (to %s)", c.Path, s.Dir, p)
 	}
 	return p, nil
+}
+
+// fileErr says what went wrong with a file as "<path>: <reason>" (the messages of this package
+// name the file first), dropping the system call ("open", "lstat") the reason came from. The
+// reason stays wrapped: errors.Is(err, fs.ErrNotExist) holds.
+func fileErr(err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // checkPath refuses a worklist path that is empty, absolute or escapes with "..".
@@ -170,7 +187,7 @@ func readHeader(cr *csv.Reader, name string, required ...string) ([]string, map[
 		return nil, nil, fmt.Errorf("%s: empty file, want a header", name)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, csvErr(name, err)
 	}
 	if len(head) > 0 {
 		head[0] = strings.TrimPrefix(head[0], "\ufeff")
@@ -203,7 +220,7 @@ func readMasterSheet(r io.Reader, name string) (*Study, error) {
 			return s, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, csvErr(name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		c := Case{DicomID: rec[idc], Path: rec[pathc], Line: line, Fields: rec}
@@ -249,7 +266,7 @@ func readBoxes(r io.Reader, name string, known map[string]int) (map[string][]Box
 			return boxes, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, csvErr(name, err)
 		}
 		line, _ := cr.FieldPos(0)
 		id := rec[cols["dicom_id"]]
@@ -288,7 +305,7 @@ func readBoxes(r io.Reader, name string, known map[string]int) (map[string][]Box
 func (s *Study) WriteMasterSheet(path string, pads map[string]stage.Layout) error {
 	for id := range pads {
 		if _, ok := s.index[id]; !ok {
-			return fmt.Errorf("study: write %s: pads for dicom_id %q, which is not in the worklist", path, id)
+			return fmt.Errorf("write %s: pads for dicom_id %q, which is not in the worklist", path, id)
 		}
 	}
 	header := append([]string(nil), s.Header...)
@@ -318,7 +335,7 @@ func (s *Study) WriteMasterSheet(path string, pads map[string]stage.Layout) erro
 		rows[i] = row
 	}
 	if err := writeAtomic(path, func(w io.Writer) error { return writeCSV(w, header, rows) }); err != nil {
-		return fmt.Errorf("study: write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
@@ -334,4 +351,17 @@ func writeCSV(w io.Writer, header []string, rows [][]string) error {
 // writeAtomic writes a file through a temporary sibling: write, fsync, rename, fsync the folder.
 func writeAtomic(path string, write func(io.Writer) error) error {
 	return atomicfile.Write(path, write)
+}
+
+// csvErr says where a CSV stopped parsing as the other errors of this package do, "file:line:",
+// rather than encoding/csv's "parse error on line N, column M".
+func csvErr(name string, err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if errors.Is(pe.Err, csv.ErrFieldCount) {
+		return fmt.Errorf("%s:%d: %w (every row must be as wide as the header)", name, pe.Line, pe.Err)
+	}
+	return fmt.Errorf("%s:%d: column %d: %w", name, pe.Line, pe.Column, pe.Err)
 }

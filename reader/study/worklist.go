@@ -23,9 +23,9 @@ func LoadWorklist(sheet, dicomRoot string) (*Study, error) {
 		return nil, err
 	}
 	if st, err := os.Stat(dicomRoot); err != nil {
-		return nil, fmt.Errorf("study: DICOM root: %w", err)
+		return nil, fmt.Errorf("DICOM root %w", fileErr(err))
 	} else if !st.IsDir() {
-		return nil, fmt.Errorf("study: DICOM root %s is not a folder", dicomRoot)
+		return nil, fmt.Errorf("DICOM root %s is not a folder", dicomRoot)
 	}
 	s.Dir = dicomRoot
 	boxes := filepath.Join(filepath.Dir(sheet), BoundingBoxes)
@@ -34,17 +34,17 @@ func LoadWorklist(sheet, dicomRoot string) (*Study, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return s, nil
 	case err != nil:
-		return nil, fmt.Errorf("study: open boxes: %w", err)
+		return nil, fileErr(err)
 	}
 	// Every dicom_id in the file counts as known for readBoxes' validation; the boxes of ids
 	// outside the worklist are then dropped.
 	ids, err := boxIDs(bytes.NewReader(b), boxes)
 	if err != nil {
-		return nil, fmt.Errorf("study: %w", err)
+		return nil, err
 	}
 	all, err := readBoxes(bytes.NewReader(b), boxes, ids)
 	if err != nil {
-		return nil, fmt.Errorf("study: %w", err)
+		return nil, err
 	}
 	for id, bs := range all {
 		if _, ok := s.index[id]; ok {
@@ -68,7 +68,7 @@ func boxIDs(r io.Reader, name string) (map[string]int, error) {
 			return ids, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, csvErr(name, err)
 		}
 		ids[rec[cols["dicom_id"]]] = 0
 	}
@@ -103,7 +103,7 @@ func (s *Study) WriteBoxes(path string) error {
 	}
 	header := []string{"dicom_id", "bbox_name", "x1", "x2", "y1", "y2"}
 	if err := writeAtomic(path, func(w io.Writer) error { return writeCSV(w, header, rows) }); err != nil {
-		return fmt.Errorf("study: write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }
