@@ -96,16 +96,108 @@ func TestHandshakeFailures(t *testing.T) {
 	}
 }
 
+// heldConn records the deadlines the client sets but holds them back until expire: from then
+// on every deadline set has passed. A timeout test so says when the time is up, rather than
+// betting that a loaded machine gets through what comes before within a few milliseconds.
+type heldConn struct {
+	net.Conn
+	mu      sync.Mutex
+	read    time.Time // the read deadline the client set last
+	expired bool
+}
+
+var past = time.Unix(1, 0)
+
+func (c *heldConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+func (c *heldConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.read = t
+	if c.expired && !t.IsZero() {
+		return c.Conn.SetReadDeadline(past)
+	}
+	return nil
+}
+
+func (c *heldConn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.expired && !t.IsZero() {
+		return c.Conn.SetWriteDeadline(past)
+	}
+	return nil
+}
+
+// expire lets the read deadline the client set pass now, and returns it.
+func (c *heldConn) expire() (time.Time, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expired = true
+	if c.read.IsZero() {
+		return c.read, errors.New("the client set no read deadline")
+	}
+	return c.read, c.Conn.SetReadDeadline(past)
+}
+
+// holdDeadlines makes cfg dial through heldConn; each connection goes to the channel returned.
+func holdDeadlines(cfg *Config) <-chan *heldConn {
+	conns := make(chan *heldConn, 4)
+	dial := cfg.Dial
+	if dial == nil {
+		dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		}
+	}
+	cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) {
+		c, err := dial(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		h := &heldConn{Conn: c}
+		conns <- h
+		return h, nil
+	}
+	return conns
+}
+
+// TestHandshakeTimeout: a device that reads the handshake and answers nothing fails it at the
+// handshake's deadline, HandshakeTimeout after its start, naming what is unanswered. The
+// deadline passes when the test says, once the device has read every command.
 func TestHandshakeTimeout(t *testing.T) {
 	forTransports(t, func(t *testing.T, cfg Config, srv *fakeServer) {
-		srv.serve(func(fc *fakeConn) error { return fc.handshake(handshakeOpts{silent: true}) })
-		cfg.HandshakeTimeout = 50 * time.Millisecond
+		heard := make(chan struct{})
+		srv.serve(func(fc *fakeConn) error { return fc.handshake(handshakeOpts{silent: true, heard: heard}) })
+		conns := holdDeadlines(&cfg)
+		cfg.HandshakeTimeout = time.Minute // never reached: the held deadline passes first
 		cfg.Backoff.MaxAttempts = 1
+		start := time.Now()
 		r := startStream(t, cfg)
-		err := r.result(t)
+		var conn *heldConn
+		select {
+		case <-heard:
+			conn = <-conns
+		case <-time.After(guard):
+			t.Fatal("the device never read the whole handshake")
+		}
+		deadline, err := conn.expire()
+		expired := time.Now()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = r.result(t)
 		if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "waiting for the ACK of ENABLE_SEND_COUNTER (18 unanswered)") ||
 			!strings.Contains(err.Error(), "gave up after 1 attempts") {
 			t.Fatalf("Stream = %v", err)
+		}
+		if deadline.Before(start.Add(cfg.HandshakeTimeout)) || deadline.After(expired.Add(cfg.HandshakeTimeout)) {
+			t.Errorf("handshake read deadline %v, want HandshakeTimeout (%v) after its start, between %v and %v",
+				deadline, cfg.HandshakeTimeout, start.Add(cfg.HandshakeTimeout), expired.Add(cfg.HandshakeTimeout))
 		}
 	})
 }

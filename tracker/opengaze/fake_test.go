@@ -66,10 +66,11 @@ type handshakeOpts struct {
 	before    []string // sent before the first reply
 	refuse    string   // this ID gets refuseTag instead of an ACK
 	refuseTag string
-	ackState  string // STATE of the ENABLE_SEND ACKs; "1" if empty
-	freq      string // TIME_TICK_FREQUENCY FREQ; "10000000" if empty
-	product   string // PRODUCT_ID's attributes after ID; GP3 at 60 Hz if empty
-	silent    bool   // read the commands, answer nothing
+	ackState  string        // STATE of the ENABLE_SEND ACKs; "1" if empty
+	freq      string        // TIME_TICK_FREQUENCY FREQ; "10000000" if empty
+	product   string        // PRODUCT_ID's attributes after ID; GP3 at 60 Hz if empty
+	silent    bool          // read the commands, answer nothing
+	heard     chan struct{} // silent: closed once every command has been read
 }
 
 // handshake plays the device's side of Client.handshake, checking the commands' exact form.
@@ -111,6 +112,9 @@ func (f *fakeConn) handshake(o handshakeOpts) error {
 		}
 	}
 	if o.silent {
+		if o.heard != nil {
+			close(o.heard)
+		}
 		f.drain()
 		return nil
 	}
