@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,8 +35,18 @@ type Server struct {
 	as   string // run the server's commands as this user ("" = as ourselves)
 }
 
-// BinDir finds the newest Debian PostgreSQL (/usr/lib/postgresql/N/bin), or initdb on PATH.
+// BinEnv names a folder holding initdb and pg_ctl, to use instead of Debian's.
+const BinEnv = "SIGHTLINE_PG_BIN"
+
+// BinDir finds the PostgreSQL programs: BinEnv's folder, else the newest Debian PostgreSQL
+// (/usr/lib/postgresql/N/bin), else initdb on PATH.
 func BinDir() (string, error) {
+	if d := os.Getenv(BinEnv); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err != nil {
+			return "", fmt.Errorf("%s=%s: %w", BinEnv, d, err)
+		}
+		return d, nil
+	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	slices.SortFunc(dirs, func(a, b string) int { return version(a) - version(b) })
 	if len(dirs) > 0 {
@@ -88,12 +99,29 @@ func Start() (*Server, error) {
 		err = s.run("pg_ctl", "-D", filepath.Join(s.Dir, "data"), "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60",
 			"-o", fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", s.Port, s.Dir), "start")
 		if err == nil {
+			s.watchdog()
 			return s, nil
 		}
 		if try == 2 { // the port may have been taken between freePort and the start
 			log, _ := os.ReadFile(filepath.Join(s.Dir, "log"))
 			return fail(fmt.Errorf("%w\nserver log:\n%s", err, tail(string(log), 20)))
 		}
+	}
+}
+
+// watchdog starts a shell that outlives this process and, once it is gone, stops the server
+// and removes its folder: a test binary killed by -timeout or a signal never runs Stop.
+func (s *Server) watchdog() {
+	stop := "'" + filepath.Join(s.Bin, "pg_ctl") + "' -D '" + filepath.Join(s.Dir, "data") + "' -m immediate stop"
+	if s.as != "" {
+		stop = "runuser -u " + s.as + " -- " + stop
+	}
+	script := fmt.Sprintf("while kill -0 %d 2>/dev/null; do sleep 1; done; cd /; %s >/dev/null 2>&1; rm -rf '%s'",
+		os.Getpid(), stop, s.Dir)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // not killed with the test's process group
+	if cmd.Start() == nil {
+		cmd.Process.Release()
 	}
 }
 
