@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"testing"
 
 	"sightline/reader/reading"
@@ -18,5 +19,14 @@ func TestAssessWithoutSamplesFails(t *testing.T) {
 	v := assess(make([][]tracker.Sample, len(pts)), pts, 60, tracker.PaperViewing())
 	if v.Verdict != reading.VerdictFailed || v.Acceptable() || len(v.Reasons) == 0 {
 		t.Fatalf("validation without samples: verdict %q, reasons %q", v.Verdict, v.Reasons)
+	}
+}
+
+// TestNoTrackerError: the calibration's give-up reads as one sentence and is the run's
+// ErrNoTracker.
+func TestNoTrackerError(t *testing.T) {
+	err := error(noTracker{connectWait})
+	if !errors.Is(err, reading.ErrNoTracker) || err.Error() != "the eye tracker did not connect within 15s" {
+		t.Fatalf("%v (is ErrNoTracker: %v)", err, errors.Is(err, reading.ErrNoTracker))
 	}
 }

@@ -116,6 +116,16 @@ type ogCalibrator struct {
 	up <-chan struct{} // closed once the tracker has connected
 }
 
+// noTracker is a calibration that gave up waiting for the tracker's first connection.
+type noTracker struct{ wait time.Duration }
+
+func (e noTracker) Error() string {
+	return fmt.Sprintf("the eye tracker did not connect within %s", e.wait)
+}
+
+// Is makes the run see it as reading.ErrNoTracker.
+func (noTracker) Is(target error) bool { return target == reading.ErrNoTracker }
+
 // connectWait bounds how long a calibration waits for the tracker's first connection.
 const connectWait = 15 * time.Second
 
@@ -130,7 +140,7 @@ func (o ogCalibrator) Calibrate(ctx context.Context, p reading.CalProgress) (rea
 		case <-ctx.Done():
 			return reading.CalSummary{}, ctx.Err()
 		case <-time.After(connectWait):
-			return reading.CalSummary{}, fmt.Errorf("calibrate: the tracker did not connect within %s: %w", connectWait, reading.ErrNoTracker)
+			return reading.CalSummary{}, noTracker{connectWait}
 		}
 	}
 	p.Waiting("starting the eye tracker's calibration")

@@ -329,7 +329,7 @@ func CheckText(r reading.CheckReport) string {
 			why = val.Reasons[0]
 		}
 		fmt.Fprintf(&b, "Validation failed: %s\n", why)
-		b.WriteString("Verdict: Failed: redo the calibration once the tracker sees the eyes")
+		b.WriteString("Verdict: Failed: nothing was measured; redo the calibration")
 		return b.String()
 	}
 	fmt.Fprintf(&b, "Validation: accuracy %.2f°, precision %.2f° RMS, data loss %.1f%%\n",
