@@ -116,9 +116,11 @@ func CaseGateOnScreen(samples []tracker.Sample, rate float64, onScreen time.Dura
 	}
 	g.Expected = max(g.Expected, exp)
 	g.DataLoss = DataLoss(samples, g.Expected)
+	// The time on screen the samples do not cover is a loss at their ends: the head is a few
+	// milliseconds when the tracker streams, so nearly all of it is a tracker that stopped.
+	g.LongestLoss = max(g.LongestLoss, onScreen-span(samples, rate))
 	if len(samples) == 0 {
 		g.DataLoss = 1
-		g.LongestLoss = max(g.LongestLoss, onScreen)
 	}
 	return judge(g, len(samples), th)
 }

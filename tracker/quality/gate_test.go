@@ -119,7 +119,8 @@ func TestCaseGateOnScreen(t *testing.T) {
 	if g := CaseGate(half, 60, th); g.Verdict != Pass {
 		t.Fatalf("CaseGate on the samples alone: %s (the case this guards against passes there)", g.Verdict)
 	}
-	if g := CaseGateOnScreen(half, 60, 10*time.Second, th); g.Verdict != Fail || !near(g.DataLoss, 0.5, 1e-12) {
+	if g := CaseGateOnScreen(half, 60, 10*time.Second, th); g.Verdict != Fail || !near(g.DataLoss, 0.5, 1e-12) ||
+		g.LongestLoss < 4900*time.Millisecond || len(g.Reasons) != 2 {
 		t.Errorf("tracker stopped halfway: %s, loss %v, %q", g.Verdict, g.DataLoss, g.Reasons)
 	}
 }
