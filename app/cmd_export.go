@@ -37,6 +37,10 @@ func exportCommand(o *Options) *cobra.Command {
 			for _, s := range res.Sessions {
 				fmt.Fprintf(o.Out, "  SESSION_ID %d  %s\n", s.Number, s.ID)
 			}
+			if res.Superseded > 0 {
+				fmt.Fprintf(o.Out, "  %d read(s) superseded by a later read of the case, beside the dataset in %s\n",
+					res.Superseded, export.SupersededGazeFile)
+			}
 			return nil
 		},
 	}

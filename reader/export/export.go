@@ -43,6 +43,7 @@ type Result struct {
 	Sessions     []Session // exported, in SESSION_ID order
 	Skipped      []string  // session folders not exported, each with the reason
 	Screens      int       // screens exported (interrupted copies not counted)
+	Superseded   int       // of those, reads superseded by a later read of the case (rows beside)
 	GazeRows     int64     // rows of eye_gaze.csv
 	FixationRows int64     // rows of fixations.csv
 	Files        []string  // files written, relative to the output folder, sorted
@@ -194,10 +195,12 @@ func (x *exporter) run(pads map[string]stage.Layout, o Options) error {
 		x.res.Sessions = append(x.res.Sessions, Session{Number: s.num, ID: s.st.SessionID})
 		x.res.Screens += len(s.screens)
 		for _, sc := range s.screens {
-			if !sc.superseded {
-				x.res.GazeRows += sc.gazeRows
-				x.res.FixationRows += sc.fixRows
+			if sc.superseded {
+				x.res.Superseded++
+				continue
 			}
+			x.res.GazeRows += sc.gazeRows
+			x.res.FixationRows += sc.fixRows
 		}
 	}
 

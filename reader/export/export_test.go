@@ -686,6 +686,9 @@ func TestSupersededReads(t *testing.T) {
 			t.Errorf("%s: %v, want session 1's first read %d of %s", beside, got, first, again)
 		}
 	}
+	if res.Superseded != 1 {
+		t.Errorf("result says %d superseded reads, want 1", res.Superseded)
+	}
 	if n := len(readCSV(t, filepath.Join(out, GazeFile))) - 1; int64(n) != res.GazeRows {
 		t.Errorf("result says %d gaze rows, eye_gaze.csv has %d", res.GazeRows, n)
 	}
