@@ -23,27 +23,45 @@ type audioRig struct {
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
 	peak      float64       // loudest sample of the case, linear full scale
-	err       error         // the device failed
+	err       error         // the device's latest fault
+	caseErr   error         // the first fault during the open case: it fails the case's audio
 	writeErr  error         // the case's file failed
 	clock     func() time.Duration
 	pending   []*audio.CaseAudio // closed cases whose MP3 may still be encoding
+	// faults carries each fault to the run's journal as it happens (reading.Config.AudioFaults).
+	faults chan reading.AudioFault
 }
 
 // startAudio opens the microphone named by --audio ("" the default device, "none" gaze only).
 // A missing device wraps audio.ErrNoDevice, for the station to offer a gaze-only session.
 func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
-	r := &audioRig{clock: clock}
-	cfg := audio.Config{Device: o.Audio, Backend: o.AudioBackend, OnError: func(err error) {
-		r.mu.Lock()
-		r.err = err
-		r.mu.Unlock()
-	}}
+	r := &audioRig{clock: clock, faults: make(chan reading.AudioFault, 16)}
+	cfg := audio.Config{Device: o.Audio, Backend: o.AudioBackend, OnError: r.fault}
 	c, err := audio.Start(context.Background(), cfg, clock, r.onBlock)
 	if err != nil {
 		return nil, err
 	}
 	r.cap = c
 	return r, nil
+}
+
+// fault runs on the capture's goroutines when the microphone is lost or the default source
+// changes: the open case's audio fails, and the journal hears of it now.
+func (r *audioRig) fault(err error) {
+	r.mu.Lock()
+	r.err = err
+	if r.cur != nil && r.caseErr == nil {
+		r.caseErr = err
+	}
+	r.mu.Unlock()
+	kind := "audio_lost"
+	if errors.Is(err, audio.ErrDeviceChanged) {
+		kind = "audio_source_changed"
+	}
+	select {
+	case r.faults <- reading.AudioFault{Kind: kind, Err: err.Error()}:
+	default: // the run is not listening (yet, or any more): the case's verdict still says it
+	}
 }
 
 // describe names the device for the session record.
@@ -74,18 +92,18 @@ func (r *audioRig) Begin(dir string, host time.Duration) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil {
+	if r.cap.Over() {
 		_ = c.Close()
 		return fmt.Errorf("microphone: %w", r.err)
 	}
-	r.cur, r.caseStart, r.peak, r.writeErr = c, host, 0, nil
+	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr = c, host, 0, nil, nil
 	return nil
 }
 
 // End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
 func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 	r.mu.Lock()
-	c, peak, werr, derr, start := r.cur, r.peak, r.writeErr, r.err, r.caseStart
+	c, peak, werr, derr, start := r.cur, r.peak, r.writeErr, r.caseErr, r.caseStart
 	r.cur = nil
 	r.mu.Unlock()
 	if c == nil {
@@ -97,6 +115,8 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 		Seconds: float64(m.Frames) / float64(max(m.Rate, 1)),
 		PeakDB:  -120,
 		DriftMS: float64(m.DriftNS) / 1e6,
+		// Measured here, not from the frames: a device that stops leaves the WAV short.
+		ScreenSeconds: (host - start).Seconds(),
 	}
 	if peak > 0 {
 		chk.PeakDB = 20 * math.Log10(peak)
@@ -125,8 +145,11 @@ func (r *audioRig) status() ui.AudioStatus {
 		s.Recording = true
 		s.Elapsed = r.clock() - r.caseStart
 	}
-	if r.err != nil {
+	switch {
+	case r.cap.Over():
 		s.Err = r.err.Error()
+	case r.cur != nil && r.caseErr != nil:
+		s.Err = r.caseErr.Error()
 	}
 	return s
 }
@@ -146,6 +169,9 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 	case a.Seconds == 0:
 		worse("fail")
 		q.Reasons = append(q.Reasons, "no audio recorded")
+	case a.ScreenSeconds-a.Seconds > shortLimit(a.ScreenSeconds):
+		worse("fail")
+		q.Reasons = append(q.Reasons, fmt.Sprintf("audio covers %.1f s of the case's %.1f s on screen", a.Seconds, a.ScreenSeconds))
 	case a.PeakDB < silentDB:
 		worse("warn")
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio silent (peak %.0f dBFS)", a.PeakDB))
@@ -156,6 +182,11 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio–gaze clock drift %.0f ms over the case", a.DriftMS))
 	}
 }
+
+// shortLimit is how much shorter than the case's time on screen its audio may be: the
+// delivery latency at the case's end (blocks still on their way when it closes) and PulseAudio's
+// bursts, a second, plus 2% of the case.
+func shortLimit(screen float64) float64 { return 1 + 0.02*screen }
 
 const (
 	silentDB        = -50.0 // a dictating reader peaks far above this

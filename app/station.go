@@ -166,6 +166,14 @@ func (p *prepared) readingAudio() reading.Audio {
 	return p.audio
 }
 
+// audioFaults are the microphone's faults for the run's journal; nil for a gaze-only session.
+func (p *prepared) audioFaults() <-chan reading.AudioFault {
+	if p.audio == nil {
+		return nil
+	}
+	return p.audio.faults
+}
+
 // errNoMicrophone: the default microphone could not be opened; the station offers gaze only.
 var errNoMicrophone = errors.New("no microphone")
 
@@ -528,18 +536,19 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v.SessionDir = p.dir
 	v.Stage.OnPointer = p.gaze.pointer
 	run, err := reading.Start(context.Background(), reading.Config{
-		Plan:      p.plan,
-		Load:      loader(p.study),
-		Recorder:  p.rec,
-		Tracker:   p.gaze,
-		Check:     check(o, p.gaze),
-		Filters:   filters(o),
-		Gate:      gate(o, p.gaze),
-		Audio:     p.readingAudio(),
-		AudioGate: audioGate,
-		Clock:     p.clock,
-		View:      ui.Bridge{V: v},
-		Log:       logger(o.Err),
+		Plan:        p.plan,
+		Load:        loader(p.study),
+		Recorder:    p.rec,
+		Tracker:     p.gaze,
+		Check:       check(o, p.gaze),
+		Filters:     filters(o),
+		Gate:        gate(o, p.gaze),
+		Audio:       p.readingAudio(),
+		AudioGate:   audioGate,
+		AudioFaults: p.audioFaults(),
+		Clock:       p.clock,
+		View:        ui.Bridge{V: v},
+		Log:         logger(o.Err),
 	})
 	if err != nil {
 		p.close()

@@ -23,6 +23,9 @@ var (
 	// ErrDeviceLost is reported (OnError, Err) when a running device stops on its own or stops
 	// delivering audio.
 	ErrDeviceLost = errors.New("audio capture device lost")
+	// ErrDeviceChanged is reported (OnError) when the default capture device changes under a
+	// capture of the default device: what follows may come from another microphone.
+	ErrDeviceChanged = errors.New("audio capture device changed")
 )
 
 // Backend names of Config.Backend.
@@ -56,6 +59,11 @@ const ringSeconds = 4
 // lost. PulseAudio can take ~2 s to deliver the first frames.
 const stallTimeout = 5 * time.Second
 
+// watchEvery is how often a PulseAudio capture checks that its source is still listed and,
+// for the default source, still the default. A source removed under a running stream stops
+// it without a word from miniaudio: only the stall timeout would tell, seconds later.
+const watchEvery = time.Second
+
 // releaseTimeout bounds how long Stop waits for the backend to let go of the device.
 const releaseTimeout = 3 * time.Second
 
@@ -69,10 +77,12 @@ type Config struct {
 	Rate, Channels int
 	// Backend is "" (auto: PulseAudio, then ALSA), "pulse", "alsa" or "null".
 	Backend string
-	// OnError, if set, is called when the running device is lost: once when it stops (capture
-	// is over), and each time it stalls for stallTimeout (delivery resumes should it come
-	// back). The error wraps ErrDeviceLost. It runs on the delivery goroutine, like onBlock:
-	// it must not block or call Stop.
+	// OnError, if set, is called when the running device is lost: once when it stops or
+	// disappears (capture is over: Over), and each time it stalls for stallTimeout (delivery
+	// resumes should it come back); the error wraps ErrDeviceLost. It is called too, with an
+	// error wrapping ErrDeviceChanged, when the default device changes under a capture of the
+	// default device. It runs on the delivery goroutine or the device watcher: it must not
+	// block or call Stop.
 	OnError func(error)
 }
 
@@ -128,6 +138,8 @@ type Capture struct {
 	notify   chan struct{}
 	stopping atomic.Bool
 	lostCB   atomic.Bool // the device stopped without Stop
+	gone     atomic.Bool // the device is no longer listed
+	id       malgo.DeviceID
 
 	mctx *malgo.AllocatedContext
 	dev  *malgo.Device
@@ -307,6 +319,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 	}()
 
 	var id *malgo.DeviceID
+	var opened malgo.DeviceID // the device's id as listed, to watch it
 	name := ""
 	devs, lerr := mctx.Devices(malgo.Capture)
 	if cfg.Device != "" {
@@ -318,7 +331,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		for i := range devs {
 			names = append(names, fmt.Sprintf("%q", devs[i].Name()))
 			if id == nil && strings.Contains(strings.ToLower(devs[i].Name()), want) {
-				id, name = &devs[i].ID, devs[i].Name()
+				id, name, opened = &devs[i].ID, devs[i].Name(), devs[i].ID
 			}
 		}
 		if id == nil {
@@ -328,7 +341,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 	} else {
 		for i := range devs {
 			if devs[i].IsDefault != 0 {
-				name = devs[i].Name()
+				name, opened = devs[i].Name(), devs[i].ID
 			}
 		}
 		if name == "" {
@@ -344,6 +357,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		onBlock: onBlock,
 		ring:    newRing(ringSeconds*cfg.Rate, cfg.Channels, 4096),
 		notify:  make(chan struct{}, 1),
+		id:      opened,
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -375,7 +389,57 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 	c.mctx, c.dev = mctx, dev
 	ok = true
 	go c.deliver()
+	if backend == BackendPulse && lerr == nil && name != "default" {
+		go c.watch()
+	}
 	return c, nil
+}
+
+// watch checks every watchEvery that the device is still listed (a named device) or still the
+// default (the default device), until Stop. It lists the devices on a context of its own: the
+// capture's is not to be used from two goroutines, and a server that hangs leaves only this
+// goroutine waiting.
+func (c *Capture) watch() {
+	t := time.NewTicker(watchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-t.C:
+		}
+		mctx, err := initContext(c.backend, nil)
+		if err != nil {
+			continue // the server is gone: the device stops, or stalls, and says so
+		}
+		devs, err := mctx.Devices(malgo.Capture)
+		closeContext(mctx)
+		if err != nil || c.stopping.Load() {
+			continue
+		}
+		listed, def := false, -1
+		for i := range devs {
+			listed = listed || devs[i].ID == c.id
+			if devs[i].IsDefault != 0 {
+				def = i
+			}
+		}
+		if c.cfg.Device != "" {
+			if !listed {
+				c.gone.Store(true)
+				c.fail(fmt.Errorf("%w: %s device %q was removed", ErrDeviceLost, c.backend, c.Device()))
+				return
+			}
+			continue
+		}
+		if def >= 0 && devs[def].ID != c.id {
+			was := c.Device()
+			c.mu.Lock()
+			c.id, c.device = devs[def].ID, devs[def].Name()
+			c.mu.Unlock()
+			c.fail(fmt.Errorf("%w: the default %s device changed from %q to %q", ErrDeviceChanged, c.backend, was, devs[def].Name()))
+		}
+	}
 }
 
 // onData runs on miniaudio's device thread: it stamps the callback, copies it into the ring and
@@ -441,7 +505,7 @@ func (c *Capture) deliver() {
 		}
 		drain()
 		if c.lostCB.Load() {
-			c.fail(fmt.Errorf("%w: %s device %q stopped", ErrDeviceLost, c.backend, c.device))
+			c.fail(fmt.Errorf("%w: %s device %q stopped", ErrDeviceLost, c.backend, c.Device()))
 			return
 		}
 		quiet := c.clock() - time.Duration(c.lastCB.Load())
@@ -449,7 +513,7 @@ func (c *Capture) deliver() {
 			// Not fatal: should the device come back, its frames go on being delivered.
 			stalled = true
 			c.fail(fmt.Errorf("%w: no audio from %s device %q for %v", ErrDeviceLost,
-				c.backend, c.device, quiet.Round(time.Second)))
+				c.backend, c.Device(), quiet.Round(time.Second)))
 		} else if quiet < stallTimeout {
 			stalled = false
 		}
@@ -529,8 +593,17 @@ func (c *Capture) Level() Level {
 // Backend is the backend in use ("pulse", "alsa" or "null").
 func (c *Capture) Backend() string { return c.backend }
 
-// Device is the name of the device in use ("default" when the backend does not name it).
-func (c *Capture) Device() string { return c.device }
+// Device is the name of the device in use ("default" when the backend does not name it). A
+// capture of the default device follows it when it changes.
+func (c *Capture) Device() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.device
+}
+
+// Over reports whether capture is over without Stop: the device stopped on its own or was
+// removed. A stall is not over: delivery resumes should the device come back.
+func (c *Capture) Over() bool { return c.lostCB.Load() || c.gone.Load() }
 
 // Rate is the sample rate in Hz.
 func (c *Capture) Rate() int { return c.cfg.Rate }

@@ -142,6 +142,16 @@ type Config struct {
 	// AudioGate adds the audio's verdict to a case's quality (present, not silent, clocks
 	// aligned); nil: none.
 	AudioGate func(q *Quality, a AudioCheck)
+	// AudioFaults are the microphone's faults as they happen, journalled as they come (the
+	// case's verdict hears of them at its end, from Audio.End); nil: none.
+	AudioFaults <-chan AudioFault
+}
+
+// AudioFault is a microphone fault as it happens. Kind is the journal event: "audio_lost"
+// (the source stopped, stalled or was removed) or "audio_source_changed" (the default source
+// changed under the station).
+type AudioFault struct {
+	Kind, Err string
 }
 
 // Fix is a device fixation as the live overlay draws it.
@@ -197,6 +207,7 @@ type Run struct {
 	failed     []Skip           // cases that failed the quality gate, and why
 	rereadDone map[string]bool  // cases already offered and read again
 	audioOn    bool             // the open case's audio is being recorded
+	audioErr   error            // the open case's audio could not be started
 	samples    int64
 	nfix       int64
 	start      time.Duration
@@ -358,6 +369,9 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			r.drainGaze()
 			r.nextTarget()
 			r.notePhase()
+		case f := <-r.cfg.AudioFaults:
+			r.event(f.Kind, map[string]string{"error": f.Err})
+			r.cfg.Log.Error("microphone", "event", f.Kind, "err", f.Err)
 		case <-flush.C:
 			r.watchStall()
 			if err := r.cfg.Recorder.Flush(); err != nil {
@@ -576,6 +590,7 @@ func (r *Run) begin(l loaded) {
 			// The microphone is the operator's to fix: the gaze goes on being recorded.
 			r.cfg.Log.Error("audio not recorded", "err", err)
 			r.event("audio_failed", map[string]string{"error": err.Error()})
+			r.audioErr = err // the case fails the audio gate: its dictation is missing
 		} else {
 			r.audioOn = true
 		}
@@ -717,7 +732,10 @@ func (r *Run) endScreen(host time.Duration) {
 			r.event("audio_failed", map[string]string{"error": err.Error()})
 		}
 		ac = &c
+	} else if r.audioErr != nil {
+		ac = &AudioCheck{Err: "not recorded: " + r.audioErr.Error()}
 	}
+	r.audioErr = nil
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
 		r.mu.Lock()
 		onScreen := host - r.stats.CaseStart

@@ -37,7 +37,10 @@ type AudioCheck struct {
 	PeakDB   float64 `json:"peak_dbfs"` // loudest block
 	OffsetMS float64 `json:"offset_ms"` // first audio frame's host time minus the screen's
 	DriftMS  float64 `json:"drift_ms"`  // audio clock against the host clock over the case
-	Err      string  `json:"error,omitempty"`
+	// ScreenSeconds is the case's time on screen while its audio was recorded: a WAV much
+	// shorter than it lost the microphone on the way.
+	ScreenSeconds float64 `json:"screen_seconds,omitempty"`
+	Err           string  `json:"error,omitempty"`
 }
 
 // CheckReport is one calibration and validation round, a line of calibrations.jsonl: what

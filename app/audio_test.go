@@ -1,0 +1,94 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"sightline/reader/audio/pulsetest"
+	"sightline/reader/reading"
+)
+
+func TestAudioGate(t *testing.T) {
+	cases := []struct {
+		name    string
+		a       reading.AudioCheck
+		verdict string
+		reason  string
+	}{
+		{"good", reading.AudioCheck{Seconds: 4.9, ScreenSeconds: 5, PeakDB: -12}, "pass", ""},
+		{"device error", reading.AudioCheck{Seconds: 4.9, ScreenSeconds: 5, PeakDB: -12, Err: "lost"}, "fail", "audio: lost"},
+		{"nothing", reading.AudioCheck{ScreenSeconds: 5}, "fail", "no audio recorded"},
+		// The microphone removed 1.5 s into a 5 s case: before, this passed.
+		{"much shorter than the case", reading.AudioCheck{Seconds: 1.5, ScreenSeconds: 5, PeakDB: -12}, "fail",
+			"audio covers 1.5 s of the case's 5.0 s on screen"},
+		{"delivery latency at the end", reading.AudioCheck{Seconds: 59.2, ScreenSeconds: 60, PeakDB: -12}, "pass", ""},
+		{"silent", reading.AudioCheck{Seconds: 5, ScreenSeconds: 5, PeakDB: -70}, "warn", "audio silent (peak -70 dBFS)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := reading.Quality{Verdict: "pass"}
+			audioGate(&q, c.a)
+			if q.Verdict != c.verdict || (c.reason != "" && !strings.Contains(strings.Join(q.Reasons, "; "), c.reason)) {
+				t.Errorf("verdict %s %q, want %s %q", q.Verdict, q.Reasons, c.verdict, c.reason)
+			}
+		})
+	}
+}
+
+// TestMicrophoneRemovedMidCase records a case from a real PulseAudio source and removes the
+// source mid-case. The journal hears of it as it happens (the rig's faults), and the case's
+// audio fails the gate. Before, a 5 s case whose source went 1.5 s in gave a 1.5 s WAV, no
+// event and a pass.
+func TestMicrophoneRemovedMidCase(t *testing.T) {
+	srv := pulsetest.Start(t)
+	start := time.Now()
+	clock := func() time.Duration { return time.Since(start) }
+	o := &Options{Audio: "Monitor of Doomed", AudioBackend: "pulse"}
+	rig, err := startAudio(o, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rig.Close()
+	dir := t.TempDir()
+	if err := rig.Begin(dir, clock()); err != nil {
+		t.Fatal(err)
+	}
+	// Some audio first: the device is running when its source goes.
+	deadline := time.Now().Add(10 * time.Second)
+	for rig.cap.Frames() < 4800 {
+		if time.Now().After(deadline) {
+			t.Fatal("no audio from the private PulseAudio server within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	srv.RemoveDoomed()
+	select {
+	case f := <-rig.faults:
+		if f.Kind != "audio_lost" || !strings.Contains(f.Err, "removed") {
+			t.Errorf("fault %+v, want audio_lost naming the removal", f)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("removing the source was not reported within 10 s")
+	}
+	if s := rig.status(); !strings.Contains(s.Err, "removed") {
+		t.Errorf("the console's audio line is %+v, want the removal", s)
+	}
+	chk, err := rig.End(clock())
+	if err == nil {
+		t.Fatal("End: no error for a case whose source was removed")
+	}
+	chk.Err = err.Error() // as the run does
+	if chk.ScreenSeconds <= chk.Seconds {
+		t.Errorf("audio %.2f s of %.2f s on screen", chk.Seconds, chk.ScreenSeconds)
+	}
+	q := reading.Quality{Verdict: "pass"}
+	audioGate(&q, chk)
+	if q.Verdict != "fail" {
+		t.Errorf("the case's audio verdict is %s %q, want fail", q.Verdict, q.Reasons)
+	}
+	// Capture is over: the next case says so at its start rather than record nothing.
+	if err := rig.Begin(t.TempDir(), clock()); err == nil || !strings.Contains(err.Error(), "removed") {
+		t.Errorf("Begin after the source went: %v", err)
+	}
+}

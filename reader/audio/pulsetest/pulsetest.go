@@ -1,0 +1,94 @@
+// Package pulsetest gives tests a PulseAudio server of their own, with sources they may remove
+// or make default without disturbing the shared test server (scripts/pulse-test.sh) that other
+// tests record from.
+package pulsetest
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Server is a private PulseAudio daemon with two null sinks, described "Keep" and "Doomed":
+// their monitors are the capture devices "Monitor of Keep" and "Monitor of Doomed".
+type Server struct {
+	t testing.TB
+}
+
+// Start starts the daemon (its socket in a temporary folder) and points PULSE_SERVER at it for
+// the rest of the test; the daemon is killed when the test ends. It fails the test, naming the
+// Debian package, when pulseaudio or pactl is missing.
+func Start(t *testing.T) *Server {
+	t.Helper()
+	for tool, pkg := range map[string]string{"pulseaudio": "pulseaudio", "pactl": "pulseaudio-utils"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: install the Debian package %s (make deps-test)", tool, pkg)
+		}
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "native")
+	daemon := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
+		"--system=false", "--use-pid-file=no", "--disable-shm", "--log-level=info", "--log-target=stderr",
+		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
+		"--load=module-null-sink sink_name=keep rate=48000 channels=1 sink_properties=device.description=Keep",
+		"--load=module-null-sink sink_name=doomed rate=48000 channels=1 sink_properties=device.description=Doomed")
+	daemon.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir)
+	stderr, err := daemon.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	up := make(chan struct{})
+	go func() {
+		defer close(exited)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Daemon startup complete") {
+				close(up)
+			}
+		}
+		daemon.Wait()
+	}()
+	t.Cleanup(func() {
+		daemon.Process.Kill()
+		<-exited
+	})
+	select {
+	case <-up:
+	case <-exited:
+		t.Fatal("private PulseAudio daemon exited at start-up")
+	case <-time.After(10 * time.Second):
+		t.Fatal("private PulseAudio daemon not up within 10 s")
+	}
+	t.Setenv("PULSE_SERVER", "unix:"+sock)
+	return &Server{t: t}
+}
+
+// Pactl runs pactl against the server and returns its trimmed output.
+func (s *Server) Pactl(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("pactl", args...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("pactl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// RemoveDoomed unloads the "doomed" sink: its monitor source disappears.
+func (s *Server) RemoveDoomed() {
+	s.t.Helper()
+	for _, line := range strings.Split(s.Pactl("list", "short", "modules"), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && strings.Contains(line, "sink_name=doomed") {
+			s.Pactl("unload-module", f[0])
+			return
+		}
+	}
+	s.t.Fatal("no module made the doomed sink")
+}

@@ -1,0 +1,83 @@
+package audio
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"sightline/reader/audio/pulsetest"
+)
+
+// waitErr waits for an OnError report wrapping want.
+func waitErr(t *testing.T, errs <-chan error, want error, limit time.Duration) error {
+	t.Helper()
+	deadline := time.After(limit)
+	for {
+		select {
+		case err := <-errs:
+			if errors.Is(err, want) {
+				return err
+			}
+			t.Logf("OnError: %v", err)
+		case <-deadline:
+			t.Fatalf("no error wrapping %q reported within %v", want, limit)
+			return nil
+		}
+	}
+}
+
+// TestPulseSourceRemoved: the source being recorded is removed (its null sink unloaded). The
+// capture says so (ErrDeviceLost) and is over. Before, PulseAudio ended the stream without a
+// word to miniaudio and only the 5 s stall timeout could tell.
+func TestPulseSourceRemoved(t *testing.T) {
+	srv := pulsetest.Start(t)
+	errs := make(chan error, 8)
+	col := newCollector(4800, 1)
+	c, err := Start(context.Background(), Config{Backend: BackendPulse, Device: "Monitor of Doomed",
+		OnError: func(err error) { errs <- err }}, nil, col.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	col.wait(t, 10*time.Second)
+	if c.Over() {
+		t.Fatal("Over before the source was removed")
+	}
+	srv.RemoveDoomed()
+	err = waitErr(t, errs, ErrDeviceLost, stallTimeout)
+	if !strings.Contains(err.Error(), "removed") {
+		t.Errorf("reported %v, want the device named as removed", err)
+	}
+	if !c.Over() {
+		t.Error("capture not over after its source was removed")
+	}
+}
+
+// TestPulseDefaultChanged: capturing the default source, the default changes to another
+// source. The capture says so (ErrDeviceChanged, naming both) and names the new device.
+func TestPulseDefaultChanged(t *testing.T) {
+	srv := pulsetest.Start(t)
+	srv.Pactl("set-default-source", "doomed.monitor")
+	errs := make(chan error, 8)
+	col := newCollector(4800, 1)
+	c, err := Start(context.Background(), Config{Backend: BackendPulse,
+		OnError: func(err error) { errs <- err }}, nil, col.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	if c.Device() != "Monitor of Doomed" {
+		t.Fatalf("capturing %q, want the default, Monitor of Doomed", c.Device())
+	}
+	col.wait(t, 10*time.Second)
+	srv.Pactl("set-default-source", "keep.monitor")
+	err = waitErr(t, errs, ErrDeviceChanged, stallTimeout)
+	if !strings.Contains(err.Error(), `from "Monitor of Doomed" to "Monitor of Keep"`) {
+		t.Errorf("reported %v, want both devices named", err)
+	}
+	if c.Device() != "Monitor of Keep" || c.Over() {
+		t.Errorf("after the change: device %q, over %v", c.Device(), c.Over())
+	}
+}

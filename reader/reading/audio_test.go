@@ -1,0 +1,72 @@
+package reading
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"sightline/tracker"
+)
+
+// deadAudio is a microphone that cannot start.
+type deadAudio struct{}
+
+func (deadAudio) Begin(string, time.Duration) error { return errors.New("microphone: device gone") }
+func (deadAudio) End(time.Duration) (AudioCheck, error) {
+	return AudioCheck{}, errors.New("End without Begin")
+}
+
+// TestAudioFaultJournalled: a microphone fault is in the journal as it happens, not only in
+// the case's verdict at its end.
+func TestAudioFaultJournalled(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	faults := make(chan AudioFault, 1)
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return 0 },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Audio: &fakeAudio{}, AudioFaults: faults,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view.waitShown(t, 1)
+	faults <- AudioFault{Kind: "audio_lost", Err: "pulse device \"Monitor of Doomed\" was removed"}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(rec.lines(), "event audio_lost") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the fault is not in the journal within 10 s:\n%s", rec.lines())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.End()
+	waitSummary(t, view)
+}
+
+// TestAudioNotStartedFailsCase: a case whose audio could not be started is judged with that
+// error, so that the audio gate fails it, rather than passing as if no microphone were in use.
+func TestAudioNotStartedFailsCase(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	var gated []AudioCheck
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock:     func() time.Duration { return 0 },
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Gate:      func([]tracker.Sample) Quality { return Quality{Verdict: "pass"} },
+		Audio:     deadAudio{},
+		AudioGate: func(q *Quality, a AudioCheck) { gated = append(gated, a) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view.waitShown(t, 1)
+	r.End()
+	waitSummary(t, view)
+	if len(gated) != 1 || !strings.Contains(gated[0].Err, "not recorded: microphone: device gone") {
+		t.Errorf("the audio gate saw %+v, want the case's audio failed as not recorded", gated)
+	}
+}
