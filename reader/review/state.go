@@ -106,16 +106,20 @@ func Replay(original map[string][]study.Box, log []BoxEdit) map[string][]study.B
 	return out
 }
 
-// LatestVerdicts is the current verdict per (session, case).
-func LatestVerdicts(rows []Verdict) map[[2]string]Verdict {
-	out := map[[2]string]Verdict{}
+// CaseKey names a case of a session.
+type CaseKey struct{ Session, Case string }
+
+// LatestVerdicts is the current verdict per case; a case without one is not in the map.
+func LatestVerdicts(rows []Verdict) map[CaseKey]Verdict {
+	out := map[CaseKey]Verdict{}
 	for _, v := range rows {
-		out[[2]string{v.Session, v.Case}] = v
+		out[CaseKey{v.Session, v.Case}] = v
 	}
 	return out
 }
 
-// ImageStatuses is the current status per image; images without a row are Unreviewed.
+// ImageStatuses is the current status per image; an image without a row is not in the map
+// and is Unreviewed.
 func ImageStatuses(rows []ImageMark) map[string]ImageStatus {
 	out := map[string]ImageStatus{}
 	for _, m := range rows {

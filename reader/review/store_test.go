@@ -90,7 +90,7 @@ func TestVerdictsAppendOnly(t *testing.T) {
 		if len(rows) != 2 || rows[0].Decision != Pass || rows[1].Decision != ReRead || rows[1].Note != "gaze lost at 12 s" || !rows[1].Checklist.GazeValid || rows[0].Checklist.GazeValid {
 			t.Errorf("rows %+v: want both verdicts, in order, as written", rows)
 		}
-		cur := LatestVerdicts(rows)[[2]string{"s1", "01-abc"}]
+		cur := LatestVerdicts(rows)[CaseKey{"s1", "01-abc"}]
 		if cur.ID != second.ID {
 			t.Errorf("current verdict %d, want the latest %d", cur.ID, second.ID)
 		}
@@ -400,6 +400,32 @@ func TestWatch(t *testing.T) {
 			}
 		case <-time.After(20 * time.Second):
 			t.Fatal("Close did not end the watch")
+		}
+	})
+}
+
+func TestImageStatus(t *testing.T) {
+	backends(t, func(t *testing.T, loc string) {
+		ctx := context.Background()
+		st := openT(t, loc)
+		for _, m := range []ImageMark{{DicomID: "a", Status: InProgress, Who: "ann"}, {DicomID: "b", Status: InProgress, Who: "bob"}, {DicomID: "a", Status: Done, Who: "ann"}} {
+			if _, err := st.MarkImage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.MarkImage(ctx, ImageMark{DicomID: "a", Status: "finished", Who: "ann"}); err == nil {
+			t.Error("status finished accepted")
+		}
+		rows, err := st.ImageMarks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ImageStatuses(rows)
+		if len(rows) != 3 || got["a"] != Done || got["b"] != InProgress || rows[2].Who != "ann" || rows[2].At.IsZero() {
+			t.Errorf("rows %+v, statuses %v", rows, got)
+		}
+		if _, ok := got["c"]; ok {
+			t.Error("an image never marked has a status")
 		}
 	})
 }
