@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -99,7 +100,7 @@ func openGazeClient(addr string, clock func() time.Duration, log *slog.Logger) *
 			}
 		},
 	})
-	src.Tracker, src.calibrator = c, ogCalibrator{c, up}
+	src.Tracker, src.calibrator = c, ogCalibrator{c: c, up: up}
 	return src
 }
 
@@ -112,8 +113,9 @@ var NinePoints = []opengaze.Point{
 
 // ogCalibrator runs the Open Gaze calibration for the reading run.
 type ogCalibrator struct {
-	c  *opengaze.Client
-	up <-chan struct{} // closed once the tracker has connected
+	c    *opengaze.Client
+	up   <-chan struct{} // closed once the tracker has connected
+	wait time.Duration   // for the first connection; 0 means connectWait
 }
 
 // noTracker is a calibration that gave up waiting for the tracker's first connection.
@@ -126,21 +128,29 @@ func (e noTracker) Error() string {
 // Is makes the run see it as reading.ErrNoTracker.
 func (noTracker) Is(target error) bool { return target == reading.ErrNoTracker }
 
+// connectGrace is how long the station waits for the tracker before saying it waits.
+const connectGrace = 300 * time.Millisecond
+
 // connectWait bounds how long a calibration waits for the tracker's first connection.
 const connectWait = 15 * time.Second
 
 func (o ogCalibrator) Calibrate(ctx context.Context, p reading.CalProgress) (reading.CalSummary, error) {
 	// The session starts with the calibration, usually before the tracker has answered.
+	// A tracker that answers at once is not announced: the line would only flash.
+	grace := time.NewTimer(connectGrace)
+	defer grace.Stop()
 	select {
 	case <-o.up:
-	default:
+	case <-ctx.Done():
+		return reading.CalSummary{}, ctx.Err()
+	case <-grace.C:
 		p.Waiting("waiting for the eye tracker to connect")
 		select {
 		case <-o.up:
 		case <-ctx.Done():
 			return reading.CalSummary{}, ctx.Err()
-		case <-time.After(connectWait):
-			return reading.CalSummary{}, noTracker{connectWait}
+		case <-time.After(cmp.Or(o.wait, connectWait)):
+			return reading.CalSummary{}, noTracker{cmp.Or(o.wait, connectWait)}
 		}
 	}
 	p.Waiting("starting the eye tracker's calibration")
