@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sightline/app/earlylog"
 	"sightline/tracker"
 )
 
@@ -45,6 +46,7 @@ type Options struct {
 
 // Main runs the command line and returns the process exit status.
 func Main(args []string) int {
+	earlylog.Restore()
 	cmd := Command()
 	cmd.SetArgs(args)
 	defer pprof.StopCPUProfile() // no-op unless --cpuprofile started one
