@@ -229,29 +229,30 @@ func (r *Recorder) State() State {
 // cases/<NN>-<dicom_id>/ with eye_gaze.csv and fixations.csv (header only) and layout.json,
 // journals a screen_shown event and records the screen in session.json. The previous screen
 // must have been ended. When the meta holds a plan, sc must be the plan's screen at sc.Index.
+// Its errors say the step that failed, not the screen: the caller names that.
 func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) error {
 	if r.closed {
 		return ErrClosed
 	}
 	if r.cur != nil {
-		return fmt.Errorf("session: begin screen %d: screen %d is still shown", sc.Index, r.cur.sc.Index)
+		return fmt.Errorf("screen %d is still shown", r.cur.sc.Index)
 	}
 	if sc.Kind != KindCase && sc.Kind != KindCalibration {
-		return fmt.Errorf("session: begin screen %d: kind %q, want %q or %q", sc.Index, sc.Kind, KindCase, KindCalibration)
+		return fmt.Errorf("kind %q, want %q or %q", sc.Kind, KindCase, KindCalibration)
 	}
 	if err := checkName(sc.DicomID); err != nil {
-		return fmt.Errorf("session: begin screen %d: %w", sc.Index, err)
+		return err
 	}
 	if p := r.st.Plan; len(p) > 0 && (sc.Index < 0 || sc.Index >= len(p) || p[sc.Index] != sc) {
-		return fmt.Errorf("session: begin screen %d (%s): not the plan's screen", sc.Index, sc.DicomID)
+		return fmt.Errorf("%s at index %d is not the plan's screen", sc.DicomID, sc.Index)
 	}
 	width := max(2, len(strconv.Itoa(len(r.st.Plan)-1)))
 	dir := filepath.Join(r.dir, CasesDir, fmt.Sprintf("%0*d-%s", width, sc.Index, sc.DicomID))
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("session: create cases folder: %w", err)
+		return fmt.Errorf("create cases folder: %w", err)
 	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return fmt.Errorf("session: create case folder: %w", err)
+		return fmt.Errorf("create case folder: %w", err)
 	}
 	s := &screen{sc: sc, layout: l, dir: dir, filters: map[string]string{"device": "the tracker's own fixations (fixations.csv)"}}
 	var err error
@@ -261,13 +262,13 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("session: begin screen %d: %w", sc.Index, err)
+		return err
 	}
 	lj := LayoutRecord{Index: sc.Index, Kind: sc.Kind, DicomID: sc.DicomID, StageWidth: stage.Width, StageHeight: stage.Height, Layout: l}
 	if err := writeJSON(filepath.Join(dir, LayoutFile), lj); err != nil {
 		s.gaze.f.Close()
 		s.fix.f.Close()
-		return fmt.Errorf("session: write %s: %w", LayoutFile, err)
+		return fmt.Errorf("write %s: %w", LayoutFile, err)
 	}
 	r.cur = s
 	r.lastHost = max(r.lastHost, host)

@@ -452,14 +452,16 @@ func TestBeginScreenErrors(t *testing.T) {
 		sc   Screen
 		want string
 	}{
-		{"not in plan", Screen{Index: 0, Kind: KindCase, DicomID: "zz"}, "not the plan's screen"},
-		{"index out of plan", Screen{Index: 5, Kind: KindCase, DicomID: "a1"}, "not the plan's screen"},
-		{"bad kind", Screen{Index: 0, Kind: "rest", DicomID: "a1"}, `kind "rest"`},
-		{"unsafe id", Screen{Index: 0, Kind: KindCase, DicomID: "../x"}, "cannot name a folder"},
+		{"not in plan", Screen{Index: 0, Kind: KindCase, DicomID: "zz"}, "zz at index 0 is not the plan's screen"},
+		{"index out of plan", Screen{Index: 5, Kind: KindCase, DicomID: "a1"}, "a1 at index 5 is not the plan's screen"},
+		{"bad kind", Screen{Index: 0, Kind: "rest", DicomID: "a1"}, `kind "rest", want "case" or "calibration"`},
+		{"unsafe id", Screen{Index: 0, Kind: KindCase, DicomID: "../x"}, `dicom id "../x" cannot name a folder`},
 	}
+	// The caller names the screen (reading: "open files for screen N"): the message is the
+	// step that failed and why, said once.
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := r.BeginScreen(c.sc, stage.Layout{}, 0); err == nil || !strings.Contains(err.Error(), c.want) {
+			if err := r.BeginScreen(c.sc, stage.Layout{}, 0); err == nil || err.Error() != c.want {
 				t.Fatalf("error %v, want %q", err, c.want)
 			}
 		})
@@ -472,6 +474,21 @@ func TestBeginScreenErrors(t *testing.T) {
 	}
 	if err := r.Close("done"); err == nil {
 		t.Fatal("Close accepted an unknown status")
+	}
+}
+
+// A case folder that cannot be made says so once, naming the folder.
+func TestBeginScreenUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	plan := NewPlan("S7", []string{"a1"}, 1, 0)
+	r, _ := newRecorder(t, dir, plan)
+	defer r.Close(StatusEndedEarly)
+	if err := os.WriteFile(filepath.Join(dir, CasesDir), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "create cases folder: mkdir " + filepath.Join(dir, CasesDir) + ": not a directory"
+	if err := r.BeginScreen(plan[0], stage.Layout{}, 0); err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
 	}
 }
 
