@@ -183,7 +183,7 @@ func TestSampleBeforeTimeUpCountsForItsTarget(t *testing.T) {
 			t.Fatalf("target (%.1f, %.1f) never shown; showed %s", p.X, p.Y, view.shownList())
 		}
 		tr.send(tracker.Sample{BPOGV: true, BPOGX: p.X, BPOGY: p.Y}) // queued for the loop
-		tick <- time.Time{}                                        // and the time is up
+		tick <- time.Time{}                                          // and the time is up
 		view.release <- struct{}{}
 	}
 	waitFor(t, view.fakeView, "check1:")
