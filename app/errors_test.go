@@ -60,6 +60,27 @@ func TestUserFacingErrors(t *testing.T) {
 		}
 	}
 
+	// A bad row of a dataset's fixations.csv: the file, line and column, once.
+	ds := analyzeDataset(t)
+	fix := filepath.Join(ds, "fixations.csv")
+	b, err := os.ReadFile(fix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	f := strings.Split(lines[2], ",")
+	f[4] = "abc"
+	lines[2] = strings.Join(f, ",")
+	if err := os.WriteFile(fix, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"heatmap", "analyze"} {
+		want := "sightline: " + map[string]string{"heatmap": "heatmap", "analyze": "analysis"}[cmd] + ": " + fix + `:3: column 5 (Time (in secs)): not a number: "abc"`
+		if got := mainSays(t, cmd, ds, "--out", out, "--quiet"); got != want {
+			t.Errorf("sightline %s on a bad fixations.csv\n said: %s\n want: %s", cmd, got, want)
+		}
+	}
+
 	// Reading: what the start screen's dialog and the command line show.
 	o := &Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Err: io.Discard}
 	for _, tc := range []struct{ dir, want string }{
@@ -74,7 +95,7 @@ func TestUserFacingErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sessions"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := prepare(o, dir)
+	_, err = prepare(o, dir)
 	want := regexp.MustCompile("^create session folder " + regexp.QuoteMeta(filepath.Join(dir, "sessions")) + `/\d{8}-\d{6}-r: mkdir ` +
 		regexp.QuoteMeta(filepath.Join(dir, "sessions")) + ": not a directory$")
 	if err == nil || !want.MatchString(err.Error()) {
