@@ -23,6 +23,7 @@ type audioRig struct {
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
 	peak      float64       // loudest sample of the case, linear full scale
+	lastLoud  time.Duration // host time of the case's last block above silentDB (its start if none)
 	err       error         // the device's latest fault
 	caseErr   error         // the first fault during the open case: it fails the case's audio
 	writeErr  error         // the case's file failed
@@ -76,8 +77,14 @@ func (r *audioRig) onBlock(b audio.Block) {
 	if r.cur == nil {
 		return
 	}
+	loud := false
 	for _, v := range b.PCM {
-		r.peak = math.Max(r.peak, math.Abs(float64(v))/32768)
+		a := math.Abs(float64(v)) / 32768
+		r.peak = math.Max(r.peak, a)
+		loud = loud || a > silentLinear
+	}
+	if loud {
+		r.lastLoud = b.Host
 	}
 	if err := r.cur.Add(b); err != nil && r.writeErr == nil {
 		r.writeErr = err
@@ -96,7 +103,7 @@ func (r *audioRig) Begin(dir string, host time.Duration) error {
 		_ = c.Close()
 		return fmt.Errorf("microphone: %w", r.err)
 	}
-	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr = c, host, 0, nil, nil
+	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr, r.lastLoud = c, host, 0, nil, nil, host
 	return nil
 }
 
@@ -121,6 +128,7 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 	if peak > 0 {
 		chk.PeakDB = 20 * math.Log10(peak)
 	}
+	chk.Silent = chk.Seconds > 0 && chk.PeakDB < silentDB
 	if m.FirstFrameHostNS >= 0 {
 		chk.OffsetMS = float64(time.Duration(m.FirstFrameHostNS)-start) / 1e6
 	}
@@ -142,8 +150,10 @@ func (r *audioRig) status() ui.AudioStatus {
 	defer r.mu.Unlock()
 	s := ui.AudioStatus{Enabled: true, Device: r.cap.Device(), LevelDB: r.cap.Level().RMS}
 	if r.cur != nil {
+		now := r.clock()
 		s.Recording = true
-		s.Elapsed = r.clock() - r.caseStart
+		s.Elapsed = now - r.caseStart
+		s.Silent = now - r.lastLoud
 	}
 	switch {
 	case r.cap.Over():
@@ -172,7 +182,7 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 	case a.ScreenSeconds-a.Seconds > shortLimit(a.ScreenSeconds):
 		worse("fail")
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio covers %.1f s of the case's %.1f s on screen", a.Seconds, a.ScreenSeconds))
-	case a.PeakDB < silentDB:
+	case a.Silent:
 		worse("warn")
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio silent (peak %.0f dBFS)", a.PeakDB))
 	}
@@ -187,6 +197,9 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 // delivery latency at the case's end (blocks still on their way when it closes) and PulseAudio's
 // bursts, a second, plus 2% of the case.
 func shortLimit(screen float64) float64 { return 1 + 0.02*screen }
+
+// silentLinear is silentDB as a linear amplitude.
+var silentLinear = math.Pow(10, silentDB/20)
 
 const (
 	silentDB        = -50.0 // a dictating reader peaks far above this

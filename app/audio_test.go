@@ -2,9 +2,11 @@ package app
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"sightline/reader/audio"
 	"sightline/reader/audio/pulsetest"
 	"sightline/reader/reading"
 )
@@ -23,7 +25,7 @@ func TestAudioGate(t *testing.T) {
 		{"much shorter than the case", reading.AudioCheck{Seconds: 1.5, ScreenSeconds: 5, PeakDB: -12}, "fail",
 			"audio covers 1.5 s of the case's 5.0 s on screen"},
 		{"delivery latency at the end", reading.AudioCheck{Seconds: 59.2, ScreenSeconds: 60, PeakDB: -12}, "pass", ""},
-		{"silent", reading.AudioCheck{Seconds: 5, ScreenSeconds: 5, PeakDB: -70}, "warn", "audio silent (peak -70 dBFS)"},
+		{"silent", reading.AudioCheck{Seconds: 5, ScreenSeconds: 5, PeakDB: -70, Silent: true}, "warn", "audio silent (peak -70 dBFS)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -90,5 +92,45 @@ func TestMicrophoneRemovedMidCase(t *testing.T) {
 	// Capture is over: the next case says so at its start rather than record nothing.
 	if err := rig.Begin(t.TempDir(), clock()); err == nil || !strings.Contains(err.Error(), "removed") {
 		t.Errorf("Begin after the source went: %v", err)
+	}
+}
+
+// TestRigSilence: the rig tells the console how long the case has been silent (a loud block
+// starts the count again) and marks a case with nothing above the threshold as silent.
+func TestRigSilence(t *testing.T) {
+	var now atomic.Int64
+	clock := func() time.Duration { return time.Duration(now.Load()) }
+	rig, err := startAudio(&Options{AudioBackend: "null"}, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rig.Close()
+	at := func(d time.Duration) { now.Store(int64(d)) }
+	if err := rig.Begin(t.TempDir(), clock()); err != nil {
+		t.Fatal(err)
+	}
+	at(6 * time.Second)
+	if s := rig.status(); s.Silent != 6*time.Second {
+		t.Errorf("silent for %v after 6 s of the null device's silence", s.Silent)
+	}
+	loud := make([]int16, 480)
+	loud[100] = 3000 // −21 dBFS peak
+	rig.onBlock(audio.Block{Host: 4 * time.Second, PCM: loud})
+	if s := rig.status(); s.Silent != 2*time.Second {
+		t.Errorf("silent for %v, 2 s after a loud block", s.Silent)
+	}
+	chk, err := rig.End(clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chk.Silent || chk.PeakDB < -22 {
+		t.Errorf("a case with a loud block: %+v", chk)
+	}
+	if err := rig.Begin(t.TempDir(), clock()); err != nil {
+		t.Fatal(err)
+	}
+	rig.onBlock(audio.Block{Host: clock(), PCM: make([]int16, 480)})
+	if chk, err := rig.End(clock()); err != nil || !chk.Silent {
+		t.Errorf("a case of digital silence: %+v, %v; want silent", chk, err)
 	}
 }

@@ -37,7 +37,18 @@ type AudioStatus struct {
 	Elapsed   time.Duration // recording clock of the current case
 	Device    string
 	Err       string // the microphone failed
+	// Silent is how long the case being recorded has heard nothing above the silence
+	// threshold; the console flags it from SilentFlag on.
+	Silent time.Duration
 }
+
+// MeterFloorDB is the bottom of the console's level meter: a quiet room through a real
+// microphone reads about −60 dBFS RMS, speech −35 to −10.
+const MeterFloorDB = -60.0
+
+// SilentFlag is how long a case may go silent before the console flags it: a reader who
+// dictates pauses for breath, not for five seconds with a muted microphone.
+const SilentFlag = 5 * time.Second
 
 // Operator is the operator's console: the reader's screen in miniature with the live gaze and
 // fixations, the data's health, and the session's controls. The reader's screen stays clean:
@@ -61,6 +72,8 @@ type Operator struct {
 	recDot   *canvas.Circle
 	recLbl   *widget.Label
 	level    *widget.ProgressBar
+	levelTxt string        // the meter's dBFS reading
+	silent   *widget.Label // the case has been silent for SilentFlag or more
 	marked   *widget.Label
 	pauseBtn *widget.Button
 	paused   bool
@@ -81,7 +94,11 @@ func NewOperator(src OperatorSource) *Operator {
 	o.recDot = canvas.NewCircle(color.Transparent)
 	o.recLbl = widget.NewLabel("")
 	o.level = widget.NewProgressBar()
-	o.level.TextFormatter = func() string { return "" }
+	o.levelTxt = "no audio"
+	o.level.TextFormatter = func() string { return o.levelTxt }
+	o.silent = widget.NewLabel("")
+	o.silent.Importance = widget.DangerImportance
+	o.silent.TextStyle.Bold = true
 	o.marked = widget.NewLabel("")
 	o.marked.Wrapping = fyne.TextWrapWord
 
@@ -108,7 +125,7 @@ func NewOperator(src OperatorSource) *Operator {
 		widget.NewFormItem("Data loss", o.lossLbl),
 		widget.NewFormItem("Calibration", o.calLbl),
 		widget.NewFormItem("Audio", container.NewBorder(nil, nil, container.NewCenter(dot), nil, o.recLbl)),
-		widget.NewFormItem("Level", o.level),
+		widget.NewFormItem("Level", container.NewBorder(nil, nil, nil, o.silent, o.level)),
 		widget.NewFormItem("Re-read", o.marked),
 	)
 	buttons := container.NewGridWithColumns(2, o.pauseBtn, recal, mark, end)
@@ -231,14 +248,26 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 	if o.recDot.FillColor != dotWas {
 		o.recDot.Refresh()
 	}
-	// −60 dBFS (silence) to 0 dBFS (full scale); empty when nothing is being recorded.
-	lv := 0.0
+	// −60 dBFS to 0 dBFS (full scale): empty at silence and when nothing is being recorded;
+	// the reading in dBFS on the bar.
+	lv, txt := 0.0, "no audio"
 	if a.Enabled && a.Err == "" {
-		lv = math.Max(0, math.Min(1, (a.LevelDB+60)/60))
+		lv = math.Max(0, math.Min(1, (a.LevelDB-MeterFloorDB)/-MeterFloorDB))
+		txt = fmt.Sprintf("%.0f dBFS", a.LevelDB)
+		if a.LevelDB <= MeterFloorDB {
+			txt = fmt.Sprintf("silence (below %.0f dBFS)", MeterFloorDB)
+		}
 	}
-	if lv != o.level.Value {
-		o.level.SetValue(lv)
+	if lv != o.level.Value || txt != o.levelTxt {
+		o.levelTxt = txt
+		o.level.Value = lv
+		o.level.Refresh()
 	}
+	flag := ""
+	if a.Recording && a.Err == "" && a.Silent >= SilentFlag {
+		flag = fmt.Sprintf("silent for %s", a.Silent.Truncate(time.Second))
+	}
+	setText(o.silent, flag)
 	setText(o.marked, rereadLine(st.Marked, st.Reread))
 }
 

@@ -250,6 +250,12 @@ func SummaryText(s reading.Summary, dir string) string {
 			fmt.Fprintf(&b, "  %s: %s\n", k.DicomID, k.Reason)
 		}
 	}
+	if len(s.Silent) > 0 {
+		fmt.Fprintf(&b, "Silent dictation: %d\n", len(s.Silent))
+		for _, k := range s.Silent {
+			fmt.Fprintf(&b, "  %s: %s\n", k.DicomID, k.Reason)
+		}
+	}
 	if len(s.Marked) > 0 {
 		fmt.Fprintf(&b, "Marked for re-reading by the operator: %s\n", strings.Join(s.Marked, ", "))
 	}
@@ -415,22 +421,29 @@ func (v *Reading) Prompt() {
 	v.showCard(container.NewVBox(text, container.NewGridWithColumns(2, later, now)))
 }
 
-// Offer proposes to read again, now, the cases that failed the quality gate or were marked by
-// the operator. The reader's screen names no case: only how many, and why in general terms.
+// Offer proposes to read again, now, the cases that failed the quality gate, were silent or
+// were marked by the operator. The reader's screen names no case: only how many, and why in
+// general terms.
 func (v *Reading) Offer(cases []reading.Skip) {
 	v.Stage.SetTargets(nil)
-	failed, marked := 0, 0
+	failed, silent, marked := 0, 0, 0
 	for _, k := range cases {
-		if k.Reason == "marked by the operator" {
+		switch k.Kind {
+		case reading.RereadMarked:
 			marked++
-		} else {
+		case reading.RereadSilent:
+			silent++
+		default:
 			failed++
 		}
 	}
 	msg := fmt.Sprintf("All cases are read. %d should be read again", len(cases))
 	var why []string
 	if failed > 0 {
-		why = append(why, fmt.Sprintf("%d with too little gaze data", failed))
+		why = append(why, fmt.Sprintf("%d that failed the quality check", failed))
+	}
+	if silent > 0 {
+		why = append(why, fmt.Sprintf("%d with no dictation heard", silent))
 	}
 	if marked > 0 {
 		why = append(why, fmt.Sprintf("%d marked by the operator", marked))

@@ -343,14 +343,16 @@ func TestPromptCard(t *testing.T) {
 
 func TestRereadOffer(t *testing.T) {
 	v, ctl, w := newReadingWindow(t)
-	v.Offer([]reading.Skip{{DicomID: "secret-1", Reason: "data loss 20%"}, {DicomID: "secret-2", Reason: "marked by the operator"}})
+	v.Offer([]reading.Skip{{DicomID: "secret-1", Reason: "data loss 20%", Kind: reading.RereadFailed},
+		{DicomID: "secret-3", Reason: "audio silent (peak -70 dBFS)", Kind: reading.RereadSilent},
+		{DicomID: "secret-2", Reason: "marked by the operator", Kind: reading.RereadMarked}})
 	var text string
 	walk(v.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok {
 			text += l.Text
 		}
 	})
-	if !strings.Contains(text, "2 should be read again (1 with too little gaze data, 1 marked by the operator)") {
+	if !strings.Contains(text, "3 should be read again (1 that failed the quality check, 1 with no dictation heard, 1 marked by the operator)") {
 		t.Errorf("offer text: %q", text)
 	}
 	if strings.Contains(text, "secret") {

@@ -149,9 +149,10 @@ type Capture struct {
 	done     chan struct{}
 	unwatch  func() bool
 
-	mu    sync.Mutex
-	err   error
-	level Level
+	mu      sync.Mutex
+	err     error
+	level   Level
+	levelAt time.Duration // host time of the block the level is of; -1: none yet
 }
 
 // backendOrder maps Config.Backend to the backends tried, in order.
@@ -358,6 +359,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		ring:    newRing(ringSeconds*cfg.Rate, cfg.Channels, 4096),
 		notify:  make(chan struct{}, 1),
 		id:      opened,
+		levelAt: -1,
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -488,7 +490,7 @@ func (c *Capture) deliver() {
 			}
 			if lv, changed := meter.add(b.PCM, c.cfg.Channels); changed {
 				c.mu.Lock()
-				c.level = lv
+				c.level, c.levelAt = lv, b.Host
 				c.mu.Unlock()
 			}
 			c.onBlock(b)
@@ -584,11 +586,20 @@ func (c *Capture) DroppedFrames() int64 { return c.ring.dropped.Load() }
 func (c *Capture) Frames() int64 { return c.next.Load() }
 
 // Level is the RMS and peak level of the last ~100 ms delivered, for the operator's meter.
+// With nothing delivered for levelStale (none yet, a stalled or lost device) it reads MinDB:
+// the meter must not stand still at the last level heard, nor read full scale before any.
 func (c *Capture) Level() Level {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.levelAt < 0 || c.clock()-c.levelAt > levelStale {
+		return Level{RMS: MinDB, Peak: MinDB}
+	}
 	return c.level
 }
+
+// levelStale is how old the last block may be for Level to still show it: PulseAudio delivers
+// in bursts of up to a few hundred milliseconds.
+const levelStale = time.Second
 
 // Backend is the backend in use ("pulse", "alsa" or "null").
 func (c *Capture) Backend() string { return c.backend }

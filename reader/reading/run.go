@@ -114,6 +114,7 @@ type Summary struct {
 	Err       error    // a recording failure that ended the session, if any
 	Marked    []string // cases the operator marked for re-reading
 	Failed    []Skip   // cases that failed the quality gate
+	Silent    []Skip   // cases that passed it but whose dictation was silent
 	Reread    int      // cases read again at the end of the session
 }
 
@@ -121,7 +122,15 @@ type Summary struct {
 type Skip struct {
 	DicomID string
 	Reason  string
+	Kind    string // of a case offered for re-reading: RereadFailed, RereadSilent or RereadMarked
 }
+
+// Why a case is offered for re-reading (Skip.Kind).
+const (
+	RereadFailed = "failed" // failed the quality gate
+	RereadSilent = "silent" // passed, but its dictation was silent
+	RereadMarked = "marked" // marked by the operator
+)
 
 // Config is everything a run needs.
 type Config struct {
@@ -205,6 +214,7 @@ type Run struct {
 	haveFix    bool
 	raw        []tracker.Sample // the open case's samples, for the filters and gate at its end
 	failed     []Skip           // cases that failed the quality gate, and why
+	silent     []Skip           // cases that passed it with silent audio
 	rereadDone map[string]bool  // cases already offered and read again
 	audioOn    bool             // the open case's audio is being recorded
 	audioErr   error            // the open case's audio could not be started
@@ -504,8 +514,8 @@ func (r *Run) command(ctx context.Context, c command) {
 	_ = ctx
 }
 
-// rereads lists the cases to offer for re-reading: failed the gate or marked by the operator,
-// each once, not yet re-read.
+// rereads lists the cases to offer for re-reading: failed the gate, silent, or marked by the
+// operator, each once, not yet re-read.
 func (r *Run) rereads() []Skip {
 	var out []Skip
 	seen := map[string]bool{}
@@ -518,11 +528,14 @@ func (r *Run) rereads() []Skip {
 	for _, k := range r.failed {
 		add(k)
 	}
+	for _, k := range r.silent {
+		add(k)
+	}
 	r.mu.Lock()
 	marked := append([]string(nil), r.stats.Marked...)
 	r.mu.Unlock()
 	for _, id := range marked {
-		add(Skip{DicomID: id, Reason: "marked by the operator"})
+		add(Skip{DicomID: id, Reason: "marked by the operator", Kind: RereadMarked})
 	}
 	return out
 }
@@ -752,8 +765,15 @@ func (r *Run) endScreen(host time.Duration) {
 			return
 		}
 		r.event("quality", map[string]string{"verdict": q.Verdict, "reasons": strings.Join(q.Reasons, "; ")})
-		if q.Verdict == "fail" {
-			r.failed = append(r.failed, Skip{DicomID: r.frame.Screen.DicomID, Reason: strings.Join(q.Reasons, "; ")})
+		why := Skip{DicomID: r.frame.Screen.DicomID, Reason: strings.Join(q.Reasons, "; ")}
+		switch {
+		case q.Verdict == "fail":
+			why.Kind = RereadFailed
+			r.failed = append(r.failed, why)
+		case q.Audio != nil && q.Audio.Silent:
+			// A warning only, but the case's dictation is missing: offered like a failure.
+			why.Kind = RereadSilent
+			r.silent = append(r.silent, why)
 		}
 	}
 	r.raw = r.raw[:0]
@@ -816,6 +836,7 @@ func (r *Run) finish(status string) {
 	r.summary.Err = r.err
 	r.summary.Marked = append([]string(nil), r.stats.Marked...)
 	r.summary.Failed = r.failed
+	r.summary.Silent = r.silent
 	r.summary.Reread = len(r.rereadDone)
 	r.stats.Phase = "finished"
 	s := r.summary

@@ -40,7 +40,10 @@ type AudioCheck struct {
 	// ScreenSeconds is the case's time on screen while its audio was recorded: a WAV much
 	// shorter than it lost the microphone on the way.
 	ScreenSeconds float64 `json:"screen_seconds,omitempty"`
-	Err           string  `json:"error,omitempty"`
+	// Silent: nothing louder than the station's silence threshold (−50 dBFS peak) was heard.
+	// The case is offered for re-reading: its dictation is missing.
+	Silent bool   `json:"silent,omitempty"`
+	Err    string `json:"error,omitempty"`
 }
 
 // CheckReport is one calibration and validation round, a line of calibrations.jsonl: what
