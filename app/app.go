@@ -44,9 +44,12 @@ type Options struct {
 	Err          io.Writer
 }
 
+// The standard logger speaks again once Fyne has initialised (this package's dependencies,
+// Fyne's included, are initialised before it): see earlylog.
+func init() { earlylog.Restore() }
+
 // Main runs the command line and returns the process exit status.
 func Main(args []string) int {
-	earlylog.Restore()
 	cmd := Command()
 	cmd.SetArgs(args)
 	defer pprof.StopCPUProfile() // no-op unless --cpuprofile started one

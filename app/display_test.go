@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"os"
 	"strings"
@@ -70,5 +71,13 @@ func TestCheckDisplay(t *testing.T) {
 	t.Setenv("DISPLAY", fmt.Sprintf("127.0.0.1:%d", port-6000))
 	if err := checkDisplay(); err != nil {
 		t.Errorf("a listening display: %v", err)
+	}
+}
+
+// Fyne's own complaints (a call off the UI goroutine, say) reach stderr again once Fyne is
+// initialised, whatever the locale: earlylog only hides its init-time locale message.
+func TestLoggerRestoredAfterInit(t *testing.T) {
+	if log.Writer() != os.Stderr {
+		t.Errorf("the standard logger writes to %T, not stderr", log.Writer())
 	}
 }

@@ -3,7 +3,8 @@
 // "Fyne error: Error parsing user locale C" three lines long while the program initialises,
 // before main runs, so every command, --help included, would start with it. Under such a
 // locale the standard logger is silenced from this package's init (which runs before Fyne's:
-// it depends on the standard library alone) until Restore.
+// it depends on the standard library alone) until Restore, which package app's init calls
+// once Fyne's packages are initialised.
 package earlylog
 
 import (
@@ -19,7 +20,7 @@ func init() {
 	}
 }
 
-// Restore sends the standard logger to stderr again; app.Main calls it first.
+// Restore sends the standard logger to stderr again; package app's init calls it, after Fyne's.
 func Restore() { log.SetOutput(os.Stderr) }
 
 // cLocale reports whether the locale that messages follow (LC_ALL, LC_MESSAGES, LANG: the first
