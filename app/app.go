@@ -40,6 +40,7 @@ type Options struct {
 	noAudioWhy   string // why the session is gaze only, for the session record
 	audioSet     bool   // --audio was given: it wins over the saved Settings
 	readerSet    bool   // --reader was given: no asking who reads
+	monitorOK    bool   // the operator agreed to record from a default source that is a monitor
 	Out          io.Writer
 	Err          io.Writer
 }

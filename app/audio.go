@@ -67,7 +67,11 @@ func (r *audioRig) fault(err error) {
 
 // describe names the device for the session record.
 func (r *audioRig) describe() string {
-	return fmt.Sprintf("%s: %s, %d Hz, %d channel(s)", r.cap.Backend(), r.cap.Device(), r.cap.Rate(), r.cap.Channels())
+	mon := ""
+	if r.cap.Monitor() {
+		mon = " (a monitor: records an output, not a microphone)"
+	}
+	return fmt.Sprintf("%s: %s%s, %d Hz, %d channel(s)", r.cap.Backend(), r.cap.Device(), mon, r.cap.Rate(), r.cap.Channels())
 }
 
 // onBlock runs on the capture's delivery goroutine: the only writer of the case's file.

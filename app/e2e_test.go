@@ -339,7 +339,9 @@ func TestE2EKillAndResume(t *testing.T) {
 	studyDir := t.TempDir()
 	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
 	run := func(args ...string) (*exec.Cmd, <-chan struct{}) {
-		cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--tracker", "sim", "--operator", "none"}, args...)...)
+		// The test sink's monitor by name: taken by default, a monitor source is asked about.
+		cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--tracker", "sim", "--operator", "none",
+			"--audio", "Sightline_test"}, args...)...)
 		cmd.Env = env
 		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 		cmd.Stdout, cmd.Stderr = logf, logf

@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"sightline/reader/audio/pulsetest"
+	"sightline/reader/demo"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/session"
 )
@@ -259,5 +261,54 @@ func TestNewStudyPartialThenRead(t *testing.T) {
 	test.Tap(findOnCanvas(w, button("Cancel")).(*widget.Button))
 	if find(w.Content(), button("Read the demo study")) == nil {
 		t.Error("cancelling the chooser did not leave the start screen")
+	}
+}
+
+// TestMonitorSourceAsks: the default sound input is a monitor (it records what the computer
+// plays): the station asks before recording from it. No goes back to the start screen; Record
+// from it reads, with session.json saying what was recorded.
+func TestMonitorSourceAsks(t *testing.T) {
+	srv := pulsetest.Start(t)
+	srv.Pactl("set-default-source", "doomed.monitor")
+	dir := filepath.Join(t.TempDir(), "demo")
+	if _, err := demo.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	o := guiOptions()
+	o.Audio, o.AudioBackend = "", "pulse"
+	ask := func(w fyne.Window) {
+		t.Helper()
+		if err := openStation(a, w, o, dir); err != nil {
+			t.Fatalf("openStation: %v", err)
+		}
+		if findOnCanvas(w, labelContaining(`"Monitor of Doomed", records what this computer plays, not a microphone`)) == nil {
+			t.Fatal("no warning that the default source is a monitor")
+		}
+	}
+	w := test.NewTempWindow(t, nil)
+	ask(w)
+	test.Tap(findOnCanvas(w, button("No")).(*widget.Button))
+	if find(w.Content(), button("Read the demo study")) == nil {
+		t.Fatal("after No the window does not show the start screen")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sessions")); err == nil {
+		t.Error("a session was started though the operator said No")
+	}
+
+	ww := watch(test.NewWindow(nil))
+	ask(ww)
+	test.Tap(findOnCanvas(ww, button("Record from it")).(*widget.Button))
+	defer ww.userClose(t)
+	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("sessions: %v, %v; want one", entries, err)
+	}
+	st, err := session.ReadState(filepath.Join(dir, "sessions", entries[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Audio, "Monitor of Doomed (a monitor: records an output, not a microphone)") {
+		t.Errorf("session.json audio %q, want the monitor named as such", st.Audio)
 	}
 }

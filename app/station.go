@@ -174,6 +174,14 @@ func (p *prepared) audioFaults() <-chan reading.AudioFault {
 	return p.audio.faults
 }
 
+// monitorSourceError: the default capture source is a monitor (a loopback of an output); the
+// station asks before recording from it.
+type monitorSourceError struct{ device string }
+
+func (e *monitorSourceError) Error() string {
+	return fmt.Sprintf("the default sound input %q records what the computer plays, not a microphone", e.device)
+}
+
 // errNoMicrophone: the default microphone could not be opened; the station offers gaze only.
 var errNoMicrophone = errors.New("no microphone")
 
@@ -193,6 +201,12 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 			return nil, "", fmt.Errorf("%w: %w", errNoMicrophone, err)
 		}
 		return nil, "", fmt.Errorf("open the microphone: %w", err)
+	}
+	if o.Audio == "" && rig.cap.Monitor() && !o.monitorOK {
+		// The default source records the speakers, not the reader: never without a word.
+		dev := rig.cap.Device()
+		rig.Close()
+		return nil, "", &monitorSourceError{device: dev}
 	}
 	return rig, rig.describe(), nil
 }
@@ -376,6 +390,21 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 						return
 					}
 					oo.Audio, oo.noAudioWhy = "none", "no microphone at start: "+err.Error()
+					if err := begin(open); err != nil {
+						showStart()
+						dialog.ShowError(err, w)
+					}
+				})
+				return nil
+			}
+			var mon *monitorSourceError
+			if errors.As(err, &mon) {
+				ui.ShowMonitorSource(w, mon.device, func(yes bool) {
+					if !yes {
+						showStart()
+						return
+					}
+					oo.monitorOK = true
 					if err := begin(open); err != nil {
 						showStart()
 						dialog.ShowError(err, w)

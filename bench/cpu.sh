@@ -23,6 +23,7 @@ trap 'kill $xpid $simpid ${spid:-} 2>/dev/null || true' EXIT
 export DISPLAY=$disp LANG=en_US.UTF-8 FYNE_SCALE=1
 for _ in $(seq 100); do [ -S /tmp/.X11-unix/X${disp#:} ] && break; sleep 0.1; done
 ./bin/sightline demo --study "$work/study" --tracker opengaze://127.0.0.1:$port --operator "$OPERATOR" --seed 1 --resume no \
+  --audio Sightline_test \
   >"$work/station.log" 2>&1 &
 spid=$!
 for _ in $(seq 600); do ls "$work"/study/sessions/*/calibrations.jsonl >/dev/null 2>&1 && break; sleep 0.2; done

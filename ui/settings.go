@@ -72,3 +72,18 @@ func ShowNoMicrophone(w fyne.Window, device, details string, answer func(gazeOnl
 	d.Resize(fyne.NewSize(620, 200))
 	d.Show()
 }
+
+// ShowMonitorSource warns that the default sound input (device) records what the computer plays
+// (a monitor, or loopback, source), not a microphone, and asks whether to record from it anyway.
+// answer receives true to record from it, false to go back (and choose a microphone in
+// Settings).
+func ShowMonitorSource(w fyne.Window, device string, answer func(useIt bool)) {
+	text := widget.NewLabel(fmt.Sprintf("The default sound input, %q, records what this computer plays, not a microphone: "+
+		"the dictation would not be heard. Record from it anyway?", device))
+	text.Wrapping = fyne.TextWrapWord
+	hint := widget.NewLabel("To record the reader, choose a microphone in Settings… on the start screen.")
+	hint.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Not a microphone", "Record from it", "No", container.NewVBox(text, hint), answer, w)
+	d.Resize(fyne.NewSize(620, 220))
+	d.Show()
+}

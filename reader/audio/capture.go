@@ -101,6 +101,24 @@ type DeviceInfo struct {
 	Name    string // pass (a unique part of) it as Config.Device
 	Default bool   // the backend's default capture device
 	Backend string // the backend that lists it
+	Monitor bool   // it records an output (a loopback), not a microphone
+}
+
+// isMonitor tells a source that records an output (PulseAudio's "<sink>.monitor", ALSA's
+// Loopback card) from a microphone.
+func isMonitor(backend string, id malgo.DeviceID, name string) bool {
+	switch backend {
+	case BackendPulse:
+		// The pulse backend's device id is the source's name.
+		n := string(id[:])
+		if i := strings.IndexByte(n, 0); i >= 0 {
+			n = n[:i]
+		}
+		return strings.HasSuffix(n, ".monitor")
+	case BackendALSA:
+		return strings.Contains(strings.ToLower(name), "loopback")
+	}
+	return false
 }
 
 // Block is one device callback's audio.
@@ -140,6 +158,7 @@ type Capture struct {
 	lostCB   atomic.Bool // the device stopped without Stop
 	gone     atomic.Bool // the device is no longer listed
 	id       malgo.DeviceID
+	monitor  bool // the device records an output (a loopback), not a microphone
 
 	mctx *malgo.AllocatedContext
 	dev  *malgo.Device
@@ -252,7 +271,8 @@ func Devices(backend string) ([]DeviceInfo, error) {
 		}
 		answered = true
 		for _, d := range devs {
-			out = append(out, DeviceInfo{Name: d.Name(), Default: d.IsDefault != 0, Backend: b})
+			out = append(out, DeviceInfo{Name: d.Name(), Default: d.IsDefault != 0, Backend: b,
+				Monitor: isMonitor(b, d.ID, d.Name())})
 		}
 	}
 	if !answered {
@@ -359,6 +379,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		ring:    newRing(ringSeconds*cfg.Rate, cfg.Channels, 4096),
 		notify:  make(chan struct{}, 1),
 		id:      opened,
+		monitor: name != "default" && isMonitor(backend, opened, name),
 		levelAt: -1,
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -438,6 +459,7 @@ func (c *Capture) watch() {
 			was := c.Device()
 			c.mu.Lock()
 			c.id, c.device = devs[def].ID, devs[def].Name()
+			c.monitor = isMonitor(c.backend, c.id, c.device)
 			c.mu.Unlock()
 			c.fail(fmt.Errorf("%w: the default %s device changed from %q to %q", ErrDeviceChanged, c.backend, was, devs[def].Name()))
 		}
@@ -610,6 +632,14 @@ func (c *Capture) Device() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.device
+}
+
+// Monitor reports whether the device records an output (a loopback of the speakers), not a
+// microphone.
+func (c *Capture) Monitor() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.monitor
 }
 
 // Over reports whether capture is over without Stop: the device stopped on its own or was

@@ -68,8 +68,8 @@ func TestPulseDefaultChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Stop()
-	if c.Device() != "Monitor of Doomed" {
-		t.Fatalf("capturing %q, want the default, Monitor of Doomed", c.Device())
+	if c.Device() != "Monitor of Doomed" || !c.Monitor() {
+		t.Fatalf("capturing %q (monitor %v), want the default, Monitor of Doomed, a monitor", c.Device(), c.Monitor())
 	}
 	col.wait(t, 10*time.Second)
 	srv.Pactl("set-default-source", "keep.monitor")
