@@ -179,26 +179,27 @@ const maxPlanBytes = 64 << 20
 
 // ReadPlan parses and checks a plan: its format; sessions numbered from 1, each of at most
 // SessionSize screens indexed from 0 with the session's id; calibration screens named in
-// order; every case once in the whole plan; Cases cases in all.
+// order; every case once in the whole plan; Cases cases in all. Its errors do not name the file:
+// the caller does (LoadPlan).
 func ReadPlan(r io.Reader) (Plan, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxPlanBytes+1))
 	if err != nil {
-		return Plan{}, fmt.Errorf("plan: %w", err)
+		return Plan{}, err
 	}
 	if len(b) > maxPlanBytes {
-		return Plan{}, fmt.Errorf("plan: more than %d MiB", maxPlanBytes>>20)
+		return Plan{}, fmt.Errorf("more than %d MiB", maxPlanBytes>>20)
 	}
 	var p Plan
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		return Plan{}, fmt.Errorf("plan: %w", err)
+		return Plan{}, err
 	}
 	if dec.More() {
-		return Plan{}, errors.New("plan: data after the plan object")
+		return Plan{}, errors.New("data after the plan object")
 	}
 	if err := p.check(); err != nil {
-		return Plan{}, fmt.Errorf("plan: %w", err)
+		return Plan{}, err
 	}
 	return p, nil
 }

@@ -319,3 +319,24 @@ func FuzzLoadPlan(f *testing.F) {
 		}
 	})
 }
+
+// A damaged plan file is named once, with what is wrong in it.
+func TestLoadPlanErrorNamesTheFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, PlansDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := PlanPath(dir, "r1")
+	for _, tc := range []struct{ body, want string }{
+		{`{"format": "sightline-plan/1", "bogus": 1}`, path + `: json: unknown field "bogus"`},
+		{`{"format": "sightline-plan/9"}`, path + `: format "sightline-plan/9", want "sightline-plan/1"`},
+		{`{"format": "sightline-plan/1"} {}`, path + ": data after the plan object"},
+	} {
+		if err := os.WriteFile(path, []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadPlan(dir, "r1"); err == nil || err.Error() != tc.want {
+			t.Errorf("%s:\n got %v\nwant %s", tc.body, err, tc.want)
+		}
+	}
+}
