@@ -38,6 +38,7 @@ const (
 	LayerTargets                // calibration and validation targets, and result vectors
 	LayerGaze                   // the latest gaze point and its trail
 	LayerFixations              // numbered fixation rings sized by duration (the overlay)
+	LayerScanpath               // lines joining the overlay's fixations, fading towards the oldest
 	numLayers
 )
 
@@ -139,7 +140,7 @@ func (s *Stage) SetTargets(pts []Point) {
 	s.img, s.calibration, s.fixes = nil, false, nil
 	s.layout = stage.Layout{W: stage.Width, H: stage.Height}
 	s.targets = pts
-	s.changed(LayerImage, LayerTargets, LayerFixations)
+	s.changed(LayerImage, LayerTargets, LayerFixations, LayerScanpath)
 }
 
 // SetVectors draws lines over the stage (calibration and validation results).
@@ -153,14 +154,14 @@ func (s *Stage) SetVectors(v []Vector) {
 func (s *Stage) SetImage(img image.Image, l stage.Layout) {
 	s.img, s.layout, s.calibration = img, l, false
 	s.fixes, s.targets, s.vectors = nil, nil, nil
-	s.changed(LayerImage, LayerTargets, LayerFixations)
+	s.changed(LayerImage, LayerTargets, LayerFixations, LayerScanpath)
 }
 
 // SetCalibration shows a calibration screen: black with a white disc at the centre.
 func (s *Stage) SetCalibration() {
 	s.img, s.layout, s.calibration = nil, stage.Layout{W: stage.Width, H: stage.Height}, true
 	s.fixes, s.targets, s.vectors = nil, nil, nil
-	s.changed(LayerImage, LayerTargets, LayerFixations)
+	s.changed(LayerImage, LayerTargets, LayerFixations, LayerScanpath)
 }
 
 // SetOverlay shows or hides the fixation overlay (LayerFixations).
@@ -174,7 +175,7 @@ func (s *Stage) SetFixations(f []reading.Fix) {
 	same := len(f) == len(s.fixes) && (len(f) == 0 || f[len(f)-1] == s.fixes[len(s.fixes)-1])
 	s.fixes = f
 	if !same {
-		s.changed(LayerFixations)
+		s.changed(LayerFixations, LayerScanpath)
 	}
 }
 
@@ -254,6 +255,7 @@ func (s *Stage) CreateRenderer() fyne.WidgetRenderer {
 		LayerTargets:   &targetLayer{},
 		LayerGaze:      &gazeLayer{dot: canvas.NewCircle(gazeColor)},
 		LayerFixations: &fixationLayer{},
+		LayerScanpath:  &scanpathLayer{},
 	}
 	for l := range s.dirty {
 		s.dirty[l] = true
@@ -516,3 +518,42 @@ func (l *fixationLayer) place(s *Stage, m mapping) {
 }
 
 func (l *fixationLayer) objects() []fyne.CanvasObject { return l.objs }
+
+// scanpathLayer joins the fixations the overlay draws in their order, the newest line as
+// opaque as the rings and the oldest nearly gone: where the eyes went, and in which order.
+type scanpathLayer struct {
+	lines []*canvas.Line
+	first int // fixes[first:] are joined
+	n     int // lines drawn
+	objs  []fyne.CanvasObject
+}
+
+func (l *scanpathLayer) update(s *Stage) {
+	l.first = max(0, len(s.fixes)-MaxOverlayFixations)
+	l.n = max(0, len(s.fixes)-l.first-1)
+	for len(l.lines) < l.n {
+		line := canvas.NewLine(overlayColor)
+		line.StrokeWidth = 2
+		l.lines = append(l.lines, line)
+	}
+	l.objs = l.objs[:0]
+	for i := range l.n {
+		c := overlayColor
+		c.A = uint8(float64(overlayColor.A) * float64(i+1) / float64(l.n))
+		if l.lines[i].StrokeColor != c {
+			l.lines[i].StrokeColor = c
+			l.lines[i].Refresh()
+		}
+		l.objs = append(l.objs, l.lines[i])
+	}
+}
+
+func (l *scanpathLayer) place(s *Stage, m mapping) {
+	for i := 0; i < l.n && l.first+i+1 < len(s.fixes); i++ {
+		a, b := s.fixes[l.first+i], s.fixes[l.first+i+1]
+		l.lines[i].Position1 = m.frac(Point{a.X, a.Y})
+		l.lines[i].Position2 = m.frac(Point{b.X, b.Y})
+	}
+}
+
+func (l *scanpathLayer) objects() []fyne.CanvasObject { return l.objs }

@@ -54,6 +54,7 @@ func TestStageLayersAlone(t *testing.T) {
 		LayerTargets:   {"*canvas.Line": 2},
 		LayerGaze:      {"*canvas.Line": 3, "*canvas.Circle": 1},
 		LayerFixations: {"*canvas.Circle": 3, "*canvas.Text": 3},
+		LayerScanpath:  {"*canvas.Line": 2},
 	}
 	st := fullStage(t)
 	all := map[string]int{}
@@ -198,5 +199,27 @@ func BenchmarkStageGaze(b *testing.B) {
 	for b.Loop() {
 		i++
 		st.SetGaze(0.3+float64(i%100)*0.001, 0.5, true)
+	}
+}
+
+// The scanpath joins the overlay's fixations in order through the stage's mapping, the newest
+// line the most opaque.
+func TestStageScanpath(t *testing.T) {
+	st := fullStage(t)
+	st.ShowLayer(LayerScanpath, true)
+	r := test.WidgetRenderer(st).(*stageRenderer)
+	sl := r.layers[LayerScanpath].(*scanpathLayer)
+	if sl.n != len(st.fixes)-1 {
+		t.Fatalf("%d lines for %d fixations", sl.n, len(st.fixes))
+	}
+	for i := range sl.n {
+		a, b := st.fixes[i], st.fixes[i+1]
+		l := sl.lines[i]
+		if l.Position1 != st.StageToCanvas(a.X*stage.Width, a.Y*stage.Height) || l.Position2 != st.StageToCanvas(b.X*stage.Width, b.Y*stage.Height) {
+			t.Errorf("line %d from %v to %v, want fixation %d to %d", i, l.Position1, l.Position2, i+1, i+2)
+		}
+		if i > 0 && l.StrokeColor.(color.NRGBA).A <= sl.lines[i-1].StrokeColor.(color.NRGBA).A {
+			t.Errorf("line %d is not more opaque than the older line before it", i)
+		}
 	}
 }
