@@ -389,7 +389,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 						showStart()
 						return
 					}
-					oo.Audio, oo.noAudioWhy = "none", "no microphone at start: "+err.Error()
+					oo.Audio, oo.noAudioWhy = "none", "no microphone at start: "+strings.TrimPrefix(err.Error(), errNoMicrophone.Error()+": ")
 					if err := begin(open); err != nil {
 						showStart()
 						dialog.ShowError(err, w)

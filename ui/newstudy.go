@@ -51,13 +51,13 @@ func (p *NewStudyProgress) Failed(w fyne.Window, err error, unreadable []studypr
 	p.dlg.Hide()
 	text := widget.NewLabel(err.Error())
 	text.Wrapping = fyne.TextWrapWord
-	content := fyne.CanvasObject(text)
+	content, size := fyne.CanvasObject(text), fyne.NewSize(720, 160)
 	if len(unreadable) > 0 {
-		content = container.NewBorder(text, nil, nil, nil, unreadableList(unreadable))
+		content, size = container.NewBorder(text, nil, nil, nil, unreadableList(unreadable)), fyne.NewSize(720, 360)
 	}
 	d := dialog.NewCustom("The study could not be prepared", "Back to the form", content, w)
 	d.SetOnClosed(p.retry)
-	d.Resize(fyne.NewSize(720, 360))
+	d.Resize(size)
 	d.Show()
 }
 
@@ -94,7 +94,7 @@ func ShowStudyReady(w fyne.Window, dir string, res studyprep.Result, read func()
 			read()
 		}
 	}, w)
-	d.Resize(fyne.NewSize(720, 200))
+	d.Resize(fyne.NewSize(720, 160))
 	d.Show()
 }
 
