@@ -41,6 +41,7 @@ type Options struct {
 	audioSet     bool   // --audio was given: it wins over the saved Settings
 	readerSet    bool   // --reader was given: no asking who reads
 	monitorOK    bool   // the operator agreed to record from a default source that is a monitor
+	live         *live  // the window's session on show, ended when the window's loop returns
 	Out          io.Writer
 	Err          io.Writer
 }
@@ -108,6 +109,9 @@ func Command() *cobra.Command {
 				signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 				go func() {
 					<-sig
+					if guiSignals.Load() {
+						return // the station ends its session, then returns through Main
+					}
 					pprof.StopCPUProfile()
 					f.Close()
 					os.Exit(130)

@@ -346,10 +346,16 @@ func runGUI(o *Options, studyDir string) error {
 	if err != nil {
 		return err
 	}
+	// SIGINT and SIGTERM quit the window; the session on show is then ended as the End session
+	// button does, its reason the signal.
+	o.live = &live{}
+	why, stopSignals := handleSignals(func() { fyne.Do(a.Quit) })
+	defer stopSignals()
 	if err := openStation(a, w, o, studyDir); err != nil {
 		return err
 	}
 	w.ShowAndRun()
+	o.live.end(why(), o.Err)
 	return nil
 }
 
@@ -559,7 +565,8 @@ func micDetails(err error, backend string) string {
 	return b.String()
 }
 
-// startRun wires a prepared session to the reading view and starts it.
+// startRun wires a prepared session to the reading view and starts it; o.live is told of it,
+// for ending it when the window's loop returns.
 func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v := ui.NewReading()
 	v.SessionDir = p.dir
@@ -607,7 +614,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	w.Canvas().SetOnTypedKey(v.TypedKey)
 	w.SetCloseIntercept(func() {
 		// Closing the window mid-session ends it cleanly: the run closes its files first.
-		run.End()
+		run.Stop("window closed")
 		go func() {
 			<-run.Done()
 			fyne.Do(w.Close)
@@ -617,8 +624,13 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	if console != nil {
 		w.SetOnClosed(console.Close)
 	}
+	closed := make(chan struct{})
+	if o.live != nil {
+		o.live.set(run, closed)
+	}
 	go func() {
 		<-run.Done()
+		defer close(closed)
 		p.close()
 		s := run.Summary()
 		fmt.Fprintf(o.Err, "sightline: session %s %s: %d of %d screens, %d samples, %d fixations, %d skipped\n",

@@ -115,8 +115,8 @@ func TestSecondSessionInTheSameSecond(t *testing.T) {
 	if a.dir == b.dir {
 		t.Fatalf("two sessions share %s", a.dir)
 	}
-	_ = a.rec.Close("ended early")
-	_ = b.rec.Close("ended early")
+	_ = a.rec.Close(session.StatusEnded)
+	_ = b.rec.Close(session.StatusEnded)
 }
 
 func TestCommandLine(t *testing.T) {

@@ -235,6 +235,9 @@ func SummaryText(s reading.Summary, dir string) string {
 		title = "Session ended early"
 	}
 	fmt.Fprintf(&b, "%s\n\n", title)
+	if s.Reason != "" {
+		fmt.Fprintf(&b, "Why: %s\n", s.Reason)
+	}
 	fmt.Fprintf(&b, "Screens shown: %d of %d\n", s.Shown, s.Screens)
 	fmt.Fprintf(&b, "Gaze samples: %d, fixations: %d\n", s.Samples, s.Fixations)
 	fmt.Fprintf(&b, "Time: %s\n", s.Elapsed.Round(time.Second))

@@ -97,7 +97,7 @@ func (f *fixture) record(t *testing.T, s sessionSpec) {
 		t.Fatal(err)
 	}
 	n := -1
-	if s.status == session.StatusEndedEarly {
+	if s.status == session.StatusEnded {
 		n = 2
 	}
 	if err := r.Screens(n); err != nil {
@@ -142,7 +142,7 @@ func standard(t *testing.T) *fixture {
 		// A calibration screen before every case: 12 screens, two-digit indexes past 9.
 		sessionSpec{id: "20261127-152705-reader1", started: t0.Add(time.Hour), cases: 6, calib: 1, extras: true},
 		sessionSpec{id: "20261127-160000-reader3", started: t0, cases: 4, calib: 3, extras: true},
-		sessionSpec{id: "20261127-163000-reader4", started: t0.Add(2 * time.Hour), cases: 5, calib: 2, status: session.StatusEndedEarly},
+		sessionSpec{id: "20261127-163000-reader4", started: t0.Add(2 * time.Hour), cases: 5, calib: 2, status: session.StatusEnded},
 	)
 	f.crash(t)
 	return f

@@ -364,8 +364,8 @@ func (im *importer) readSessions() error {
 			s.st.EndedWall = &w
 		}
 		s.st.Status = t.get(i, "status")
-		if s.st.Status != session.StatusComplete && s.st.Status != session.StatusEndedEarly {
-			return t.errf(i, "status %q, want %q or %q", s.st.Status, session.StatusComplete, session.StatusEndedEarly)
+		if !s.st.Finished() {
+			return t.errf(i, "status %q, want %q, %q or %q", s.st.Status, session.StatusComplete, session.StatusEnded, session.StatusEndedEarly)
 		}
 		if v := t.get(i, "interrupted_screens"); v != "" {
 			for _, f := range strings.Split(v, ";") {

@@ -90,7 +90,7 @@ func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
 		if st.SessionID != name {
 			return nil, nil, fmt.Errorf("session %s: %s names session %q, not its folder", name, session.StateFile, st.SessionID)
 		}
-		if st.Status != session.StatusComplete && st.Status != session.StatusEndedEarly {
+		if !st.Finished() {
 			why := fmt.Sprintf("status %q: not finished (interrupted or still recording; resume it and end it first)", st.Status)
 			if named[name] {
 				return nil, nil, fmt.Errorf("session %s: %s", name, why)

@@ -28,7 +28,8 @@ type Recorder interface {
 	Event(host time.Duration, kind string, attrs map[string]string) error
 	EndScreen(host time.Duration) error
 	Flush() error
-	Close(status string) error
+	// Finish closes the session: status "complete", or "ended" and the reason.
+	Finish(status, reason string) error
 	// SaveCheck appends a calibration/validation report to the session.
 	SaveCheck(report session.CheckReport) error
 	// FilterFixations writes the open screen's fixations from one of our filters.
@@ -104,7 +105,8 @@ type Loader func(ctx context.Context, sc session.Screen) (Frame, error)
 
 // Summary is what the reader and the operator see when the session ends.
 type Summary struct {
-	Status    string // "complete" or "ended early"
+	Status    string // "complete" or "ended" (session.StatusComplete, session.StatusEnded)
+	Reason    string // why an "ended" session ended
 	Screens   int    // screens in the plan
 	Shown     int    // screens shown
 	Skipped   []Skip // cases that could not be decoded
@@ -204,6 +206,8 @@ type Run struct {
 	current Fix
 	hasCur  bool
 	summary Summary
+	// stopReason is why the session is being ended (Stop).
+	stopReason string
 
 	// owned by the loop goroutine
 	idx        int // index in Plan of the screen on show, -1 before the first
@@ -263,7 +267,7 @@ func Start(ctx context.Context, cfg Config) (*Run, error) {
 	first := r.load(ctx, 0)
 	if !first.ok {
 		cancel()
-		_ = cfg.Recorder.Close("ended early")
+		_ = cfg.Recorder.Finish(session.StatusEnded, "no screen could be shown")
 		return nil, fmt.Errorf("reading: no screen could be shown: %s", describeSkips(first.skips))
 	}
 
@@ -292,8 +296,19 @@ func (r *Run) Pause() { r.send(cmdPause) }
 // Resume hides the pause overlay.
 func (r *Run) Resume() { r.send(cmdResume) }
 
-// End ends the session early.
-func (r *Run) End() { r.send(cmdEnd) }
+// End ends the session before its plan is done (the End session button).
+func (r *Run) End() { r.Stop("ended at the station") }
+
+// Stop ends the session like End, recording why (a signal, the window closed). The first
+// reason given wins. The open case is closed with its quality record, as on End.
+func (r *Run) Stop(reason string) {
+	r.mu.Lock()
+	if r.stopReason == "" {
+		r.stopReason = reason
+	}
+	r.mu.Unlock()
+	r.send(cmdEnd)
+}
 
 // Recalibrate starts a calibration and validation round (from the pause overlay, the prompt,
 // or the report's redo).
@@ -396,7 +411,9 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 				r.cfg.Log.Error("tracker stopped", "err", err)
 			}
 		case <-ctx.Done():
-			r.finish("ended early")
+			r.drainGaze()
+			r.endScreen(r.cfg.Clock())
+			r.finish(session.StatusEnded, "cancelled")
 		}
 	}
 }
@@ -466,7 +483,7 @@ func (r *Run) command(ctx context.Context, c command) {
 				r.cfg.View.Offer(again)
 				return
 			}
-			r.finish("complete")
+			r.finish(session.StatusComplete, "")
 			return
 		}
 		if c := r.cfg.Check; c != nil && c.Every > 0 && r.check.sinceLast >= c.Every {
@@ -501,15 +518,22 @@ func (r *Run) command(ctx context.Context, c command) {
 			r.cfg.View.Paused(false)
 		}
 	case cmdEnd:
+		r.mu.Lock()
+		reason := r.stopReason
+		r.stopReason = ""
+		r.mu.Unlock()
+		if reason == "" {
+			reason = "ended at the station"
+		}
 		if r.phase == phaseOffer {
-			r.event("reread_declined", nil)
-			r.finish("complete")
+			r.event("reread_declined", map[string]string{"reason": reason})
+			r.finish(session.StatusComplete, "")
 			return
 		}
 		r.drainGaze()
 		r.stopCheck()
 		r.endScreen(host)
-		r.finish("ended early")
+		r.finish(session.StatusEnded, reason)
 	}
 	_ = ctx
 }
@@ -567,7 +591,7 @@ func (r *Run) reread(ctx context.Context) {
 	next := r.load(ctx, from)
 	if !next.ok {
 		r.noteSkips(next.skips)
-		r.finish("complete")
+		r.finish(session.StatusComplete, "")
 		return
 	}
 	r.cfg.View.Show(next.frame)
@@ -809,10 +833,10 @@ func (r *Run) fail(err error) {
 		r.err = err
 		r.cfg.Log.Error("recording stopped", "err", err)
 	}
-	r.finish("ended early")
+	r.finish(session.StatusEnded, "recording failed: "+r.err.Error())
 }
 
-func (r *Run) finish(status string) {
+func (r *Run) finish(status, reason string) {
 	if r.finished {
 		return
 	}
@@ -821,14 +845,15 @@ func (r *Run) finish(status string) {
 	r.cancel()
 	r.noteTracker()
 	if r.err == nil {
-		if err := r.cfg.Recorder.Close(status); err != nil {
+		if err := r.cfg.Recorder.Finish(status, reason); err != nil {
 			r.err = fmt.Errorf("reading: close session: %w", err)
 		}
 	} else {
-		_ = r.cfg.Recorder.Close(status)
+		_ = r.cfg.Recorder.Finish(status, reason)
 	}
 	r.mu.Lock()
 	r.summary.Status = status
+	r.summary.Reason = reason
 	r.summary.Skipped = r.skipped
 	r.summary.Samples = r.samples
 	r.summary.Fixations = r.nfix

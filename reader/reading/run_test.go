@@ -141,7 +141,9 @@ func (r *fakeRecorder) CaseQuality(q Quality) error {
 func (r *fakeRecorder) SaveCheck(c CheckReport) error {
 	return r.add("check %d %s", c.Round, c.Validation.Verdict)
 }
-func (r *fakeRecorder) Close(status string) error { return r.add("close %s", status) }
+func (r *fakeRecorder) Finish(status, reason string) error {
+	return r.add("close %s (%s)", status, reason)
+}
 func (r *fakeRecorder) lines() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -296,7 +298,7 @@ func TestRunWalksThePlan(t *testing.T) {
 	want := []string{
 		"begin 0 a", "gaze 0", "gaze 1", "gaze 2", "fix 1 cnt=1", "event key", "fix 2 cnt=2", "end",
 		"begin 1 calibration-s-1", "gaze 3", "event key", "fix 3 cnt=3", "end",
-		"event case_skipped bad", "begin 3 c", "event key", "end", "close complete",
+		"event case_skipped bad", "begin 3 c", "event key", "end", "close complete ()",
 	}
 	if got := rec.lines(); got != strings.Join(want, "\n") {
 		t.Errorf("recorder calls:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
@@ -327,7 +329,7 @@ func TestPauseAndEndEarly(t *testing.T) {
 	r.Resume()
 	r.End()
 	s := waitSummary(t, view)
-	if s.Status != "ended early" || s.Shown != 1 {
+	if s.Status != "ended" || s.Reason != "ended at the station" || s.Shown != 1 {
 		t.Errorf("summary %+v", s)
 	}
 	view.mu.Lock()
@@ -337,7 +339,7 @@ func TestPauseAndEndEarly(t *testing.T) {
 		t.Errorf("pause overlay states %s", paused)
 	}
 	if got := rec.lines(); !strings.Contains(got, "event paused") || !strings.Contains(got, "event resumed") ||
-		!strings.HasSuffix(got, "end\nclose ended early") || strings.Count(got, "begin") != 1 {
+		!strings.HasSuffix(got, "end\nclose ended (ended at the station)") || strings.Count(got, "begin") != 1 {
 		t.Errorf("recorder calls:\n%s", got)
 	}
 }
@@ -352,7 +354,8 @@ func TestRecordingFailureEndsTheSession(t *testing.T) {
 	tr.send(fixSample(0, 1, 0.1))
 	s := waitSummary(t, view)
 	<-r.Done()
-	if s.Err == nil || !strings.Contains(s.Err.Error(), "disk full") || s.Status != "ended early" {
+	if s.Err == nil || !strings.Contains(s.Err.Error(), "disk full") || s.Status != "ended" ||
+		!strings.HasPrefix(s.Reason, "recording failed: ") {
 		t.Fatalf("summary %+v", s)
 	}
 }

@@ -32,7 +32,7 @@ func TestDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = r.Close(StatusEndedEarly) })
+	t.Cleanup(func() { _ = r.Close(StatusEnded) })
 	l := stage.Fit(2000, 2500)
 	sample := func(i int64) tracker.Sample {
 		return tracker.Sample{CNT: i, Time: float64(i) / 60, TimeTick: i * 166666, TickFreq: 1e7,

@@ -36,8 +36,13 @@ const (
 
 // Session statuses in session.json.
 const (
-	StatusRecording  = "recording"
-	StatusComplete   = "complete"
+	StatusRecording = "recording"
+	StatusComplete  = "complete"
+	// StatusEnded: the session was ended before its plan was done (the reader, the window, a
+	// signal, a failed write); State.EndReason says why. A later session of the same reader
+	// continues it (Continue).
+	StatusEnded = "ended"
+	// StatusEndedEarly is what sessions recorded before StatusEnded said; readers accept it.
 	StatusEndedEarly = "ended early"
 )
 
@@ -110,7 +115,8 @@ type State struct {
 	Screen      int        `json:"screen"`                // index of the screen shown now, −1 between screens
 	Done        []int      `json:"done"`                  // indexes of the screens ended, in order
 	Interrupted []int      `json:"interrupted,omitempty"` // screens cut off by a crash, read again on resume
-	Resumed     int        `json:"resumed,omitempty"`     // times the session was resumed
+	Resumed     int        `json:"resumed,omitempty"`     // times the session was resumed or continued
+	EndReason   string     `json:"end_reason,omitempty"`  // why an "ended" session ended
 	UpdatedWall time.Time  `json:"updated_wall"`
 	EndedWall   *time.Time `json:"ended_wall,omitempty"`
 }
@@ -570,21 +576,28 @@ func (r *Recorder) EndScreen(host time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// Close ends the session with status StatusComplete or StatusEndedEarly: it ends the screen still
-// shown, journals session_closed (at the latest host time seen), closes the journal and writes
-// the final session.json.
-func (r *Recorder) Close(status string) error {
+// Close ends the session with status StatusComplete or StatusEnded (no reason given).
+func (r *Recorder) Close(status string) error { return r.Finish(status, "") }
+
+// Finish ends the session with status StatusComplete, or StatusEnded and the reason: it ends the
+// screen still shown, journals session_closed (at the latest host time seen), closes the journal,
+// writes the final session.json and releases the lock.
+func (r *Recorder) Finish(status, reason string) error {
 	if r.closed {
 		return ErrClosed
 	}
-	if status != StatusComplete && status != StatusEndedEarly {
-		return fmt.Errorf("session: close: status %q, want %q or %q", status, StatusComplete, StatusEndedEarly)
+	if status != StatusComplete && status != StatusEnded {
+		return fmt.Errorf("session: close: status %q, want %q or %q", status, StatusComplete, StatusEnded)
 	}
 	var errs []error
 	if r.cur != nil {
 		errs = append(errs, r.EndScreen(r.lastHost))
 	}
-	errs = append(errs, r.Event(r.lastHost, EventClosed, map[string]string{"message": status}))
+	attrs := map[string]string{"message": status}
+	if reason != "" {
+		attrs["reason"] = reason
+	}
+	errs = append(errs, r.Event(r.lastHost, EventClosed, attrs))
 	if err := r.events.Sync(); err != nil {
 		errs = append(errs, fmt.Errorf("session: sync %s: %w", EventsFile, err))
 	}
@@ -595,7 +608,10 @@ func (r *Recorder) Close(status string) error {
 	r.sync.stop()
 	errs = append(errs, r.sync.failure())
 	end := r.now()
-	r.st.Status, r.st.EndedWall = status, &end
+	r.st.Status, r.st.EndedWall, r.st.EndReason = status, &end, ""
+	if status == StatusEnded {
+		r.st.EndReason = reason
+	}
 	errs = append(errs, r.writeStateErr())
 	if r.lock != nil {
 		r.lock.Close() // releases the flock
@@ -613,6 +629,11 @@ func (r *Recorder) writeStateErr() error {
 func (r *Recorder) writeState() error {
 	r.st.UpdatedWall = r.now()
 	return writeJSON(filepath.Join(r.dir, StateFile), r.st)
+}
+
+// Finished reports whether the session was closed (complete, or ended before its plan was done).
+func (st State) Finished() bool {
+	return st.Status == StatusComplete || st.Status == StatusEnded || st.Status == StatusEndedEarly
 }
 
 // ReadState reads the session.json of a session folder.

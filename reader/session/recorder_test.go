@@ -306,7 +306,7 @@ func TestFullSession(t *testing.T) {
 func TestCreateRefusesExistingSession(t *testing.T) {
 	dir := t.TempDir()
 	r, _ := newRecorder(t, dir, nil)
-	defer r.Close(StatusEndedEarly)
+	defer r.Close(StatusEnded)
 	_, err := Create(dir, Meta{SessionID: "S8"})
 	if !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("second Create: %v", err)
@@ -338,7 +338,7 @@ func TestCreateUnwritable(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := Create(c.dir, Meta{SessionID: "S1"})
 			if err == nil {
-				r.Close(StatusEndedEarly)
+				r.Close(StatusEnded)
 				t.Fatal("Create succeeded")
 			}
 			if !strings.Contains(err.Error(), c.dir) {
@@ -407,7 +407,7 @@ func TestAutoFlush(t *testing.T) {
 	dir := t.TempDir()
 	plan := NewPlan("S7", []string{"a1"}, 1, 0)
 	r, clk := newRecorder(t, dir, plan)
-	defer r.Close(StatusEndedEarly)
+	defer r.Close(StatusEnded)
 	if err := r.BeginScreen(plan[0], layoutFor(plan[0]), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +446,7 @@ func TestBeginScreenErrors(t *testing.T) {
 	dir := t.TempDir()
 	plan := NewPlan("S7", []string{"a1", "b2"}, 1, 0)
 	r, _ := newRecorder(t, dir, plan)
-	defer r.Close(StatusEndedEarly)
+	defer r.Close(StatusEnded)
 	cases := []struct {
 		name string
 		sc   Screen
@@ -506,11 +506,11 @@ func TestCloseEndsScreen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Close(StatusEndedEarly); err != nil {
+	if err := r.Finish(StatusEnded, "SIGTERM"); err != nil {
 		t.Fatal(err)
 	}
 	st := readState(t, dir)
-	if st.Status != StatusEndedEarly || !slices.Equal(st.Done, []int{3}) {
+	if st.Status != StatusEnded || st.EndReason != "SIGTERM" || !slices.Equal(st.Done, []int{3}) || !st.Finished() {
 		t.Fatalf("state %+v", st)
 	}
 	if rows := readRows(t, filepath.Join(caseDir(dir, sc), GazeFile)); len(rows) != 10 {
