@@ -32,6 +32,7 @@ type Options struct {
 	DistanceCM   float64
 	ScreenInch   float64
 	Resume       string
+	NewSession   bool // start a new session even where the reader has one to continue
 	Operator     string
 	CPUProfile   string
 	Session      int
@@ -140,6 +141,7 @@ func Command() *cobra.Command {
 	pf.StringVar(&o.AudioBackend, "audio-backend", "", "audio backend: pulse, alsa or null (default: pulse, then alsa)")
 	pf.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	pf.StringVar(&o.Operator, "operator", "window", "operator console: window (a second window) or none")
+	pf.BoolVar(&o.NewSession, "new-session", false, "start a new session rather than continue the reader's ended one; a study without plans then offers every case again")
 	pf.StringVar(&o.Resume, "resume", "ask", "an interrupted session of the study: ask, yes (resume it) or no (start a new one)")
 
 	demoCmd := &cobra.Command{

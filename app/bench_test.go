@@ -74,7 +74,7 @@ func BenchmarkSpaceToImage(b *testing.B) {
 	dir := demoStudy(b)
 	test.NewTempApp(b)
 	var lat []time.Duration
-	o := &Options{Reader: "bench", CalibEvery: 20, Rate: 60, Seed: 1, SeedSet: true, Err: io.Discard, TrackerSpec: "mouse"}
+	o := &Options{Reader: "bench", CalibEvery: 20, Rate: 60, Seed: 1, SeedSet: true, Err: io.Discard, TrackerSpec: "mouse", NewSession: true}
 	b.ResetTimer()
 	for len(lat) < b.N {
 		b.StopTimer()

@@ -112,6 +112,13 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	if planned != nil { // the plan's own seed and frequency made the order read: record those
 		seed, calibEvery = planned.seed, planned.calibEvery
 	}
+	if planned == nil && !o.NewSession {
+		// The station plans this session itself: the cases this reader has not read yet.
+		if ids, err = unread(filepath.Join(dir, "sessions"), o.Reader, ids); err != nil {
+			closeAll()
+			return nil, err
+		}
+	}
 	for n := 1; ; n++ {
 		id = base
 		if n > 1 {
@@ -277,9 +284,40 @@ func planKey(sc []session.Screen) string {
 	return b.String()
 }
 
+// errAllRead: the reader has read every case of a study the station plans itself.
+var errAllRead = errors.New("every case of the study is read")
+
+// unread is ids less the cases reader has read to their end in the study's earlier sessions, in
+// order; none left is errAllRead.
+func unread(root, reader string, ids []string) ([]string, error) {
+	read := map[string]bool{}
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		st, err := session.ReadState(filepath.Join(root, e.Name()))
+		if err != nil || st.Reader != reader {
+			continue
+		}
+		for _, i := range st.Done {
+			if i >= 0 && i < len(st.Plan) && st.Plan[i].Kind == session.KindCase {
+				read[st.Plan[i].DicomID] = true
+			}
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if !read[id] {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("reader %s: %w (--new-session reads them again)", reader, errAllRead)
+	}
+	return out, nil
+}
+
 // resume reopens an interrupted session of the study for recording, at the screen it was cut
-// off on.
-func resume(o *Options, dir string, st session.State) (*prepared, error) {
+// off on; with cont, a session that was ended, where its reader stopped.
+func resume(o *Options, dir string, st session.State, cont bool) (*prepared, error) {
 	stdy, err := study.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open study: %w", err)
@@ -305,7 +343,11 @@ func resume(o *Options, dir string, st session.State) (*prepared, error) {
 		gaze.close()
 		return nil, err
 	}
-	rec, err := session.Resume(sdir)
+	reopen := session.Resume
+	if cont {
+		reopen = session.Continue
+	}
+	rec, err := reopen(sdir, clock())
 	if err != nil {
 		gaze.close()
 		if rig != nil {
@@ -418,6 +460,21 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 				})
 				return nil
 			}
+			if errors.Is(err, errAllRead) {
+				msg := fmt.Sprintf("Reader %s has read every case of this study.\n\nRead them all again in a new session?", oo.Reader)
+				dialog.ShowConfirm("Every case read", msg, func(yes bool) {
+					if !yes {
+						showStart()
+						return
+					}
+					oo.NewSession = true
+					if err := begin(open); err != nil {
+						showStart()
+						dialog.ShowError(err, w)
+					}
+				}, w)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -429,10 +486,23 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 		// Only the reader's own sessions are theirs to resume.
 		cut = slices.DeleteFunc(cut, func(st session.State) bool { return st.Reader != oo.Reader })
 		if err != nil || len(cut) == 0 || o.Resume == "no" {
-			return begin(fresh)
+			// A reader who ended a session goes on where they stopped, unless told otherwise.
+			if oo.NewSession || oo.Session != 0 {
+				return begin(fresh)
+			}
+			st, ok, err := session.Latest(filepath.Join(dir, "sessions"), oo.Reader)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return begin(fresh)
+			}
+			fmt.Fprintf(o.Err, "sightline: continuing session %s of reader %s: %d of %d screens left (--new-session starts a new one)\n",
+				st.SessionID, st.Reader, len(st.Remaining()), len(st.Plan))
+			return begin(func(oo *Options) (*prepared, error) { return resume(oo, dir, st, true) })
 		}
 		st := cut[len(cut)-1] // the latest interrupted session
-		again := func(oo *Options) (*prepared, error) { return resume(oo, dir, st) }
+		again := func(oo *Options) (*prepared, error) { return resume(oo, dir, st, false) }
 		if o.Resume == "yes" {
 			return begin(again)
 		}

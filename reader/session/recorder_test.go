@@ -665,7 +665,7 @@ func TestResumeAfterCrash(t *testing.T) {
 	if got, err := Interrupted(root); err != nil || len(got) != 0 {
 		t.Fatalf("live session listed as interrupted: %v %v", got, err)
 	}
-	if _, err := Resume(dir); !errors.Is(err, ErrLive) {
+	if _, err := Resume(dir, time.Minute); !errors.Is(err, ErrLive) {
 		t.Fatalf("resume of a live session: %v", err)
 	}
 	// A crash: the lock goes with the process, a row and an event are cut off mid-line.
@@ -682,7 +682,7 @@ func TestResumeAfterCrash(t *testing.T) {
 	if len(rem) != 2 || rem[0].DicomID != "b" || rem[1].DicomID != "c" {
 		t.Fatalf("remaining %v", rem)
 	}
-	r2, err := Resume(dir)
+	r2, err := Resume(dir, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

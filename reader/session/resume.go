@@ -85,7 +85,8 @@ func (st State) Remaining() []Screen {
 // Resume reopens an interrupted session for recording. The case that was on screen when it
 // stopped is kept, whole rows only, in a folder renamed "<case>.interrupted-<k>" and listed in
 // State.Interrupted; the caller then reads State.Remaining(), starting with that case again.
-func Resume(dir string) (*Recorder, error) {
+// host is the session clock now: the session_resumed event carries it.
+func Resume(dir string, host time.Duration) (*Recorder, error) {
 	st, err := ReadState(dir)
 	if err != nil {
 		return nil, err
@@ -93,6 +94,31 @@ func Resume(dir string) (*Recorder, error) {
 	if st.Status != StatusRecording {
 		return nil, fmt.Errorf("session %s: status %q: only an interrupted (%q) session resumes", dir, st.Status, StatusRecording)
 	}
+	return reopen(dir, st, host, map[string]string{"after": "interrupted"})
+}
+
+// Continue reopens a session that was ended before its plan was done (status "ended"), so that
+// its reader goes on where they stopped: the caller reads State.Remaining(). The session is
+// "recording" again; session_resumed (at host, the session clock) records what ended it.
+func Continue(dir string, host time.Duration) (*Recorder, error) {
+	st, err := ReadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != StatusEnded && st.Status != StatusEndedEarly {
+		return nil, fmt.Errorf("session %s: status %q: only an ended (%q) session continues", dir, st.Status, StatusEnded)
+	}
+	if len(st.Remaining()) == 0 {
+		return nil, fmt.Errorf("session %s: every screen of its plan is done", dir)
+	}
+	after := "ended"
+	if st.EndReason != "" {
+		after += ": " + st.EndReason
+	}
+	return reopen(dir, st, host, map[string]string{"after": after})
+}
+
+func reopen(dir string, st State, host time.Duration, attrs map[string]string) (*Recorder, error) {
 	lk, err := lock(dir)
 	if err != nil {
 		return nil, err
@@ -109,6 +135,7 @@ func Resume(dir string) (*Recorder, error) {
 	}
 	r.st.Screen = -1
 	r.st.Resumed++
+	r.st.Status, r.st.EndedWall, r.st.EndReason = StatusRecording, nil, ""
 	// The journal's last line may have been cut by the kill: drop the partial line so that the
 	// lines appended from now on stay whole.
 	name := filepath.Join(dir, EventsFile)
@@ -126,15 +153,47 @@ func Resume(dir string) (*Recorder, error) {
 		f.Close()
 		return fail(fmt.Errorf("session folder %s is not writable: %w", dir, err))
 	}
-	attrs := map[string]string{"resumed": strconv.Itoa(r.st.Resumed)}
-	if n := len(r.st.Interrupted); n > 0 {
+	attrs["resumed"] = strconv.Itoa(r.st.Resumed)
+	if n := len(r.st.Interrupted); n > 0 && st.Screen >= 0 {
 		attrs["interrupted_screen"] = strconv.Itoa(r.st.Interrupted[n-1])
 	}
-	if err := r.Event(0, EventResumed, attrs); err != nil {
+	if err := r.Event(host, EventResumed, attrs); err != nil {
 		f.Close()
 		return fail(err)
 	}
 	return r, nil
+}
+
+// Latest is the newest session under root (a study's sessions/ folder) of reader that was
+// ended before its plan was done and has screens left: the one the reader continues.
+func Latest(root, reader string) (State, bool, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return State{}, false, nil
+	}
+	if err != nil {
+		return State{}, false, fmt.Errorf("session: list %s: %w", root, err)
+	}
+	var (
+		best  State
+		found bool
+	)
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		st, err := ReadState(filepath.Join(root, e.Name()))
+		if err != nil || st.Reader != reader {
+			continue
+		}
+		if !found || st.StartedWall.After(best.StartedWall) {
+			best, found = st, true
+		}
+	}
+	if !found || (best.Status != StatusEnded && best.Status != StatusEndedEarly) || len(best.Remaining()) == 0 {
+		return State{}, false, nil
+	}
+	return best, true, nil
 }
 
 // setAsideInterrupted renames the interrupted screen's folder and trims its files to whole rows.

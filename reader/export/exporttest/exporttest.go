@@ -122,7 +122,7 @@ func Start(studyDir string, spec Spec) (*Recording, error) {
 // Resume reopens an interrupted session (see session.Resume); the recording goes on with a
 // device clock later than before the crash.
 func Resume(studyDir string, spec Spec) (*Recording, error) {
-	rec, err := session.Resume(filepath.Join(studyDir, "sessions", spec.ID))
+	rec, err := session.Resume(filepath.Join(studyDir, "sessions", spec.ID), 0)
 	if err != nil {
 		return nil, err
 	}
