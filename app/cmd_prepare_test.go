@@ -231,7 +231,7 @@ func TestSessionRecordsThePlansSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.close()
-	defer p.rec.Close(session.StatusEndedEarly)
+	defer p.rec.Close(session.StatusEnded)
 	st, err := session.ReadState(p.dir)
 	if err != nil {
 		t.Fatal(err)

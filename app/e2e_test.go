@@ -566,3 +566,150 @@ func screenShownWall(t *testing.T, sessionDir string, index int) time.Time {
 	}
 	return at
 }
+
+// TestE2ESignalEndsAndReaderContinues sends SIGTERM to the real binary mid-case: the session
+// must end cleanly (status "ended" with the signal as its reason, the open case closed with its
+// quality record, the lock free), and the reader's next start must continue that session at the
+// next case, showing no case twice. SIGINT then ends the continued session the same way.
+func TestE2ESignalEndsAndReaderContinues(t *testing.T) {
+	bin := binary(t)
+	disp := startX(t)
+	studyDir := t.TempDir()
+	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
+	run := func() (*exec.Cmd, <-chan error) {
+		cmd := exec.Command(bin, "demo", "--study", studyDir, "--tracker", "mouse", "--operator", "none",
+			"--audio", "none", "--seed", "3")
+		cmd.Env = env
+		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start station: %v", err)
+		}
+		ch := make(chan error, 1)
+		done := make(chan struct{})
+		go func() { ch <- cmd.Wait(); close(done) }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			if t.Failed() {
+				b, _ := os.ReadFile(logf.Name())
+				t.Logf("station log:\n%s", b)
+			}
+		})
+		return cmd, ch
+	}
+	xdo := func(args ...string) {
+		c := exec.Command("xdotool", args...)
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v: %s", args, err, out)
+		}
+	}
+	var st session.State
+	readState := func(sess string) session.State {
+		s, err := session.ReadState(sess)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	stop := func(cmd *exec.Cmd, exited <-chan error, sig syscall.Signal, sess string) {
+		sent := time.Now()
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-exited:
+			t.Logf("%v: the station exited %v after the signal (%v)", sig, time.Since(sent).Round(time.Millisecond), err)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%v: the station has not exited", sig)
+		}
+		st = readState(sess)
+		if st.Status != session.StatusEnded || st.EndReason != map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGINT: "SIGINT"}[sig] {
+			t.Fatalf("after %v: status %q, reason %q; want ended by the signal", sig, st.Status, st.EndReason)
+		}
+		lk, err := os.OpenFile(filepath.Join(sess, session.LockFile), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lk.Close()
+		if err := syscall.Flock(int(lk.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			t.Errorf("after %v: the session lock is still held: %v", sig, err)
+		}
+		if cut, _ := session.Interrupted(filepath.Dir(sess)); len(cut) != 0 {
+			t.Errorf("after %v: the session counts as interrupted", sig)
+		}
+	}
+	// read moves the pointer over the case so gaze is recorded, and waits for its rows.
+	read := func(dir string) {
+		for i := 0; i < 5; i++ {
+			xdo("mousemove", fmt.Sprint(800+i*40), "540")
+		}
+		waitFor(t, "gaze rows in "+filepath.Base(dir), 30*time.Second, func() bool {
+			return countRows(filepath.Join(dir, "eye_gaze.csv")) >= 3
+		})
+	}
+
+	// drawn waits until the window shows an image (keys sent before it has appeared are lost).
+	drawn := func() {
+		path := filepath.Join(t.TempDir(), "shot.png")
+		waitFor(t, "the case on screen", 60*time.Second, func() bool {
+			_, sd, _ := regionStats(shot(t, env, path), image.Rect(760, 340, 1160, 740))
+			return sd > 8
+		})
+	}
+	cmd, exited := run()
+	sess := sessionDir(t, studyDir)
+	waitFor(t, "the first case", 60*time.Second, func() bool { return len(screenDirs(t, sess)) >= 1 })
+	drawn()
+	read(screenDirs(t, sess)[0])
+	xdo("key", "space")
+	waitFor(t, "the second case", 30*time.Second, func() bool { return len(screenDirs(t, sess)) >= 2 })
+	second := screenDirs(t, sess)[1]
+	read(second)
+	stop(cmd, exited, syscall.SIGTERM, sess)
+	if len(st.Done) != 2 || st.Done[1] != 1 {
+		t.Errorf("done %v: the open case (screen 1) was not closed", st.Done)
+	}
+	if _, err := os.Stat(filepath.Join(second, session.QualityFile)); err != nil {
+		t.Errorf("the open case has no quality record: %v", err)
+	}
+	if err := parseGaze(filepath.Join(second, "eye_gaze.csv")); err != nil {
+		t.Error(err)
+	}
+
+	// The same reader starts again: the session continues at screen 2.
+	cmd, exited = run()
+	waitFor(t, "the third case", 60*time.Second, func() bool { return len(screenDirs(t, sess)) >= 3 })
+	if m, _ := filepath.Glob(filepath.Join(studyDir, "sessions", "*")); len(m) != 1 {
+		t.Fatalf("sessions %v: the reader's ended session was not continued", m)
+	}
+	third := screenDirs(t, sess)[2]
+	drawn()
+	if !strings.HasPrefix(filepath.Base(third), "02-") {
+		t.Fatalf("continued at %s, want screen 2", filepath.Base(third))
+	}
+	if st := readState(sess); st.Status != session.StatusRecording || st.Resumed != 1 {
+		t.Fatalf("continued session: status %q, resumed %d", st.Status, st.Resumed)
+	}
+	read(third)
+	stop(cmd, exited, syscall.SIGINT, sess)
+	if len(screenDirs(t, sess)) != 3 || len(st.Done) != 3 {
+		t.Errorf("after the second sitting: %d case folders, done %v; want 3 screens, none twice", len(screenDirs(t, sess)), st.Done)
+	}
+	var resumed []session.Event
+	f, err := os.Open(filepath.Join(sess, "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_ = session.ReadEvents(f, "events.jsonl", func(_ int, e session.Event) error {
+		if e.Kind == session.EventResumed {
+			resumed = append(resumed, e)
+		}
+		return nil
+	})
+	if len(resumed) != 1 || resumed[0].HostNS <= 0 || resumed[0].Attrs["after"] != "ended: SIGTERM" {
+		t.Errorf("session_resumed events %+v: want one, on the session clock, after the SIGTERM", resumed)
+	}
+}
