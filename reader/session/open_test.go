@@ -544,7 +544,7 @@ func TestOpenInterruptedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.lock.Close() // the process dies with screen 0 on
-	r2, err := Resume(dir)
+	r2, err := Resume(dir, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
