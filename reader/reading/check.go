@@ -278,7 +278,7 @@ func (r *Run) nextTarget() {
 		r.phase = phaseReview
 		r.lastCheck = rep
 		if err := r.cfg.Recorder.SaveCheck(rep); err != nil {
-			r.fail(fmt.Errorf("reading: save calibration result: %w", err))
+			r.fail(fmt.Errorf("save calibration result: %w", err))
 			return
 		}
 		r.cfg.View.Check(rep)

@@ -245,7 +245,7 @@ const gazeBuffer = 20000
 // returns. The run ends with the plan, with End, or when ctx is cancelled.
 func Start(ctx context.Context, cfg Config) (*Run, error) {
 	if len(cfg.Plan) == 0 {
-		return nil, errors.New("reading: the plan has no screens")
+		return nil, errors.New("the plan has no screens")
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -268,7 +268,7 @@ func Start(ctx context.Context, cfg Config) (*Run, error) {
 	if !first.ok {
 		cancel()
 		_ = cfg.Recorder.Finish(session.StatusEnded, "no screen could be shown")
-		return nil, fmt.Errorf("reading: no screen could be shown: %s", describeSkips(first.skips))
+		return nil, fmt.Errorf("no screen could be shown: %s", describeSkips(first.skips))
 	}
 
 	streamDone := make(chan error, 1)
@@ -400,7 +400,7 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 		case <-flush.C:
 			r.watchStall()
 			if err := r.cfg.Recorder.Flush(); err != nil {
-				r.fail(fmt.Errorf("reading: flush session files: %w", err))
+				r.fail(fmt.Errorf("flush session files: %w", err))
 			}
 		case err := <-streamDone:
 			// The tracker stopped on its own: record what it said and keep the session open;
@@ -577,7 +577,7 @@ func (r *Run) reread(ctx context.Context) {
 		screens = append(screens, session.Screen{Index: from + i, Kind: session.KindCase, DicomID: k.DicomID})
 	}
 	if err := r.cfg.Recorder.ExtendPlan(screens); err != nil {
-		r.fail(fmt.Errorf("reading: add the re-reads to the plan: %w", err))
+		r.fail(fmt.Errorf("add the re-reads to the plan: %w", err))
 		return
 	}
 	r.cfg.Plan = append(r.cfg.Plan, screens...)
@@ -619,7 +619,7 @@ func (r *Run) begin(l loaded) {
 	r.frame = l.frame
 	host := r.cfg.Clock()
 	if err := r.cfg.Recorder.BeginScreen(l.frame.Screen, l.frame.Layout, host); err != nil {
-		r.fail(fmt.Errorf("reading: open files for screen %d: %w", l.frame.Index+1, err))
+		r.fail(fmt.Errorf("open files for screen %d: %w", l.frame.Index+1, err))
 		return
 	}
 	if r.cfg.Audio != nil && l.frame.Screen.Kind == session.KindCase {
@@ -710,7 +710,7 @@ func (r *Run) record(s tracker.Sample) {
 		r.event("records_lost", map[string]string{"count": fmt.Sprint(s.Lost), "cnt": fmt.Sprint(s.CNT)})
 	}
 	if err := r.cfg.Recorder.Gaze(s); err != nil {
-		r.fail(fmt.Errorf("reading: record gaze sample: %w", err))
+		r.fail(fmt.Errorf("record gaze sample: %w", err))
 		return
 	}
 	if len(r.cfg.Filters) > 0 || r.cfg.Gate != nil {
@@ -733,7 +733,7 @@ func (r *Run) closeFixation() {
 	r.haveFix = false
 	r.nfix++
 	if err := r.cfg.Recorder.Fixation(f); err != nil {
-		r.fail(fmt.Errorf("reading: record fixation: %w", err))
+		r.fail(fmt.Errorf("record fixation: %w", err))
 		return
 	}
 	r.mu.Lock()
@@ -756,7 +756,7 @@ func (r *Run) endScreen(host time.Duration) {
 			rows[i] = x.Row()
 		}
 		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
-			r.fail(fmt.Errorf("reading: write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
+			r.fail(fmt.Errorf("write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
 			return
 		}
 	}
@@ -785,7 +785,7 @@ func (r *Run) endScreen(host time.Duration) {
 			}
 		}
 		if err := r.cfg.Recorder.CaseQuality(q); err != nil {
-			r.fail(fmt.Errorf("reading: write the quality of screen %d: %w", r.idx+1, err))
+			r.fail(fmt.Errorf("write the quality of screen %d: %w", r.idx+1, err))
 			return
 		}
 		r.event("quality", map[string]string{"verdict": q.Verdict, "reasons": strings.Join(q.Reasons, "; ")})
@@ -803,7 +803,7 @@ func (r *Run) endScreen(host time.Duration) {
 	r.raw = r.raw[:0]
 	r.noteTracker()
 	if err := r.cfg.Recorder.EndScreen(host); err != nil {
-		r.fail(fmt.Errorf("reading: close files of screen %d: %w", r.idx+1, err))
+		r.fail(fmt.Errorf("close files of screen %d: %w", r.idx+1, err))
 	}
 }
 
@@ -822,7 +822,7 @@ func (r *Run) event(kind string, attrs map[string]string) {
 		return
 	}
 	if err := r.cfg.Recorder.Event(r.cfg.Clock(), kind, attrs); err != nil {
-		r.fail(fmt.Errorf("reading: write event %q: %w", kind, err))
+		r.fail(fmt.Errorf("write event %q: %w", kind, err))
 	}
 }
 
@@ -846,7 +846,7 @@ func (r *Run) finish(status, reason string) {
 	r.noteTracker()
 	if r.err == nil {
 		if err := r.cfg.Recorder.Finish(status, reason); err != nil {
-			r.err = fmt.Errorf("reading: close session: %w", err)
+			r.err = fmt.Errorf("close session: %w", err)
 		}
 	} else {
 		_ = r.cfg.Recorder.Finish(status, reason)

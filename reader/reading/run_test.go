@@ -358,6 +358,10 @@ func TestRecordingFailureEndsTheSession(t *testing.T) {
 		!strings.HasPrefix(s.Reason, "recording failed: ") {
 		t.Fatalf("summary %+v", s)
 	}
+	// The summary says "Recording stopped: " and then the step, once: no package names.
+	if got := s.Err.Error(); got != "record gaze sample: disk full" && got != "record fixation: disk full" {
+		t.Errorf("the summary's reason is %q", got)
+	}
 }
 
 func TestNothingDecodable(t *testing.T) {

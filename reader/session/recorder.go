@@ -352,12 +352,12 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 		return err
 	}
 	if err := checkName(name); err != nil {
-		return fmt.Errorf("session: filter name: %w", err)
+		return fmt.Errorf("filter name: %w", err)
 	}
 	c := r.cur
 	f, err := openRows(c.dir, "fixations_"+name+".csv")
 	if err != nil {
-		return fmt.Errorf("session: %w", err)
+		return err
 	}
 	for i := range rows {
 		row := r.row(rows[i])
@@ -387,15 +387,15 @@ func (r *Recorder) ExtendPlan(screens []Screen) error {
 	}
 	for i, sc := range screens {
 		if sc.Index != len(r.st.Plan)+i {
-			return fmt.Errorf("session: extend plan: screen %s has index %d, want %d", sc.DicomID, sc.Index, len(r.st.Plan)+i)
+			return fmt.Errorf("extend plan: screen %s has index %d, want %d", sc.DicomID, sc.Index, len(r.st.Plan)+i)
 		}
 		if err := checkName(sc.DicomID); err != nil {
-			return fmt.Errorf("session: extend plan: %w", err)
+			return fmt.Errorf("extend plan: %w", err)
 		}
 	}
 	r.st.Plan = append(r.st.Plan, screens...)
 	if err := r.writeState(); err != nil {
-		return fmt.Errorf("session: extend plan: %w", err)
+		return fmt.Errorf("extend plan: %w", err)
 	}
 	return r.Event(r.lastHost, EventPlanExtended, map[string]string{"screens": strconv.Itoa(len(screens))})
 }
@@ -406,7 +406,7 @@ func (r *Recorder) CaseQuality(q Quality) error {
 		return err
 	}
 	if err := writeJSON(filepath.Join(r.cur.dir, QualityFile), q); err != nil {
-		return fmt.Errorf("session: write %s: %w", QualityFile, err)
+		return fmt.Errorf("write %s: %w", QualityFile, err)
 	}
 	return nil
 }
@@ -459,7 +459,7 @@ func (f *rowFile) write() error {
 	n, err := f.f.Write(f.buf)
 	f.buf = f.buf[:copy(f.buf, f.buf[n:])]
 	if err != nil {
-		return fmt.Errorf("session: write %s row: %w", f.name, err)
+		return fmt.Errorf("write %s row: %w", f.name, err)
 	}
 	return nil
 }
@@ -469,7 +469,7 @@ func (f *rowFile) sync() error {
 		return err
 	}
 	if err := f.f.Sync(); err != nil {
-		return fmt.Errorf("session: sync %s: %w", f.name, err)
+		return fmt.Errorf("sync %s: %w", f.name, err)
 	}
 	return nil
 }
@@ -499,23 +499,23 @@ func (r *Recorder) SaveCheck(report CheckReport) (err error) {
 	}
 	b, err := json.Marshal(report)
 	if err != nil {
-		return fmt.Errorf("session: encode calibration report: %w", err)
+		return fmt.Errorf("encode calibration report: %w", err)
 	}
 	path := filepath.Join(r.dir, ChecksFile)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("session: open %s: %w", path, err)
+		return fmt.Errorf("open %s: %w", path, err)
 	}
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("session: close %s: %w", path, cerr)
+			err = fmt.Errorf("close %s: %w", path, cerr)
 		}
 	}()
 	if _, err := f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("session: write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("session: sync %s: %w", path, err)
+		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return nil
 }
@@ -547,10 +547,10 @@ func (r *Recorder) Event(host time.Duration, kind string, attrs map[string]strin
 	}
 	b, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("session: encode %s event: %w", kind, err)
+		return fmt.Errorf("encode %s event: %w", kind, err)
 	}
 	if _, err := r.events.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("session: write %s event: %w", kind, err)
+		return fmt.Errorf("write %s event: %w", kind, err)
 	}
 	return nil
 }
@@ -565,7 +565,7 @@ func (r *Recorder) EndScreen(host time.Duration) error {
 	errs := []error{c.gaze.sync(), c.fix.sync()}
 	for _, f := range []*rowFile{&c.gaze, &c.fix} {
 		if err := f.f.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("session: close %s: %w", f.name, err))
+			errs = append(errs, fmt.Errorf("close %s: %w", f.name, err))
 		}
 	}
 	errs = append(errs, r.Event(host, EventScreenEnded, nil))
@@ -587,7 +587,7 @@ func (r *Recorder) Finish(status, reason string) error {
 		return ErrClosed
 	}
 	if status != StatusComplete && status != StatusEnded {
-		return fmt.Errorf("session: close: status %q, want %q or %q", status, StatusComplete, StatusEnded)
+		return fmt.Errorf("close: status %q, want %q or %q", status, StatusComplete, StatusEnded)
 	}
 	var errs []error
 	if r.cur != nil {
@@ -599,10 +599,10 @@ func (r *Recorder) Finish(status, reason string) error {
 	}
 	errs = append(errs, r.Event(r.lastHost, EventClosed, attrs))
 	if err := r.events.Sync(); err != nil {
-		errs = append(errs, fmt.Errorf("session: sync %s: %w", EventsFile, err))
+		errs = append(errs, fmt.Errorf("sync %s: %w", EventsFile, err))
 	}
 	if err := r.events.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("session: close %s: %w", EventsFile, err))
+		errs = append(errs, fmt.Errorf("close %s: %w", EventsFile, err))
 	}
 	r.closed = true
 	r.sync.stop()
@@ -621,7 +621,7 @@ func (r *Recorder) Finish(status, reason string) error {
 
 func (r *Recorder) writeStateErr() error {
 	if err := r.writeState(); err != nil {
-		return fmt.Errorf("session: write %s: %w", StateFile, err)
+		return fmt.Errorf("write %s: %w", StateFile, err)
 	}
 	return nil
 }

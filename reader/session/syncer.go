@@ -31,7 +31,7 @@ func (s *syncer) run() {
 			if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 				s.mu.Lock()
 				if s.err == nil {
-					s.err = fmt.Errorf("session: sync %s: %w", f.Name(), err)
+					s.err = fmt.Errorf("sync %s: %w", f.Name(), err)
 				}
 				s.mu.Unlock()
 			}
