@@ -226,7 +226,7 @@ func TestSessionRecordsThePlansSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := prepare(&Options{Reader: "ana", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Err: io.Discard}, out)
+	p, err := prepare(&Options{Reader: "ana", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Audio: "none", Err: io.Discard}, out)
 	if err != nil {
 		t.Fatal(err)
 	}

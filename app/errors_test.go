@@ -82,7 +82,7 @@ func TestUserFacingErrors(t *testing.T) {
 	}
 
 	// Reading: what the start screen's dialog and the command line show.
-	o := &Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Err: io.Discard}
+	o := &Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Audio: "none", Err: io.Discard}
 	for _, tc := range []struct{ dir, want string }{
 		{missing, "open study: " + missing + ": no such file or directory"},
 		{bad, "open study: " + filepath.Join(bad, "master_sheet.csv") + `:3: column 10: extraneous or missing " in quoted-field`},

@@ -172,7 +172,7 @@ func Latest(root, reader string) (State, bool, error) {
 		return State{}, false, nil
 	}
 	if err != nil {
-		return State{}, false, fmt.Errorf("session: list %s: %w", root, err)
+		return State{}, false, fmt.Errorf("list %s: %w", root, err)
 	}
 	var (
 		best  State
