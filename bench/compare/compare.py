@@ -73,6 +73,8 @@ class Side:
             self.cpu.append(ru.ru_utime + ru.ru_stime)
         else:
             res = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+            calls = res.get("calls", 1)  # the timed part made this many calls: per call
+            res["wall_s"], res["cpu_s"] = res["wall_s"] / calls, res["cpu_s"] / calls
             self.wall.append(res["wall_s"])
             self.cpu.append(ru.ru_utime + ru.ru_stime if self.children else res["cpu_s"])
         self.rss.append(ru.ru_maxrss / 1024)  # the process and the children it waited for
@@ -162,8 +164,8 @@ def prepare(work, sightline):
 
 def heatmap(work, helper):
     d = os.path.join(work, "heatmap")
-    ours1 = Side("heatmap.Blur GOMAXPROCS=1", [helper, "heatmap", d], env={"GOMAXPROCS": "1"})
-    ours_all = Side(f"heatmap.Blur on {NPROC} cores", [helper, "heatmap", d])
+    ours1 = Side("heatmap.Blur GOMAXPROCS=1 (warm, per call)", [helper, "heatmap", d], env={"GOMAXPROCS": "1"})
+    ours_all = Side(f"heatmap.Blur on {NPROC} cores (warm, per call)", [helper, "heatmap", d])
     scipy1 = Side("scipy gaussian_filter (one process)", [PY, os.path.join(HERE, "ref.py"), "heatmap", d],
                   env=ONE_THREAD, rounds=SCIPY_ROUNDS)
     race("heatmap blur: one 2544x3056 canvas, 60 impulses, sigma 150", work, [ours1, ours_all, scipy1])

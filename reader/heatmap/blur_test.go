@@ -99,13 +99,13 @@ func TestBlurMatchesDirectGaussian(t *testing.T) {
 		{"one impulse at a corner, σ 5", 40, 30, 5, impulses(40, 30, [][3]float64{{0, 0, 1}}), 1},
 		{"impulses near edges, σ 12", 90, 70, 12, impulses(90, 70, [][3]float64{{1, 2, 1}, {88, 35, 2}, {45, 69, 0.5}}), 1},
 		{"noise, σ 2", 33, 29, 2, noise(33, 29), 1},
-		{"σ larger than the image (several reflections), σ 40", 50, 30, 40, randomImpulses(50, 30, 5), 1},
-		{"decimated f=3, σ 50", 180, 150, 50, randomImpulses(180, 150, 12), 3},
-		{"decimated f=3, one impulse off-centre, σ 60", 200, 170, 60, impulses(200, 170, [][3]float64{{101, 52, 1}}), 3},
-		{"decimated f=5, σ 80, odd sizes", 241, 199, 80, randomImpulses(241, 199, 20), 5},
-		{"decimated f=9, σ 150 (the reference σ) on a small canvas", 257, 311, 150, randomImpulses(257, 311, 30), 9},
-		{"decimated f=9, σ 150, single impulse", 300, 360, 150, impulses(300, 360, [][3]float64{{77, 301, 1}}), 9},
-		{"decimated f=9, noise", 120, 100, 150, noise(120, 100), 9},
+		{"σ larger than the image (several reflections), decimated f=3, σ 40", 50, 30, 40, randomImpulses(50, 30, 5), 3},
+		{"decimated f=5, σ 50", 180, 150, 50, randomImpulses(180, 150, 12), 5},
+		{"decimated f=5, one impulse off-centre, σ 60", 200, 170, 60, impulses(200, 170, [][3]float64{{101, 52, 1}}), 5},
+		{"decimated f=7, σ 80, odd sizes", 241, 199, 80, randomImpulses(241, 199, 20), 7},
+		{"decimated f=15, σ 150 (the reference σ) on a small canvas", 257, 311, 150, randomImpulses(257, 311, 30), 15},
+		{"decimated f=15, σ 150, single impulse", 300, 360, 150, impulses(300, 360, [][3]float64{{77, 301, 1}}), 15},
+		{"decimated f=15, noise", 120, 100, 150, noise(120, 100), 15},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,8 +117,9 @@ func TestBlurMatchesDirectGaussian(t *testing.T) {
 			Blur(got, tc.src, tc.w, tc.h, tc.sigma)
 			d := relMaxDiff(got, want)
 			t.Logf("max |Blur − exact| / max = %.2e", d)
-			if d > 0.003 {
-				t.Errorf("max relative difference %.4f > 0.3%%", d)
+			// 1e-3 of the maximum: what the README and make bench-compare claim.
+			if d > 1e-3 {
+				t.Errorf("max relative difference %.2e > 1e-3", d)
 			}
 		})
 	}

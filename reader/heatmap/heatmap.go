@@ -184,7 +184,7 @@ func response(n, pos int, sigma float64) []float32 {
 	src := make([]float32, n)
 	src[pos] = 1
 	spread := make([]float32, a.cn)
-	a.spread([4][]float32{spread}, [4][]float32{src}, 1, make([]float32, 4*a.extLen()))
+	a.spread(spread, spread, src, src, make([]float32, 2*f))
 	c, blurred := make([]float64, a.cn), make([]float64, a.cn)
 	for i, v := range spread {
 		c[i] = float64(v)

@@ -118,7 +118,7 @@ func TestStaticMatchesDirectGaussian(t *testing.T) {
 				worst = max(worst, d, -d)
 			}
 		}
-		// 0.3% of the range is under one bin; rounding at a bin edge can flip one.
+		// 1e-3 of the range is under one bin; rounding at a bin edge can flip one.
 		if worst > 1 {
 			t.Errorf("weighted %v: colour bins differ from the exact Gaussian's by up to %d", weighted, worst)
 		}
