@@ -85,8 +85,7 @@ for name, rs in runs.items():
     out = rs[-1][3]
     rate[name] = n / wall
     print(f"| {name} | {n} | {wall:.2f} | {n / wall:.1f} | {cpu / n:.3f} | {rss / 1024:.0f} | {out / 1024:.0f} |")
-ours = [k for k in rate if k.startswith("sightline") and k != "sightline-jobs1"] or ["sightline-jobs1"]
-print(f"\nthroughput {ours[0]} / python-reference: {rate[ours[0]] / rate['python-reference']:.2f}x")
+print("\n(ratios, per core and whole machine, are make bench-compare's: bench/compare/)")
 
 # Same job? The pads must agree exactly; the stages differ only by the resampling filter
 # (Catmull-Rom, area-widened, against OpenCV's INTER_AREA).

@@ -30,15 +30,30 @@ func Fit(src *image.Gray, w, h int) *image.Gray {
 	costHFirst := 2*sh*w*cx.taps + h*w*cy.taps
 	costVFirst := h*sw*cy.taps + 2*h*w*cx.taps
 	if costHFirst <= costVFirst {
-		tmp := newPlane(w, sh)
+		tmp, done := scratchPlane(w, sh)
+		defer done()
 		horizontal(tmp, in, cx)
 		vertical(out, tmp, cy)
 	} else {
-		tmp := newPlane(sw, h)
+		tmp, done := scratchPlane(sw, h)
+		defer done()
 		vertical(tmp, in, cy)
 		horizontal(out, tmp, cx)
 	}
 	return dst
+}
+
+var scratch = sync.Pool{New: func() any { return new([]uint8) }}
+
+// scratchPlane is a w×h plane for the intermediate pass, from a pool: every sample of it is
+// written before it is read, so a batch of images need not zero a fresh one each time. done
+// gives it back.
+func scratchPlane(w, h int) (plane, func()) {
+	buf := scratch.Get().(*[]uint8)
+	if cap(*buf) < w*h {
+		*buf = make([]uint8, w*h)
+	}
+	return plane{pix: (*buf)[:w*h], stride: w, w: w, h: h}, func() { scratch.Put(buf) }
 }
 
 // plane is a w×h block of 8-bit samples.
@@ -46,10 +61,6 @@ type plane struct {
 	pix    []uint8
 	stride int
 	w, h   int
-}
-
-func newPlane(w, h int) plane {
-	return plane{pix: make([]uint8, w*h), stride: w, w: w, h: h}
 }
 
 func (p plane) row(y int) []uint8 { return p.pix[y*p.stride : y*p.stride+p.w] }

@@ -199,7 +199,17 @@ func (px pixels) mapInto(pix []uint8, lut *[1 << 16]uint8) {
 		u := px.unpack()
 		pix = pix[:px.rows*px.cols]
 		raw := px.raw[:2*len(pix)]
-		for i := range pix {
+		shift, mask, flip := u.shift, uint64(u.mask), uint64(u.flip)
+		i := 0
+		for ; i+4 <= len(pix); i += 4 { // four pixels a load
+			w := binary.LittleEndian.Uint64(raw[2*i:])
+			out := pix[i : i+4 : i+4]
+			out[0] = lut[uint16((w>>shift)&mask^flip)]
+			out[1] = lut[uint16((w>>(16+shift))&mask^flip)]
+			out[2] = lut[uint16((w>>(32+shift))&mask^flip)]
+			out[3] = lut[uint16((w>>(48+shift))&mask^flip)]
+		}
+		for ; i < len(pix); i++ {
 			pix[i] = lut[binary.LittleEndian.Uint16(raw[2*i:])>>u.shift&u.mask^u.flip]
 		}
 		return
