@@ -57,9 +57,13 @@ class Side:
             self.before()
         env = dict(os.environ, **self.env)
         log = os.path.join(work, "logs", self.name.replace(" ", "_") + ".log")
+        # Peak RSS from /usr/bin/time: a child's own rusage counts the RSS its parent had when it
+        # forked (this script holds the heatmap arrays); time's is a few MB.
+        rssf = os.path.join(work, "logs", "rss.txt")
         with open(log, "w") as f:
             t0 = time.perf_counter()
-            p = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=f, env=env, text=True)
+            p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rssf] + self.cmd,
+                                 stdout=subprocess.PIPE, stderr=f, env=env, text=True)
             out = p.stdout.read()
             _, status, ru = os.wait4(p.pid, 0)
             wall = time.perf_counter() - t0
@@ -77,7 +81,7 @@ class Side:
             res["wall_s"], res["cpu_s"] = res["wall_s"] / calls, res["cpu_s"] / calls
             self.wall.append(res["wall_s"])
             self.cpu.append(ru.ru_utime + ru.ru_stime if self.children else res["cpu_s"])
-        self.rss.append(ru.ru_maxrss / 1024)  # the process and the children it waited for
+        self.rss.append(int(open(rssf).read().split()[-1]) / 1024)  # KB: the largest process
 
     def median(self, what):
         return statistics.median(getattr(self, what))
@@ -90,7 +94,7 @@ def race(title, work, sides):
         for s in sides:
             if r < s.rounds:
                 s.run(work)
-        print(f"   round {r + 1}: " + ", ".join(f"{s.name} {s.wall[-1]:.3f} s" for s in sides if r < s.rounds)
+        print(f"   round {r + 1} (wall/CPU s): " + ", ".join(f"{s.name} {s.wall[-1]:.3f}/{s.cpu[-1]:.3f}" for s in sides if r < s.rounds)
               + f"  (load average {load()})", flush=True)
     print(f"   {'side':<44} {'runs':>4} {'wall s (median)':>16} {'CPU s (median)':>15} {'peak RSS MB':>12}")
     for s in sides:
