@@ -1,6 +1,7 @@
 package dicomimg
 
 import (
+	"bytes"
 	"image"
 	"math"
 	"testing"
@@ -203,3 +204,30 @@ func BenchmarkFitXImage(b *testing.B) {
 		draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
 	}
 }
+
+// TestFitPairsMatchPlain: the packed two-outputs-a-multiplication passes give the plain
+// passes' bytes exactly, shrinking and enlarging, odd and even output counts.
+func TestFitPairsMatchPlain(t *testing.T) {
+	for _, tc := range [][4]int{{636, 764, 225, 270}, {300, 200, 97, 61}, {50, 40, 131, 91}, {2140, 1760, 1920, 1579}, {9, 7, 3, 2}} {
+		src := texture(tc[0], tc[1])
+		in := plane{pix: src.Pix, stride: src.Stride, w: tc[0], h: tc[1]}
+		cx, cy := newContribs(tc[0], tc[2]), newContribs(tc[1], tc[3])
+		px, okX := newPairs(cx, tc[0])
+		py, okY := newPairs(cy, tc[1])
+		if !okX || !okY {
+			t.Fatalf("%v: no pairs", tc)
+		}
+		plainH, pairH := newTestPlane(tc[2], tc[1]), newTestPlane(tc[2], tc[1])
+		horizontal(plainH, in, cx)
+		horizontal2(pairH, in, px)
+		plainV, pairV := newTestPlane(tc[0], tc[3]), newTestPlane(tc[0], tc[3])
+		vertical(plainV, in, cy)
+		vertical2(pairV, in, py)
+		if !bytes.Equal(plainH.pix, pairH.pix) || !bytes.Equal(plainV.pix, pairV.pix) {
+			t.Errorf("%v: pairs differ from the plain passes (horizontal %v, vertical %v)", tc,
+				bytes.Equal(plainH.pix, pairH.pix), bytes.Equal(plainV.pix, pairV.pix))
+		}
+	}
+}
+
+func newTestPlane(w, h int) plane { return plane{pix: make([]uint8, w*h), stride: w, w: w, h: h} }
