@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"sightline/reader/qa"
 	"sightline/reader/reading"
 	"sightline/reader/stage"
 )
@@ -80,7 +80,7 @@ type Vector struct {
 const TargetRadius = 22
 
 // MaxOverlayFixations is how many of the latest fixations the overlay draws.
-const MaxOverlayFixations = 50
+const MaxOverlayFixations = qa.OverlayFixations
 
 // MaxTrail is how many of the latest gaze points the trail draws.
 const MaxTrail = 60
@@ -477,11 +477,8 @@ type fixationLayer struct {
 	objs   []fyne.CanvasObject
 }
 
-// fixationRadius grows with the square root of the duration, so that area tracks time:
-// 100 ms ≈ 16 px, 1 s ≈ 38 px on the stage.
-func fixationRadius(seconds float64) float32 {
-	return float32(6 + 32*math.Sqrt(math.Max(seconds, 0)))
-}
+// fixationRadius is qa.FixationRadius: the review videos draw the rings alike.
+func fixationRadius(seconds float64) float32 { return float32(qa.FixationRadius(seconds)) }
 
 func (l *fixationLayer) update(s *Stage) {
 	// The latest MaxOverlayFixations only: a long case has thousands, and every one drawn is
