@@ -12,9 +12,11 @@ pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxran
 if [ "$want" = test ]; then
   # dcmtk and GDCM (libgdcm-tools) check and transcode DICOMs; Xvfb, xdotool and ImageMagick run
   # the real window; PulseAudio (null sink), sox and espeak-ng give the audio tests a real path;
-  # the review store's tests start a throwaway PostgreSQL server (reader/review/pgtest).
+  # the review store's tests start a throwaway PostgreSQL server (reader/review/pgtest); the QA
+  # videos are encoded and measured with ffmpeg, the QA report is opened in chromium (headless)
+  # and its PDF rendered with poppler's pdftoppm.
   pkgs+=(dcmtk libgdcm-tools xvfb xauth x11-apps xdotool imagemagick pulseaudio pulseaudio-utils
-         libasound2-plugins sox espeak-ng python3 postgresql)
+         libasound2-plugins sox espeak-ng python3 postgresql ffmpeg chromium poppler-utils)
 fi
 
 missing=()
