@@ -45,6 +45,7 @@ func ensureDemo(dir string, log io.Writer) error {
 // prepared is a session ready to read: its study, blinded plan and open recorder.
 type prepared struct {
 	study     *study.Study
+	before    reading.Before // earlier sittings of a resumed or continued session
 	plan      []session.Screen
 	rec       *session.Recorder
 	dir       string
@@ -343,6 +344,7 @@ func resume(o *Options, dir string, st session.State, cont bool) (*prepared, err
 		gaze.close()
 		return nil, err
 	}
+	before := earlier(sdir) // read before the recorder changes the folder
 	reopen := session.Resume
 	if cont {
 		reopen = session.Continue
@@ -364,7 +366,7 @@ func resume(o *Options, dir string, st session.State, cont bool) (*prepared, err
 			}
 		}
 	}
-	return &prepared{study: stdy, plan: st.Remaining(), rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
+	return &prepared{study: stdy, plan: st.Plan, before: before, rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
 		seed: st.Seed, sessionID: st.SessionID}, nil
 }
 
@@ -643,6 +645,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v.Stage.OnPointer = p.gaze.pointer
 	run, err := reading.Start(context.Background(), reading.Config{
 		Plan:        p.plan,
+		Before:      p.before,
 		Load:        loader(p.study),
 		Recorder:    p.rec,
 		Tracker:     p.gaze,

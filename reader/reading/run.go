@@ -120,6 +120,17 @@ type Summary struct {
 	Reread    int      // cases read again at the end of the session
 }
 
+// Before is what earlier sittings of a resumed or continued session recorded, so that the run
+// goes on from there and its summary counts the whole session.
+type Before struct {
+	Done               []int // plan screens already ended: not shown again
+	Samples, Fixations int64
+	Elapsed            time.Duration
+	Failed, Silent     []Skip   // cases to offer for re-reading at the end
+	Marked             []string // cases the operator marked
+	Reread             []string // cases already read again
+}
+
 // Skip names a case that was skipped and why.
 type Skip struct {
 	DicomID string
@@ -136,7 +147,10 @@ const (
 
 // Config is everything a run needs.
 type Config struct {
+	// Plan is the session's whole plan, each screen's Index its position; Before.Done lists
+	// the screens already read in earlier sittings of the session, which the run skips.
 	Plan     []session.Screen
+	Before   Before
 	Load     Loader
 	Recorder Recorder
 	Tracker  tracker.Tracker
@@ -210,6 +224,7 @@ type Run struct {
 	stopReason string
 
 	// owned by the loop goroutine
+	skipDone   map[int]bool // plan screens read in earlier sittings (Config.Before.Done)
 	idx        int // index in Plan of the screen on show, -1 before the first
 	frame      Frame
 	prefetch   chan loaded
@@ -261,6 +276,21 @@ func Start(ctx context.Context, cfg Config) (*Run, error) {
 		start:  cfg.Clock(),
 	}
 	r.summary.Screens = len(cfg.Plan)
+	r.summary.Shown = len(cfg.Before.Done)
+	r.failed = append(r.failed, cfg.Before.Failed...)
+	r.silent = append(r.silent, cfg.Before.Silent...)
+	r.stats.Marked = append(r.stats.Marked, cfg.Before.Marked...)
+	r.stats.Reread = append(r.stats.Reread, cfg.Before.Reread...)
+	r.skipDone = map[int]bool{}
+	for _, i := range cfg.Before.Done {
+		r.skipDone[i] = true
+	}
+	if len(cfg.Before.Reread) > 0 {
+		r.rereadDone = map[string]bool{}
+		for _, id := range cfg.Before.Reread {
+			r.rereadDone[id] = true
+		}
+	}
 
 	// The first screen is decoded before the tracker starts so that no sample arrives with no
 	// screen to belong to.
@@ -665,6 +695,9 @@ func (r *Run) load(ctx context.Context, from int) loaded {
 	var skips []Skip
 	for i := from; i < len(r.cfg.Plan); i++ {
 		sc := r.cfg.Plan[i]
+		if r.skipDone[i] {
+			continue
+		}
 		if sc.Kind == session.KindCalibration {
 			return loaded{frame: Frame{Index: i, Total: len(r.cfg.Plan), Screen: sc,
 				Layout: stage.Layout{W: stage.Width, H: stage.Height}}, skips: skips, ok: true}
@@ -855,9 +888,9 @@ func (r *Run) finish(status, reason string) {
 	r.summary.Status = status
 	r.summary.Reason = reason
 	r.summary.Skipped = r.skipped
-	r.summary.Samples = r.samples
-	r.summary.Fixations = r.nfix
-	r.summary.Elapsed = r.cfg.Clock() - r.start
+	r.summary.Samples = r.samples + r.cfg.Before.Samples
+	r.summary.Fixations = r.nfix + r.cfg.Before.Fixations
+	r.summary.Elapsed = r.cfg.Clock() - r.start + r.cfg.Before.Elapsed
 	r.summary.Err = r.err
 	r.summary.Marked = append([]string(nil), r.stats.Marked...)
 	r.summary.Failed = r.failed
