@@ -225,7 +225,7 @@ type Run struct {
 
 	// owned by the loop goroutine
 	skipDone   map[int]bool // plan screens read in earlier sittings (Config.Before.Done)
-	idx        int // index in Plan of the screen on show, -1 before the first
+	idx        int          // index in Plan of the screen on show, -1 before the first
 	frame      Frame
 	prefetch   chan loaded
 	ready      atomic.Bool // the prefetch has delivered
