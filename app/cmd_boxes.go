@@ -16,9 +16,10 @@ import (
 func boxesCommand(o *Options) *cobra.Command {
 	var exportTo, apply, user, store string
 	cmd := &cobra.Command{
-		Use:   "boxes STUDY [--apply EDITS.csv --user NAME] [--export FILE.csv] [--store URL]",
-		Short: "correct the study's 17 anatomical boxes: apply edits in batch, export the corrected boxes with their audit",
-		Long: "Box corrections live in the study's review store: STUDY/review.db (SQLite), or a team's PostgreSQL\n" +
+		Use:   "boxes STUDY [--user NAME] [--apply EDITS.csv] [--export FILE.csv] [--store URL]",
+		Short: "correct the study's 17 anatomical boxes: the editor, edits in batch, export with the audit",
+		Long: "Without --apply or --export, opens the box editor on the study (as --user, default the login name).\n\n" +
+			"Box corrections live in the study's review store: STUDY/review.db (SQLite), or a team's PostgreSQL\n" +
 			"with --store postgres://USER@HOST:PORT/DB. Every change is kept with who made it and when.\n\n" +
 			"--apply EDITS.csv --user NAME applies a file with the header dicom_id,bbox_name,x1,x2,y1,y2,status\n" +
 			"(status edited, confirmed or absent; coordinates in DICOM pixels, empty for absent, and for\n" +
@@ -30,7 +31,7 @@ func boxesCommand(o *Options) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if exportTo == "" && apply == "" {
-				return errors.New("boxes: the box editor is not built yet; use --apply EDITS.csv --user NAME or --export FILE.csv")
+				return runBoxEditor(args[0], user, store)
 			}
 			if apply != "" && user == "" {
 				return errors.New("boxes: --apply needs --user NAME: every change is stored with who made it")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +13,17 @@ import (
 )
 
 func TestBoxesCommandNeedsAMode(t *testing.T) {
+	// Without --apply or --export the editor opens: without a display that is said, and a
+	// study that is not there is named first.
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
 	_, _, err := runCommand(t, boxesCommand, demoStudy(t))
-	if err == nil || !strings.Contains(err.Error(), "editor is not built yet") {
-		t.Errorf("err %v, want the editor named as not built", err)
+	if !errors.Is(err, errNoDisplay) {
+		t.Errorf("err %v, want no display", err)
+	}
+	_, _, err = runCommand(t, boxesCommand, filepath.Join(t.TempDir(), "nowhere"))
+	if err == nil || errors.Is(err, errNoDisplay) || !strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("a missing study: err %v, want it named", err)
 	}
 	_, _, err = runCommand(t, boxesCommand, demoStudy(t), "--apply", "x.csv")
 	if err == nil || !strings.Contains(err.Error(), "--user") {

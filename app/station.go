@@ -566,6 +566,11 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 					dialog.ShowError(err, w)
 				}
 			},
+			CorrectBoxes: func(dir string) {
+				if err := openBoxEditor(w, dir, "", "", showStart); err != nil {
+					dialog.ShowError(err, w)
+				}
+			},
 			Settings: func() {
 				var names []string
 				devs, err := audio.Devices(o.AudioBackend)

@@ -35,6 +35,8 @@ type Layer int
 // The stage's layers.
 const (
 	LayerImage     Layer = iota // the case's image, or a calibration screen's disc
+	LayerMasks                  // the box editor's segmentation masks, tinted over the image
+	LayerBoxes                  // the box editor's anatomical boxes, labels and handles
 	LayerTargets                // calibration and validation targets, and result vectors
 	LayerGaze                   // the latest gaze point and its trail
 	LayerFixations              // numbered fixation rings sized by duration (the overlay)
@@ -64,6 +66,8 @@ type Stage struct {
 
 	shown [numLayers]bool
 	dirty [numLayers]bool // changed since the renderer last drew the layer
+
+	ed *stageEdit // the box editor's zoom, pan, window/level, boxes and masks; nil elsewhere
 }
 
 // Point is a position on the stage in fractions.
@@ -206,12 +210,12 @@ func (m mapping) at(x, y float64) fyne.Position {
 func (m mapping) frac(p Point) fyne.Position { return m.at(p.X*stage.Width, p.Y*stage.Height) }
 
 // StageToCanvas maps stage pixels to a position inside the widget, in canvas units.
-func (s *Stage) StageToCanvas(x, y float64) fyne.Position { return mappingOf(s.Size()).at(x, y) }
+func (s *Stage) StageToCanvas(x, y float64) fyne.Position { return s.mapping(s.Size()).at(x, y) }
 
 // CanvasToStage maps a position inside the widget to stage fractions, and whether it lies on
 // the stage.
 func (s *Stage) CanvasToStage(p fyne.Position) (fx, fy float64, inside bool) {
-	m := mappingOf(s.Size())
+	m := s.mapping(s.Size())
 	if m.k == 0 {
 		return 0, 0, false
 	}
@@ -251,7 +255,9 @@ type layerDrawer interface {
 func (s *Stage) CreateRenderer() fyne.WidgetRenderer {
 	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack)}
 	r.layers = [numLayers]layerDrawer{
-		LayerImage:     newImageLayer(),
+		LayerImage:     s.newImageDrawer(),
+		LayerMasks:     &maskLayer{},
+		LayerBoxes:     &boxLayer{},
 		LayerTargets:   &targetLayer{},
 		LayerGaze:      &gazeLayer{dot: canvas.NewCircle(gazeColor)},
 		LayerFixations: &fixationLayer{},
@@ -283,7 +289,7 @@ func (r *stageRenderer) Layout(size fyne.Size) {
 	r.size = size
 	r.bg.Move(fyne.Position{})
 	r.bg.Resize(size)
-	m := mappingOf(size)
+	m := r.s.mapping(size)
 	for l, d := range r.layers {
 		if r.s.shown[l] {
 			d.place(r.s, m)
@@ -293,10 +299,10 @@ func (r *stageRenderer) Layout(size fyne.Size) {
 
 func (r *stageRenderer) Refresh() {
 	placed := r.refresh()
-	if sz := r.s.Size(); sz != r.size {
+	if sz := r.s.Size(); sz != r.size || r.s.viewMoved() {
 		r.Layout(sz)
 	} else {
-		m := mappingOf(sz)
+		m := r.s.mapping(sz)
 		for _, l := range placed {
 			r.layers[l].place(r.s, m)
 		}
@@ -483,7 +489,7 @@ func fixationRadius(seconds float64) float32 { return float32(qa.FixationRadius(
 func (l *fixationLayer) update(s *Stage) {
 	// The latest MaxOverlayFixations only: a long case has thousands, and every one drawn is
 	// redrawn at each refresh.
-	l.first = max(0, len(s.fixes)-MaxOverlayFixations)
+	l.first = max(0, len(s.fixes)-s.fixationLimit())
 	shown := s.fixes[l.first:]
 	l.objs = l.objs[:0]
 	for i := range shown {
@@ -498,7 +504,10 @@ func (l *fixationLayer) update(s *Stage) {
 			l.labels[i].Text = n
 			l.labels[i].Refresh()
 		}
-		l.objs = append(l.objs, l.rings[i], l.labels[i])
+		l.objs = append(l.objs, l.rings[i])
+		if s.ed == nil { // the box editor shows several readers' fixations: their order says little
+			l.objs = append(l.objs, l.labels[i])
+		}
 	}
 	l.n = len(shown)
 }

@@ -17,6 +17,8 @@ type StartActions struct {
 	OpenStudy func(dir string)
 	NewStudy  func() // "New study…": prepare a study from a worklist and DICOMs
 	Settings  func() // the microphone
+	// CorrectBoxes opens the box editor on a study folder ("Correct boxes…"); nil hides it.
+	CorrectBoxes func(dir string)
 }
 
 // NewStart is the station's start screen: read the demo study or open a study folder.
@@ -70,9 +72,23 @@ func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObje
 			a.Settings()
 		}
 	})
+	boxes := widget.NewButtonWithIcon("Correct boxes…", theme.DocumentCreateIcon(), func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err != nil {
+				dialog.ShowError(err, w)
+				return
+			}
+			if u != nil {
+				a.CorrectBoxes(u.Path())
+			}
+		}, w)
+	})
+	if a.CorrectBoxes == nil {
+		boxes.Hide()
+	}
 	help := widget.NewLabel("While reading: Space = next case · Esc = pause · F = fixation overlay")
 	help.Alignment = fyne.TextAlignCenter
-	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, settings, busy, help)
+	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, boxes, settings, busy, help)
 	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 480), box))
 }
 

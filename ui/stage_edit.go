@@ -1,0 +1,533 @@
+package ui
+
+import (
+	"image"
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+
+	"sightline/reader/boxedit"
+	"sightline/reader/review"
+	"sightline/reader/stage"
+)
+
+// The box editor's extensions of the stage: zoom and pan (one more factor and offset in the
+// stage's one mapping, so every layer follows), window/level, the box layer and the mask
+// layer. A stage made by NewEditStage draws its image through a raster that samples exactly
+// the pixels on screen at the canvas's own resolution, so a 4× zoom of a full-resolution DICOM
+// costs what the window's pixels cost, and window/level is a lookup table on the way.
+
+// MaxZoom is the largest zoom: one DICOM pixel then spans many screen pixels.
+const MaxZoom = 32
+
+type stageEdit struct {
+	zoom   float64
+	cx, cy float64 // the stage point at the widget's centre, in stage pixels
+	moved  bool    // the view changed since the layers were placed
+	// fit keeps the image's drawn rectangle filling the widget, whatever its size, until
+	// the view is zoomed or panned.
+	fit bool
+
+	center, width float64 // window/level over the 0–255 grey levels
+	lut           [256]uint8
+
+	boxes []BoxShape
+	masks []Mask
+}
+
+// BoxShape is one box the box layer draws, in DICOM pixels of the image on show.
+type BoxShape struct {
+	X1, X2, Y1, Y2 float64
+	Color          color.NRGBA
+	Label          string
+	Selected       bool // drawn thicker, with its 8 handles
+	Faint          bool // drawn thin and see-through (another person's rival edit)
+	// Margin, when > 0, draws a faint outline that far outside the box (DICOM pixels): the
+	// gaze aid's "may be too tight" hint.
+	Margin float64
+}
+
+// Mask is a segmentation mask drawn tinted over the image: pixels of Image with a grey level
+// above zero are in the mask. Its size may differ from the image's: it is stretched over it.
+type Mask struct {
+	Name  string
+	Image *image.Gray
+	Color color.NRGBA
+}
+
+// NewEditStage makes a stage for the box editor: zoom, pan and window/level on, the box and
+// mask layers shown.
+func NewEditStage() *Stage {
+	s := NewStage()
+	s.ed = &stageEdit{zoom: 1, cx: stage.Width / 2, cy: stage.Height / 2}
+	s.setWindow(127.5, 255)
+	s.shown[LayerMasks], s.shown[LayerBoxes], s.shown[LayerGaze], s.shown[LayerTargets] = true, true, false, false
+	return s
+}
+
+// mapping is the stage's mapping: the letterbox, and on an editing stage the zoom and pan.
+func (s *Stage) mapping(size fyne.Size) mapping {
+	m := mappingOf(size)
+	if s.ed == nil || m.k == 0 {
+		return m
+	}
+	if s.ed.fit {
+		s.fitView(size, m)
+	}
+	k := m.k * float32(s.ed.zoom)
+	return mapping{k, fyne.NewPos(size.Width/2-float32(s.ed.cx)*k, size.Height/2-float32(s.ed.cy)*k)}
+}
+
+// fitView sets the zoom and centre that make the image's drawn rectangle fill size.
+func (s *Stage) fitView(size fyne.Size, m mapping) {
+	r := s.layout.Rect()
+	if r.Dx() <= 0 || r.Dy() <= 0 {
+		s.ed.zoom, s.ed.cx, s.ed.cy = 1, stage.Width/2, stage.Height/2
+		return
+	}
+	z := min(float64(size.Width)/(float64(r.Dx())*float64(m.k)), float64(size.Height)/(float64(r.Dy())*float64(m.k)))
+	s.ed.zoom = math.Max(1, math.Min(MaxZoom, z))
+	s.ed.cx, s.ed.cy = float64(r.Min.X+r.Max.X)/2, float64(r.Min.Y+r.Max.Y)/2
+}
+
+// FitImage zooms so that the image fills the widget, and keeps it so as the widget is
+// resized, until the next zoom or pan.
+func (s *Stage) FitImage() {
+	if s.ed == nil {
+		return
+	}
+	s.ed.fit, s.ed.moved = true, true
+	s.Refresh()
+}
+
+// viewMoved reports, once, that the zoom or pan changed: every layer needs placing again.
+func (s *Stage) viewMoved() bool {
+	if s.ed == nil || !s.ed.moved {
+		return false
+	}
+	s.ed.moved = false
+	return true
+}
+
+// Zoom is the zoom (1: the whole stage fits) and the stage point at the centre, in stage
+// pixels.
+func (s *Stage) Zoom() (zoom, cx, cy float64) {
+	if s.ed == nil {
+		return 1, stage.Width / 2, stage.Height / 2
+	}
+	return s.ed.zoom, s.ed.cx, s.ed.cy
+}
+
+// SetZoom zooms to z (1…MaxZoom) centred on the stage point (cx, cy), kept so that the stage
+// never leaves the middle of the widget.
+func (s *Stage) SetZoom(z, cx, cy float64) {
+	if s.ed == nil {
+		return
+	}
+	z = math.Max(1, math.Min(MaxZoom, z))
+	cx = math.Max(0, math.Min(stage.Width, cx))
+	cy = math.Max(0, math.Min(stage.Height, cy))
+	if z == s.ed.zoom && cx == s.ed.cx && cy == s.ed.cy && !s.ed.fit {
+		return
+	}
+	s.ed.zoom, s.ed.cx, s.ed.cy, s.ed.moved, s.ed.fit = z, cx, cy, true, false
+	s.Refresh()
+}
+
+// ZoomAt multiplies the zoom by f keeping the stage point under p (canvas units) in place.
+func (s *Stage) ZoomAt(f float64, p fyne.Position) {
+	if s.ed == nil {
+		return
+	}
+	m := s.mapping(s.Size())
+	if m.k == 0 {
+		return
+	}
+	z := math.Max(1, math.Min(MaxZoom, s.ed.zoom*f))
+	sx, sy := float64((p.X-m.o.X)/m.k), float64((p.Y-m.o.Y)/m.k) // under the pointer
+	size := s.Size()
+	k := float64(mappingOf(size).k) * z
+	// After: size/2 − c·k + sx·k = p  ⇒  c = sx − (p − size/2)/k.
+	s.SetZoom(z, sx-(float64(p.X)-float64(size.Width)/2)/k, sy-(float64(p.Y)-float64(size.Height)/2)/k)
+}
+
+// PanBy moves the image by (dx, dy) canvas units.
+func (s *Stage) PanBy(dx, dy float32) {
+	if s.ed == nil {
+		return
+	}
+	k := float64(s.mapping(s.Size()).k)
+	if k == 0 {
+		return
+	}
+	s.SetZoom(s.ed.zoom, s.ed.cx-float64(dx)/k, s.ed.cy-float64(dy)/k)
+}
+
+// Window is the window/level: the centre and width over the image's 0–255 grey levels.
+func (s *Stage) Window() (center, width float64) {
+	if s.ed == nil {
+		return 127.5, 255
+	}
+	return s.ed.center, s.ed.width
+}
+
+// SetWindow sets the window/level (width at least 1).
+func (s *Stage) SetWindow(center, width float64) {
+	if s.ed == nil {
+		return
+	}
+	width = math.Max(1, math.Min(1024, width))
+	center = math.Max(-256, math.Min(512, center))
+	if center == s.ed.center && width == s.ed.width {
+		return
+	}
+	s.setWindow(center, width)
+	s.changed(LayerImage)
+}
+
+func (s *Stage) setWindow(center, width float64) {
+	s.ed.center, s.ed.width = center, width
+	lo := center - width/2
+	for v := range 256 {
+		s.ed.lut[v] = uint8(math.Round(255 * math.Max(0, math.Min(1, (float64(v)-lo)/width))))
+	}
+}
+
+// SetBoxes replaces the boxes the box layer draws.
+func (s *Stage) SetBoxes(b []BoxShape) {
+	if s.ed == nil {
+		return
+	}
+	s.ed.boxes = b
+	s.changed(LayerBoxes)
+}
+
+// SetMasks replaces the segmentation masks.
+func (s *Stage) SetMasks(m []Mask) {
+	if s.ed == nil {
+		return
+	}
+	s.ed.masks = m
+	s.changed(LayerMasks, LayerImage)
+}
+
+// DicomView is where the image's DICOM pixels lie in the widget now: canvas units per DICOM
+// pixel and the origin, through the layout, the letterbox, the zoom and the pan.
+func (s *Stage) DicomView() boxedit.View {
+	m := s.mapping(s.Size())
+	l := s.layout
+	if l.W <= 0 {
+		return boxedit.View{}
+	}
+	r := l.Rect()
+	k := float64(m.k) * float64(r.Dx()) / float64(l.W)
+	return boxedit.View{K: k, OX: float64(m.o.X) + float64(r.Min.X)*float64(m.k), OY: float64(m.o.Y) + float64(r.Min.Y)*float64(m.k)}
+}
+
+// newImageDrawer is the image layer's drawer: the plain image (reading, replay), or the
+// sampling raster on an editing stage.
+func (s *Stage) newImageDrawer() layerDrawer {
+	if s.ed != nil {
+		return newRasterImageLayer(s)
+	}
+	return newImageLayer()
+}
+
+// rasterImageLayer draws the image by sampling, for every pixel of the widget, the image
+// pixel under it (nearest neighbour: at a high zoom the pixels are seen as they are), through
+// the window/level table, with the masks tinted on top when their layer is shown.
+type rasterImageLayer struct {
+	s      *Stage
+	raster *canvas.Raster
+	buf    *image.RGBA
+	objs   []fyne.CanvasObject
+	xs     []int // per output column, the image column (−1 off the image)
+}
+
+func newRasterImageLayer(s *Stage) *rasterImageLayer {
+	l := &rasterImageLayer{s: s}
+	l.raster = canvas.NewRaster(l.generate)
+	return l
+}
+
+func (l *rasterImageLayer) update(s *Stage) {
+	l.objs = append(l.objs[:0], l.raster)
+	l.raster.Refresh()
+}
+
+func (l *rasterImageLayer) place(s *Stage, m mapping) {
+	size := s.Size()
+	if l.raster.Size() != size || l.raster.Position() != (fyne.Position{}) {
+		l.raster.Move(fyne.Position{})
+		l.raster.Resize(size)
+	}
+	l.raster.Refresh()
+}
+
+func (l *rasterImageLayer) objects() []fyne.CanvasObject { return l.objs }
+
+// generate renders w×h output pixels covering the widget.
+func (l *rasterImageLayer) generate(w, h int) image.Image {
+	if l.buf == nil || l.buf.Rect.Dx() != w || l.buf.Rect.Dy() != h {
+		l.buf = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	renderView(l.buf, l.s)
+	return l.buf
+}
+
+// renderView fills out (the widget at out's resolution) with the stage's image as the
+// mapping places it.
+func renderView(out *image.RGBA, s *Stage) {
+	w, h := out.Rect.Dx(), out.Rect.Dy()
+	clear(out.Pix)
+	for i := 3; i < len(out.Pix); i += 4 {
+		out.Pix[i] = 255
+	}
+	g, ok := s.img.(*image.Gray)
+	size := s.Size()
+	if !ok || w == 0 || h == 0 || size.Width <= 0 || s.ed == nil {
+		return
+	}
+	m := s.mapping(size)
+	r := s.layout.Rect()
+	if m.k == 0 || r.Dx() <= 0 || r.Dy() <= 0 {
+		return
+	}
+	gw, gh := g.Rect.Dx(), g.Rect.Dy()
+	// Output pixel (x+0.5) in canvas units → stage pixels → image pixels.
+	ux, uy := float64(size.Width)/float64(w), float64(size.Height)/float64(h)
+	fx := float64(gw) / float64(r.Dx())
+	fy := float64(gh) / float64(r.Dy())
+	xs := make([]int, w)
+	for x := range w {
+		sx := (float64(x)+0.5)*ux - float64(m.o.X)
+		ix := math.Floor((sx/float64(m.k) - float64(r.Min.X)) * fx)
+		xs[x] = -1
+		if ix >= 0 && ix < float64(gw) {
+			xs[x] = int(ix)
+		}
+	}
+	lut := &s.ed.lut
+	var masks []maskSampler
+	if s.shown[LayerMasks] {
+		for _, mk := range s.ed.masks {
+			if mk.Image != nil && mk.Image.Rect.Dx() > 0 {
+				masks = append(masks, newMaskSampler(mk, gw, gh, xs))
+			}
+		}
+	}
+	for y := range h {
+		sy := (float64(y)+0.5)*uy - float64(m.o.Y)
+		iy := math.Floor((sy/float64(m.k) - float64(r.Min.Y)) * fy)
+		if iy < 0 || iy >= float64(gh) {
+			continue
+		}
+		src := g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+int(iy)):]
+		row := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x, ix := range xs {
+			if ix < 0 {
+				continue
+			}
+			v := lut[src[ix]]
+			row[4*x], row[4*x+1], row[4*x+2] = v, v, v
+		}
+		for _, ms := range masks {
+			ms.tint(row, int(iy))
+		}
+	}
+}
+
+// maskSampler tints the output pixels whose image pixel lies in a mask.
+type maskSampler struct {
+	m          Mask
+	xs         []int // per output column, the mask column (−1 off)
+	fy         float64
+	mh         int
+	r, g, b, a uint32
+}
+
+func newMaskSampler(mk Mask, gw, gh int, imgXs []int) maskSampler {
+	mw, mh := mk.Image.Rect.Dx(), mk.Image.Rect.Dy()
+	s := maskSampler{m: mk, xs: make([]int, len(imgXs)), fy: float64(mh) / float64(gh), mh: mh}
+	for i, ix := range imgXs {
+		s.xs[i] = -1
+		if ix >= 0 {
+			s.xs[i] = min(mw-1, int(float64(ix)*float64(mw)/float64(gw)))
+		}
+	}
+	s.r, s.g, s.b, s.a = uint32(mk.Color.R), uint32(mk.Color.G), uint32(mk.Color.B), uint32(mk.Color.A)
+	return s
+}
+
+func (s maskSampler) tint(row []uint8, iy int) {
+	my := min(s.mh-1, int(float64(iy)*s.fy))
+	img := s.m.Image
+	src := img.Pix[my*img.Stride:]
+	for x, mx := range s.xs {
+		if mx < 0 || src[mx] == 0 {
+			continue
+		}
+		p := row[4*x : 4*x+3]
+		p[0] = uint8((uint32(p[0])*(255-s.a) + s.r*s.a) / 255)
+		p[1] = uint8((uint32(p[1])*(255-s.a) + s.g*s.a) / 255)
+		p[2] = uint8((uint32(p[2])*(255-s.a) + s.b*s.a) / 255)
+	}
+}
+
+// maskLayer has no objects of its own: the masks are tinted into the image raster (one
+// texture for the whole view). Showing or hiding it redraws the image layer.
+type maskLayer struct{}
+
+func (maskLayer) update(s *Stage)              { s.dirty[LayerImage] = true }
+func (maskLayer) place(*Stage, mapping)        {}
+func (maskLayer) objects() []fyne.CanvasObject { return nil }
+
+// boxLayer draws the boxes: an outline in the zone's colour, its label inside the top left
+// corner, the selected box's 8 handles, and the faint "may be too tight" margin.
+type boxLayer struct {
+	rects   []*canvas.Rectangle
+	margins []*canvas.Rectangle
+	labels  []*canvas.Text
+	backs   []*canvas.Rectangle // a dark plate behind each label, readable over any grey
+	handles [8]*canvas.Rectangle
+	objs    []fyne.CanvasObject
+	sel     int // the selected box, −1 for none
+}
+
+// HandleSize is a handle's side in canvas units.
+const HandleSize = 9
+
+func (l *boxLayer) update(s *Stage) {
+	if l.handles[0] == nil {
+		for i := range l.handles {
+			h := canvas.NewRectangle(color.White)
+			h.StrokeColor, h.StrokeWidth = color.Black, 1
+			l.handles[i] = h
+		}
+	}
+	var boxes []BoxShape
+	if s.ed != nil {
+		boxes = s.ed.boxes
+	}
+	for len(l.rects) < len(boxes) {
+		r := canvas.NewRectangle(color.Transparent)
+		mr := canvas.NewRectangle(color.Transparent)
+		t := canvas.NewText("", color.White)
+		t.TextSize = 12
+		t.TextStyle.Bold = true
+		l.rects, l.margins, l.labels = append(l.rects, r), append(l.margins, mr), append(l.labels, t)
+		l.backs = append(l.backs, canvas.NewRectangle(color.NRGBA{0, 0, 0, 150}))
+	}
+	l.objs, l.sel = l.objs[:0], -1
+	for i, b := range boxes {
+		width := float32(2)
+		c := b.Color
+		switch {
+		case b.Selected:
+			width = 3
+			l.sel = i
+		case b.Faint:
+			width = 1
+			c.A = 170
+		}
+		r := l.rects[i]
+		if r.StrokeColor != c || r.StrokeWidth != width {
+			r.StrokeColor, r.StrokeWidth = c, width
+			r.Refresh()
+		}
+		if b.Margin > 0 {
+			mc := b.Color
+			mc.A = 110
+			if l.margins[i].StrokeColor != mc {
+				l.margins[i].StrokeColor, l.margins[i].StrokeWidth = mc, 1
+				l.margins[i].Refresh()
+			}
+			l.objs = append(l.objs, l.margins[i])
+		}
+		l.objs = append(l.objs, r)
+		if t := l.labels[i]; t.Text != b.Label || t.Color != c {
+			t.Text, t.Color = b.Label, c
+			t.Refresh()
+		}
+	}
+	// Labels above every outline, so that no box hides another's name.
+	for i, b := range boxes {
+		if b.Label != "" {
+			l.objs = append(l.objs, l.backs[i], l.labels[i])
+		}
+	}
+	if l.sel >= 0 {
+		for _, h := range l.handles {
+			l.objs = append(l.objs, h)
+		}
+	}
+}
+
+func (l *boxLayer) place(s *Stage, m mapping) {
+	if s.ed == nil {
+		return
+	}
+	v := s.DicomView()
+	var taken []fyne.Position // label corners used, so nested boxes' labels do not overlap
+	for i, b := range s.ed.boxes {
+		if i >= len(l.rects) {
+			break
+		}
+		p1 := v.ToCanvas(boxedit.Pt{X: b.X1, Y: b.Y1})
+		p2 := v.ToCanvas(boxedit.Pt{X: b.X2, Y: b.Y2})
+		l.rects[i].Move(fyne.NewPos(float32(p1.X), float32(p1.Y)))
+		l.rects[i].Resize(fyne.NewSize(float32(p2.X-p1.X), float32(p2.Y-p1.Y)))
+		if b.Margin > 0 {
+			d := float32(b.Margin * v.K)
+			l.margins[i].Move(fyne.NewPos(float32(p1.X)-d, float32(p1.Y)-d))
+			l.margins[i].Resize(fyne.NewSize(float32(p2.X-p1.X)+2*d, float32(p2.Y-p1.Y)+2*d))
+		}
+		t := l.labels[i]
+		ts := t.MinSize()
+		at := fyne.NewPos(float32(p1.X)+4, float32(p1.Y)+3)
+		for again := true; again; {
+			again = false
+			for _, o := range taken {
+				if math.Abs(float64(o.X-at.X)) < float64(ts.Width) && math.Abs(float64(o.Y-at.Y)) < float64(ts.Height) {
+					at.Y = o.Y + ts.Height
+					again = true
+				}
+			}
+		}
+		if b.Label != "" {
+			taken = append(taken, at)
+		}
+		t.Move(at)
+		t.Resize(ts)
+		l.backs[i].Move(at.SubtractXY(2, 0))
+		l.backs[i].Resize(ts.AddWidthHeight(4, 0))
+	}
+	if l.sel >= 0 && l.sel < len(s.ed.boxes) {
+		b := s.ed.boxes[l.sel]
+		for i, part := range boxedit.Handles {
+			hp := v.ToCanvas(boxedit.HandleAt(boxRect(b), part))
+			l.handles[i].Move(fyne.NewPos(float32(hp.X)-HandleSize/2, float32(hp.Y)-HandleSize/2))
+			l.handles[i].Resize(fyne.NewSize(HandleSize, HandleSize))
+		}
+	}
+}
+
+func (l *boxLayer) objects() []fyne.CanvasObject { return l.objs }
+
+// boxRect is a shape's place as a box, for its handles.
+func boxRect(b BoxShape) review.Box {
+	return review.Box{Status: review.Edited, X1: b.X1, X2: b.X2, Y1: b.Y1, Y2: b.Y2}
+}
+
+// MaxEditFixations is how many fixations an editing stage draws: every reader's fixations on
+// the image, where the reading overlay draws only the latest MaxOverlayFixations.
+const MaxEditFixations = 2000
+
+func (s *Stage) fixationLimit() int {
+	if s.ed != nil {
+		return MaxEditFixations
+	}
+	return MaxOverlayFixations
+}
