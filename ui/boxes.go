@@ -34,6 +34,10 @@ type BoxEditorConfig struct {
 	Masks func(dicomID string) ([]boxedit.MaskFile, error)
 	// Back, when set, adds a button that leaves the editor (after saving).
 	Back func()
+
+	// post runs work from the watch and the autosave timer on the UI goroutine (fyne.Do);
+	// the tests run it on theirs.
+	post func(func())
 }
 
 // BoxEditor is the annotation team's view: the image list, the canvas with the 17 zones over
@@ -73,9 +77,6 @@ type BoxEditor struct {
 
 	autosave *time.Timer
 	stop     context.CancelFunc
-	// OnChange is called (on the UI goroutine) after a change from the store was applied,
-	// for the tests.
-	onRemote func()
 }
 
 // zoneColors are the 17 zones' colours, in study.ZoneNames order: the right side warm, the
@@ -103,6 +104,9 @@ func NewBoxEditor(cfg BoxEditorConfig, w fyne.Window) (*BoxEditor, error) {
 	if cfg.Masks == nil {
 		cfg.Masks = func(id string) ([]boxedit.MaskFile, error) { return boxedit.LoadMasks(cfg.Study.Dir, id) }
 	}
+	if cfg.post == nil {
+		cfg.post = fyne.Do
+	}
 	b := &BoxEditor{cfg: cfg, win: w, revs: map[int64]bool{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.stop = cancel
@@ -129,7 +133,7 @@ func NewBoxEditor(cfg BoxEditorConfig, w fyne.Window) (*BoxEditor, error) {
 	b.build()
 	go func() {
 		for c := range ch {
-			fyne.Do(func() { b.remote(c) })
+			b.cfg.post(func() { b.remote(c) })
 		}
 	}()
 	return b, nil
@@ -193,9 +197,6 @@ func (b *BoxEditor) remote(c review.Change) {
 	case c.Image != nil:
 		b.marks[c.Image.DicomID] = c.Image.Status
 		b.imageList.Refresh()
-	}
-	if b.onRemote != nil {
-		b.onRemote()
 	}
 }
 
@@ -640,7 +641,7 @@ func (b *BoxEditor) edit(changed bool) {
 	if b.autosave != nil {
 		b.autosave.Stop()
 	}
-	b.autosave = time.AfterFunc(b.cfg.AutosaveAfter, func() { fyne.Do(b.save) })
+	b.autosave = time.AfterFunc(b.cfg.AutosaveAfter, func() { b.cfg.post(b.save) })
 }
 
 func (b *BoxEditor) addZone() {
