@@ -138,3 +138,31 @@ func (r *Replay) Waveform(from, to time.Duration, n int, dst []float32) []float3
 	}
 	return dst
 }
+
+// ReadPCM reads a 16-bit PCM WAV file's samples (interleaved), as far as the file goes, also
+// past the header's count when its writer was killed before updating it.
+func ReadPCM(path string) (rate, channels int, pcm []int16, err error) {
+	in, err := wav.Inspect(path)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if in.Channels <= 0 || in.Rate <= 0 || in.Rate > maxRate {
+		return 0, 0, nil, fmt.Errorf("%d Hz, %d channels: not a dictation's format", in.Rate, in.Channels)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer f.Close()
+	b := make([]byte, in.OnDisk*int64(2*in.Channels))
+	n, err := f.ReadAt(b, in.DataOffset)
+	if err != nil && err != io.EOF {
+		return 0, 0, nil, err
+	}
+	b = b[:n-n%(2*in.Channels)]
+	pcm = make([]int16, len(b)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+	}
+	return in.Rate, in.Channels, pcm, nil
+}

@@ -194,6 +194,10 @@ func (m Measures) Checklist() review.Checklist {
 		})
 	cl.GazeValid = !math.IsNaN(m.DataLoss) && m.DataLoss < MaxDataLoss && m.LongestLoss >= 0 && m.LongestLoss < MaxTrackLoss
 	cl.CalibrationGood = m.Check.Good()
+	if m.Kind == session.KindCalibration && math.IsNaN(m.DataLoss) {
+		// No gate runs on a calibration screen: its validation measured the gaze.
+		cl.GazeValid = cl.CalibrationGood
+	}
 	return cl
 }
 

@@ -298,7 +298,7 @@ func TestMeasureAndChecklist(t *testing.T) {
 		i    int
 		want cl
 	}{
-		{0, cl{true, true, true, false, true}}, // a calibration screen has no quality.json: gaze unknown
+		{0, cl{true, true, true, true, true}}, // a calibration screen: its validation judges the gaze
 		{1, cl{true, true, true, true, true}},
 		{2, cl{true, false, true, false, true}}, // 50 of 120 samples lost; no audio in a session that records it
 		{3, cl{true, false, true, true, true}},  // silent

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -50,8 +51,8 @@ type Case struct {
 	Events []Event
 	// Quality is written as quality.json (nil: a pass measured from the samples).
 	Quality *session.Quality
-	// Open leaves the screen on at the end (a crash while it was shown) and ends the
-	// recording there.
+	// Open leaves the screen on at the end and the recorder recording (its lock held) until
+	// the test ends: a session being recorded now.
 	Open bool
 }
 
@@ -197,7 +198,9 @@ func Record(tb testing.TB, dir string, s Session) string {
 		}
 		if c.Open {
 			must(tb, r.Flush())
-			// A crash: the recorder is dropped with the screen on and the session "recording".
+			// Still recording: the recorder holds the session's lock until the test ends (kept
+			// from the collector, whose finalizer would close the lock file and free it).
+			tb.Cleanup(func() { runtime.KeepAlive(r) })
 			return dir
 		}
 		must(tb, r.Event(end, "key", map[string]string{"key": "space"}))

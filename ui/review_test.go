@@ -1,0 +1,376 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"sightline/reader/qa/qatest"
+	"sightline/reader/review"
+	"sightline/reader/session"
+)
+
+const msec = time.Millisecond
+
+// reviewStudy records two sessions into a study folder: s1 with a calibration screen, a good
+// case with audio, clicks and a transcript, a case with half its gaze lost, and a silent one;
+// s2 with one good case.
+func reviewStudy(t testing.TB) string {
+	study := t.TempDir()
+	qatest.Record(t, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+		{DicomID: session.CalibrationID("s1", 1), Kind: session.KindCalibration, Samples: 60},
+		{DicomID: "a", Samples: 300, JumpAt: 150, Audio: true, AudioLead: 100 * msec, Click: 2500 * msec,
+			Phrases: []qatest.Phrase{{Text: "heart", Begin: 1, End: 1.5}, {Text: "normal", Begin: 2, End: 2.5}}},
+		{DicomID: "b", Samples: 120, InvalidFrom: 10, InvalidTo: 70, Audio: true},
+		{DicomID: "c", Samples: 120, Audio: true, Silent: true},
+	}})
+	qatest.Record(t, filepath.Join(study, "sessions", "s2"), qatest.Session{ID: "s2", Reader: "R2", Cases: []qatest.Case{
+		{DicomID: "a", Samples: 60, Audio: true},
+	}})
+	return study
+}
+
+func openReview(t *testing.T, study string) (*Review, fyne.Window, review.Store) {
+	t.Helper()
+	test.NewTempApp(t)
+	st, err := review.Open(context.Background(), study, review.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w := test.NewTempWindow(t, nil)
+	r, err := NewReview(w, ReviewOptions{StudyDir: study, Store: st, Reviewer: "qa1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.noTicker = true
+	w.SetContent(r.Content())
+	w.Canvas().SetOnTypedKey(r.TypedKey)
+	w.Resize(fyne.NewSize(1600, 900))
+	return r, w, st
+}
+
+func key(w fyne.Window, k fyne.KeyName) { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k}) }
+
+func TestReviewSessionList(t *testing.T) {
+	study := reviewStudy(t)
+	r, _, _ := openReview(t, study)
+	rows := r.Sessions()
+	if len(rows) != 2 {
+		t.Fatalf("%d sessions listed", len(rows))
+	}
+	got := map[string]string{}
+	for _, s := range rows {
+		got[s.Name] = fmt.Sprintf("%s %s %d cases %d reviewed", s.Reader, s.Status, s.Cases, s.Decided)
+	}
+	want := map[string]string{"s1": "R1 complete 3 cases 0 reviewed", "s2": "R2 complete 1 cases 0 reviewed"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sessions %v, want %v", got, want)
+	}
+}
+
+// The case table lists every screen, the faulty ones first (each group in reading order).
+func TestReviewCasesProblemsFirst(t *testing.T) {
+	study := reviewStudy(t)
+	r, _, _ := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(r.CaseOrder(), " ")
+	want := "02-b 03-c 00-calibration-s1-1 01-a"
+	if got != want {
+		t.Fatalf("case order %q, want %q", got, want)
+	}
+	// The first case on show is b, its checklist pre-filled: gaze not valid, the rest good.
+	cl := r.Checklist()
+	if cl.GazeValid || !cl.FilesWhole || !cl.AudioOK || !cl.NoAbruptStop || !cl.CalibrationGood {
+		t.Fatalf("b's checklist %+v", cl)
+	}
+}
+
+func TestReviewKeysAndSeek(t *testing.T) {
+	study := reviewStudy(t)
+	r, w, _ := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	key(w, fyne.KeyN)
+	key(w, fyne.KeyN)
+	key(w, fyne.KeyN) // 01-a
+	rp := r.Replay()
+	if rp == nil || rp.Case.Name != "01-a" {
+		t.Fatalf("N N N shows %v", rp.Case.Name)
+	}
+	if r.Position() != rp.Start {
+		t.Fatalf("a case opens at its start: %v, want %v", r.Position(), rp.Start)
+	}
+	key(w, fyne.KeyRight)
+	key(w, fyne.KeyRight)
+	if r.Position() != rp.Start+2*time.Second {
+		t.Fatalf("→ → at %v, want %v", r.Position(), rp.Start+2*time.Second)
+	}
+	key(w, fyne.KeyLeft)
+	if r.Position() != rp.Start+time.Second {
+		t.Fatalf("← at %v", r.Position())
+	}
+	if !strings.Contains(r.ClockText(), "wall clock: no sound output") {
+		t.Fatalf("clock %q does not say what drives it", r.ClockText())
+	}
+	key(w, fyne.KeySpace)
+	if !r.Playing() {
+		t.Fatal("Space does not play")
+	}
+	key(w, fyne.KeyL)
+	if r.head.Speed() != 2 {
+		t.Fatalf("L while playing: speed %v, want 2", r.head.Speed())
+	}
+	key(w, fyne.KeyJ)
+	key(w, fyne.KeyJ)
+	if r.head.Speed() != 0.5 {
+		t.Fatalf("J J: speed %v, want 0.5", r.head.Speed())
+	}
+	key(w, fyne.KeyK)
+	if r.Playing() {
+		t.Fatal("K does not pause")
+	}
+	// Clicking a word seeks to it, and it is highlighted.
+	words := r.Words()
+	if len(words) != 2 || words[1].Text != "normal" {
+		t.Fatalf("words %v", words)
+	}
+	test.Tap(words[1])
+	if r.Position() != rp.Phrases[1].Begin || r.Phrase() != 1 {
+		t.Fatalf("word tap: at %v phrase %d, want %v phrase 1", r.Position(), r.Phrase(), rp.Phrases[1].Begin)
+	}
+	// A click on the timeline seeks there.
+	tl := r.Timeline()
+	x := tl.XAt(rp.Start + 4*time.Second)
+	test.TapAt(tl, fyne.NewPos(x, tl.Size().Height/2))
+	if d := r.Position() - (rp.Start + 4*time.Second); d < -50*msec || d > 50*msec {
+		t.Fatalf("timeline click at %v, want about %v", r.Position(), rp.Start+4*time.Second)
+	}
+	// The fixations on the stage are those begun by then: the jump's fixation among them.
+	f := rp.At(r.Position())
+	if got := len(r.Stage().fixes); got != len(f.Fixations) || got == 0 {
+		t.Fatalf("stage draws %d fixations, want %d", got, len(f.Fixations))
+	}
+	key(w, fyne.KeyP)
+	if r.Replay().Case.Name != "00-calibration-s1-1" {
+		t.Fatalf("P shows %s", r.Replay().Case.Name)
+	}
+}
+
+// A verdict is saved to the store with the reviewer; a change is a new row.
+func TestReviewVerdictSaved(t *testing.T) {
+	study := reviewStudy(t)
+	r, _, st := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.SaveVerdict(); err == nil {
+		t.Fatal("a verdict without a decision was saved")
+	}
+	r.SetDecision(review.ReRead, "half the gaze lost")
+	if _, err := r.SaveVerdict(); err != nil {
+		t.Fatal(err)
+	}
+	r.checks[3].SetChecked(true)
+	r.SetDecision(review.Pass, "lost while dictating the impression only")
+	if _, err := r.SaveVerdict(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Verdicts(context.Background(), "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d verdict rows, want 2", len(rows))
+	}
+	a, b := rows[0], rows[1]
+	if a.Case != "02-b" || a.Decision != review.ReRead || a.Reviewer != "qa1" || a.Checklist.GazeValid || a.At.IsZero() {
+		t.Fatalf("first row %+v", a)
+	}
+	if b.Decision != review.Pass || !b.Checklist.GazeValid || b.Note != "lost while dictating the impression only" {
+		t.Fatalf("second row %+v", b)
+	}
+	if s := r.qaStatus(r.Replay().Case); !strings.Contains(s, "pass by qa1 (2 rows)") {
+		t.Fatalf("QA status %q", s)
+	}
+	if err := r.ShowSessions(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Sessions() {
+		if s.Name == "s1" && s.Decided != 1 {
+			t.Fatalf("s1 progress %+v", s)
+		}
+	}
+}
+
+// A session still being recorded opens read-only and says so.
+func TestReviewLiveSession(t *testing.T) {
+	study := t.TempDir()
+	qatest.Record(t, filepath.Join(study, "sessions", "live"), qatest.Session{ID: "live", Reader: "R1", Cases: []qatest.Case{
+		{DicomID: "a", Samples: 60, Audio: true},
+		{DicomID: "b", Samples: 60, Audio: true, Open: true},
+	}})
+	before := snapshotDir(t, study+"/sessions")
+	r, _, _ := openReview(t, study)
+	if s := r.Sessions(); len(s) != 1 || s[0].Status != "recording" {
+		t.Fatalf("sessions %+v", s)
+	}
+	if err := r.OpenSession(filepath.Join(study, "sessions", "live")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Banner(), "opened read-only") {
+		t.Fatalf("banner %q", r.Banner())
+	}
+	if after := snapshotDir(t, study+"/sessions"); after != before {
+		t.Fatal("the review wrote into the session folder")
+	}
+}
+
+func snapshotDir(t *testing.T, dir string) string {
+	var b strings.Builder
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			fmt.Fprintf(&b, "%s %d %v\n", p, fi.Size(), fi.ModTime())
+		}
+		return nil
+	})
+	return b.String()
+}
+
+// Every bad input of issue 11 opens with its problem named.
+func TestReviewBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		spoil func(d string)
+		want  string
+	}{
+		{"truncated WAV", func(d string) {
+			p := filepath.Join(d, session.AudioFile)
+			st, _ := os.Stat(p)
+			os.Truncate(p, st.Size()/2)
+		}, "audio.wav: truncated"},
+		{"missing audio.json", func(d string) { os.Remove(filepath.Join(d, session.AudioMetaFile)) }, "audio.json: missing"},
+		{"broken CSV row", func(d string) {
+			p := filepath.Join(d, session.GazeFile)
+			b, _ := os.ReadFile(p)
+			l := strings.SplitAfter(string(b), "\n")
+			l[3] = "x,y\n"
+			os.WriteFile(p, []byte(strings.Join(l, "")), 0o644)
+		}, "eye_gaze.csv:4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			study := reviewStudy(t)
+			tc.spoil(filepath.Join(study, "sessions", "s2", "cases", "00-a"))
+			r, _, _ := openReview(t, study)
+			if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(r.problems.Text, tc.want) {
+				t.Fatalf("problems %q, want %q named", r.problems.Text, tc.want)
+			}
+			if r.Replay() == nil || len(r.Replay().Gaze) < 50 {
+				t.Fatal("the case does not replay")
+			}
+		})
+	}
+	t.Run("gaze-only session", func(t *testing.T) {
+		study := t.TempDir()
+		qatest.Record(t, filepath.Join(study, "sessions", "g"), qatest.Session{ID: "g", GazeOnly: true,
+			Cases: []qatest.Case{{DicomID: "a", Samples: 60}}})
+		r, _, _ := openReview(t, study)
+		if err := r.OpenSession(filepath.Join(study, "sessions", "g")); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(r.problems.Text, "gaze-only") || !strings.Contains(r.ClockText(), "wall clock: no audio") {
+			t.Fatalf("problems %q, clock %q", r.problems.Text, r.ClockText())
+		}
+	})
+}
+
+// BenchmarkOpenSession30 opens a recorded session of 30 cases in the view: the measurements
+// of every case, the table, and the first case loaded for replay (issue 11: < 1 s).
+func BenchmarkOpenSession30(b *testing.B) {
+	study := b.TempDir()
+	var cases []qatest.Case
+	for i := range 30 {
+		cases = append(cases, qatest.Case{DicomID: fmt.Sprintf("c%02d", i), Samples: 1800, Audio: true,
+			Phrases: []qatest.Phrase{{Text: "lungs", Begin: 1, End: 2}}})
+	}
+	dir := qatest.Record(b, filepath.Join(study, "sessions", "s30"), qatest.Session{ID: "s30", Cases: cases})
+	test.NewTempApp(b)
+	st, err := review.Open(context.Background(), study, review.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	w := test.NewTempWindow(b, nil)
+	r, err := NewReview(w, ReviewOptions{StudyDir: study, Store: st, Reviewer: "qa1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.SetContent(r.Content())
+	w.Resize(fyne.NewSize(1600, 900))
+	for b.Loop() {
+		if err := r.OpenSession(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// fakeSound is a sound output whose heard frame the test sets.
+type fakeSound struct {
+	playing bool
+	from    int64
+	frame   int64
+	plays   int
+}
+
+func (f *fakeSound) Play(pcm []int16, rate, channels int, from int64) error {
+	f.playing, f.from, f.frame = true, from, from
+	f.plays++
+	return nil
+}
+func (f *fakeSound) Heard() (int64, bool, error) { return f.frame, f.playing, nil }
+func (f *fakeSound) Stop()                       { f.playing = false }
+
+// The audio clock drives the picture at 1×: the play head is where the heard frame maps on
+// the session clock; away from 1× the audio is muted and the wall clock drives.
+func TestReviewAudioClockDrives(t *testing.T) {
+	study := reviewStudy(t)
+	r, w, _ := openReview(t, study)
+	snd := &fakeSound{}
+	r.opt.Sound = func() (Sound, error) { return snd, nil }
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+		t.Fatal(err)
+	}
+	rp := r.Replay()
+	r.Seek(rp.Start + 500*msec)
+	key(w, fyne.KeySpace)
+	want, _ := rp.AudioFrame(rp.Start + 500*msec)
+	if !snd.playing || snd.from != want {
+		t.Fatalf("audio plays %v from %d, want from %d", snd.playing, snd.from, want)
+	}
+	snd.frame = want + 4000 // a quarter second at 16 kHz later
+	r.Frame()
+	heard, _ := rp.AudioTime(want + 4000)
+	if d := r.Position() - heard; d < 0 || d > 100*msec {
+		t.Fatalf("picture at %v, audio heard at %v", r.Position(), heard)
+	}
+	if !strings.Contains(r.ClockText(), "audio clock") {
+		t.Fatalf("clock %q", r.ClockText())
+	}
+	key(w, fyne.KeyL) // 2×
+	if snd.playing || !strings.Contains(r.ClockText(), "muted away from 1×") {
+		t.Fatalf("at 2× the audio plays %v; clock %q", snd.playing, r.ClockText())
+	}
+}
