@@ -76,6 +76,7 @@ type Operator struct {
 	silent   *widget.Label // the case has been silent for SilentFlag or more
 	marked   *widget.Label
 	pauseBtn *widget.Button
+	endAsk   *widget.PopUp // the question End session asks, while it is up
 	paused   bool
 	shown    any // the image on the thumbnail, to swap it only on change
 }
@@ -114,7 +115,8 @@ func NewOperator(src OperatorSource) *Operator {
 		src.Recalibrate()
 	})
 	mark := widget.NewButtonWithIcon("Mark for re-read", theme.WarningIcon(), src.MarkForReread)
-	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), src.End)
+	var end *widget.Button
+	end = widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() { o.askEnd(end) })
 
 	dot := container.NewGridWrap(fyne.NewSize(14, 14), o.recDot)
 	form := widget.NewForm(
@@ -308,4 +310,28 @@ func setText(l *widget.Label, s string) {
 	if l.Text != s {
 		l.SetText(s)
 	}
+}
+
+// askEnd asks before ending the session, over the console (from is the button that asked).
+func (o *Operator) askEnd(from fyne.CanvasObject) {
+	c := fyne.CurrentApp().Driver().CanvasForObject(from)
+	if c == nil {
+		return
+	}
+	q := widget.NewLabelWithStyle("End the session?", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	why := widget.NewLabel("The case on screen is saved as read so far; the reader's next start goes on with the next case.")
+	why.Wrapping = fyne.TextWrapWord
+	var pop *widget.PopUp
+	back := widget.NewButtonWithIcon("Keep the session", theme.CancelIcon(), func() { pop.Hide(); o.endAsk = nil })
+	back.Importance = widget.HighImportance
+	yes := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
+		pop.Hide()
+		o.endAsk = nil
+		o.src.End()
+	})
+	yes.Importance = widget.DangerImportance
+	box := container.NewVBox(q, why, container.NewGridWithColumns(2, back, yes))
+	pop = widget.NewModalPopUp(container.NewGridWrap(fyne.NewSize(440, 180), box), c)
+	o.endAsk = pop
+	pop.Show()
 }

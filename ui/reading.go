@@ -39,17 +39,21 @@ type Reading struct {
 	// SessionDir is shown on the summary so the operator knows where the data went.
 	SessionDir string
 
-	ctl      Controls
-	root     *fyne.Container
-	pause    *fyne.Container
-	summary  *fyne.Container
-	card     *fyne.Container // calibration report, recalibration prompt or re-read offer
-	offer    bool            // the card up is the re-read offer
-	options  bool            // the card up is the tracker options (retry, skip, end)
-	wait     *canvas.Text    // what the station waits for from the tracker, one line
-	waitBox  *fyne.Container
-	paused   bool
-	finished bool
+	ctl   Controls
+	root  *fyne.Container
+	pause *fyne.Container
+	// pauseBody holds the pause card's content: its menu, or the question End session asks.
+	pauseBody         *fyne.Container
+	pauseMenu, endAsk fyne.CanvasObject
+	confirmingEnd     bool
+	summary           *fyne.Container
+	card              *fyne.Container // calibration report, recalibration prompt or re-read offer
+	offer             bool            // the card up is the re-read offer
+	options           bool            // the card up is the tracker options (retry, skip, end)
+	wait              *canvas.Text    // what the station waits for from the tracker, one line
+	waitBox           *fyne.Container
+	paused            bool
+	finished          bool
 
 	stopOverlay context.CancelFunc
 }
@@ -109,9 +113,12 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 			v.ctl.Next()
 		}
 	case fyne.KeyEscape:
-		if v.paused {
+		switch {
+		case v.paused && v.confirmingEnd:
+			v.askEnd(false) // back to the pause menu
+		case v.paused:
 			v.ctl.Resume()
-		} else {
+		default:
 			v.ctl.Pause()
 		}
 	case fyne.KeyF:
@@ -201,6 +208,7 @@ func (v *Reading) Show(f reading.Frame) {
 // SetPaused shows or hides the pause overlay.
 func (v *Reading) SetPaused(on bool) {
 	v.paused = on
+	v.askEnd(false)
 	if on {
 		v.pause.Show()
 	} else {
@@ -296,15 +304,42 @@ func (v *Reading) pauseOverlay() *fyne.Container {
 			v.ctl.Recalibrate()
 		}
 	})
-	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
+	// Ending a session is asked once more: a stray click must not end a reading.
+	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() { v.askEnd(true) })
+	title := widget.NewLabelWithStyle("Paused", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabelWithStyle("Esc resumes", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	v.pauseMenu = container.NewVBox(title, resume, recal, end, hint)
+
+	q := widget.NewLabelWithStyle("End the session?", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	why := widget.NewLabel("The case on screen is saved as read so far. Starting again later goes on with the next case.")
+	why.Wrapping = fyne.TextWrapWord
+	back := widget.NewButtonWithIcon("Keep the session", theme.CancelIcon(), func() { v.askEnd(false) })
+	back.Importance = widget.HighImportance // Enter keeps the session
+	yes := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
 		if v.ctl != nil {
 			v.ctl.End()
 		}
 	})
-	title := widget.NewLabelWithStyle("Paused", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	hint := widget.NewLabelWithStyle("Esc resumes", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
-	card := widget.NewCard("", "", container.NewVBox(title, resume, recal, end, hint))
-	return container.NewStack(dim, container.NewCenter(container.NewGridWrap(fyne.NewSize(280, 260), card)))
+	yes.Importance = widget.DangerImportance
+	v.endAsk = container.NewVBox(q, why, back, yes)
+
+	v.pauseBody = container.NewStack(v.pauseMenu)
+	card := widget.NewCard("", "", v.pauseBody)
+	return container.NewStack(dim, container.NewCenter(container.NewGridWrap(fyne.NewSize(340, 300), card)))
+}
+
+// askEnd shows (or takes back) the pause card's question before ending the session.
+func (v *Reading) askEnd(on bool) {
+	if v.pauseBody == nil || v.confirmingEnd == on {
+		return
+	}
+	v.confirmingEnd = on
+	if on {
+		v.pauseBody.Objects = []fyne.CanvasObject{v.endAsk}
+	} else {
+		v.pauseBody.Objects = []fyne.CanvasObject{v.pauseMenu}
+	}
+	v.pauseBody.Refresh()
 }
 
 // Target draws a calibration or validation target.

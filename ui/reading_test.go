@@ -83,7 +83,7 @@ func TestKeys(t *testing.T) {
 }
 
 func TestPauseOverlayButtons(t *testing.T) {
-	v, ctl, _ := newReadingWindow(t)
+	v, ctl, w := newReadingWindow(t)
 	v.Show(caseFrame(2544, 3056))
 	v.SetPaused(true)
 	var buttons []*widget.Button
@@ -97,8 +97,27 @@ func TestPauseOverlayButtons(t *testing.T) {
 	}
 	test.Tap(buttons[1])
 	test.Tap(buttons[2])
+	if strings.Join(ctl.calls, ",") != "recalibrate" {
+		t.Fatalf("End session tapped once ended the session without asking: calls %v", ctl.calls)
+	}
+	// It asks: Esc (or Keep the session) goes back to the pause menu, End session ends.
+	ask := buttonsIn(v.pause)
+	if ask["Keep the session"] == nil || ask["End session"] == nil || ask["Resume"] != nil {
+		t.Fatalf("End session asks nothing: pause card buttons %v", ask)
+	}
+	press(w, fyne.KeyEscape)
+	if b := buttonsIn(v.pause); b["Resume"] == nil || strings.Join(ctl.calls, ",") != "recalibrate" {
+		t.Fatalf("Esc on the question: buttons %v, calls %v; want the pause menu back, the session kept", b, ctl.calls)
+	}
+	test.Tap(buttonsIn(v.pause)["End session"])
+	press(w, fyne.KeyReturn) // the highlighted answer keeps the session
+	if strings.Join(ctl.calls, ",") != "recalibrate" {
+		t.Fatalf("Enter on the question: calls %v", ctl.calls)
+	}
+	test.Tap(buttonsIn(v.pause)["End session"])
+	test.Tap(buttonsIn(v.pause)["End session"])
 	if strings.Join(ctl.calls, ",") != "recalibrate,end" {
-		t.Fatalf("End session tapped: calls %v", ctl.calls)
+		t.Fatalf("End session confirmed: calls %v", ctl.calls)
 	}
 }
 
