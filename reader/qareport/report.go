@@ -1,0 +1,350 @@
+// Package qareport writes a study's QA report without a window: qa.csv (one row per case
+// folder: measurements, decision, reviewer, time, note) and a printable HTML page per session
+// — a self-contained folder (index.html, a page per session, its pictures) with a thumbnail of
+// the replay's last frame and a heatmap per case, and the problems listed first.
+package qareport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"sightline/reader/atomicfile"
+	"sightline/reader/display"
+	"sightline/reader/heatmap"
+	"sightline/reader/qa"
+	"sightline/reader/qavideo"
+	"sightline/reader/review"
+	"sightline/reader/session"
+	"sightline/reader/stage"
+	"sightline/reader/study"
+)
+
+// CSVFile is the report's (and the export's) table of cases.
+const CSVFile = "qa.csv"
+
+// ThumbWidth is the width of a case's thumbnail in pixels: twice what a printed page shows, so
+// that it prints sharp.
+const ThumbWidth = 640
+
+// Options tune the report.
+type Options struct {
+	// Verdicts are the study's verdict rows (review.Store.Verdicts); nil: nothing decided.
+	Verdicts []review.Verdict
+	// Store names where the verdicts came from, for the pages ("" : no store).
+	Store string
+	// Now stamps the report (default time.Now).
+	Now func() time.Time
+	// Progress is told each case as it is done.
+	Progress func(session, caseName string)
+}
+
+// Summary says what the report holds.
+type Summary struct {
+	Dir      string
+	Sessions int
+	Cases    int
+	Decided  int
+	// Faulty counts the cases with a problem or a failed checklist item.
+	Faulty int
+	// Unreadable are the session folders that could not be opened, with why.
+	Unreadable []string
+}
+
+// SessionsDir is where a study keeps its session folders.
+const SessionsDir = "sessions"
+
+// ListSessions lists the study's session folders (those holding a session.json), by name.
+func ListSessions(studyDir string) ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(studyDir, SessionsDir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(studyDir, SessionsDir, e.Name(), session.StateFile)); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// caseReport is one case on its session's page.
+type caseReport struct {
+	qa.Row
+	Anchor    string
+	Thumb     string // picture paths relative to the pages; "" when none
+	Heat      string
+	ImageNote string // why the picture lacks the image, when it does
+	Faults    int
+	Checks    []checkItem
+}
+
+type checkItem struct {
+	Name string
+	OK   bool
+}
+
+// sessionReport is one session's page.
+type sessionReport struct {
+	ID       string
+	Page     string
+	Opened   *session.Opened
+	Err      string
+	Cases    []*caseReport
+	Problems []problemLine
+	Decided  int
+	Faulty   int
+}
+
+type problemLine struct {
+	Anchor string // the case's, "" for the session's own
+	Case   string
+	Text   string
+}
+
+// Write writes the QA report of the study at studyDir into outDir (created; files of an
+// earlier report are replaced). A session or case that cannot be read is named in the report
+// and the rest is written; the error is for a report that cannot be written at all.
+func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	sum := Summary{Dir: outDir}
+	ids, err := ListSessions(studyDir)
+	if err != nil {
+		return sum, err
+	}
+	if err := os.MkdirAll(filepath.Join(outDir, imgDir), 0o755); err != nil {
+		return sum, fmt.Errorf("report folder: %w", err)
+	}
+	st, stErr := study.Load(studyDir)
+	imgs := &images{st: st, stErr: stErr, cache: map[string]loaded{}}
+	latest := review.LatestVerdicts(opt.Verdicts)
+	var (
+		rows     []qa.Row
+		sessions []*sessionReport
+	)
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
+		sr := &sessionReport{ID: id, Page: pageName(id)}
+		sessions = append(sessions, sr)
+		o, err := session.Open(filepath.Join(studyDir, SessionsDir, id))
+		if err != nil {
+			sr.Err = err.Error()
+			sum.Unreadable = append(sum.Unreadable, id+": cannot be opened: "+err.Error())
+			continue
+		}
+		sr.Opened = o
+		for _, p := range o.Problems {
+			sr.Problems = append(sr.Problems, problemLine{Text: p.String()})
+		}
+		for i, c := range qa.Cases(o) {
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+			cr, err := reportCase(o, c, i, id, outDir, latest, imgs)
+			if err != nil {
+				return sum, err
+			}
+			sr.Cases = append(sr.Cases, cr)
+			rows = append(rows, cr.Row)
+			for _, p := range cr.Measures.Problems {
+				// The case is named by the link: its folder need not be said again.
+				text := strings.TrimPrefix(p.String(), session.CasesDir+"/"+c.Name+"/")
+				text = strings.TrimPrefix(text, session.CasesDir+"/"+c.Name+": ")
+				sr.Problems = append(sr.Problems, problemLine{Anchor: cr.Anchor, Case: c.Name, Text: text})
+			}
+			if cr.Verdict != nil {
+				sr.Decided++
+			}
+			if cr.Faults > 0 {
+				sr.Faulty++
+			}
+			if opt.Progress != nil {
+				opt.Progress(id, c.Name)
+			}
+		}
+		// Faulty cases first, most faults first; reading order otherwise.
+		slices.SortStableFunc(sr.Cases, func(a, b *caseReport) int { return b.Faults - a.Faults })
+		sum.Sessions++
+		sum.Cases += len(sr.Cases)
+		sum.Decided += sr.Decided
+		sum.Faulty += sr.Faulty
+	}
+	if err := atomicfile.Write(filepath.Join(outDir, CSVFile), func(w io.Writer) error { return qa.WriteCSV(w, rows) }); err != nil {
+		return sum, fmt.Errorf("write %s: %w", CSVFile, err)
+	}
+	if err := writePages(outDir, studyDir, sessions, sum, opt); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// reportCase measures case c (number i of its session) and draws its pictures.
+func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, latest map[review.CaseKey]review.Verdict, imgs *images) (*caseReport, error) {
+	m := qa.Measure(o, c)
+	r, err := qa.Load(o, c, qa.Options{})
+	if err != nil {
+		m.Problems = append(slices.Clip(m.Problems), session.Problem{Kind: session.ProblemMalformed, Message: err.Error()})
+	} else {
+		m.Add(r)
+	}
+	cr := &caseReport{Row: qa.Rows(id, []qa.Measures{m}, latest)[0], Anchor: fmt.Sprintf("c%d", i)}
+	cr.Faults = m.Faults()
+	cl := cr.Row.Checklist()
+	cr.Checks = []checkItem{{"files whole", cl.FilesWhole}, {"audio present, not silent", cl.AudioOK},
+		{"no abrupt stop", cl.NoAbruptStop}, {"gaze valid", cl.GazeValid}, {"calibration good", cl.CalibrationGood}}
+	if r == nil {
+		return cr, nil
+	}
+	var img image.Image
+	l := c.Layout.Layout
+	if c.Screen.Kind == session.KindCase {
+		li := imgs.load(c.Screen.DicomID)
+		img, cr.ImageNote = li.img, li.note
+		if !c.HasLayout && li.img != nil {
+			l = li.layout
+		}
+	} else if !c.HasLayout {
+		l = stage.Fit(stage.Width, stage.Height)
+	}
+	if img == nil && c.Screen.Kind == session.KindCase && cr.ImageNote == "" {
+		cr.ImageNote = "image not available"
+	}
+	base := filepath.ToSlash(filepath.Join(imgDir, fileName(id), fileName(c.Name)))
+	if err := os.MkdirAll(filepath.Join(outDir, filepath.Dir(base)), 0o755); err != nil {
+		return nil, err
+	}
+	p, err := qavideo.NewPainter(r, img, l, ThumbWidth)
+	if err != nil {
+		return nil, err
+	}
+	thumb := image.NewRGBA(image.Rect(0, 0, p.W, p.H))
+	p.Paint(thumb, r.At(r.End))
+	if err := writeJPEG(filepath.Join(outDir, base+"-replay.jpg"), thumb); err != nil {
+		return nil, err
+	}
+	cr.Thumb = base + "-replay.jpg"
+	if c.Screen.Kind == session.KindCase {
+		heat, err := heatPicture(r, img, l)
+		if err != nil {
+			cr.ImageNote = strings.TrimPrefix(cr.ImageNote+"; heatmap: "+err.Error(), "; ")
+		} else {
+			if err := writeJPEG(filepath.Join(outDir, base+"-heatmap.jpg"), heat); err != nil {
+				return nil, err
+			}
+			cr.Heat = base + "-heatmap.jpg"
+		}
+	}
+	return cr, nil
+}
+
+// heatHeight is a heatmap picture's height in pixels.
+const heatHeight = 480
+
+// heatPicture is the case's fixations as a heatmap over the image as drawn (black without
+// one): duration-weighted, blurred with the reference's σ, shown where fixations fell.
+func heatPicture(r *qa.Replay, img image.Image, l stage.Layout) (*image.RGBA, error) {
+	rect := l.Rect()
+	if rect.Dx() <= 0 || rect.Dy() <= 0 {
+		return nil, fmt.Errorf("no drawn rectangle in the layout")
+	}
+	h := heatHeight
+	w := max(1, int(math.Round(float64(h)*float64(rect.Dx())/float64(rect.Dy()))))
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	if img != nil {
+		xdrawScale(out, img)
+	}
+	var fix []heatmap.Fixation
+	for _, f := range r.Fixations {
+		x := (f.X*stage.Width - float64(rect.Min.X)) / float64(rect.Dx()) * float64(w)
+		y := (f.Y*stage.Height - float64(rect.Min.Y)) / float64(rect.Dy()) * float64(h)
+		if x < 0 || y < 0 || x >= float64(w) || y >= float64(h) {
+			continue
+		}
+		fix = append(fix, heatmap.Fixation{X: int(x), Y: int(y), Duration: f.Duration().Seconds()})
+	}
+	// The reference's σ is 150 DICOM pixels.
+	sigma := heatmap.DefaultSigma * float64(w) / float64(max(l.W, 1))
+	if l.W <= 0 {
+		sigma = heatmap.DefaultSigma * float64(w) / float64(rect.Dx())
+	}
+	m, _, err := heatmap.Density(fix, w, h, heatmap.Options{Sigma: sigma, WeightByDuration: true})
+	if err != nil {
+		return nil, err
+	}
+	var top float32
+	for _, v := range m {
+		top = max(top, v)
+	}
+	if top <= 0 {
+		return out, nil
+	}
+	for i, v := range m {
+		a := 0.8 * float64(v/top)
+		if a < 0.02 {
+			continue
+		}
+		c := heatmap.Viridis[min(255, int(256*v/top))]
+		p := out.Pix[4*i:]
+		p[0] = uint8(float64(p[0])*(1-a) + float64(c.R)*a)
+		p[1] = uint8(float64(p[1])*(1-a) + float64(c.G)*a)
+		p[2] = uint8(float64(p[2])*(1-a) + float64(c.B)*a)
+		p[3] = 255
+	}
+	for i := 3; i < len(out.Pix); i += 4 {
+		out.Pix[i] = 255
+	}
+	return out, nil
+}
+
+// images loads each case's image once (re-reads show the same one).
+type images struct {
+	st    *study.Study
+	stErr error
+	cache map[string]loaded
+}
+
+type loaded struct {
+	img    image.Image
+	layout stage.Layout
+	note   string
+}
+
+func (im *images) load(dicomID string) loaded {
+	if l, ok := im.cache[dicomID]; ok {
+		return l
+	}
+	var l loaded
+	if im.st == nil {
+		l.note = "image not available: " + im.stErr.Error()
+	} else if img, lay, err := display.Load(im.st, dicomID); err != nil {
+		l.note = "image not available: " + err.Error()
+	} else {
+		l.img, l.layout = img, lay
+	}
+	im.cache[dicomID] = l
+	return l
+}
+
+func writeJPEG(path string, img image.Image) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return jpeg.Encode(w, img, &jpeg.Options{Quality: 85}) })
+}
