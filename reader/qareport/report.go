@@ -19,14 +19,12 @@ import (
 	"time"
 
 	"sightline/reader/atomicfile"
-	"sightline/reader/display"
 	"sightline/reader/heatmap"
 	"sightline/reader/qa"
 	"sightline/reader/qavideo"
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
-	"sightline/reader/study"
 )
 
 // CSVFile is the report's (and the export's) table of cases.
@@ -133,8 +131,7 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 	if err := os.MkdirAll(filepath.Join(outDir, imgDir), 0o755); err != nil {
 		return sum, fmt.Errorf("report folder: %w", err)
 	}
-	st, stErr := study.Load(studyDir)
-	imgs := &images{st: st, stErr: stErr, cache: map[string]loaded{}}
+	imgs := qavideo.NewImages(studyDir)
 	latest := review.LatestVerdicts(opt.Verdicts)
 	var (
 		rows     []qa.Row
@@ -199,7 +196,7 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 }
 
 // reportCase measures case c (number i of its session) and draws its pictures.
-func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, latest map[review.CaseKey]review.Verdict, imgs *images) (*caseReport, error) {
+func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, latest map[review.CaseKey]review.Verdict, imgs *qavideo.Images) (*caseReport, error) {
 	m := qa.Measure(o, c)
 	r, err := qa.Load(o, c, qa.Options{})
 	if err != nil {
@@ -215,20 +212,8 @@ func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, la
 	if r == nil {
 		return cr, nil
 	}
-	var img image.Image
-	l := c.Layout.Layout
-	if c.Screen.Kind == session.KindCase {
-		li := imgs.load(c.Screen.DicomID)
-		img, cr.ImageNote = li.img, li.note
-		if !c.HasLayout && li.img != nil {
-			l = li.layout
-		}
-	} else if !c.HasLayout {
-		l = stage.Fit(stage.Width, stage.Height)
-	}
-	if img == nil && c.Screen.Kind == session.KindCase && cr.ImageNote == "" {
-		cr.ImageNote = "image not available"
-	}
+	img, l, note := imgs.Case(c)
+	cr.ImageNote = note
 	base := filepath.ToSlash(filepath.Join(imgDir, fileName(id), fileName(c.Name)))
 	if err := os.MkdirAll(filepath.Join(outDir, filepath.Dir(base)), 0o755); err != nil {
 		return nil, err
@@ -314,35 +299,6 @@ func heatPicture(r *qa.Replay, img image.Image, l stage.Layout) (*image.RGBA, er
 		out.Pix[i] = 255
 	}
 	return out, nil
-}
-
-// images loads each case's image once (re-reads show the same one).
-type images struct {
-	st    *study.Study
-	stErr error
-	cache map[string]loaded
-}
-
-type loaded struct {
-	img    image.Image
-	layout stage.Layout
-	note   string
-}
-
-func (im *images) load(dicomID string) loaded {
-	if l, ok := im.cache[dicomID]; ok {
-		return l
-	}
-	var l loaded
-	if im.st == nil {
-		l.note = "image not available: " + im.stErr.Error()
-	} else if img, lay, err := display.Load(im.st, dicomID); err != nil {
-		l.note = "image not available: " + err.Error()
-	} else {
-		l.img, l.layout = img, lay
-	}
-	im.cache[dicomID] = l
-	return l
 }
 
 func writeJPEG(path string, img image.Image) error {

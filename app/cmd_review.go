@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sightline/reader/qareport"
+	"sightline/reader/qavideo"
+	"sightline/reader/review"
+)
+
+// reviewCommand is `sightline review STUDY`: the QA review of the study's recorded sessions.
+// --report and --video write without a window.
+func reviewCommand(o *Options) *cobra.Command {
+	var report, video, sessionID, store string
+	var width, fps int
+	cmd := &cobra.Command{
+		Use:   "review STUDY [--report DIR] [--session ID --video DIR] [--store URL]",
+		Short: "QA review of the recorded sessions: the QA report (--report) and review videos (--video)",
+		Long: "--report DIR writes the QA report without a window: DIR/qa.csv (one row per case folder:\n" +
+			"measurements, checklist, decision, reviewer, time, note) and DIR/index.html with a printable\n" +
+			"page per session (a thumbnail and a heatmap per case, the problems listed first).\n\n" +
+			"--session ID --video DIR writes one MP4 per case folder of session ID (H.264 + AAC through\n" +
+			"ffmpeg), named after the folder (NN-<dicom_id>.mp4): the image as drawn, the fixations as\n" +
+			"numbered circles sized by duration with a fading scanpath, the gaze point, a time bar, and the\n" +
+			"dictation placed on the session clock. A case without audio gets a silent track and says so.\n\n" +
+			"Verdicts are read from the review store: STUDY/review.db, or --store (a SQLite file or\n" +
+			"postgres://USER@HOST:PORT/DB).",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			studyDir := args[0]
+			switch {
+			case video != "" && sessionID == "":
+				return errors.New("review: --video needs --session ID (the session folder's name under STUDY/sessions)")
+			case sessionID != "" && video == "":
+				return errors.New("review: --session goes with --video DIR")
+			case report == "" && video == "":
+				return errors.New("review: the review window is not built yet; use --report DIR or --session ID --video DIR")
+			}
+			if _, err := os.Stat(studyDir); err != nil {
+				return fmt.Errorf("review: %w", err)
+			}
+			ctx := cmd.Context()
+			if report != "" {
+				if err := writeReport(ctx, o, studyDir, report, store); err != nil {
+					return err
+				}
+			}
+			if video != "" {
+				return writeVideos(ctx, o, studyDir, sessionID, video, qavideo.Options{Width: width, FPS: fps})
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&report, "report", "", "write the QA report (qa.csv and HTML pages) into DIR, without a window")
+	f.StringVar(&video, "video", "", "write one MP4 per case of --session into DIR, without a window")
+	f.StringVar(&sessionID, "session", "", "the session to write videos of (its folder name under STUDY/sessions)")
+	f.StringVar(&store, "store", "", "the review store: a SQLite file or postgres://USER@HOST:PORT/DB (default STUDY/review.db)")
+	f.IntVar(&width, "video-width", qavideo.DefaultWidth, "the videos' width in pixels (even)")
+	f.IntVar(&fps, "video-fps", qavideo.DefaultFPS, "the videos' frames per second")
+	return cmd
+}
+
+// writeReport writes the QA report; the verdicts come from the store when there is one (a
+// study nobody reviewed yet has no review.db, and the report does not make one).
+func writeReport(ctx context.Context, o *Options, studyDir, out, store string) error {
+	opt := qareport.Options{}
+	if store == "" {
+		if _, err := os.Stat(filepath.Join(studyDir, review.FileName)); err == nil {
+			store = studyDir
+		}
+	}
+	if store != "" {
+		st, err := review.Open(ctx, store, review.Options{})
+		if err != nil {
+			return fmt.Errorf("review store: %w", err)
+		}
+		defer st.Close()
+		if opt.Verdicts, err = st.Verdicts(ctx, ""); err != nil {
+			return fmt.Errorf("read verdicts: %w", err)
+		}
+		opt.Store = st.Location()
+	}
+	n := 0
+	opt.Progress = func(string, string) {
+		n++
+		fmt.Fprintf(o.Err, "\rreport: %d case(s)", n)
+	}
+	sum, err := qareport.Write(ctx, studyDir, out, opt)
+	if n > 0 {
+		fmt.Fprintln(o.Err)
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(o.Out, "wrote the QA report of %d session(s), %d case folder(s) (%d with problems, %d decided) to %s\n",
+		sum.Sessions, sum.Cases, sum.Faulty, sum.Decided, filepath.Join(out, qareport.IndexFile))
+	for _, u := range sum.Unreadable {
+		fmt.Fprintf(o.Err, "sightline: session %s\n", u)
+	}
+	return nil
+}
+
+// writeVideos writes the session's videos; a case that fails is named and the others are
+// written, and the command fails at the end.
+func writeVideos(ctx context.Context, o *Options, studyDir, id, out string, opt qavideo.Options) error {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		return errors.New("video: ffmpeg is not installed (Debian: apt-get install ffmpeg)")
+	}
+	start := time.Now()
+	var video time.Duration
+	failed := 0
+	vs, sess, err := qavideo.WriteSession(ctx, filepath.Join(studyDir, qareport.SessionsDir, id), qavideo.NewImages(studyDir), out, opt,
+		func(v qavideo.CaseVideo) {
+			if v.Err != nil {
+				failed++
+				fmt.Fprintf(o.Err, "sightline: %s: no video: %v\n", v.Case, v.Err)
+				return
+			}
+			video += v.Duration
+			line := fmt.Sprintf("%s: %.1f s", filepath.Base(v.Path), v.Duration.Seconds())
+			if v.Silent != "" {
+				line += ", silent: " + v.Silent
+			} else if v.AudioNote != "" {
+				line += "; " + v.AudioNote
+			}
+			if v.ImageNote != "" {
+				line += "; " + v.ImageNote
+			}
+			fmt.Fprintln(o.Out, line)
+		})
+	if err != nil {
+		return fmt.Errorf("video of session %s: %w", id, err)
+	}
+	for _, p := range sess.Problems {
+		fmt.Fprintf(o.Err, "sightline: session %s: %s\n", id, p)
+	}
+	fmt.Fprintf(o.Out, "wrote %d video(s), %.1f s, in %.1f s to %s\n", len(vs)-failed, video.Seconds(), time.Since(start).Seconds(), out)
+	if failed > 0 {
+		return fmt.Errorf("video: %d of %d case(s) have no video (named above)", failed, len(vs))
+	}
+	return nil
+}
