@@ -8,11 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,16 +65,7 @@ func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	src, ids := demoStudy(t)
 	dir = filepath.Join(t.TempDir(), "study")
 	// Hard links: the study's files stay inside it (study.DicomPath refuses symlinks out).
-	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		return os.Link(p, filepath.Join(dir, rel))
-	}))
+	copyTree(t, src, dir, os.Link)
 	sess := func(id string) string { return filepath.Join(dir, SessionsDir, id) }
 	c := func(i int) qatest.Case {
 		return qatest.Case{DicomID: ids[i], Samples: 180, JumpAt: 90, Audio: true, Click: time.Second}
@@ -89,36 +78,45 @@ func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	breakRow(t, filepath.Join(sess("s1"), session.CasesDir, "03-"+ids[2], session.GazeFile), 5)
 	// s2: gaze-only.
 	qatest.Record(t, sess("s2"), qatest.Session{Reader: "R2", GazeOnly: true, Cases: []qatest.Case{{DicomID: ids[0], Samples: 120}}})
-	// s3: cut off by a crash on its second case.
+	// s3: cut off by a crash on its second case, nobody recording it any more: recorded
+	// elsewhere (qatest's recorder holds that folder's lock until the test ends) and copied.
 	o := c(1)
 	o.Open = true
-	qatest.Record(t, sess("s3"), qatest.Session{Reader: "R3", Cases: []qatest.Case{c(0), o}})
+	crashed := qatest.Record(t, filepath.Join(t.TempDir(), "s3"), qatest.Session{ID: "s3", Reader: "R3", Cases: []qatest.Case{c(0), o}})
+	// Copied, not linked: a hard link shares the lock.
+	copyTree(t, crashed, sess("s3"), func(from, to string) error {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
 	// s4: a case without audio.json.
 	qatest.Record(t, sess("s4"), qatest.Session{Reader: "R4", Cases: []qatest.Case{c(3)}})
 	must(t, os.Remove(filepath.Join(sess("s4"), session.CasesDir, "00-"+ids[3], session.AudioMetaFile)))
-	// s5: being recorded now (its lock held, as the station holds it).
+	// s5: being recorded now (qatest's recorder holds its lock, as the station does).
 	o5 := c(2)
 	o5.Open = true
 	qatest.Record(t, sess("s5"), qatest.Session{Reader: "R5", Cases: []qatest.Case{o5}})
-	lock, err := os.OpenFile(filepath.Join(sess("s5"), session.LockFile), os.O_RDWR|os.O_CREATE, 0o644)
-	must(t, err)
-	// The recorder qatest dropped still holds the lock until its file is finalized: collect it
-	// until the lock is ours.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lock of s5: %v", err)
-		}
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-	}
 	// s6: its session.json broken.
 	must(t, os.MkdirAll(sess("s6"), 0o755))
 	must(t, os.WriteFile(filepath.Join(sess("s6"), session.StateFile), []byte("{not json"), 0o644))
-	return dir, ids, func() { lock.Close() }
+	return dir, ids, func() {}
+}
+
+// copyTree makes dst a copy of the tree src, each file made by link (os.Link, or a copy).
+func copyTree(t *testing.T, src, dst string, link func(from, to string) error) {
+	t.Helper()
+	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		return link(p, filepath.Join(dst, rel))
+	}))
 }
 
 // killWAV leaves a WAV as a writer killed between header updates does: sizes of 0 frames.
