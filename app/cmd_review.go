@@ -19,12 +19,16 @@ import (
 // reviewCommand is `sightline review STUDY`: the QA review of the study's recorded sessions.
 // --report and --video write without a window.
 func reviewCommand(o *Options) *cobra.Command {
-	var report, video, sessionID, store string
+	var report, video, sessionID, store, reviewer string
 	var width, fps int
 	cmd := &cobra.Command{
-		Use:   "review STUDY [--report DIR] [--session ID --video DIR] [--store URL]",
-		Short: "QA review of the recorded sessions: the QA report (--report) and review videos (--video)",
-		Long: "--report DIR writes the QA report without a window: DIR/qa.csv (one row per case folder:\n" +
+		Use:   "review STUDY [--reviewer NAME] [--session ID] [--report DIR] [--session ID --video DIR] [--store URL]",
+		Short: "QA review of the recorded sessions: replay and verdicts in a window, the QA report (--report), review videos (--video)",
+		Long: "Without --report or --video, opens the review window: the study's sessions, each case replayed with\n" +
+			"its image, fixations, gaze and dictation, a checklist pre-filled from its measurements and a verdict\n" +
+			"(pass, fail, re-read, a note) stored with --reviewer (default: the login name) and the time. A change\n" +
+			"of verdict is a new row; nothing is overwritten. --session ID opens that session at once.\n\n" +
+			"--report DIR writes the QA report without a window: DIR/qa.csv (one row per case folder:\n" +
 			"measurements, checklist, decision, reviewer, time, note) and DIR/index.html with a printable\n" +
 			"page per session (a thumbnail and a heatmap per case, the problems listed first).\n\n" +
 			"--session ID --video DIR writes one MP4 per case folder of session ID (H.264 + AAC through\n" +
@@ -39,10 +43,8 @@ func reviewCommand(o *Options) *cobra.Command {
 			switch {
 			case video != "" && sessionID == "":
 				return errors.New("review: --video needs --session ID (the session folder's name under STUDY/sessions)")
-			case sessionID != "" && video == "":
-				return errors.New("review: --session goes with --video DIR")
 			case report == "" && video == "":
-				return errors.New("review: the review window is not built yet; use --report DIR or --session ID --video DIR")
+				return runReviewWindow(studyDir, reviewer, store, sessionID)
 			}
 			if _, err := os.Stat(studyDir); err != nil {
 				return fmt.Errorf("review: %w", err)
@@ -62,7 +64,8 @@ func reviewCommand(o *Options) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&report, "report", "", "write the QA report (qa.csv and HTML pages) into DIR, without a window")
 	f.StringVar(&video, "video", "", "write one MP4 per case of --session into DIR, without a window")
-	f.StringVar(&sessionID, "session", "", "the session to write videos of (its folder name under STUDY/sessions)")
+	f.StringVar(&sessionID, "session", "", "the session to open, or to write videos of (its folder name under STUDY/sessions)")
+	f.StringVar(&reviewer, "reviewer", "", "who reviews (stored with every verdict; default: the login name)")
 	f.StringVar(&store, "store", "", "the review store: a SQLite file or postgres://USER@HOST:PORT/DB (default STUDY/review.db)")
 	f.IntVar(&width, "video-width", qavideo.DefaultWidth, "the videos' width in pixels (even)")
 	f.IntVar(&fps, "video-fps", qavideo.DefaultFPS, "the videos' frames per second")

@@ -36,7 +36,7 @@ func TestReviewCommandArgs(t *testing.T) {
 		want string
 	}{
 		{[]string{dir, "--video", t.TempDir()}, "--video needs --session ID"},
-		{[]string{dir, "--session", "s1"}, "--session goes with --video DIR"},
+		{[]string{filepath.Join(dir, "nope"), "--session", "s1"}, "no such file or directory"}, // the window, refused before it opens
 		{[]string{filepath.Join(dir, "nope"), "--report", t.TempDir()}, "no such file or directory"},
 	} {
 		_, _, err := runCommand(t, reviewCommand, tc.args...)

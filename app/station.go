@@ -566,6 +566,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 					dialog.ShowError(err, w)
 				}
 			},
+			Review: func(dir string) { askReviewer(a, w, dir, showStart) },
 			CorrectBoxes: func(dir string) {
 				if err := openBoxEditor(w, dir, "", "", showStart); err != nil {
 					dialog.ShowError(err, w)

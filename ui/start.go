@@ -19,6 +19,8 @@ type StartActions struct {
 	Settings  func() // the microphone
 	// CorrectBoxes opens the box editor on a study folder ("Correct boxes…"); nil hides it.
 	CorrectBoxes func(dir string)
+	// Review opens the QA review of a study folder ("Review sessions…"); nil hides it.
+	Review func(dir string)
 }
 
 // NewStart is the station's start screen: read the demo study or open a study folder.
@@ -86,10 +88,24 @@ func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObje
 	if a.CorrectBoxes == nil {
 		boxes.Hide()
 	}
+	review := widget.NewButtonWithIcon("Review sessions…", theme.VisibilityIcon(), func() {
+		dialog.ShowFolderOpen(func(u fyne.ListableURI, err error) {
+			if err != nil {
+				dialog.ShowError(err, w)
+				return
+			}
+			if u != nil {
+				a.Review(u.Path())
+			}
+		}, w)
+	})
+	if a.Review == nil {
+		review.Hide()
+	}
 	help := widget.NewLabel("While reading: Space = next case · Esc = pause · F = fixation overlay")
 	help.Alignment = fyne.TextAlignCenter
-	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, boxes, settings, busy, help)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 480), box))
+	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, boxes, review, settings, busy, help)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 520), box))
 }
 
 // ChooseReader asks who reads a prepared study, among the readers with a plan in it; current

@@ -51,6 +51,8 @@ type Case struct {
 	Events []Event
 	// Quality is written as quality.json (nil: a pass measured from the samples).
 	Quality *session.Quality
+	// Layout places the image (nil: a square image in the middle of the stage).
+	Layout *stage.Layout
 	// Open leaves the screen on at the end and the recorder recording (its lock held) until
 	// the test ends: a session being recorded now.
 	Open bool
@@ -126,6 +128,8 @@ func Record(tb testing.TB, dir string, s Session) string {
 		l := stage.Layout{W: 1080, H: 1080, Left: 420, Right: 420}
 		if sc.Kind == session.KindCalibration {
 			l = stage.Fit(stage.Width, stage.Height)
+		} else if c.Layout != nil {
+			l = *c.Layout
 		}
 		if err := r.BeginScreen(sc, l, start); err != nil {
 			tb.Fatal(err)

@@ -1,0 +1,94 @@
+//go:build e2e
+
+package app
+
+import (
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"sightline/reader/demo"
+	"sightline/reader/qa/qatest"
+	"sightline/reader/stage"
+)
+
+// overlayPixels counts the fixation overlay's amber in img.
+func overlayPixels(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 > 200 && g>>8 > 140 && g>>8 < 220 && bl>>8 < 80 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestE2EReviewReplayFrame opens a recorded case of the demo study in `sightline review` in a
+// real window under Xvfb: the case's image is drawn, and seeking 5 s on (→ five times) draws
+// the fixations begun by then, more of the amber overlay than at the start. The screenshots
+// are kept in SIGHTLINE_SHOTS when set.
+func TestE2EReviewReplayFrame(t *testing.T) {
+	bin := binary(t)
+	disp := startX(t)
+	study := t.TempDir()
+	cases, err := demo.Write(study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cases[0]
+	l := stage.Fit(c.Cols, c.Rows)
+	qatest.Record(t, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+		{DicomID: c.DicomID, Samples: 600, JumpAt: 300, Layout: &l, Audio: true, Click: 5 * time.Second,
+			Phrases: []qatest.Phrase{{Text: "heart size", Begin: 1, End: 2}, {Text: "normal", Begin: 4.5, End: 5.5}}},
+	}})
+	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
+	cmd := exec.Command(bin, "review", study, "--reviewer", "qa1", "--session", "s1")
+	cmd.Env = env
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "review.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("review log:\n%s", b)
+		}
+	})
+	dir := os.Getenv("SIGHTLINE_SHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	var first image.Image
+	waitFor(t, "the case's image in the window", 60*time.Second, func() bool {
+		first = shot(t, env, filepath.Join(dir, "review-start.png"))
+		// The X-ray: a large bright area inside the stage.
+		mean, _, _ := regionStats(first, image.Rect(700, 200, 1200, 600))
+		return mean > 40
+	})
+	start := overlayPixels(first)
+	for range 5 {
+		key := exec.Command("xdotool", "key", "Right")
+		key.Env = env
+		if out, err := key.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool: %v: %s", err, out)
+		}
+	}
+	var later image.Image
+	waitFor(t, "the fixations 5 s in", 30*time.Second, func() bool {
+		later = shot(t, env, filepath.Join(dir, "review-5s.png"))
+		return overlayPixels(later) > start+500
+	})
+}

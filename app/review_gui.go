@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/assets"
+	"sightline/reader/display"
+	"sightline/reader/playback"
+	"sightline/reader/review"
+	"sightline/reader/stage"
+	"sightline/reader/study"
+	"sightline/ui"
+)
+
+const prefReviewer = "reviewer"
+
+// runReviewWindow is `sightline review STUDY` without --report or --video: the review view in
+// a window, on the session list or (sessionID) on one session.
+func runReviewWindow(studyDir, reviewer, store, sessionID string) error {
+	if reviewer == "" {
+		reviewer = defaultReviewer()
+	}
+	if st, err := os.Stat(studyDir); err != nil {
+		return fmt.Errorf("review: %w", err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("review: %s is not a study folder", studyDir)
+	}
+	a, w, err := openWindow("org.sightline.station", "Sightline — QA review")
+	if err != nil {
+		return err
+	}
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w.Resize(fyne.NewSize(1600, 950))
+	closeStore, err := openReview(w, studyDir, reviewer, store, sessionID, nil)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	w.ShowAndRun()
+	return nil
+}
+
+func defaultReviewer() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+// The sound output is opened once per process, on the first case played.
+var (
+	soundOnce sync.Once
+	soundOut  *playback.Out
+	soundErr  error
+)
+
+func openSound() (ui.Sound, error) {
+	soundOnce.Do(func() { soundOut, soundErr = playback.Open(48000, 2, 5*time.Second) })
+	if soundErr != nil {
+		return nil, soundErr
+	}
+	return soundOut, nil
+}
+
+// openReview shows the review view of studyDir in w; back (nil: none) returns to the start
+// screen. The returned function closes the review store.
+func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back func()) (func(), error) {
+	if store == "" {
+		store = studyDir
+	}
+	st, err := review.Open(context.Background(), store, review.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var loadImage func(string) (image.Image, stage.Layout, error)
+	if s, err := study.Load(studyDir); err == nil {
+		loadImage = func(id string) (image.Image, stage.Layout, error) { return display.Load(s, id) }
+	} else {
+		loadImage = func(string) (image.Image, stage.Layout, error) {
+			return nil, stage.Layout{}, fmt.Errorf("the study's images cannot be shown: %w", err)
+		}
+	}
+	opts := ui.ReviewOptions{StudyDir: studyDir, Store: st, Reviewer: reviewer, LoadImage: loadImage, Sound: openSound}
+	if back != nil {
+		opts.Back = func() {
+			w.Canvas().SetOnTypedKey(nil)
+			st.Close()
+			back()
+		}
+	}
+	r, err := ui.NewReview(w, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	w.SetContent(r.Content())
+	w.Canvas().SetOnTypedKey(r.TypedKey)
+	if sessionID != "" {
+		if err := r.OpenSession(filepath.Join(studyDir, "sessions", sessionID)); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return func() { st.Close() }, nil
+}
+
+// askReviewer asks who reviews, offering the last name used, and opens the review of dir.
+func askReviewer(a fyne.App, w fyne.Window, dir string, back func()) {
+	name := widget.NewEntry()
+	name.SetText(a.Preferences().StringWithFallback(prefReviewer, defaultReviewer()))
+	dialog.ShowForm("Who is reviewing?", "Review", "Cancel", []*widget.FormItem{widget.NewFormItem("Reviewer", name)}, func(ok bool) {
+		if !ok || name.Text == "" {
+			return
+		}
+		a.Preferences().SetString(prefReviewer, name.Text)
+		if _, err := openReview(w, dir, name.Text, "", "", back); err != nil {
+			back()
+			dialog.ShowError(err, w)
+		}
+	}, w)
+}
