@@ -101,7 +101,8 @@ func TestReviewVideoCommand(t *testing.T) {
 	if want := []string{"00-" + session.CalibrationID("s1", 1) + ".mp4", "01-img-a.mp4"}; !slices.Equal(files, want) {
 		t.Errorf("videos %v, want %v", files, want)
 	}
-	if !strings.Contains(stdout, "01-img-a.mp4: 1.5 s") || !strings.Contains(stdout, "wrote 2 video(s)") {
+	if !strings.Contains(stdout, "01-img-a.mp4: 1.5 s; image not available:") || !strings.Contains(stdout, "wrote 2 video(s)") ||
+		!strings.Contains(stdout, "silent: a calibration screen (no dictation)") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 	stdout, stderr, err = runCommand(t, reviewCommand, dir, "--session", "s2", "--video", out)

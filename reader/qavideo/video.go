@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"sightline/reader/qa"
+	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/wav"
 )
@@ -177,10 +178,13 @@ func writeAligned(path string, r *qa.Replay, length time.Duration) (silent, note
 	c := r.Case
 	switch {
 	case c.Audio == nil || c.Audio.WAV == "":
-		if strings.HasPrefix(r.Session.State.Audio, "none") {
+		switch {
+		case c.Screen.Kind == session.KindCalibration:
+			silent = "a calibration screen (no dictation)"
+		case strings.HasPrefix(r.Session.State.Audio, "none"):
 			silent = "gaze-only session"
-		} else {
-			silent = "the case has no " + "audio.wav"
+		default:
+			silent = "the case has no " + session.AudioFile
 		}
 		return silent, "", writeSilence(path, length)
 	}
