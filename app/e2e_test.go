@@ -8,6 +8,7 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,15 +42,26 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	}
 }
 
+// binary is the station under test: $SIGHTLINE_BIN (make e2e builds it), or built here. It is
+// built without migrated_fynedo, so that Fyne's thread checker is on in it (checkStationLog).
 func binary(t *testing.T) string {
-	if b := os.Getenv("SIGHTLINE_BIN"); b != "" {
-		return b
+	b := os.Getenv("SIGHTLINE_BIN")
+	if b == "" {
+		b = filepath.Join(t.TempDir(), "sightline")
+		cmd := exec.Command("go", "build", "-o", b, "..")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("build: %v", err)
+		}
 	}
-	b := filepath.Join(t.TempDir(), "sightline")
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", b, "..")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("build: %v", err)
+	info, err := buildinfo.ReadFile(b)
+	if err != nil {
+		t.Fatalf("the station binary: %v", err)
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-tags" && slices.Contains(strings.Split(s.Value, ","), "migrated_fynedo") {
+			t.Fatalf("%s is built with migrated_fynedo, which turns Fyne's thread checker off: build the e2e binary without it (make e2e)", b)
+		}
 	}
 	return b
 }
@@ -157,6 +170,7 @@ func station(t *testing.T, args ...string) (env []string, studyDir string, exite
 	env = append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
 	cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--operator", "none", "--audio", "none"}, args...)...)
 	cmd.Env = env
+	cmd.Dir = studyDir // not beside a FyneApp.toml: its fyneDo migration would turn the thread checker off
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -167,12 +181,42 @@ func station(t *testing.T, args ...string) (env []string, studyDir string, exite
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		<-ch
-		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("station log:\n%s", b)
-		}
+		checkStationLog(t, logf.Name())
 	})
 	return env, studyDir, ch
+}
+
+// checkStationLog runs once the station is gone: it fails the test on what Fyne's thread
+// checker logged (the e2e binary is built without migrated_fynedo, so Fyne reports every widget
+// touched off the main goroutine), and prints the log of a failed test.
+func checkStationLog(t *testing.T, path string) {
+	t.Helper()
+	b, _ := os.ReadFile(path)
+	if errs := fyneThreadErrors(b); len(errs) > 0 {
+		t.Errorf("Fyne's thread checker: the station touched Fyne off the main goroutine (fyne.Do it):\n%s",
+			strings.Join(errs, "\n"))
+	}
+	if t.Failed() {
+		t.Logf("station log:\n%s", b)
+	}
+}
+
+// fyneThreadErrors picks out of a station log each report of Fyne's thread checker with the
+// "From:" line that names our code.
+func fyneThreadErrors(log []byte) []string {
+	var out []string
+	lines := strings.Split(string(log), "\n")
+	for i, l := range lines {
+		if !strings.Contains(l, "Error in Fyne call thread") {
+			continue
+		}
+		r := strings.TrimSpace(l)
+		if i+1 < len(lines) && strings.Contains(lines[i+1], "From:") {
+			r += " " + strings.TrimSpace(lines[i+1])
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func sessionDir(t *testing.T, studyDir string) string {
@@ -357,6 +401,7 @@ func TestE2EKillAndResume(t *testing.T) {
 		cmd := exec.Command(bin, append([]string{"demo", "--study", studyDir, "--tracker", "sim", "--operator", "none",
 			"--audio", "Sightline_test"}, args...)...)
 		cmd.Env = env
+		cmd.Dir = studyDir // not beside a FyneApp.toml (see station)
 		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
@@ -367,10 +412,7 @@ func TestE2EKillAndResume(t *testing.T) {
 		t.Cleanup(func() {
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 			<-done
-			if t.Failed() {
-				b, _ := os.ReadFile(logf.Name())
-				t.Logf("station log:\n%s", b)
-			}
+			checkStationLog(t, logf.Name())
 		})
 		return cmd, done
 	}
