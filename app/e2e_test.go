@@ -690,6 +690,7 @@ func TestE2ESignalEndsAndReaderContinues(t *testing.T) {
 		cmd := exec.Command(bin, "demo", "--study", studyDir, "--tracker", "mouse", "--operator", "none",
 			"--audio", "none", "--seed", "3")
 		cmd.Env = env
+		cmd.Dir = studyDir // not beside a FyneApp.toml (see station)
 		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
@@ -701,10 +702,7 @@ func TestE2ESignalEndsAndReaderContinues(t *testing.T) {
 		t.Cleanup(func() {
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 			<-done
-			if t.Failed() {
-				b, _ := os.ReadFile(logf.Name())
-				t.Logf("station log:\n%s", b)
-			}
+			checkStationLog(t, logf.Name())
 		})
 		return cmd, ch
 	}
