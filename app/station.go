@@ -393,12 +393,15 @@ func runGUI(o *Options, studyDir string) error {
 	// SIGINT and SIGTERM quit the window; the session on show is then ended as the End session
 	// button does, its reason the signal.
 	o.live = &live{}
-	why, stopSignals := handleSignals(func() { fyne.Do(a.Quit) })
+	why, stopSignals := handleSignals(func() { ui.Quitting(); fyne.Do(a.Quit) })
 	defer stopSignals()
 	if err := openStation(a, w, o, studyDir); err != nil {
 		return err
 	}
 	w.ShowAndRun()
+	// The window is gone: ending the session must draw nothing (it would be off the main
+	// goroutine, Fyne's loop having ended).
+	ui.Quitting()
 	o.live.end(why(), o.Err)
 	return nil
 }

@@ -163,7 +163,7 @@ func (o *Operator) Run(ctx context.Context) {
 			if o.Tracker != nil {
 				tr = o.Tracker()
 			}
-			fyne.Do(func() {
+			Do(func() {
 				setText(o.trackLbl, tr)
 				o.Update(st, fx, a)
 			})

@@ -188,7 +188,7 @@ func (v *Reading) ToggleOverlay() {
 				return
 			case <-t.C:
 				f := ctl.Fixations()
-				fyne.Do(func() { st.SetFixations(f) })
+				Do(func() { st.SetFixations(f) })
 			}
 		}
 	}()
@@ -605,32 +605,32 @@ func (v *Reading) hideCard() {
 // CardVisible reports whether a report or prompt card is up.
 func (v *Reading) CardVisible() bool { return v.card.Visible() }
 
-// Bridge is the reading run's View: each method hops to the UI goroutine with fyne.Do.
+// Bridge is the reading run's View: each method hops to the UI goroutine with Do.
 type Bridge struct{ V *Reading }
 
 // Show is part of reading.View.
-func (b Bridge) Show(f reading.Frame) { fyne.Do(func() { b.V.Show(f) }) }
+func (b Bridge) Show(f reading.Frame) { Do(func() { b.V.Show(f) }) }
 
 // Paused is part of reading.View.
-func (b Bridge) Paused(on bool) { fyne.Do(func() { b.V.SetPaused(on) }) }
+func (b Bridge) Paused(on bool) { Do(func() { b.V.SetPaused(on) }) }
 
 // Finished is part of reading.View.
-func (b Bridge) Finished(s reading.Summary) { fyne.Do(func() { b.V.Finished(s) }) }
+func (b Bridge) Finished(s reading.Summary) { Do(func() { b.V.Finished(s) }) }
 
 // Target is part of reading.View.
-func (b Bridge) Target(x, y float64) { fyne.Do(func() { b.V.Target(x, y) }) }
+func (b Bridge) Target(x, y float64) { Do(func() { b.V.Target(x, y) }) }
 
 // Check is part of reading.View.
-func (b Bridge) Check(r reading.CheckReport) { fyne.Do(func() { b.V.Check(r) }) }
+func (b Bridge) Check(r reading.CheckReport) { Do(func() { b.V.Check(r) }) }
 
 // Prompt is part of reading.View.
-func (b Bridge) Prompt() { fyne.Do(func() { b.V.Prompt() }) }
+func (b Bridge) Prompt() { Do(func() { b.V.Prompt() }) }
 
 // Offer is part of reading.View.
-func (b Bridge) Offer(c []reading.Skip) { fyne.Do(func() { b.V.Offer(c) }) }
+func (b Bridge) Offer(c []reading.Skip) { Do(func() { b.V.Offer(c) }) }
 
 // Waiting is part of reading.View.
-func (b Bridge) Waiting(what string) { fyne.Do(func() { b.V.Waiting(what) }) }
+func (b Bridge) Waiting(what string) { Do(func() { b.V.Waiting(what) }) }
 
 // TrackerOptions is part of reading.View.
-func (b Bridge) TrackerOptions(waiting string) { fyne.Do(func() { b.V.TrackerOptions(waiting) }) }
+func (b Bridge) TrackerOptions(waiting string) { Do(func() { b.V.TrackerOptions(waiting) }) }
