@@ -65,7 +65,7 @@ func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	src, ids := demoStudy(t)
 	dir = filepath.Join(t.TempDir(), "study")
 	// Hard links: the study's files stay inside it (study.DicomPath refuses symlinks out).
-	copyTree(t, src, dir, os.Link)
+	copyTree(t, src, dir, linkFile)
 	sess := func(id string) string { return filepath.Join(dir, SessionsDir, id) }
 	c := func(i int) qatest.Case {
 		return qatest.Case{DicomID: ids[i], Samples: 180, JumpAt: 90, Audio: true, Click: time.Second}
@@ -104,8 +104,12 @@ func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	return dir, ids, func() {}
 }
 
+// linkFile hard-links a file: the study's files stay inside it (study.DicomPath refuses
+// symlinks out).
+func linkFile(from, to string) error { return os.Link(from, to) }
+
 // copyTree makes dst a copy of the tree src, each file made by link (os.Link, or a copy).
-func copyTree(t *testing.T, src, dst string, link func(from, to string) error) {
+func copyTree(t testing.TB, src, dst string, link func(from, to string) error) {
 	t.Helper()
 	must(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

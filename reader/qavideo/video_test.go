@@ -267,3 +267,36 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestBadCases: a case cut off by a crash, one with a broken gaze row and one still being
+// recorded each make a whole video of what was recorded.
+func TestBadCases(t *testing.T) {
+	needFFmpeg(t)
+	for _, tc := range []struct {
+		name string
+		s    qatest.Session
+		edit func(c *session.Case)
+	}{
+		{name: "cut off, still recording", s: qatest.Session{Cases: []qatest.Case{{DicomID: "a", Samples: 90, Audio: true, Open: true}}}},
+		{name: "broken row", s: qatest.Session{Cases: []qatest.Case{{DicomID: "a", Samples: 90, Audio: true}}},
+			edit: func(c *session.Case) {
+				p := filepath.Join(c.Dir, session.GazeFile)
+				b, err := os.ReadFile(p)
+				must(t, err)
+				lines := strings.SplitAfter(string(b), "\n")
+				lines[10] = "x,y\n"
+				must(t, os.WriteFile(p, []byte(strings.Join(lines, "")), 0o644))
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := record(t, tc.s, 0, tc.edit)
+			res, out := writeVideo(t, r)
+			if res.Frames < 2 || res.Silent != "" {
+				t.Errorf("%d frames, silent %q: want the recorded 1.5 s with its audio", res.Frames, res.Silent)
+			}
+			if n := len(strings.Fields(probe(t, out, "v:0", "frame=pts_time"))); n != res.Frames {
+				t.Errorf("the MP4 holds %d frames, %d written", n, res.Frames)
+			}
+		})
+	}
+}
