@@ -1,19 +1,23 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"sightline/reader/export"
+	"sightline/reader/review"
 )
 
 // exportCommand is `sightline export STUDY --out DIR`: the study's sessions as an EGD-CXR
 // dataset folder, with Sightline's own records beside it.
 func exportCommand(o *Options) *cobra.Command {
 	var (
-		out  string
-		opts export.Options
+		out, store string
+		opts       export.Options
 	)
 	cmd := &cobra.Command{
 		Use:   "export STUDY --out DIR",
@@ -22,9 +26,15 @@ func exportCommand(o *Options) *cobra.Command {
 			"as the public EGD-CXR dataset: SESSION_ID 1, 2, … in order of start time (sessions.csv maps them to the\n" +
 			"session folders), MEDIA_ID the screen's position in its session, calibration screens named\n" +
 			"calibration-<session>-<n>. Sightline's own records (our fixation filters, screens and layouts, calibration\n" +
-			"checks, the event journal, quality, audio clocks) go in extra files beside. DIR must not exist or be empty.",
+			"checks, the event journal, quality, audio clocks) go in extra files beside, and qa.csv: every case folder's QA\n" +
+			"measurements with its latest verdict from the review store (STUDY/review.db or --store). DIR must not exist or be empty.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := readVerdicts(cmd.Context(), args[0], store)
+			if err != nil {
+				return err
+			}
+			opts.Verdicts = v
 			res, err := export.Export(args[0], out, opts)
 			if err != nil {
 				return err
@@ -48,6 +58,7 @@ func exportCommand(o *Options) *cobra.Command {
 	f.StringVar(&out, "out", "", "output folder (must not exist or be empty)")
 	f.StringArrayVar(&opts.Sessions, "session", nil, "export only this session folder (repeatable; default: every complete or ended-early session)")
 	f.BoolVar(&opts.NoCalibrationRows, "no-calibration-rows", false, "leave calibration screens out (the reference heatmap script crashes on them)")
+	f.StringVar(&store, "store", "", "the review store whose QA verdicts go in qa.csv: a SQLite file or postgres://USER@HOST:PORT/DB (default STUDY/review.db when there is one)")
 	f.BoolVar(&opts.IncludeInterrupted, "include-interrupted", false, "add cases cut off by a crash (their *.interrupted-K copies) to eye_gaze_interrupted.csv and fixations_interrupted.csv")
 	cmd.MarkFlagRequired("out")
 	return cmd
@@ -90,4 +101,25 @@ func importCommand(o *Options) *cobra.Command {
 	f.StringVar(&opts.DicomRoot, "dicom-root", "", "MIMIC-CXR root that master_sheet's paths are relative to: read each image's size from its DICOM (otherwise recorded as unknown, 0×0)")
 	cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// readVerdicts reads the QA verdicts for qa.csv: from store, or STUDY/review.db when the study
+// has one (an export never creates a store); none without either.
+func readVerdicts(ctx context.Context, studyDir, store string) ([]review.Verdict, error) {
+	if store == "" {
+		if _, err := os.Stat(filepath.Join(studyDir, review.FileName)); err != nil {
+			return nil, nil
+		}
+		store = studyDir
+	}
+	st, err := review.Open(ctx, store, review.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	v, err := st.Verdicts(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("read the QA verdicts: %w", err)
+	}
+	return v, nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sightline/reader/export/exporttest"
+	"sightline/reader/review"
 	"sightline/reader/session"
 )
 
@@ -125,5 +127,44 @@ func TestHeatmapOfAnExportAlone(t *testing.T) {
 		if err != nil || cfg.Width != c.W || cfg.Height != c.H {
 			t.Errorf("case %s: heatmap %d×%d (%v), image %d×%d", c.DicomID, cfg.Width, cfg.Height, err, c.W, c.H)
 		}
+	}
+}
+
+// TestExportWritesQAVerdicts: export puts the verdicts of STUDY/review.db in qa.csv.
+func TestExportWritesQAVerdicts(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "study")
+	cases, err := exporttest.WriteStudy(studyDir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "20261127-152705-reader1"
+	r, err := exporttest.Start(studyDir, exporttest.Spec{ID: id, Reader: "r", Seed: 3,
+		Started: time.Date(2026, 11, 27, 15, 27, 5, 0, time.UTC), Cases: cases, CalibEvery: 0, Samples: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := firstErr(r.Screens(-1), r.Close(session.StatusComplete)); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(studyDir, "sessions", id, "cases"))
+	ctx := context.Background()
+	st, err := review.Open(ctx, studyDir, review.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddVerdict(ctx, review.Verdict{Session: id, Case: ents[0].Name(), Decision: review.ReRead, Reviewer: "qa1", Note: "no dictation"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	dataset := filepath.Join(t.TempDir(), "egd")
+	if _, _, err := runCommand(t, exportCommand, studyDir, "--out", dataset); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dataset, "qa.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), ents[0].Name()) || !strings.Contains(string(b), "re-read,qa1,") || !strings.Contains(string(b), "no dictation") {
+		t.Fatalf("qa.csv:\n%s", b)
 	}
 }

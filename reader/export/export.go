@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"sightline/reader/egd"
+	"sightline/reader/qa"
+	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
@@ -36,7 +38,15 @@ type Options struct {
 	// kept when a session resumed after a crash) to eye_gaze_interrupted.csv and
 	// fixations_interrupted.csv, and lists them in screens.csv.
 	IncludeInterrupted bool
+	// Verdicts are the review store's QA verdicts (review.Store.Verdicts): qa.csv gives each
+	// case folder of the exported sessions its measurements and latest decision (undecided
+	// without one).
+	Verdicts []review.Verdict
 }
+
+// QAFile is the QA review's table beside the dataset files: one row per case folder of the
+// exported sessions (qa.CSVHeader).
+const QAFile = "qa.csv"
 
 // Result says what Export wrote.
 type Result struct {
@@ -215,7 +225,33 @@ func (x *exporter) run(pads map[string]stage.Layout, o Options) error {
 	if err := x.transcripts(kept); err != nil {
 		return err
 	}
+	if err := x.qaTable(o.Verdicts); err != nil {
+		return err
+	}
 	return x.extras()
+}
+
+// qaTable writes qa.csv: every case folder of the exported sessions, measured as the QA
+// review measures it, with its latest verdict.
+func (x *exporter) qaTable(verdicts []review.Verdict) error {
+	latest := review.LatestVerdicts(verdicts)
+	var rows []qa.Row
+	for _, s := range x.sessions {
+		o, err := session.Open(s.dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", QAFile, err)
+		}
+		rows = append(rows, qa.Rows(filepath.Base(s.dir), qa.MeasureSession(o), latest)...)
+	}
+	f, err := os.Create(x.file(QAFile))
+	if err != nil {
+		return err
+	}
+	if err := qa.WriteCSV(f, rows); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", QAFile, err)
+	}
+	return f.Close()
 }
 
 // rowSet chooses the screens a row file holds.
