@@ -29,6 +29,10 @@ const (
 	DefaultFPS   = 30
 )
 
+// MaxSpan is the longest case a video is made of: a reading takes minutes, and a span of hours
+// is a broken clock, whose video would only fill the disk.
+const MaxSpan = 2 * time.Hour
+
 // Options tune a video.
 type Options struct {
 	Width  int    // frame width in pixels (even); 0: DefaultWidth
@@ -73,6 +77,9 @@ func Write(ctx context.Context, r *qa.Replay, img image.Image, l stage.Layout, o
 		return Result{}, err
 	}
 	span := max(r.End-r.Start, 0)
+	if span > MaxSpan {
+		return Result{}, fmt.Errorf("the case spans %v on the session clock (from its screen's start to the last thing recorded of it), more than the %v a review video is made for: its clock is broken", span.Round(time.Second), MaxSpan)
+	}
 	n := int(span*time.Duration(opt.FPS)/time.Second) + 1
 	res := Result{Path: out, Frames: n, FPS: opt.FPS, W: p.W, H: p.H, Duration: span}
 

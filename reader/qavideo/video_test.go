@@ -300,3 +300,14 @@ func TestBadCases(t *testing.T) {
 		})
 	}
 }
+
+// TestBrokenClock: a gaze row stamped hours after its screen (a device clock gone wrong) makes
+// no video of hours: the case is refused with why.
+func TestBrokenClock(t *testing.T) {
+	r := record(t, qatest.Session{Cases: []qatest.Case{{DicomID: "a", Samples: 30, Open: true}}}, 0, nil)
+	r.End = r.Start + 3*time.Hour
+	_, err := Write(context.Background(), r, nil, r.Case.Layout.Layout, filepath.Join(t.TempDir(), "a.mp4"), Options{FFmpeg: "/nonexistent"})
+	if err == nil || !strings.Contains(err.Error(), "spans 3h0m0s") {
+		t.Fatalf("err %v, want the span named", err)
+	}
+}
