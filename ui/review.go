@@ -70,7 +70,8 @@ func SessionStatus(o *session.Opened) string {
 		return "recording"
 	case o.State.Status == session.StatusComplete:
 		return "complete"
-	case o.State.Status == session.StatusEndedEarly:
+	case o.State.Finished():
+		// "ended" today, "ended early" in sessions recorded before the reason was kept.
 		return "ended"
 	}
 	return "interrupted"

@@ -374,3 +374,25 @@ func TestReviewAudioClockDrives(t *testing.T) {
 		t.Fatalf("at 2× the audio plays %v; clock %q", snd.playing, r.ClockText())
 	}
 }
+
+// TestSessionStatus: every status session.json can hold reads as the reviewer expects; an
+// ended session was listed as "interrupted" once the recorder wrote "ended".
+func TestSessionStatus(t *testing.T) {
+	for _, tc := range []struct {
+		status string
+		live   bool
+		want   string
+	}{
+		{session.StatusComplete, false, "complete"},
+		{session.StatusEnded, false, "ended"},
+		{session.StatusEndedEarly, false, "ended"},
+		{session.StatusRecording, false, "interrupted"},
+		{session.StatusRecording, true, "recording"},
+	} {
+		o := &session.Opened{Live: tc.live}
+		o.State.Status = tc.status
+		if got := SessionStatus(o); got != tc.want {
+			t.Errorf("status %q live %v: %q, want %q", tc.status, tc.live, got, tc.want)
+		}
+	}
+}
