@@ -22,13 +22,18 @@ type audioRig struct {
 	mu        sync.Mutex
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
-	peak      float64       // loudest sample of the case, linear full scale
-	lastLoud  time.Duration // host time of the case's last block above silentDB (its start if none)
-	err       error         // the device's latest fault
-	caseErr   error         // the first fault during the open case: it fails the case's audio
-	writeErr  error         // the case's file failed
-	clock     func() time.Duration
-	pending   []*audio.CaseAudio // closed cases whose MP3 may still be encoding
+	// aside is the recording of the case's paused stretch (reading.AsideAudio), asideFrom its
+	// start, asideTotal the case's paused time so far: the case's own WAV holds reading only.
+	aside      *audio.CaseAudio
+	asideFrom  time.Duration
+	asideTotal time.Duration
+	peak       float64       // loudest sample of the case, linear full scale
+	lastLoud   time.Duration // host time of the case's last block above silentDB (its start if none)
+	err        error         // the device's latest fault
+	caseErr    error         // the first fault during the open case: it fails the case's audio
+	writeErr   error         // the case's file failed
+	clock      func() time.Duration
+	pending    []*audio.CaseAudio // closed cases whose MP3 may still be encoding
 	// faults carries each fault to the run's journal as it happens (reading.Config.AudioFaults).
 	faults chan reading.AudioFault
 }
@@ -81,6 +86,10 @@ func (r *audioRig) onBlock(b audio.Block) {
 	if r.cur == nil {
 		return
 	}
+	if r.aside != nil {
+		_ = r.aside.Add(b) // the pause's sound is kept, but judges nothing
+		return
+	}
 	loud := false
 	for _, v := range b.PCM {
 		a := math.Abs(float64(v)) / 32768
@@ -108,13 +117,55 @@ func (r *audioRig) Begin(dir string, host time.Duration) error {
 		return fmt.Errorf("microphone: %w", r.err)
 	}
 	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr, r.lastLoud = c, host, 0, nil, nil, host
+	r.asideTotal = 0
 	return nil
+}
+
+// Aside is part of reading.AsideAudio: the sound goes to a recording of its own in dir (the
+// paused stretch's folder) until Back.
+func (r *audioRig) Aside(dir string, host time.Duration) error {
+	c, err := audio.NewCase(dir, r.cap.Rate(), r.cap.Channels(), r.cap.Device(), r.cap.Backend())
+	if err != nil {
+		return fmt.Errorf("record the pause: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.aside != nil {
+		_ = c.Close()
+		return nil
+	}
+	r.aside, r.asideFrom = c, host
+	return nil
+}
+
+// Back is part of reading.AsideAudio: the pause's recording is closed and the case's goes on,
+// the pause left out of it.
+func (r *audioRig) Back(host time.Duration) error {
+	r.mu.Lock()
+	a := r.aside
+	r.aside = nil
+	if a != nil {
+		r.asideTotal += host - r.asideFrom
+		if r.cur != nil {
+			r.cur.Skip()
+		}
+		// Silence is judged on reading time: the pause's quiet does not count.
+		r.lastLoud = max(r.lastLoud, host)
+	}
+	r.mu.Unlock()
+	if a == nil {
+		return nil
+	}
+	err := a.Close()
+	r.pending = append(r.pending, a)
+	return err
 }
 
 // End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
 func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
+	_ = r.Back(host) // a pause still open ends with the case
 	r.mu.Lock()
-	c, peak, werr, derr, start := r.cur, r.peak, r.writeErr, r.caseErr, r.caseStart
+	c, peak, werr, derr, start, paused := r.cur, r.peak, r.writeErr, r.caseErr, r.caseStart, r.asideTotal
 	r.cur = nil
 	r.mu.Unlock()
 	if c == nil {
@@ -127,7 +178,8 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 		PeakDB:  -120,
 		DriftMS: float64(m.DriftNS) / 1e6,
 		// Measured here, not from the frames: a device that stops leaves the WAV short.
-		ScreenSeconds: (host - start).Seconds(),
+		// Reading time: the pauses' sound is in their own folders.
+		ScreenSeconds: (host - start - paused).Seconds(),
 	}
 	if peak > 0 {
 		chk.PeakDB = 20 * math.Log10(peak)

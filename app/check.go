@@ -104,14 +104,15 @@ func filters(o *Options) []reading.Filter {
 // gate is the per-case quality gate of docs/FORMATS.md §5 (REFLACX's thresholds): data loss ≥ 10%
 // warns and ≥ 15% fails; a blink or track loss ≥ 1.5 s warns and ≥ 3 s fails. The samples
 // expected are the case's time on screen at the tracker's rate: a silent tracker fails the case.
-func gate(o *Options, g *gazeSource) func([]tracker.Sample, time.Duration) reading.Quality {
+func gate(o *Options, g *gazeSource) func([][]tracker.Sample, time.Duration) reading.Quality {
 	th := quality.DefaultThresholds()
-	return func(s []tracker.Sample, onScreen time.Duration) reading.Quality {
+	return func(segs [][]tracker.Sample, readTime time.Duration) reading.Quality {
 		rate := g.Rate()
 		if rate <= 0 {
 			rate = o.Rate
 		}
-		q := quality.CaseGateOnScreen(s, rate, onScreen, th)
+		// Reading time only: the paused stretches of a case are not judged.
+		q := quality.CaseGateSegments(segs, rate, readTime, th)
 		return reading.Quality{Verdict: strings.ToLower(q.Verdict), Reasons: q.Reasons, DataLoss: q.DataLoss,
 			LongestLossMS: q.LongestLoss.Milliseconds(), Samples: q.Valid, Expected: q.Expected}
 	}

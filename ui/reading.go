@@ -26,6 +26,8 @@ type Controls interface {
 	Accept()
 	SkipCalibration()
 	Fixations() []reading.Fix
+	// Overlay is told when F turns the live fixation overlay on or off, for the journal.
+	Overlay(on bool)
 }
 
 // Reading is the radiologist's view: the stage full window, a pause overlay on Esc, and the
@@ -168,6 +170,9 @@ func highlighted(o fyne.CanvasObject) *widget.Button {
 func (v *Reading) ToggleOverlay() {
 	on := !v.Stage.Overlay()
 	v.Stage.SetOverlay(on)
+	if v.ctl != nil {
+		v.ctl.Overlay(on)
+	}
 	if v.stopOverlay != nil {
 		v.stopOverlay()
 		v.stopOverlay = nil

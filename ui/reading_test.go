@@ -33,6 +33,7 @@ func (f *fakeControls) Recalibrate()             { f.calls = append(f.calls, "re
 func (f *fakeControls) Accept()                  { f.calls = append(f.calls, "accept") }
 func (f *fakeControls) SkipCalibration()         { f.calls = append(f.calls, "skip") }
 func (f *fakeControls) Fixations() []reading.Fix { return f.fixes }
+func (f *fakeControls) Overlay(on bool)          { f.calls = append(f.calls, fmt.Sprint("overlay ", on)) }
 
 func caseFrame(w, h int) reading.Frame {
 	l := stage.Fit(w, h)

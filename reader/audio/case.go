@@ -28,6 +28,9 @@ var ErrCaseClosed = errors.New("case audio is closed")
 // Meta is the content of audio.json (one type with the read side, reader/session).
 type Meta = session.AudioMeta
 
+// Segment is a stretch of a case's audio after a pause (session.AudioSegment).
+type Segment = session.AudioSegment
+
 // CaseAudio records one case's dictation into its folder: audio.wav as blocks arrive (header
 // rewritten and fsynced every SyncEvery), audio.json as soon as the first frame's host time is
 // known and again at Close, and audio.mp3 encoded after Close, off the hot path.
@@ -47,6 +50,7 @@ type CaseAudio struct {
 	encoding chan struct{} // closed when the MP3 goroutine ends; nil before Close
 	mp3Err   error
 	zeros    []int16
+	skip     bool // the next gap is a pause: leave it out (Skip)
 }
 
 // NewCase creates audio.wav (and audio.json) in dir, an existing case folder, for blocks of
@@ -96,6 +100,9 @@ func (a *CaseAudio) Add(b Block) error {
 	switch {
 	case b.Frame < a.next:
 		return fmt.Errorf("case audio: block at frame %d overlaps frames written up to %d", b.Frame, a.next)
+	case b.Frame > a.next && a.skip:
+		// A pause: its sound went to the pause's own recording; the case's goes on here.
+		a.meta.Segments = append(a.meta.Segments, Segment{Frame: a.w.Frames(), HostNS: int64(b.Host), Skipped: b.Frame - a.next})
 	case b.Frame > a.next:
 		gap := b.Frame - a.next
 		if err := a.silence(gap); err != nil {
@@ -104,6 +111,7 @@ func (a *CaseAudio) Add(b Block) error {
 		a.meta.Overruns++
 		a.meta.GapFrames += gap
 	}
+	a.skip = false
 	if err := a.w.Write(b.PCM); err != nil {
 		return fmt.Errorf("case audio: %w", err)
 	}
@@ -142,6 +150,11 @@ func (a *CaseAudio) Sync(host time.Duration) error {
 	}
 	return nil
 }
+
+// Skip says that the frames up to the next block are not this case's (the reader paused; they
+// went to the pause's recording): they are left out, not filled with silence, and the next
+// block starts a new segment (Meta.Segments).
+func (a *CaseAudio) Skip() { a.skip = true }
 
 // Frames is the number of frames written, gap silence included.
 func (a *CaseAudio) Frames() int64 { return a.w.Frames() }

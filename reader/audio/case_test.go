@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func TestCaseAudio(t *testing.T) {
 		Overruns: 1, GapFrames: 2 * per, Device: "Monitor of Sightline_test", Backend: BackendPulse, Complete: true}
 	got := m
 	got.FitOffsetNS, got.DriftNS, got.DriftPPM, got.JitterNS, got.EnvelopeOffsetNS, got.EnvelopeDriftNS = 0, 0, 0, 0, 0, 0
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("audio.json\n got %+v\nwant %+v", got, want)
 	}
 	// 30 ppm slow over 3 s: 90 µs of drift; 0.1 ms of uniform jitter: about 29 µs RMS.
@@ -153,7 +154,7 @@ func TestCaseAudio(t *testing.T) {
 	if got := pythonWave(t, filepath.Join(crash, WAVFile))[0]; got.Frames != crashFrames {
 		t.Errorf("recovered WAV: python wave reads %+v, want %d frames", got, crashFrames)
 	}
-	if again, err := RecoverCase(dir); err != nil || again != m {
+	if again, err := RecoverCase(dir); err != nil || !reflect.DeepEqual(again, m) {
 		t.Errorf("RecoverCase of a complete case changed it: %+v, %v", again, err)
 	}
 }

@@ -56,7 +56,7 @@ func TestAudioNotStartedFailsCase(t *testing.T) {
 		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
 		Clock:     func() time.Duration { return 0 },
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Gate:      func([]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
+		Gate:      func([][]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
 		Audio:     deadAudio{},
 		AudioGate: func(q *Quality, a AudioCheck) { gated = append(gated, a) },
 	})
@@ -100,7 +100,7 @@ func TestSilentCasesOffered(t *testing.T) {
 		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
 		Clock: func() time.Duration { return 0 },
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Gate:  func([]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
+		Gate:  func([][]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
 		Audio: silentAudio{},
 		AudioGate: func(q *Quality, a AudioCheck) {
 			if a.Silent {

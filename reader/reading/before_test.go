@@ -19,7 +19,7 @@ func TestContinuedRunCountsTheWholeSession(t *testing.T) {
 		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
 		Clock: func() time.Duration { return time.Second },
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Gate:  func([]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
+		Gate:  func([][]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
 		Before: Before{
 			Done: []int{0, 1}, Samples: 100, Fixations: 7, Elapsed: time.Minute,
 			Failed: []Skip{{DicomID: "a", Reason: "no gaze", Kind: RereadFailed}},
@@ -46,3 +46,8 @@ func TestContinuedRunCountsTheWholeSession(t *testing.T) {
 		t.Errorf("recorder calls:\n%s", l)
 	}
 }
+
+func (r *fakeRecorder) BeginAside(time.Duration) (string, error) {
+	return "/case/paused", r.add("aside")
+}
+func (r *fakeRecorder) EndAside(time.Duration) error { return r.add("back") }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,10 @@ type Recorder interface {
 	CaseQuality(q session.Quality) error
 	// ExtendPlan appends screens (re-reads) to the session's plan.
 	ExtendPlan(screens []session.Screen) error
+	// BeginAside and EndAside set the open case's recording aside (paused, recalibrating) and
+	// back: between them its rows go to a folder beside the case's files (BeginAside returns it).
+	BeginAside(host time.Duration) (string, error)
+	EndAside(host time.Duration) error
 	// ScreenDir is the open screen's folder.
 	ScreenDir() string
 }
@@ -48,6 +53,14 @@ type Audio interface {
 	Begin(dir string, host time.Duration) error
 	// End closes the case's recording and says what it holds, for the quality gate.
 	End(host time.Duration) (AudioCheck, error)
+}
+
+// AsideAudio is an Audio that can keep a case's recording to reading time: Aside sends the
+// sound to a recording in dir (the paused stretch's folder) until Back, and the case's own
+// recording then goes on without the time between. An Audio without it records through pauses.
+type AsideAudio interface {
+	Aside(dir string, host time.Duration) error
+	Back(host time.Duration) error
 }
 
 // Quality (quality.json) and AudioCheck (its "audio") are reader/session's, so that the file
@@ -161,7 +174,9 @@ type Config struct {
 	Filters  []Filter
 	// Gate judges each case's samples when it closes, given the case's reading time on screen
 	// (samples that never came are lost); nil: no gate.
-	Gate func(samples []tracker.Sample, onScreen time.Duration) Quality
+	// It is given the case's samples in stretches of reading (a pause or a recalibration
+	// between them) and the reading time they were on screen, pauses left out.
+	Gate func(segments [][]tracker.Sample, reading time.Duration) Quality
 	// Audio records each case's dictation; nil: a gaze-only session.
 	Audio Audio
 	// AudioGate adds the audio's verdict to a case's quality (present, not silent, clocks
@@ -197,6 +212,8 @@ const (
 	cmdAccept
 	cmdMark
 	cmdSkipCalibration
+	cmdOverlayOn
+	cmdOverlayOff
 )
 
 type loaded struct {
@@ -224,8 +241,15 @@ type Run struct {
 	stopReason string
 
 	// owned by the loop goroutine
-	skipDone   map[int]bool // plan screens read in earlier sittings (Config.Before.Done)
-	idx        int          // index in Plan of the screen on show, -1 before the first
+	skipDone map[int]bool // plan screens read in earlier sittings (Config.Before.Done)
+	// aside: the open case's recording is set aside (paused, recalibrating); readFrom is when
+	// its current stretch of reading began, readTime the reading before it, seams the indexes
+	// in raw where each later stretch begins.
+	aside      bool
+	readFrom   time.Duration
+	readTime   time.Duration
+	seams      []int
+	idx        int // index in Plan of the screen on show, -1 before the first
 	frame      Frame
 	prefetch   chan loaded
 	ready      atomic.Bool // the prefetch has delivered
@@ -348,6 +372,15 @@ func (r *Run) Recalibrate() { r.send(cmdRecalibrate) }
 // (from the tracker options).
 func (r *Run) SkipCalibration() { r.send(cmdSkipCalibration) }
 
+// Overlay journals the live fixation overlay (F) turned on or off on the reader's screen.
+func (r *Run) Overlay(on bool) {
+	if on {
+		r.send(cmdOverlayOn)
+	} else {
+		r.send(cmdOverlayOff)
+	}
+}
+
 // MarkForReread marks the case on show to be read again (the operator saw a problem).
 func (r *Run) MarkForReread() { r.send(cmdMark) }
 
@@ -445,7 +478,79 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 			r.endScreen(r.cfg.Clock())
 			r.finish(session.StatusEnded, "cancelled")
 		}
+		r.syncAside()
 	}
+}
+
+// syncAside keeps the open case's files to reading time: its recording is set aside while the
+// reader is paused or recalibrating, and taken back when reading goes on.
+func (r *Run) syncAside() {
+	want := r.idx >= 0 && r.err == nil && !r.finished && (r.paused || r.phase != phaseReading)
+	switch {
+	case want && !r.aside:
+		r.setAside()
+	case !want && r.aside:
+		r.takeBack()
+	}
+}
+
+// setAside starts a paused stretch of the open case (paused-K beside its files).
+func (r *Run) setAside() {
+	r.drainGaze() // samples taken before the pause are the case's
+	host := r.cfg.Clock()
+	if r.haveFix {
+		r.closeFixation()
+	}
+	dir, err := r.cfg.Recorder.BeginAside(host)
+	if err != nil {
+		r.fail(fmt.Errorf("set the paused case aside: %w", err))
+		return
+	}
+	r.aside = true
+	r.readTime += host - r.readFrom
+	if a, ok := r.cfg.Audio.(AsideAudio); ok && r.audioOn {
+		if err := a.Aside(dir, host); err != nil {
+			r.event("audio_failed", map[string]string{"error": err.Error()})
+		}
+	}
+	why := "paused"
+	if r.phase != phaseReading {
+		why = "calibration"
+	}
+	r.event("case_set_aside", map[string]string{"folder": filepath.Base(dir), "why": why})
+}
+
+// takeBack ends the paused stretch: the case's own files go on.
+func (r *Run) takeBack() {
+	r.drainGaze() // samples taken while paused are the stretch's
+	host := r.cfg.Clock()
+	if r.haveFix {
+		r.closeFixation()
+	}
+	if a, ok := r.cfg.Audio.(AsideAudio); ok && r.audioOn {
+		if err := a.Back(host); err != nil {
+			r.event("audio_failed", map[string]string{"error": err.Error()})
+		}
+	}
+	r.aside = false
+	if err := r.cfg.Recorder.EndAside(host); err != nil {
+		r.fail(fmt.Errorf("close the paused stretch: %w", err))
+		return
+	}
+	r.readFrom = host
+	r.seams = append(r.seams, len(r.raw))
+	r.event("case_taken_back", map[string]string{"reading_s": fmt.Sprintf("%.3f", r.readTime.Seconds())})
+}
+
+// readingSegments splits the case's raw samples at the seams of its paused stretches.
+func (r *Run) readingSegments() [][]tracker.Sample {
+	out := make([][]tracker.Sample, 0, len(r.seams)+1)
+	from := 0
+	for _, k := range r.seams {
+		out = append(out, r.raw[from:k])
+		from = k
+	}
+	return append(out, r.raw[from:])
 }
 
 func (r *Run) command(ctx context.Context, c command) {
@@ -453,6 +558,9 @@ func (r *Run) command(ctx context.Context, c command) {
 	switch c {
 	case cmdSkipCalibration:
 		r.skipCalibration()
+	case cmdOverlayOn, cmdOverlayOff:
+		// The reader saw their own fixations (F): a reading aided so is not a blind one.
+		r.event("fixation_overlay", map[string]string{"on": fmt.Sprint(c == cmdOverlayOn)})
 	case cmdRecalibrate:
 		if r.phase == phaseCalibrating && r.check.options {
 			// Retry from the tracker options: a new device calibration from the start.
@@ -470,6 +578,12 @@ func (r *Run) command(ctx context.Context, c command) {
 			return
 		}
 		r.drainGaze()
+		if r.paused {
+			// The pause card goes: the targets and the report must be seen, and the report's
+			// keys reach it. The case stays set aside until the report is accepted.
+			r.paused = false
+			r.cfg.View.Paused(false)
+		}
 		r.startCheck(ctx)
 	case cmdMark:
 		if r.idx >= 0 && r.frame.Screen.Kind == session.KindCase {
@@ -662,6 +776,7 @@ func (r *Run) begin(l loaded) {
 			r.audioOn = true
 		}
 	}
+	r.readFrom, r.readTime, r.seams = host, 0, r.seams[:0]
 	r.mark(fmt.Sprintf("SCREEN %d %s", l.frame.Index+1, l.frame.Screen.DicomID), host)
 	r.mu.Lock()
 	r.fixes, r.hasCur = r.fixes[:0], false
@@ -727,12 +842,13 @@ func (r *Run) record(s tracker.Sample) {
 	r.noteSample(s)
 	r.watchSample(s)
 	if r.phase != phaseReading {
-		// Calibration and validation gaze is not case data.
 		r.checkSample(s)
-		return
 	}
 	if r.idx < 0 || r.err != nil {
 		return
+	}
+	if r.phase != phaseReading && !r.aside {
+		return // calibration and validation gaze is not case data
 	}
 	r.samples++
 	// Gaps are marked where they happened: in the journal, on the screen they fell in.
@@ -746,7 +862,8 @@ func (r *Run) record(s tracker.Sample) {
 		r.fail(fmt.Errorf("record gaze sample: %w", err))
 		return
 	}
-	if len(r.cfg.Filters) > 0 || r.cfg.Gate != nil {
+	if !r.aside && (len(r.cfg.Filters) > 0 || r.cfg.Gate != nil) {
+		// The filters and the gate see reading time only.
 		r.raw = append(r.raw, s)
 	}
 	if r.haveFix && s.FPOGID != r.lastFix.FPOGID {
@@ -779,9 +896,16 @@ func (r *Run) endScreen(host time.Duration) {
 	if r.idx < 0 || r.err != nil {
 		return
 	}
+	if r.aside {
+		r.takeBack()
+		if r.err != nil {
+			return
+		}
+	}
 	if r.haveFix {
 		r.closeFixation()
 	}
+	reading := r.readTime + host - r.readFrom
 	for _, f := range r.cfg.Filters {
 		fixes := f.Detect(r.raw)
 		rows := make([]tracker.Sample, len(fixes))
@@ -807,10 +931,7 @@ func (r *Run) endScreen(host time.Duration) {
 	}
 	r.audioErr = nil
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
-		r.mu.Lock()
-		onScreen := host - r.stats.CaseStart
-		r.mu.Unlock()
-		q := r.cfg.Gate(r.raw, onScreen)
+		q := r.cfg.Gate(r.readingSegments(), reading)
 		if ac != nil {
 			q.Audio = ac
 			if r.cfg.AudioGate != nil {
@@ -833,7 +954,7 @@ func (r *Run) endScreen(host time.Duration) {
 			r.silent = append(r.silent, why)
 		}
 	}
-	r.raw = r.raw[:0]
+	r.raw, r.seams = r.raw[:0], r.seams[:0]
 	r.noteTracker()
 	if err := r.cfg.Recorder.EndScreen(host); err != nil {
 		r.fail(fmt.Errorf("close files of screen %d: %w", r.idx+1, err))

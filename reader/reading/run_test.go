@@ -449,7 +449,11 @@ func TestRereadOfferedAtTheEnd(t *testing.T) {
 		Clock: func() time.Duration { return 0 },
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		// A case with no gaze at all fails.
-		Gate: func(s []tracker.Sample, _ time.Duration) Quality {
+		Gate: func(segs [][]tracker.Sample, _ time.Duration) Quality {
+			var s []tracker.Sample
+			for _, g := range segs {
+				s = append(s, g...)
+			}
 			if len(s) == 0 {
 				return Quality{Verdict: "fail", Reasons: []string{"no gaze"}}
 			}
@@ -512,7 +516,7 @@ func TestAudioPerCase(t *testing.T) {
 		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
 		Clock: func() time.Duration { return 0 },
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Gate:  func([]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
+		Gate:  func([][]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
 		Audio: au,
 		AudioGate: func(q *Quality, a AudioCheck) {
 			if a.PeakDB < -50 {

@@ -32,6 +32,10 @@ const (
 	LayoutFile   = "layout.json"
 	FiltersFile  = "filters.json" // the fixation filters of a case and their parameters
 	QualityFile  = "quality.json" // the case's quality gate verdict
+	// PausedPrefix names the folders beside a case's files that hold its paused stretches
+	// (paused-1, paused-2, …): the gaze, fixations and audio of the time the reader was not
+	// reading it (the pause overlay, a recalibration).
+	PausedPrefix = "paused-"
 )
 
 // Session statuses in session.json.
@@ -171,6 +175,24 @@ type screen struct {
 	filters   map[string]string // fixation filter name → parameters, written to filters.json
 	t0        float64           // device seconds of the screen's first sample
 	cnt0      int64             // device counter of the screen's first sample
+	// aside is the paused stretch being recorded beside the case (BeginAside), nil while the
+	// case is read; asides counts them, naming their folders.
+	aside  *asideFiles
+	asides int
+}
+
+// asideFiles are the row files of a paused stretch of a case: cases/NN-<id>/paused-K/.
+type asideFiles struct {
+	dir       string
+	gaze, fix rowFile
+}
+
+// rows are the files a sample goes to now: the paused stretch's while one is open.
+func (s *screen) rows() (gaze, fix *rowFile) {
+	if s.aside != nil {
+		return &s.aside.gaze, &s.aside.fix
+	}
+	return &s.gaze, &s.fix
 }
 
 // rowFile is a CSV file fed whole rows; buf only ever holds whole rows.
@@ -317,8 +339,9 @@ func (r *Recorder) Gaze(s tracker.Sample) error {
 		}
 	}
 	row := r.row(s)
-	r.cur.gaze.buf = egd.AppendRow(r.cur.gaze.buf, &row)
-	return r.afterWrite(&r.cur.gaze)
+	g, _ := r.cur.rows()
+	g.buf = egd.AppendRow(g.buf, &row)
+	return r.afterWrite(g)
 }
 
 // Fixation records a fixation as a row of the screen's fixations.csv: s is the fixation's last
@@ -330,8 +353,9 @@ func (r *Recorder) Fixation(s tracker.Sample) error {
 		return err
 	}
 	row := r.row(s)
-	r.cur.fix.buf = egd.AppendRow(r.cur.fix.buf, &row)
-	return r.afterWrite(&r.cur.fix)
+	_, f := r.cur.rows()
+	f.buf = egd.AppendRow(f.buf, &row)
+	return r.afterWrite(f)
 }
 
 func (r *Recorder) usable() error {
@@ -369,6 +393,63 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 	}
 	c.filters[name] = params
 	return writeJSON(filepath.Join(c.dir, FiltersFile), c.filters)
+}
+
+// BeginAside sets the open case's recording aside: until EndAside, its gaze and fixation rows
+// go to a folder of their own beside the case's files, cases/NN-<id>/paused-K/ (K from 1), in
+// the same columns and time base, so that the case's own files hold reading time only. The
+// caller journals why (a pause, a recalibration). It returns the folder.
+func (r *Recorder) BeginAside(host time.Duration) (string, error) {
+	if err := r.usable(); err != nil {
+		return "", err
+	}
+	c := r.cur
+	if c.aside != nil {
+		return c.aside.dir, nil
+	}
+	// The case's rows so far reach the kernel before its files go quiet.
+	if err := errors.Join(c.gaze.write(), c.fix.write()); err != nil {
+		return "", err
+	}
+	dir := filepath.Join(c.dir, fmt.Sprintf("%s%d", PausedPrefix, c.asides+1))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", fmt.Errorf("session: set the case aside: %w", err)
+	}
+	a := &asideFiles{dir: dir}
+	var err error
+	if a.gaze, err = openRows(dir, GazeFile); err == nil {
+		if a.fix, err = openRows(dir, FixationFile); err != nil {
+			a.gaze.f.Close()
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("session: set the case aside: %w", err)
+	}
+	c.asides++
+	c.aside = a
+	r.lastHost = max(r.lastHost, host)
+	return dir, nil
+}
+
+// EndAside closes the paused stretch's files (written out and fsynced): the case's rows go to
+// its own files again. Without a stretch open it does nothing.
+func (r *Recorder) EndAside(host time.Duration) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	a := r.cur.aside
+	if a == nil {
+		return nil
+	}
+	r.cur.aside = nil
+	r.lastHost = max(r.lastHost, host)
+	errs := []error{a.gaze.sync(), a.fix.sync()}
+	for _, f := range []*rowFile{&a.gaze, &a.fix} {
+		if err := f.f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("session: close %s: %w", filepath.Join(filepath.Base(a.dir), f.name), err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ScreenDir is the open screen's folder ("" between screens).
@@ -486,6 +567,10 @@ func (r *Recorder) Flush() error {
 	if c := r.cur; c != nil {
 		errs = append(errs, c.gaze.write(), c.fix.write())
 		files = append(files, c.gaze.f, c.fix.f)
+		if a := c.aside; a != nil {
+			errs = append(errs, a.gaze.write(), a.fix.write())
+			files = append(files, a.gaze.f, a.fix.f)
+		}
 	}
 	r.sync.request(files)
 	return errors.Join(errs...)
@@ -562,7 +647,11 @@ func (r *Recorder) EndScreen(host time.Duration) error {
 		return err
 	}
 	c := r.cur
-	errs := []error{c.gaze.sync(), c.fix.sync()}
+	var errs []error
+	if c.aside != nil {
+		errs = append(errs, r.EndAside(host))
+	}
+	errs = append(errs, c.gaze.sync(), c.fix.sync())
 	for _, f := range []*rowFile{&c.gaze, &c.fix} {
 		if err := f.f.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", f.name, err))

@@ -128,6 +128,46 @@ type AudioMeta struct {
 	// audio.RecoverCase).
 	Complete  bool `json:"complete"`
 	Recovered bool `json:"recovered,omitempty"`
+	// Segments are the stretches of reading after the first, when the case was paused: the
+	// sound of a pause is in the pause's own folder (paused-K/audio.wav), not here. The fit
+	// above counts device frames, pauses included; HostAt and FrameAt map through Segments.
+	Segments []AudioSegment `json:"segments,omitempty"`
+}
+
+// AudioSegment is a stretch of a case's audio.wav after a pause: it starts at WAV frame Frame,
+// whose block was stamped HostNS, and Skipped device frames (the pause) were left out before it.
+type AudioSegment struct {
+	Frame   int64 `json:"frame"`
+	HostNS  int64 `json:"host_ns"`
+	Skipped int64 `json:"skipped_frames"`
+}
+
+// device is the device frame (counted from the WAV's first, pauses included) of WAV frame f.
+func (m AudioMeta) device(f int64) int64 {
+	d := f
+	for _, s := range m.Segments {
+		if f >= s.Frame {
+			d += s.Skipped
+		}
+	}
+	return d
+}
+
+// wavFrame is device's inverse; a device frame inside a pause gives the frame where the sound
+// goes on after it.
+func (m AudioMeta) wavFrame(d int64) int64 {
+	var cum int64
+	for _, s := range m.Segments {
+		gap := s.Frame + cum // device frame where the pause begins
+		if d < gap {
+			break
+		}
+		if d < gap+s.Skipped {
+			return s.Frame
+		}
+		cum += s.Skipped
+	}
+	return d - cum
 }
 
 // slope is host seconds per audio second, and origin the host time of frame 0, from the clock
@@ -153,7 +193,7 @@ func (m AudioMeta) HostAt(frame int64) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	return origin + time.Duration(math.Round(slope*float64(frame)/float64(m.Rate)*1e9)), true
+	return origin + time.Duration(math.Round(slope*float64(m.device(frame))/float64(m.Rate)*1e9)), true
 }
 
 // FrameAt is HostAt's inverse: the frame of audio.wav captured at session-clock time host
@@ -163,5 +203,5 @@ func (m AudioMeta) FrameAt(host time.Duration) (int64, bool) {
 	if !ok || slope <= 0 {
 		return 0, false
 	}
-	return int64(math.Floor((host - origin).Seconds() / slope * float64(m.Rate))), true
+	return m.wavFrame(int64(math.Floor((host - origin).Seconds() / slope * float64(m.Rate)))), true
 }

@@ -125,6 +125,39 @@ func CaseGateOnScreen(samples []tracker.Sample, rate float64, onScreen time.Dura
 	return judge(g, len(samples), th)
 }
 
+// CaseGateSegments is CaseGateOnScreen for a case read in stretches (a pause, a recalibration
+// between them): each segment holds the samples of one stretch of reading, and reading is the
+// time they were on screen, pauses left out. Expected samples, data loss and the longest loss are
+// taken within each stretch, never across the time between them.
+func CaseGateSegments(segments [][]tracker.Sample, rate float64, reading time.Duration, th Thresholds) Gate {
+	var (
+		g       = Gate{Verdict: Pass}
+		n       int
+		covered time.Duration
+	)
+	for _, seg := range segments {
+		if len(seg) == 0 {
+			continue
+		}
+		one := CaseGate(seg, rate, th)
+		g.Expected += one.Expected
+		g.Valid += one.Valid
+		g.LongestLoss = max(g.LongestLoss, one.LongestLoss)
+		covered += span(seg, rate)
+		n += len(seg)
+	}
+	g.Expected = max(g.Expected, Expected(reading, rate))
+	if g.Expected > 0 {
+		g.DataLoss = math.Min(1, math.Max(0, float64(g.Expected-g.Valid)/float64(g.Expected)))
+	}
+	if n == 0 {
+		g.DataLoss = 1
+	}
+	// Reading time the samples do not cover is a loss at their ends (a tracker that stopped).
+	g.LongestLoss = max(g.LongestLoss, reading-covered)
+	return judge(g, n, th)
+}
+
 // pct formats a fraction as a percentage with one decimal ("12.5%").
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
