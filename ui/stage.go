@@ -23,8 +23,8 @@ const CalibrationDiscRadius = 30
 
 var (
 	stageBlack   = color.Gray{Y: 0}
-	overlayColor = color.NRGBA{R: 255, G: 196, B: 0, A: 220}
-	gazeColor    = color.NRGBA{R: 0, G: 230, B: 120, A: 230}
+	overlayColor = qa.OverlayColor
+	gazeColor    = qa.GazeColor
 )
 
 // Layer is one of the stage's layers. All are drawn over one image with one mapping (stage
@@ -448,7 +448,7 @@ func (l *gazeLayer) update(s *Stage) {
 	for i := range l.nseg {
 		// Older segments fade: the newest is as opaque as the dot, the oldest nearly gone.
 		c := gazeColor
-		c.A = uint8(float64(gazeColor.A) * float64(i+1) / float64(l.nseg))
+		c.A = uint8(float64(gazeColor.A) * qa.Fade(i, l.nseg))
 		if l.segs[i].StrokeColor != c {
 			l.segs[i].StrokeColor = c
 			l.segs[i].Refresh()
@@ -545,7 +545,7 @@ func (l *scanpathLayer) update(s *Stage) {
 	l.objs = l.objs[:0]
 	for i := range l.n {
 		c := overlayColor
-		c.A = uint8(float64(overlayColor.A) * float64(i+1) / float64(l.n))
+		c.A = uint8(float64(overlayColor.A) * qa.Fade(i, l.n))
 		if l.lines[i].StrokeColor != c {
 			l.lines[i].StrokeColor = c
 			l.lines[i].Refresh()

@@ -66,3 +66,14 @@ func TestFixationRadius(t *testing.T) {
 		}
 	}
 }
+
+func TestFade(t *testing.T) {
+	for _, tc := range []struct {
+		i, n int
+		want float64
+	}{{0, 4, 0.25}, {3, 4, 1}, {9, 4, 1}, {-1, 4, 0.25}, {0, 0, 1}, {0, 1, 1}} {
+		if got := qa.Fade(tc.i, tc.n); got != tc.want {
+			t.Errorf("Fade(%d, %d) = %v, want %v", tc.i, tc.n, got, tc.want)
+		}
+	}
+}

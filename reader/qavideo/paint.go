@@ -26,10 +26,11 @@ import (
 	"sightline/reader/stage"
 )
 
-// Colours of the picture: the station's overlay and gaze colours (ui/stage.go).
+// Colours of the picture: the overlay and gaze colours are the stage's (qa.OverlayColor,
+// qa.GazeColor).
 var (
-	fixColor   = color.NRGBA{255, 196, 0, 255}
-	gazeColor  = color.NRGBA{0, 220, 255, 255}
+	fixColor   = qa.OverlayColor
+	gazeColor  = qa.GazeColor
 	barBack    = color.NRGBA{24, 24, 24, 255}
 	barFill    = color.NRGBA{90, 90, 90, 255}
 	headColor  = color.NRGBA{255, 255, 255, 255}
@@ -129,18 +130,17 @@ func (p *Painter) Paint(dst *image.RGBA, f qa.Frame) {
 	p.paintStrip(dst, f)
 }
 
-// paintFixations draws the latest qa.OverlayFixations fixations begun by f.T: the scanpath
-// joining them and their rings, older ones fainter, each numbered as in the case. The one in
-// progress grows with its duration so far.
+// paintFixations draws the latest qa.OverlayFixations fixations begun by f.T, as the stage
+// does: the scanpath joining them (fading towards the oldest) and their rings, each numbered as
+// in the case. The one in progress grows with its duration so far, over a faint disc.
 func (p *Painter) paintFixations(dst *image.RGBA, f qa.Frame) {
 	shown := f.Fixations[max(0, len(f.Fixations)-qa.OverlayFixations):]
 	n := len(shown)
-	alpha := func(i int) float64 { return 0.2 + 0.8*float64(i+1)/float64(n) }
 	lw := float32(max(1.5, 3*p.k))
 	for i := 1; i < n; i++ {
 		x0, y0 := p.at(shown[i-1].X, shown[i-1].Y)
 		x1, y1 := p.at(shown[i].X, shown[i].Y)
-		p.line(dst, x0, y0, x1, y1, lw, fade(fixColor, 0.8*alpha(i)))
+		p.line(dst, x0, y0, x1, y1, lw, fade(fixColor, qa.Fade(i-1, n-1)))
 	}
 	first := len(f.Fixations) - n
 	for i, fx := range shown {
@@ -150,17 +150,16 @@ func (p *Painter) paintFixations(dst *image.RGBA, f qa.Frame) {
 		}
 		x, y := p.at(fx.X, fx.Y)
 		r := float32(qa.FixationRadius(d.Seconds()) * p.k)
-		c := fade(fixColor, alpha(i))
 		if first+i == f.Current {
 			p.disc(dst, x, y, r, fade(fixColor, 0.25))
 		}
-		p.ring(dst, x, y, r, lw, c)
-		p.paintLabel(dst, fx.N, x, y, c)
+		p.ring(dst, x, y, r, lw, fixColor)
+		p.paintLabel(dst, fx.N, x, y, fixColor)
 	}
 }
 
-// paintGaze draws the trail (fading towards the oldest) and the latest gaze point; an invalid
-// sample is left out.
+// paintGaze draws the trail (fading towards the oldest, as the stage does) and the latest gaze
+// point; an invalid sample is left out.
 func (p *Painter) paintGaze(dst *image.RGBA, f qa.Frame) {
 	n := len(f.Trail)
 	lw := float32(max(1, 2*p.k))
@@ -171,7 +170,7 @@ func (p *Painter) paintGaze(dst *image.RGBA, f qa.Frame) {
 		}
 		x0, y0 := p.at(a.X, a.Y)
 		x1, y1 := p.at(b.X, b.Y)
-		p.line(dst, x0, y0, x1, y1, lw, fade(gazeColor, float64(i)/float64(n)))
+		p.line(dst, x0, y0, x1, y1, lw, fade(gazeColor, qa.Fade(i-1, n-1)))
 	}
 	if f.HasGaze && f.Gaze.Valid {
 		x, y := p.at(f.Gaze.X, f.Gaze.Y)
