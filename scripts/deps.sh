@@ -8,6 +8,9 @@ want=${1:-run}
 # Fyne/GLFW through cgo, and ALSA for audio.
 pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
       libxinerama-dev libxi-dev libxxf86vm-dev libasound2-dev)
+# `sightline transcribe`: the offline recogniser and its US English acoustic model (the language
+# model and dictionary are the project's own, reader/transcribe/model/).
+pkgs+=(pocketsphinx pocketsphinx-en-us)
 # The demo study's tests check every file with dcmtk; the real-window tests need Xvfb and xdotool.
 if [ "$want" = test ]; then
   # dcmtk and GDCM (libgdcm-tools) check and transcode DICOMs; Xvfb, xdotool and ImageMagick run
