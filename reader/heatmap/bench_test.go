@@ -25,9 +25,11 @@ func BenchmarkBlur(b *testing.B) {
 	}
 	dst := make([]float32, len(src))
 	b.SetBytes(int64(4 * len(src)))
+	c0 := cpuNow()
 	for b.Loop() {
 		Blur(dst, src, benchW, benchH, DefaultSigma)
 	}
+	reportCPU(b, c0)
 }
 
 // BenchmarkStatic is impulses, blur, normalisation and viridis: heatmap.png before PNG encoding.

@@ -22,6 +22,7 @@ func BenchmarkCase(b *testing.B) {
 		b.Fatal(err)
 	}
 	i := 0
+	c0 := cpuNow()
 	for b.Loop() {
 		f := files[i%len(files)]
 		i++
@@ -29,4 +30,5 @@ func BenchmarkCase(b *testing.B) {
 			b.Fatal(o.err)
 		}
 	}
+	reportCPU(b, c0)
 }
