@@ -29,7 +29,8 @@ type audioRig struct {
 	asideTotal time.Duration
 	peak       float64       // loudest sample of the case, linear full scale
 	lastLoud   time.Duration // host time of the case's last block above silentDB (its start if none)
-	err        error         // the device's latest fault
+	err        error         // the device's latest fault; once capture is over, the one that ended it
+	overErr    bool          // err is the fault that ended capture
 	caseErr    error         // the first fault during the open case: it fails the case's audio
 	writeErr   error         // the case's file failed
 	clock      func() time.Duration
@@ -47,7 +48,9 @@ func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock() // fault may already be running on the capture's goroutines
 	r.cap = c
+	r.mu.Unlock()
 	return r, nil
 }
 
@@ -55,7 +58,9 @@ func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
 // changes: the open case's audio fails, and the journal hears of it now.
 func (r *audioRig) fault(err error) {
 	r.mu.Lock()
-	r.err = err
+	if !r.overErr {
+		r.err, r.overErr = err, r.cap != nil && r.cap.Over()
+	}
 	if r.cur != nil && r.caseErr == nil {
 		r.caseErr = err
 	}

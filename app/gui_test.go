@@ -7,16 +7,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/audio/pulsetest"
-	"sightline/reader/demo"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/session"
 )
@@ -80,7 +77,7 @@ func guiOptions() *Options {
 // sentence with the details behind a Details control; "No" leads back to the start screen
 // rather than leaving the window empty.
 func TestNoMicrophoneNoGoesBackToStart(t *testing.T) {
-	dir := demoStudy(t)
+	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	o := guiOptions()
@@ -110,47 +107,24 @@ func TestNoMicrophoneNoGoesBackToStart(t *testing.T) {
 	}
 }
 
-// watchedWindow keeps the close intercept the station sets, so that a test can close the
-// window as the user would (Fyne's test window does not call it), and says when it closed.
-type watchedWindow struct {
-	fyne.Window
-	mu        sync.Mutex
-	intercept func()
-	once      sync.Once
-	closed    chan struct{}
-}
-
-func watch(w fyne.Window) *watchedWindow {
-	return &watchedWindow{Window: w, closed: make(chan struct{})}
-}
-
-func (w *watchedWindow) SetCloseIntercept(f func()) {
-	w.mu.Lock()
-	w.intercept = f
-	w.mu.Unlock()
-	w.Window.SetCloseIntercept(f)
-}
-
-func (w *watchedWindow) Close() {
-	w.Window.Close()
-	w.once.Do(func() { close(w.closed) })
-}
-
-// userClose closes the window as its close button does, and waits for the session to end.
-func (w *watchedWindow) userClose(t *testing.T) {
+// prepared captures the session the station would start reading, in place of the run (see
+// runSession), and closes it when the test ends.
+func capturePrepared(t *testing.T) *[]*prepared {
 	t.Helper()
-	w.mu.Lock()
-	f := w.intercept
-	w.mu.Unlock()
-	if f == nil {
-		t.Fatal("the window has no close intercept: no session running")
+	var got []*prepared
+	was := runSession
+	runSession = func(_ fyne.Window, _ *Options, p *prepared) error {
+		got = append(got, p)
+		return nil
 	}
-	f()
-	select {
-	case <-w.closed:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the session did not end within 20 s of closing the window")
-	}
+	t.Cleanup(func() {
+		runSession = was
+		for _, p := range got {
+			_ = p.rec.Close("ended early")
+			p.close()
+		}
+	})
+	return &got
 }
 
 // TestOpenStudyChoosesReader: a study prepared for alice and bob asks who reads it, among
@@ -164,9 +138,10 @@ func TestOpenStudyChoosesReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := test.NewTempApp(t)
-	w := watch(test.NewWindow(nil)) // closed by userClose
+	w := test.NewTempWindow(t, nil)
 	o := guiOptions()
 	o.Audio = "none"
+	started := capturePrepared(t)
 	if err := openStation(a, w, o, dir); err != nil {
 		t.Fatalf("openStation: %v", err)
 	}
@@ -183,7 +158,9 @@ func TestOpenStudyChoosesReader(t *testing.T) {
 		t.Fatal("the chooser has no Read button")
 	}
 	test.Tap(read.(*widget.Button))
-	defer w.userClose(t)
+	if len(*started) != 1 {
+		t.Fatalf("%d sessions started, want one", len(*started))
+	}
 	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("sessions: %v, %v; want one", entries, err)
@@ -270,13 +247,11 @@ func TestNewStudyPartialThenRead(t *testing.T) {
 func TestMonitorSourceAsks(t *testing.T) {
 	srv := pulsetest.Start(t)
 	srv.Pactl("set-default-source", "doomed.monitor")
-	dir := filepath.Join(t.TempDir(), "demo")
-	if _, err := demo.Write(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
 	a := test.NewTempApp(t)
 	o := guiOptions()
 	o.Audio, o.AudioBackend = "", "pulse"
+	started := capturePrepared(t)
 	ask := func(w fyne.Window) {
 		t.Helper()
 		if err := openStation(a, w, o, dir); err != nil {
@@ -296,10 +271,12 @@ func TestMonitorSourceAsks(t *testing.T) {
 		t.Error("a session was started though the operator said No")
 	}
 
-	ww := watch(test.NewWindow(nil))
-	ask(ww)
-	test.Tap(findOnCanvas(ww, button("Record from it")).(*widget.Button))
-	defer ww.userClose(t)
+	w = test.NewTempWindow(t, nil)
+	ask(w)
+	test.Tap(findOnCanvas(w, button("Record from it")).(*widget.Button))
+	if len(*started) != 1 || (*started)[0].audio == nil {
+		t.Fatalf("%d sessions started, want one recording audio", len(*started))
+	}
 	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("sessions: %v, %v; want one", entries, err)

@@ -381,6 +381,10 @@ func loader(st *study.Study) reading.Loader {
 	}
 }
 
+// runSession starts reading a prepared session; the GUI tests stop at the prepared session
+// (a run's fyne.Do calls run in line on Fyne's test driver, racing the test's goroutine).
+var runSession = startRun
+
 // background runs long work (preparing a study) off the UI goroutine; the tests run it in line.
 var background = func(f func()) { go f() }
 
@@ -484,7 +488,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 				return err
 			}
 			fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
-			return startRun(w, &oo, p)
+			return runSession(w, &oo, p)
 		}
 		fresh := func(oo *Options) (*prepared, error) { return prepare(oo, dir) }
 		cut, err := session.Interrupted(filepath.Join(dir, "sessions"))

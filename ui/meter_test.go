@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"sightline/reader/reading"
 	"sightline/reader/session"
@@ -40,8 +42,15 @@ func TestOperatorLevelMeter(t *testing.T) {
 		if v := o.level.Value; v < c.value-0.001 || v > c.value+0.001 {
 			t.Errorf("%s: meter at %.3f, want %.3f", c.name, v, c.value)
 		}
-		if got := o.level.TextFormatter(); got != c.text {
+		if got := o.level.Text(); got != c.text {
 			t.Errorf("%s: meter reads %q, want %q", c.name, got, c.text)
+		}
+		// Visibly empty: no bar drawn at all, only the neutral track (Fyne's ProgressBar
+		// tinted its empty track with the primary colour: it read as full).
+		objs := test.WidgetRenderer(o.level).Objects()
+		track, bar := objs[0].(*canvas.Rectangle), objs[1].(*canvas.Rectangle)
+		if bar.Visible() != (c.value > 0) || track.FillColor != theme.Color(theme.ColorNameInputBackground) {
+			t.Errorf("%s: bar drawn %v, track %v", c.name, bar.Visible(), track.FillColor)
 		}
 		if o.silent.Text != c.flag {
 			t.Errorf("%s: silence flag %q, want %q", c.name, o.silent.Text, c.flag)

@@ -71,8 +71,7 @@ type Operator struct {
 	calLbl   *widget.Label
 	recDot   *canvas.Circle
 	recLbl   *widget.Label
-	level    *widget.ProgressBar
-	levelTxt string        // the meter's dBFS reading
+	level    *levelMeter
 	silent   *widget.Label // the case has been silent for SilentFlag or more
 	marked   *widget.Label
 	pauseBtn *widget.Button
@@ -94,9 +93,8 @@ func NewOperator(src OperatorSource) *Operator {
 	o.calLbl = widget.NewLabel("no calibration check yet")
 	o.recDot = canvas.NewCircle(color.Transparent)
 	o.recLbl = widget.NewLabel("")
-	o.level = widget.NewProgressBar()
-	o.levelTxt = "no audio"
-	o.level.TextFormatter = func() string { return o.levelTxt }
+	o.level = newLevelMeter()
+	o.level.set(0, "no audio")
 	o.silent = widget.NewLabel("")
 	o.silent.Importance = widget.DangerImportance
 	o.silent.TextStyle.Bold = true
@@ -260,11 +258,7 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 			txt = fmt.Sprintf("silence (below %.0f dBFS)", MeterFloorDB)
 		}
 	}
-	if lv != o.level.Value || txt != o.levelTxt {
-		o.levelTxt = txt
-		o.level.Value = lv
-		o.level.Refresh()
-	}
+	o.level.set(lv, txt)
 	flag := ""
 	if a.Recording && a.Err == "" && a.Silent >= SilentFlag {
 		flag = fmt.Sprintf("silent for %s", a.Silent.Truncate(time.Second))

@@ -533,7 +533,7 @@ func (c *Capture) deliver() {
 			return
 		}
 		quiet := c.clock() - time.Duration(c.lastCB.Load())
-		if !stalled && quiet > stallTimeout {
+		if !stalled && quiet > stallTimeout && !c.gone.Load() { // a removed device was reported
 			// Not fatal: should the device come back, its frames go on being delivered.
 			stalled = true
 			c.fail(fmt.Errorf("%w: no audio from %s device %q for %v", ErrDeviceLost,
