@@ -133,41 +133,49 @@ func Write(ctx context.Context, r *qa.Replay, img image.Image, l stage.Layout, o
 }
 
 // pump draws n frames and writes them to w: drawing overlaps ffmpeg's reading (three buffers),
-// since on two cores neither alone keeps the encoder busy.
+// since on two cores neither alone keeps the encoder busy. It stops at the first failed write
+// (ffmpeg gone) or when ctx ends.
 func pump(ctx context.Context, p *Painter, r *qa.Replay, n, fps int, w io.Writer) error {
-	free := make(chan *image.RGBA, 3)
-	full := make(chan *image.RGBA, 3)
-	for range 3 {
+	const bufs = 3
+	free := make(chan *image.RGBA, bufs)
+	full := make(chan *image.RGBA, bufs) // never blocks: there are only bufs buffers
+	for range bufs {
 		free <- image.NewRGBA(image.Rect(0, 0, p.W, p.H))
 	}
-	errc := make(chan error, 1)
+	done := make(chan struct{}) // closed when the writer stops
+	var werr error
 	go func() {
-		var err error
+		defer close(done)
 		for img := range full {
-			if err == nil {
-				_, err = w.Write(img.Pix)
+			if _, err := w.Write(img.Pix); err != nil {
+				werr = err
+				return
 			}
 			free <- img
 		}
-		errc <- err
+	}()
+	closed := false
+	defer func() {
+		if !closed {
+			close(full)
+		}
 	}()
 	for i := 0; i < n; i++ {
 		var img *image.RGBA
 		select {
 		case img = <-free:
-		case err := <-errc:
-			close(full)
-			return err
+		case <-done:
+			return werr
 		case <-ctx.Done():
-			close(full)
-			<-errc
 			return ctx.Err()
 		}
 		p.Paint(img, r.At(FrameTime(r, i, fps)))
 		full <- img
 	}
 	close(full)
-	return <-errc
+	closed = true
+	<-done
+	return werr
 }
 
 // FrameTime is the session-clock time that frame i of a video of r at fps shows.

@@ -324,3 +324,17 @@ func TestBrokenClock(t *testing.T) {
 		t.Fatalf("err %v, want the span named", err)
 	}
 }
+
+// TestEncoderFails: an encoder that dies at once fails the video with its exit named and leaves
+// no file behind, neither the MP4 nor its parts.
+func TestEncoderFails(t *testing.T) {
+	r := record(t, qatest.Session{Cases: []qatest.Case{{DicomID: "a", Samples: 600, Audio: true}}}, 0, nil)
+	dir := t.TempDir()
+	_, err := Write(context.Background(), r, nil, r.Case.Layout.Layout, filepath.Join(dir, "a.mp4"), Options{FFmpeg: "false"})
+	if err == nil || !strings.Contains(err.Error(), "ffmpeg: exit status 1") {
+		t.Fatalf("err %v, want ffmpeg's exit named", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
