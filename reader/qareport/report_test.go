@@ -285,3 +285,19 @@ func keys(m map[string][]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestEmptyStudy: a study without sessions gets a report that says so, and an empty qa.csv
+// with its header.
+func TestEmptyStudy(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "deep", "report")
+	sum, err := Write(context.Background(), t.TempDir(), out, Options{})
+	if err != nil || sum.Sessions != 0 || sum.Cases != 0 {
+		t.Fatalf("%+v, %v", sum, err)
+	}
+	if got := read(t, filepath.Join(out, CSVFile)); got != strings.Join(qa.CSVHeader, ",")+"\n" {
+		t.Errorf("qa.csv %q, want the header alone", got)
+	}
+	if !strings.Contains(read(t, filepath.Join(out, IndexFile)), "The study has no sessions.") {
+		t.Error("index.html does not say the study has no sessions")
+	}
+}
