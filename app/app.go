@@ -194,6 +194,7 @@ func Command() *cobra.Command {
 	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), exportCommand(o), importCommand(o),
 		analyzeCommand(o), heatmapCommand(o))
 	root.AddCommand(boxesCommand(o))
+	root.AddCommand(transcribeCommand(o))
 	root.AddCommand(reviewCommand(o))
 	return root
 }

@@ -16,7 +16,7 @@ import (
 const SilentDBFS = -50.0
 
 // ErrSilent is a dictation with nothing above SilentDBFS: there is nothing to transcribe.
-var ErrSilent = fmt.Errorf("silent: nothing above %.0f dBFS", SilentDBFS)
+var ErrSilent = fmt.Errorf("nothing above %.0f dBFS", SilentDBFS)
 
 // PrepareAudio reads a case's audio.wav (any rate and channel count, 16-bit PCM) and writes it
 // to dst as mono 16-bit PCM at the same rate, for a recogniser. A file cut off after its

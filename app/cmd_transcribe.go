@@ -1,0 +1,222 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sightline/reader/review"
+	"sightline/reader/session"
+	"sightline/reader/transcribe"
+)
+
+// transcribeCommand is `sightline transcribe STUDY`: draft transcripts of the recorded
+// dictations, or (--align) new times for every transcript's own words.
+func transcribeCommand(o *Options) *cobra.Command {
+	var (
+		sessionID, caseID, store string
+		align                    bool
+		cfg                      transcribe.Config
+	)
+	cmd := &cobra.Command{
+		Use:   "transcribe STUDY [--session ID] [--case DICOM_ID] [--align]",
+		Short: "write draft transcripts of the dictations (offline speech to text), or re-time transcripts (--align)",
+		Long: "For every case with a dictation (STUDY/sessions/*/cases/*/audio.wav) writes a draft transcript.json in\n" +
+			"the EGD-CXR form (one word a phrase, times in seconds) and transcript_raw.json (the recogniser's words,\n" +
+			"times and confidences, the engine and model). A transcript.json corrected since its draft (or not\n" +
+			"written by transcribe, or corrected in the review store) is never replaced.\n\n" +
+			"--align keeps every transcript's words and recomputes their times by forced alignment against the\n" +
+			"audio; words it cannot place keep interpolated times, marked approximate in transcript_raw.json.\n\n" +
+			"The default engine is pocketsphinx with Sightline's radiology language model (offline; apt-get install\n" +
+			"pocketsphinx pocketsphinx-en-us). --engine whisper uses a whisper.cpp program on PATH and its model.\n" +
+			"A case that cannot be transcribed is named with the reason and the others go on.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTranscribe(cmd.Context(), o, args[0], sessionID, caseID, store, align, cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&sessionID, "session", "", "only this session (its folder name under STUDY/sessions)")
+	f.StringVar(&caseID, "case", "", "only this case (its dicom_id)")
+	f.BoolVar(&align, "align", false, "re-time each case's transcript.json from its own text (forced alignment)")
+	f.StringVar(&cfg.Engine, "engine", transcribe.EnginePocketSphinx, "recogniser: pocketsphinx, whisper (whisper.cpp) or cloud (not built)")
+	f.StringVar(&cfg.WhisperBin, "whisper-bin", "", "whisper.cpp program (default: whisper-cli or whisper-cpp on PATH)")
+	f.StringVar(&cfg.WhisperModel, "whisper-model", "", "whisper.cpp model file (default $"+transcribe.WhisperModelEnv+")")
+	f.StringVar(&cfg.CloudURL, "cloud-url", "", "a cloud recogniser's endpoint: dictations leave the machine only when this is set")
+	f.DurationVar(&cfg.Timeout, "timeout", 0, "kill a recogniser run after this long (default 60 s + 4 × the audio's length)")
+	f.StringVar(&store, "store", "", "the review store consulted for corrections: a SQLite file or postgres://… (default STUDY/review.db when it exists)")
+	return cmd
+}
+
+// transcribeJob is one case to transcribe or align.
+type transcribeJob struct {
+	session string // the session folder's name
+	c       *session.Case
+}
+
+func runTranscribe(ctx context.Context, o *Options, study, sessionID, caseID, store string, align bool, cfg transcribe.Config) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	jobs, err := transcribeJobs(o, study, sessionID, caseID)
+	if err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		what := "no recorded cases"
+		if caseID != "" {
+			what = "no recorded case " + caseID
+		}
+		return fmt.Errorf("%s under %s", what, filepath.Join(study, "sessions"))
+	}
+	eng, err := transcribe.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer transcribe.Close(eng)
+	corrected := map[[2]string]review.TranscriptEdit{}
+	if !align {
+		if corrected, err = storeCorrections(ctx, study, store); err != nil {
+			return err
+		}
+	}
+	verb := "transcribing"
+	if align {
+		verb = "aligning"
+	}
+	fmt.Fprintf(o.Out, "%s %d case(s) with %s (%s)\n", verb, len(jobs), eng.Name(), eng.Model())
+	failed := 0
+	counts := map[transcribe.Status]int{}
+	for i, j := range jobs {
+		name := j.session + "/" + j.c.Name
+		var r transcribe.Result
+		e, inStore := corrected[[2]string{j.session, j.c.Screen.DicomID}]
+		if !inStore {
+			e, inStore = corrected[[2]string{j.session, j.c.Name}]
+		}
+		switch {
+		case inStore:
+			r = transcribe.Result{Status: transcribe.StatusKept, Notes: []string{fmt.Sprintf("corrected in the review store by %s at %s", e.Who, e.At.UTC().Format(time.RFC3339))}}
+		case align:
+			r = transcribe.AlignCase(ctx, eng, j.c.Dir, time.Now())
+		default:
+			r = transcribe.TranscribeCase(ctx, eng, j.c.Dir, time.Now())
+		}
+		counts[r.Status]++
+		line := fmt.Sprintf("[%d/%d] %s: %s", i+1, len(jobs), name, r.Status)
+		switch {
+		case r.Status == transcribe.StatusWritten && align:
+			line += fmt.Sprintf(" (%d words, %s", r.Words, r.Method)
+			if r.Approx > 0 {
+				line += fmt.Sprintf(", %d approximate", r.Approx)
+			}
+			line += ")"
+		case r.Status == transcribe.StatusWritten:
+			line += fmt.Sprintf(" (%d words)", r.Words)
+		}
+		if r.Err != nil {
+			line += ": " + r.Err.Error()
+		}
+		for _, n := range r.Notes {
+			line += "; " + n
+		}
+		if r.Status == transcribe.StatusFailed || r.Status == transcribe.StatusNotViable {
+			failed++
+			fmt.Fprintln(o.Err, line)
+		} else {
+			fmt.Fprintln(o.Out, line)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	var sum []string
+	for _, s := range []transcribe.Status{transcribe.StatusWritten, transcribe.StatusKept, transcribe.StatusNoAudio,
+		transcribe.StatusNoText, transcribe.StatusSilent, transcribe.StatusNoSpeech, transcribe.StatusFailed, transcribe.StatusNotViable} {
+		if counts[s] > 0 {
+			sum = append(sum, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintf(o.Out, "done: %s\n", strings.Join(sum, ", "))
+	if failed > 0 {
+		return fmt.Errorf("%d of %d case(s) could not be %s (named above)", failed, len(jobs), map[bool]string{true: "aligned", false: "transcribed"}[align])
+	}
+	return nil
+}
+
+// transcribeJobs lists the study's recorded cases (calibration screens and sessions being
+// recorded now left out), in session and reading order.
+func transcribeJobs(o *Options, study, sessionID, caseID string) ([]transcribeJob, error) {
+	root := filepath.Join(study, "sessions")
+	var dirs []string
+	if sessionID != "" {
+		dirs = []string{filepath.Join(root, sessionID)}
+	} else {
+		ents, err := os.ReadDir(root)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		for _, e := range ents {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				dirs = append(dirs, filepath.Join(root, e.Name()))
+			}
+		}
+		slices.Sort(dirs)
+	}
+	var jobs []transcribeJob
+	for _, d := range dirs {
+		op, err := session.Open(d)
+		if err != nil {
+			if sessionID != "" {
+				return nil, err
+			}
+			fmt.Fprintf(o.Err, "sightline: %s: not a readable session (%v); left out\n", d, err)
+			continue
+		}
+		if op.Live {
+			// The station never waits on the recogniser: a session being recorded is
+			// transcribed after.
+			fmt.Fprintf(o.Err, "sightline: %s is being recorded now; transcribe it when it has ended\n", filepath.Base(d))
+			continue
+		}
+		for _, c := range op.Cases {
+			if c.Screen.Kind == session.KindCalibration || (caseID != "" && c.Screen.DicomID != caseID) {
+				continue
+			}
+			jobs = append(jobs, transcribeJob{session: filepath.Base(d), c: c})
+		}
+	}
+	return jobs, nil
+}
+
+// storeCorrections are the cases whose transcripts the review store records a correction
+// of, keyed by session and case (the case's dicom_id or folder name), latest last.
+func storeCorrections(ctx context.Context, study, store string) (map[[2]string]review.TranscriptEdit, error) {
+	out := map[[2]string]review.TranscriptEdit{}
+	if store == "" {
+		if _, err := os.Stat(filepath.Join(study, "review.db")); err != nil {
+			return out, nil // no store: the files say what is corrected
+		}
+		store = study
+	}
+	st, err := review.Open(ctx, store, review.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	edits, err := st.TranscriptEdits(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range edits {
+		out[[2]string{e.Session, e.Case}] = e
+	}
+	return out, nil
+}
