@@ -3,10 +3,13 @@
 package app
 
 import (
+	"fmt"
 	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -91,4 +94,70 @@ func TestE2EReviewReplayFrame(t *testing.T) {
 		later = shot(t, env, filepath.Join(dir, "review-5s.png"))
 		return overlayPixels(later) > start+500
 	})
+}
+
+// cpuTicks is a process's utime+stime in clock ticks (/proc/PID/stat fields 14 and 15).
+func cpuTicks(t testing.TB, pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return u + k
+}
+
+// BenchmarkE2EReviewCPU is the review's CPU while a 60 s case of the demo study replays at 1×
+// in a real window under Xvfb (Mesa's software GL), its dictation playing where a sound output
+// answers: utime+stime of the process over 20 s of playing, as % of one core (issue 11: < 30%).
+func BenchmarkE2EReviewCPU(b *testing.B) {
+	bin := os.Getenv("SIGHTLINE_BIN")
+	if bin == "" {
+		b.Skip("SIGHTLINE_BIN: the binary to measure")
+	}
+	disp := os.Getenv("SIGHTLINE_DISPLAY")
+	if disp == "" {
+		b.Skip("SIGHTLINE_DISPLAY: an Xvfb display to measure on")
+	}
+	study := b.TempDir()
+	cases, err := demo.Write(study)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := cases[0]
+	l := stage.Fit(c.Cols, c.Rows)
+	qatest.Record(b, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+		{DicomID: c.DicomID, Samples: 60 * 60, JumpAt: 1800, Layout: &l, Audio: true, Click: 30 * time.Second},
+	}})
+	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
+	for b.Loop() {
+		cmd := exec.Command(bin, "review", study, "--reviewer", "qa1", "--session", "s1")
+		cmd.Env = env
+		var log strings.Builder
+		cmd.Stdout, cmd.Stderr = &log, &log
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		time.Sleep(5 * time.Second) // the window up and the case loaded (a benchmark: not a test's wait)
+		key := exec.Command("xdotool", "key", "space")
+		key.Env = env
+		if out, err := key.CombinedOutput(); err != nil {
+			b.Fatalf("xdotool: %v: %s", err, out)
+		}
+		time.Sleep(2 * time.Second)
+		t0, w0 := cpuTicks(b, cmd.Process.Pid), time.Now()
+		time.Sleep(20 * time.Second)
+		t1, w1 := cpuTicks(b, cmd.Process.Pid), time.Now()
+		select {
+		case <-exited:
+			b.Fatalf("the review exited while measured:\n%s", log.String())
+		default:
+		}
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+		b.ReportMetric((t1-t0)/100/w1.Sub(w0).Seconds()*100, "cpu%")
+	}
 }

@@ -396,3 +396,25 @@ func TestSessionStatus(t *testing.T) {
 		}
 	}
 }
+
+// The timeline moves its play head only when it moves by a pixel: a sub-pixel step redraws
+// nothing (every refresh repaints the window).
+func TestTimelineHeadMovesByPixels(t *testing.T) {
+	study := reviewStudy(t)
+	r, _, _ := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+		t.Fatal(err)
+	}
+	tl, rp := r.Timeline(), r.Replay()
+	perPixel := time.Duration(float64(rp.End-rp.Start) / float64(tl.Size().Width))
+	tl.SetPosition(rp.Start + 10*perPixel)
+	x0 := tl.r.head.Position1.X
+	tl.SetPosition(rp.Start + 10*perPixel + perPixel/3)
+	if tl.r.head.Position1.X != x0 {
+		t.Fatalf("a third of a pixel moved the head from %v to %v", x0, tl.r.head.Position1.X)
+	}
+	tl.SetPosition(rp.Start + 13*perPixel)
+	if d := tl.r.head.Position1.X - x0; d < 2.5 || d > 3.5 {
+		t.Fatalf("three pixels moved the head by %v", d)
+	}
+}

@@ -60,13 +60,19 @@ func (t *Timeline) SetReplay(rp *qa.Replay) {
 	t.Refresh()
 }
 
-// SetPosition moves the play head: only the head is redrawn.
+// SetPosition moves the play head: only the head is redrawn, and only when it moves by a
+// pixel or more (each refresh repaints the window: at 60 Hz with software GL that is most of
+// a replay's CPU).
 func (t *Timeline) SetPosition(pos time.Duration) {
 	if pos == t.pos {
 		return
 	}
 	t.pos = pos
 	if r := t.r; r != nil {
+		x := t.XAt(pos)
+		if d := x - r.head.Position1.X; d > -1 && d < 1 {
+			return
+		}
 		r.placeHead(t.Size())
 		canvas.Refresh(r.head)
 	}
