@@ -325,22 +325,16 @@ func (r *Review) OpenSession(dir string) error {
 	return nil
 }
 
-// sortCases orders the case table: cases with faults first, each group in reading order.
+// sortCases orders the case table: cases with faults first, the most faults first, each
+// group in reading order (a session without a calibration check faults every case once).
 func (r *Review) sortCases() {
 	r.order = r.order[:0]
+	faults := make([]int, len(r.cases))
 	for i := range r.cases {
 		r.order = append(r.order, i)
+		faults[i] = r.meas[i].Faults()
 	}
-	slices.SortStableFunc(r.order, func(a, b int) int {
-		fa, fb := r.meas[a].Faults() > 0, r.meas[b].Faults() > 0
-		switch {
-		case fa && !fb:
-			return -1
-		case fb && !fa:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(r.order, func(a, b int) int { return faults[b] - faults[a] })
 }
 
 // CaseOrder names the case table's rows, top to bottom.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -283,6 +284,33 @@ func TestReviewBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("interrupted case", func(t *testing.T) {
+		// A session cut off on a case: the folder of one being recorded, copied away from its
+		// recorder (nobody holds the copy's lock).
+		live := filepath.Join(t.TempDir(), "live")
+		qatest.Record(t, live, qatest.Session{ID: "cut", Cases: []qatest.Case{
+			{DicomID: "a", Samples: 60, Audio: true}, {DicomID: "b", Samples: 60, Audio: true, Open: true}}})
+		study := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(study, "sessions"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("cp", "-r", live, filepath.Join(study, "sessions", "cut")).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v: %s", err, out)
+		}
+		r, _, _ := openReview(t, study)
+		if s := r.Sessions(); len(s) != 1 || s[0].Status != "interrupted" {
+			t.Fatalf("sessions %+v", s)
+		}
+		if err := r.OpenSession(filepath.Join(study, "sessions", "cut")); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.CaseOrder(); got[0] != "01-b" || !strings.Contains(r.problems.Text, "cut off by a crash") {
+			t.Fatalf("cases %v, problems %q", got, r.problems.Text)
+		}
+		if !strings.Contains(r.Banner(), "interrupted") {
+			t.Fatalf("banner %q", r.Banner())
+		}
+	})
 	t.Run("gaze-only session", func(t *testing.T) {
 		study := t.TempDir()
 		qatest.Record(t, filepath.Join(study, "sessions", "g"), qatest.Session{ID: "g", GazeOnly: true,
