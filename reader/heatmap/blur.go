@@ -237,14 +237,22 @@ func (a *axis) spread(d0, d1, s0, s1, g []float32) {
 		}
 		x0, x1 = x0[:f], x1[:f]
 		var a0, b0, c0, a1, b1, c1 float32
-		for j := range wA {
-			v0, v1 := x0[j], x1[j]
-			a0 += wA[j] * v0
-			b0 += wB[j] * v0
-			c0 += wC[j] * v0
-			a1 += wA[j] * v1
-			b1 += wB[j] * v1
-			c1 += wC[j] * v1
+		// A density map is impulses on zeros: most blocks are all zero, and a test of their bits
+		// is cheaper than their products (a dense image pays for the test on top).
+		var bits uint32
+		for j := range x0 {
+			bits |= math.Float32bits(x0[j]) | math.Float32bits(x1[j])
+		}
+		if bits != 0 {
+			for j := range wA {
+				v0, v1 := x0[j], x1[j]
+				a0 += wA[j] * v0
+				b0 += wB[j] * v0
+				c0 += wC[j] * v0
+				a1 += wA[j] * v1
+				b1 += wB[j] * v1
+				c1 += wC[j] * v1
+			}
 		}
 		// Samples are densities, per fine pixel: a block's shares are divided by its f pixels.
 		d0[i-1] = float32(pi0 + float64(a0)*inv)
