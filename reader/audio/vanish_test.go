@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gen2brain/malgo"
+
 	"sightline/reader/audio/pulsetest"
 )
 
@@ -79,5 +81,20 @@ func TestPulseDefaultChanged(t *testing.T) {
 	}
 	if c.Device() != "Monitor of Keep" || c.Over() {
 		t.Errorf("after the change: device %q, over %v", c.Device(), c.Over())
+	}
+}
+
+// BenchmarkWatchPoll is one round of the PulseAudio source watcher (a context of its own, the
+// device list): its cost per second of capture.
+func BenchmarkWatchPoll(b *testing.B) {
+	for b.Loop() {
+		mctx, err := initContext(BackendPulse, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := mctx.Devices(malgo.Capture); err != nil {
+			b.Fatal(err)
+		}
+		closeContext(mctx)
 	}
 }
