@@ -130,6 +130,13 @@ func ListSessions(studyDir string, verdicts []review.Verdict) ([]SessionRow, err
 	return rows, nil
 }
 
+// checkNames are the checklist's items, in review.Checklist's order.
+var checkNames = [5]string{"Files whole", "Audio present and not silent", "No abrupt stop", "Gaze valid", "Calibration good"}
+
+// checkFailed says each item of the checklist unmet.
+var checkFailed = [5]string{"a file is not whole", "audio missing or silent", "stopped abruptly",
+	"gaze not valid (data loss or track loss)", "no good calibration check"}
+
 // Review is the QA reviewer's view: the study's sessions, a session's cases problems first,
 // and the replay of a case with its verdict.
 type Review struct {
@@ -279,7 +286,7 @@ func (r *Review) ShowSessions() error {
 		}
 	}
 	title := widget.NewLabelWithStyle("QA review — "+r.opt.StudyDir, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	who := widget.NewLabel("Reviewer: " + r.opt.Reviewer + " · store: " + r.opt.Store.Location())
+	who := widget.NewLabel("Reviewer: " + r.opt.Reviewer + " · store: " + r.opt.Store.Location() + " · click a session to review its cases")
 	top := container.NewVBox(container.NewHBox(r.backButton(), title), who)
 	var body fyne.CanvasObject = t
 	if len(rows) == 0 {
@@ -293,7 +300,7 @@ func (r *Review) ShowSessions() error {
 
 func (r *Review) backButton() fyne.CanvasObject {
 	if r.opt.Back == nil {
-		return layout.NewSpacer()
+		return container.NewWithoutLayout() // nothing: the title stays at the left
 	}
 	return widget.NewButtonWithIcon("Start screen", theme.NavigateBackIcon(), func() {
 		r.stop()
@@ -437,7 +444,11 @@ func caseLabel(c *session.Case, m qa.Measures) string {
 func (r *Review) build() {
 	heads := []string{"Case", "Data loss", "Longest loss", "Audio", "Calibration", "QA"}
 	r.table = widget.NewTable(func() (int, int) { return len(r.order), len(heads) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis // a long dicom_id must not run into the next column
+			return l
+		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			i := r.order[id.Row]
 			c, m := r.cases[i], r.meas[i]
@@ -505,9 +516,8 @@ func (r *Review) build() {
 	bottom := container.NewVBox(r.timeline, controls, words, help)
 	replay := container.NewBorder(nil, bottom, nil, nil, r.stage)
 
-	names := []string{"Files whole", "Audio present and not silent", "No abrupt stop", "Gaze valid", "Calibration good"}
 	var items []fyne.CanvasObject
-	for i, n := range names {
+	for i, n := range checkNames {
 		r.checks[i] = widget.NewCheck(n, nil)
 		items = append(items, r.checks[i])
 	}
@@ -610,6 +620,13 @@ func (r *Review) OpenCase(i int) {
 	}
 	if len(r.m.Reasons) > 0 {
 		probs = append(probs, "quality gate "+r.m.Gate+": "+strings.Join(r.m.Reasons, "; "))
+	}
+	// The pre-filled checklist's unmet items, so that the table's fault count reads here.
+	cl := r.m.Checklist()
+	for i, ok := range []bool{cl.FilesWhole, cl.AudioOK, cl.NoAbruptStop, cl.GazeValid, cl.CalibrationGood} {
+		if !ok {
+			probs = append(probs, "checklist: "+checkFailed[i])
+		}
 	}
 	if len(probs) == 0 {
 		probs = []string{"none"}
