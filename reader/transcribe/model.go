@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -109,6 +108,3 @@ func ModelDict() Dict {
 	}
 	return d
 }
-
-// errNoCMUDict explains a missing cmudict.
-var errNoCMUDict = errors.New(CMUDict + " is missing: apt-get install pocketsphinx-en-us")

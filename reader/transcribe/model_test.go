@@ -107,14 +107,13 @@ func readARPA(t *testing.T, b []byte) arpa {
 
 // prob is P(w | h) by back-off, log10.
 func (m arpa) prob(h []string, w string) float64 {
-	for len(h) > 0 {
-		if p, ok := m.p[strings.Join(append(slices.Clone(h), w), " ")]; ok {
-			return p
-		}
-		bow := m.bow[strings.Join(h, " ")]
-		return bow + m.prob(h[1:], w)
+	if len(h) == 0 {
+		return m.p[w]
 	}
-	return m.p[w]
+	if p, ok := m.p[strings.Join(append(slices.Clone(h), w), " ")]; ok {
+		return p
+	}
+	return m.bow[strings.Join(h, " ")] + m.prob(h[1:], w)
 }
 
 // TestARPAIsADistribution checks the model sums to one over the vocabulary in every context
