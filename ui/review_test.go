@@ -446,3 +446,34 @@ func TestTimelineHeadMovesByPixels(t *testing.T) {
 		t.Fatalf("three pixels moved the head by %v", d)
 	}
 }
+
+// BenchmarkReviewSeek is a seek in the view: the play head moved, the frame there drawn onto
+// the stage, the timeline and the clock (issue 11: < 50 ms).
+func BenchmarkReviewSeek(b *testing.B) {
+	study := b.TempDir()
+	qatest.Record(b, filepath.Join(study, "sessions", "s"), qatest.Session{ID: "s", Cases: []qatest.Case{
+		{DicomID: "a", Samples: 60 * 300, Audio: true}}}) // 5 minutes, 1,500 fixations
+	test.NewTempApp(b)
+	st, err := review.Open(context.Background(), study, review.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	w := test.NewTempWindow(b, nil)
+	r, err := NewReview(w, ReviewOptions{StudyDir: study, Store: st, Reviewer: "qa1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.SetContent(r.Content())
+	w.Resize(fyne.NewSize(1600, 900))
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s")); err != nil {
+		b.Fatal(err)
+	}
+	rp := r.Replay()
+	span := rp.End - rp.Start
+	i := 0
+	for b.Loop() {
+		i = (i*7919 + 104729) % 1000
+		r.Seek(rp.Start + span*time.Duration(i)/1000)
+	}
+}

@@ -74,7 +74,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// FuzzReadEnvelope: any file reads as an envelope or an error, never a panic.
+// FuzzReadEnvelope: any file reads as an envelope (and as samples) or an error, never a panic.
 func FuzzReadEnvelope(f *testing.F) {
 	f.Add(qatest.WAV(16000, 1, []int16{0, 100, -30000, 5}))
 	f.Add(qatest.WAV(8000, 2, make([]int16, 300))[:100])
@@ -87,6 +87,10 @@ func FuzzReadEnvelope(f *testing.F) {
 		e, err := qa.ReadEnvelope(p)
 		if err == nil && (e.Peak < 0 || e.Peak > 1 || int64(len(e.Peaks)) < e.Frames/int64(e.PerPeak)) {
 			t.Fatalf("envelope %+v", e)
+		}
+		rate, ch, pcm, err := qa.ReadPCM(p)
+		if err == nil && (rate <= 0 || ch <= 0 || len(pcm)%ch != 0) {
+			t.Fatalf("PCM %d Hz %d channels, %d samples", rate, ch, len(pcm))
 		}
 	})
 }
