@@ -95,7 +95,7 @@ func TestUnwritableSessionFolderFailsAtStart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sessions"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := prepare(&Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Err: io.Discard}, dir)
+	_, err := prepare(&Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Audio: "none", Err: io.Discard}, dir)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "sessions")) {
 		t.Fatalf("prepare: err = %v, want one naming the sessions folder", err)
 	}
@@ -103,7 +103,7 @@ func TestUnwritableSessionFolderFailsAtStart(t *testing.T) {
 
 func TestSecondSessionInTheSameSecond(t *testing.T) {
 	dir := writeStudy(t, map[string][]byte{"files/good.dcm": realDICOM(t)})
-	o := &Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Seed: 9, SeedSet: true, Err: io.Discard}
+	o := &Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Audio: "none", Seed: 9, SeedSet: true, Err: io.Discard}
 	a, err := prepare(o, dir)
 	if err != nil {
 		t.Fatal(err)

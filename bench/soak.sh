@@ -17,8 +17,10 @@ trap 'kill $xpid ${spid:-} 2>/dev/null || true' EXIT
 export DISPLAY=$disp LANG=en_US.UTF-8 FYNE_SCALE=1
 for _ in $(seq 100); do [ -S /tmp/.X11-unix/X${disp#:} ] && break; sleep 0.1; done
 
+# The test sink's monitor, named: taken by default, a monitor source is asked about.
+scripts/pulse-test.sh start >/dev/null
 ./bin/sightline demo --study "$work/study" --tracker sim --rate "$RATE" --operator window --seed 1 --resume no \
-  >"$work/station.log" 2>&1 &
+  --audio Sightline_test >"$work/station.log" 2>&1 &
 spid=$!
 for _ in $(seq 600); do ls "$work"/study/sessions/*/calibrations.jsonl >/dev/null 2>&1 && break; sleep 0.2; done
 session=$(ls -d "$work"/study/sessions/*)
