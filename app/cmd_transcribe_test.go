@@ -3,7 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
+	encbinary "encoding/binary" // not "binary": e2e_test.go (build tag e2e) has a func binary
 	"encoding/json"
 	"fmt"
 	"os"
@@ -74,7 +74,7 @@ func transcribeStudy(t *testing.T) string {
 	sox(speech, "-r", "48000", "-c", "1", cut)
 	// A kill after the header promised more: the header says twice what the file holds.
 	b, _ := os.ReadFile(cut)
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*(len(b)-44))) // sox writes a 44-byte header
+	encbinary.LittleEndian.PutUint32(b[40:], uint32(2*(len(b)-44))) // sox writes a 44-byte header
 	os.WriteFile(cut, b, 0o644)
 	os.WriteFile(filepath.Join(cases, "04-calibration-x-1", "audio.wav"), nil, 0o644)
 	return study
