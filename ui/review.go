@@ -513,7 +513,12 @@ func (r *Review) build() {
 	r.words = container.New(layout.NewRowWrapLayout())
 	words := container.NewVScroll(r.words)
 	words.SetMinSize(fyne.NewSize(200, 70))
-	bottom := container.NewVBox(r.timeline, controls, words, help)
+	edit := widget.NewButtonWithIcon("Edit transcript…", theme.DocumentCreateIcon(), func() {
+		if _, _, err := r.EditTranscript(); err != nil {
+			dialog.ShowError(err, r.w)
+		}
+	})
+	bottom := container.NewVBox(r.timeline, controls, words, container.NewHBox(edit), help)
 	replay := container.NewBorder(nil, bottom, nil, nil, r.stage)
 
 	var items []fyne.CanvasObject

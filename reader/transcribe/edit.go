@@ -71,6 +71,12 @@ func (e *Edit) Redo() bool {
 	return true
 }
 
+// CanUndo and CanRedo report whether Undo and Redo have a change to apply.
+func (e *Edit) CanUndo() bool { return len(e.undo) > 0 }
+
+// CanRedo: see CanUndo.
+func (e *Edit) CanRedo() bool { return len(e.redo) > 0 }
+
 // Changed reports whether the phrases differ from the file's.
 func (e *Edit) Changed() bool { return len(e.undo) > 0 }
 

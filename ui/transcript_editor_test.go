@@ -1,0 +1,133 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"sightline/reader/transcribe"
+)
+
+// TestTranscriptEditor opens case a's transcript from the review view, edits a word, merges,
+// splits at the cursor, undoes and redoes with the keys, and saves: the file, the draft kept
+// beside, the store's row with the reviewer, the replay's words.
+func TestTranscriptEditor(t *testing.T) {
+	study := reviewStudy(t)
+	r, w, st := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		key(w, fyne.KeyN) // 01-a
+	}
+	caseDir := filepath.Join(study, "sessions", "s1", "cases", "01-a")
+	// An editable transcript: the test's own draft (written by transcribe in real use).
+	before, _ := os.ReadFile(filepath.Join(caseDir, transcribe.TranscriptFile))
+
+	e, ew, err := r.EditTranscript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	phrases := func() string {
+		var s []string
+		for _, x := range e.Texts() {
+			s = append(s, x.Text)
+		}
+		return strings.Join(s, "|")
+	}
+	if phrases() != "heart|normal" {
+		t.Fatalf("editor shows %s", phrases())
+	}
+	// Edit a word: type and press Enter.
+	ent := e.Texts()[1]
+	ent.SetText("")
+	test.Type(ent, "enlarged")
+	ent.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if phrases() != "heart|enlarged" {
+		t.Fatalf("after the edit: %s", phrases())
+	}
+	// Merge with the next phrase, then split before the word at the cursor.
+	test.Tap(buttonsIn(e.list.Objects[0])["Merge ↓"]) // the first row's
+	if phrases() != "heart enlarged" {
+		t.Fatalf("after merge: %s", phrases())
+	}
+	e.Split(0, len("heart e"))
+	if phrases() != "heart|enlarged" {
+		t.Fatalf("after split: %s", phrases())
+	}
+	// Undo twice (the split and the merge) with Ctrl+Z, redo once with Ctrl+Shift+Z.
+	sc := ew.Canvas().(interface{ TypedShortcut(fyne.Shortcut) })
+	sc.TypedShortcut(&fyne.ShortcutUndo{})
+	sc.TypedShortcut(&fyne.ShortcutUndo{})
+	if phrases() != "heart|enlarged" {
+		t.Fatalf("after two undos: %s", phrases())
+	}
+	sc.TypedShortcut(&fyne.ShortcutUndo{})
+	if phrases() != "heart|normal" {
+		t.Fatalf("after three undos: %s", phrases())
+	}
+	sc.TypedShortcut(&fyne.ShortcutRedo{})
+	if phrases() != "heart|enlarged" {
+		t.Fatalf("after redo: %s", phrases())
+	}
+	// A time typed in a bounds box moves the phrase, inside its neighbours.
+	e.bounds[1][0].SetText("0.2")
+	e.bounds[1][0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if got := e.bounds[1][0].Text; got != "1.500" {
+		t.Errorf("begin typed before the phrase ahead ends: %s, want 1.500", got)
+	}
+	// Save: the text as edited (times re-timed, or kept when no recogniser is installed), the
+	// draft beside, the store's row by the reviewer.
+	done := make(chan error, 1)
+	e.SaveThen(func(_ transcribe.Saved, err error) { done <- err })
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("save did not finish")
+	}
+	if !strings.HasPrefix(e.Status(), "Saved.") {
+		t.Errorf("status %q", e.Status())
+	}
+	if b, _ := os.ReadFile(filepath.Join(caseDir, transcribe.DraftFile)); len(b) != 0 {
+		// qatest's transcript has no transcript_raw.json: it is not a draft of ours, so no
+		// draft is written beside it.
+		t.Errorf("draft written beside a transcript transcribe did not write: %s", b)
+	}
+	after, _ := os.ReadFile(filepath.Join(caseDir, transcribe.TranscriptFile))
+	if !strings.Contains(string(after), `"phrase":"enlarged"`) {
+		t.Errorf("saved %s", after)
+	}
+	rows, err := st.TranscriptEdits(context.Background(), "s1")
+	if err != nil || len(rows) != 1 || rows[0].Who != "qa1" || rows[0].Case != "01-a" || rows[0].Before != string(before) || rows[0].After != string(after) {
+		t.Fatalf("store rows %+v %v", rows, err)
+	}
+	// The replay under the timeline shows the corrected words.
+	var words []string
+	for _, b := range r.Words() {
+		words = append(words, b.Text)
+	}
+	if strings.Join(words, " ") != "heart enlarged" {
+		t.Errorf("replay words %v", words)
+	}
+}
+
+// TestTranscriptEditorWithoutTranscript: a case with none says to transcribe it first.
+func TestTranscriptEditorWithoutTranscript(t *testing.T) {
+	study := reviewStudy(t)
+	r, _, _ := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.EditTranscript(); err == nil || !strings.Contains(err.Error(), "run sightline transcribe first") {
+		t.Errorf("err %v", err)
+	}
+}
