@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -475,5 +476,38 @@ func BenchmarkReviewSeek(b *testing.B) {
 	for b.Loop() {
 		i = (i*7919 + 104729) % 1000
 		r.Seek(rp.Start + span*time.Duration(i)/1000)
+	}
+}
+
+// "Review sessions…" is on the start screen when the station offers it, and hidden otherwise.
+func TestStartScreenReview(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	for _, offered := range []bool{true, false} {
+		a := StartActions{OpenDemo: func(done func()) { done() }, OpenStudy: func(string) {}}
+		if offered {
+			a.Review = func(string) {}
+		}
+		start := NewStart(a, nil, w)
+		w.SetContent(start)
+		b := buttonsIn(start)["Review sessions…"]
+		if shown := b != nil && b.Visible(); shown != offered {
+			t.Fatalf("offered %v: button %v", offered, b)
+		}
+	}
+}
+
+// A sound output that cannot open leaves the wall clock driving the replay, and the clock line
+// says why.
+func TestReviewNoSoundCard(t *testing.T) {
+	study := reviewStudy(t)
+	r, w, _ := openReview(t, study)
+	r.opt.Sound = func() (Sound, error) { return nil, errors.New("sound output: not ready within 5s") }
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+		t.Fatal(err)
+	}
+	key(w, fyne.KeySpace)
+	if !r.Playing() || !strings.Contains(r.ClockText(), "wall clock: no sound (sound output: not ready within 5s)") {
+		t.Fatalf("playing %v, clock %q", r.Playing(), r.ClockText())
 	}
 }
