@@ -455,6 +455,13 @@ func (b *BoxEditor) redraw() {
 	if b.ed == nil {
 		return
 	}
+	b.drawBoxes()
+	b.panels()
+}
+
+// drawBoxes gives the stage the boxes (and the gaze aid's margins) as they stand: all a
+// frame of a drag needs.
+func (b *BoxEditor) drawBoxes() {
 	margin := boxedit.Margin(b.img.Layout)
 	b.gaze = boxedit.Gaze(b.ed.Zones, b.shownFixes(), margin)
 	var shapes []BoxShape
@@ -482,7 +489,6 @@ func (b *BoxEditor) redraw() {
 		}
 	}
 	b.stage.SetBoxes(shapes)
-	b.panels()
 }
 
 // panels refreshes the zone list, the aid, the adjudication and the status line.

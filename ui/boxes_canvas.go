@@ -117,7 +117,9 @@ func (c *boxCanvas) Dragged(e *fyne.DragEvent) {
 	switch c.mode {
 	case dragBox:
 		if b.ed.DragTo(c.toDICOM(c.at)) {
-			b.redraw()
+			// The panels follow at the drag's end; the status line says where the box is.
+			b.drawBoxes()
+			b.updateStatus("")
 		}
 	case dragPan:
 		b.stage.PanBy(e.Dragged.DX, e.Dragged.DY)

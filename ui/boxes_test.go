@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -435,5 +436,81 @@ func TestBoxEditorTwoEditors(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// TestLabelsClearOfEachOther: labels at one corner stack without overlapping, and a label
+// placed on another's edge at a large coordinate (where float32 rounds) ends (it looped).
+func TestLabelsClearOfEachOther(t *testing.T) {
+	ts := fyne.NewSize(80, 14.3)
+	var taken []fyne.Position
+	for range 5 {
+		taken = append(taken, clearOf(fyne.NewPos(10, 10), ts, taken))
+	}
+	for i := 1; i < len(taken); i++ {
+		if d := taken[i].Y - taken[i-1].Y; d < ts.Height-0.5 {
+			t.Fatalf("labels %d and %d overlap: %v", i-1, i, taken)
+		}
+	}
+	far := []fyne.Position{{X: 5000.3, Y: 16777.1}, {X: 5000.3, Y: 16777.1 + 14.3}}
+	if p := clearOf(fyne.NewPos(5000.3, 16777.1), ts, far); p.Y < far[1].Y+ts.Height-0.5 {
+		t.Fatalf("placed at %v", p)
+	}
+}
+
+// TestEditStageRaster: the raster shows, under each output pixel, the image pixel the mapping
+// puts there, through the window/level table, at zoom 1 and 4 and canvas scale 1 and 2, with
+// a mask tinted where it is set.
+func TestEditStageRaster(t *testing.T) {
+	const W, H = 1000, 1200
+	g := image.NewGray(image.Rect(0, 0, W, H))
+	for y := range H {
+		for x := range W {
+			g.Pix[y*W+x] = uint8((x/16*3 + y/16*7) % 256) // 16×16 blocks: a sample ±2 px off lands in the same block
+		}
+	}
+	mask := image.NewGray(image.Rect(0, 0, W/2, H/2)) // half size: stretched
+	for y := 100; y < 200; y++ {
+		for x := 100; x < 200; x++ {
+			mask.Pix[y*mask.Stride+x] = 255
+		}
+	}
+	for _, scale := range []float32{1, 2} {
+		for _, zoom := range []float64{1, 4} {
+			s := NewEditStage()
+			s.SetImage(g, stage.Fit(W, H))
+			s.SetMasks([]Mask{{Name: "m", Image: mask, Color: color.NRGBA{255, 0, 0, 255}}})
+			s.Resize(fyne.NewSize(800, 600))
+			s.SetZoom(zoom, 960, 540)
+			s.SetWindow(100, 50)
+			out := image.NewRGBA(image.Rect(0, 0, int(800*scale), int(600*scale)))
+			renderView(out, s)
+			v := s.DicomView()
+			checked := 0
+			for _, p := range []boxedit.Pt{{X: 504, Y: 600}, {X: 472, Y: 552}, {X: 296, Y: 296}, {X: 520, Y: 648}, {X: 488, Y: 616}} {
+				c := v.ToCanvas(p)
+				ox, oy := int(c.X*float64(scale)), int(c.Y*float64(scale))
+				if !image.Pt(ox, oy).In(out.Rect) {
+					continue
+				}
+				got := out.RGBAAt(ox, oy)
+				checked++
+				raw := float64(g.Pix[int(p.Y)*W+int(p.X)])
+				want := uint8(math.Round(255 * math.Max(0, math.Min(1, (raw-75)/50))))
+				inMask := p.X >= 200 && p.X < 400 && p.Y >= 200 && p.Y < 400
+				if inMask {
+					if got.R != 255 || got.G != 0 {
+						t.Errorf("scale %v zoom %v: %v in the mask shows %v, want the mask's red", scale, zoom, p, got)
+					}
+					continue
+				}
+				if got.R != want || got.G != want || got.A != 255 {
+					t.Errorf("scale %v zoom %v: %v (grey %v) shows %v, want %d", scale, zoom, p, raw, got, want)
+				}
+			}
+			if checked < 4 {
+				t.Errorf("scale %v zoom %v: only %d points on screen", scale, zoom, checked)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/binary"
 	"image"
 	"image/color"
 	"math"
@@ -278,21 +279,25 @@ func (l *rasterImageLayer) generate(w, h int) image.Image {
 }
 
 // renderView fills out (the widget at out's resolution) with the stage's image as the
-// mapping places it.
+// mapping places it: each output pixel takes the image pixel under its centre through the
+// window/level table; output rows that fall on the same image row are copies of the first.
 func renderView(out *image.RGBA, s *Stage) {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
-	clear(out.Pix)
-	for i := 3; i < len(out.Pix); i += 4 {
-		out.Pix[i] = 255
+	const black = 0xff000000 // opaque black, little-endian RGBA
+	fill := func(row []uint8) {
+		for i := 0; i+4 <= len(row); i += 4 {
+			binary.LittleEndian.PutUint32(row[i:], black)
+		}
 	}
 	g, ok := s.img.(*image.Gray)
 	size := s.Size()
-	if !ok || w == 0 || h == 0 || size.Width <= 0 || s.ed == nil {
-		return
+	var m mapping
+	var r image.Rectangle
+	if ok && s.ed != nil && size.Width > 0 {
+		m, r = s.mapping(size), s.layout.Rect()
 	}
-	m := s.mapping(size)
-	r := s.layout.Rect()
-	if m.k == 0 || r.Dx() <= 0 || r.Dy() <= 0 {
+	if !ok || w == 0 || h == 0 || m.k == 0 || r.Dx() <= 0 || r.Dy() <= 0 {
+		fill(out.Pix)
 		return
 	}
 	gw, gh := g.Rect.Dx(), g.Rect.Dy()
@@ -309,7 +314,10 @@ func renderView(out *image.RGBA, s *Stage) {
 			xs[x] = int(ix)
 		}
 	}
-	lut := &s.ed.lut
+	var lut [256]uint32
+	for v, l := range s.ed.lut {
+		lut[v] = black | uint32(l)<<16 | uint32(l)<<8 | uint32(l)
+	}
 	var masks []maskSampler
 	if s.shown[LayerMasks] {
 		for _, mk := range s.ed.masks {
@@ -318,23 +326,32 @@ func renderView(out *image.RGBA, s *Stage) {
 			}
 		}
 	}
+	prev := -1 // the image row the previous output row shows
 	for y := range h {
+		row := out.Pix[y*out.Stride : y*out.Stride+4*w]
 		sy := (float64(y)+0.5)*uy - float64(m.o.Y)
-		iy := math.Floor((sy/float64(m.k) - float64(r.Min.Y)) * fy)
-		if iy < 0 || iy >= float64(gh) {
+		fiy := math.Floor((sy/float64(m.k) - float64(r.Min.Y)) * fy)
+		if fiy < 0 || fiy >= float64(gh) {
+			fill(row)
+			prev = -1
 			continue
 		}
-		src := g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+int(iy)):]
-		row := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		iy := int(fiy)
+		if iy == prev {
+			copy(row, out.Pix[(y-1)*out.Stride:(y-1)*out.Stride+4*w])
+			continue
+		}
+		prev = iy
+		src := g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+iy):]
 		for x, ix := range xs {
-			if ix < 0 {
-				continue
+			v := uint32(black)
+			if ix >= 0 {
+				v = lut[src[ix]]
 			}
-			v := lut[src[ix]]
-			row[4*x], row[4*x+1], row[4*x+2] = v, v, v
+			binary.LittleEndian.PutUint32(row[4*x:], v)
 		}
 		for _, ms := range masks {
-			ms.tint(row, int(iy))
+			ms.tint(row, iy)
 		}
 	}
 }
@@ -487,15 +504,7 @@ func (l *boxLayer) place(s *Stage, m mapping) {
 		t := l.labels[i]
 		ts := t.MinSize()
 		at := fyne.NewPos(float32(p1.X)+4, float32(p1.Y)+3)
-		for again := true; again; {
-			again = false
-			for _, o := range taken {
-				if math.Abs(float64(o.X-at.X)) < float64(ts.Width) && math.Abs(float64(o.Y-at.Y)) < float64(ts.Height) {
-					at.Y = o.Y + ts.Height
-					again = true
-				}
-			}
-		}
+		at = clearOf(at, ts, taken)
 		if b.Label != "" {
 			taken = append(taken, at)
 		}
@@ -530,4 +539,23 @@ func (s *Stage) fixationLimit() int {
 		return MaxEditFixations
 	}
 	return MaxOverlayFixations
+}
+
+// clearOf moves a label at p (of size ts) down until it overlaps none of the labels placed at
+// taken. Each move passes one label, so it ends within len(taken) moves; the half-unit slack
+// keeps float rounding from holding a label on an edge.
+func clearOf(p fyne.Position, ts fyne.Size, taken []fyne.Position) fyne.Position {
+	for range len(taken) + 1 {
+		moved := false
+		for _, o := range taken {
+			if math.Abs(float64(o.X-p.X)) < float64(ts.Width)-0.5 && math.Abs(float64(o.Y-p.Y)) < float64(ts.Height)-0.5 {
+				p.Y = o.Y + ts.Height
+				moved = true
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	return p
 }

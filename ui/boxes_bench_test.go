@@ -1,0 +1,135 @@
+package ui
+
+import (
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/boxedit"
+	"sightline/reader/demo"
+	"sightline/reader/export/exporttest"
+	"sightline/reader/review"
+	"sightline/reader/study"
+)
+
+// benchEditor opens the box editor on the demo study (real DICOMs), with two readers'
+// sessions and a mask for the first image, in a 1600×1000 test window.
+func benchEditor(b *testing.B) (*BoxEditor, fyne.Window, []demo.Case) {
+	b.Helper()
+	test.NewTempApp(b)
+	dir := b.TempDir()
+	cases, err := demo.Write(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ec []exporttest.Case
+	for _, c := range cases {
+		ec = append(ec, exporttest.Case{DicomID: c.DicomID, W: c.Cols, H: c.Rows})
+	}
+	for _, r := range []string{"r1", "r2"} {
+		rec, err := exporttest.Start(dir, exporttest.Spec{ID: "s-" + r, Reader: r, Seed: 5, Started: time.Unix(1.7e9, 0), Cases: ec, Samples: 1200})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rec.Screens(len(ec)); err != nil {
+			b.Fatal(err)
+		}
+		rec.Close("complete")
+	}
+	m := image.NewGray(image.Rect(0, 0, cases[0].Cols, cases[0].Rows))
+	for i := range m.Pix {
+		if i%7 < 3 {
+			m.Pix[i] = 255
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, boxedit.MasksDir, cases[0].DicomID), 0o755)
+	f, _ := os.Create(filepath.Join(dir, boxedit.MasksDir, cases[0].DicomID, "lung.png"))
+	png.Encode(f, m)
+	f.Close()
+	s, err := study.Load(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := review.Open(context.Background(), dir, review.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	readings, err := boxedit.OpenReadings(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := test.NewTempWindow(b, widget.NewLabel(""))
+	ed, err := NewBoxEditor(BoxEditorConfig{Study: s, Store: st, Who: "bench", Readings: readings, AutosaveAfter: time.Hour,
+		post: func(func()) {}}, w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.SetContent(ed.Content())
+	w.Resize(fyne.NewSize(1600, 1000))
+	b.Cleanup(func() { ed.Close(); st.Close() })
+	return ed, w, cases
+}
+
+// BenchmarkBoxEditorOpen: opening an image with its layers: the DICOM at full resolution,
+// its mask, both readers' fixations, the store's rows, the gaze aid, the boxes drawn.
+func BenchmarkBoxEditorOpen(b *testing.B) {
+	ed, _, cases := benchEditor(b)
+	b.ResetTimer()
+	for i := range b.N {
+		// Alternate with another image so that each open is a real one.
+		if err := ed.Open(cases[i%2].DicomID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBoxEditorDragFrame: one frame of a handle drag: the pointer event, the model's
+// move, the box layer's update and placing, the panels.
+func BenchmarkBoxEditorDragFrame(b *testing.B) {
+	ed, _, cases := benchEditor(b)
+	if err := ed.Open(cases[0].DicomID); err != nil {
+		b.Fatal(err)
+	}
+	i := boxedit.ZoneIndex("left lung")
+	ed.ed.Select(i)
+	ed.redraw()
+	v := ed.stage.DicomView()
+	h := v.ToCanvas(boxedit.HandleAt(ed.ed.Zones[i].Box, boxedit.E))
+	ed.cv.MouseDown(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(float32(h.X), float32(h.Y))}, Button: desktop.MouseButtonPrimary})
+	r := test.WidgetRenderer(ed.stage).(*stageRenderer)
+	b.ResetTimer()
+	for n := range b.N {
+		d := float32(1)
+		if n%40 >= 20 {
+			d = -1
+		}
+		ed.cv.Dragged(&fyne.DragEvent{Dragged: fyne.Delta{DX: d}})
+		r.Refresh()
+	}
+	b.StopTimer()
+	ed.cv.DragEnd()
+}
+
+// BenchmarkEditStageRaster: one repaint of the zoomed image (pan, zoom, window/level): every
+// pixel of a 1600×1000 view sampled from the full-resolution DICOM with the mask tinted.
+func BenchmarkEditStageRaster(b *testing.B) {
+	ed, _, cases := benchEditor(b)
+	if err := ed.Open(cases[0].DicomID); err != nil {
+		b.Fatal(err)
+	}
+	ed.stage.SetZoom(4, 960, 540)
+	out := image.NewRGBA(image.Rect(0, 0, 1600, 1000))
+	b.ResetTimer()
+	for range b.N {
+		renderView(out, ed.stage)
+	}
+}
