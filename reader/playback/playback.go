@@ -68,27 +68,56 @@ func (o *Out) Channels() int { return o.channels }
 // Err is the output's failure since it opened, if any.
 func (o *Out) Err() error { return o.ctx.Err() }
 
-// source feeds the player from the converted PCM, counting what the player took.
+// source feeds the player, converting the case's samples to the output's format as the
+// player asks for them (a seek starts at once, whatever the recording's length), and counts
+// the frames it gave.
 type source struct {
-	pcm   []byte // the output's format
-	read  atomic.Int64
-	start int64 // the first frame played, in the source's frames
-	ratio float64
-	fb    int // bytes per output frame
+	pcm          []int16
+	rate, ch     int
+	toRate, toCh int
+	from         int64   // the source frame of output frame 0
+	ratio        float64 // source frames per output frame
+	frames       int64   // output frames in all
+	given        atomic.Int64
+	fb           int // bytes per output frame
 }
 
 func (s *source) Read(b []byte) (int, error) {
-	at := s.read.Load()
-	if at >= int64(len(s.pcm)) {
-		return 0, io.EOF
+	at := s.given.Load()
+	n := min(int64(len(b)/s.fb), s.frames-at)
+	if n <= 0 {
+		if at >= s.frames {
+			return 0, io.EOF
+		}
+		return 0, nil
 	}
-	n := copy(b, s.pcm[at:])
-	n -= n % s.fb
-	if n == 0 && len(b) > 0 {
-		n = copy(b, s.pcm[at:])
+	last := int64(len(s.pcm)/s.ch) - 1
+	for k := range n {
+		x := float64(s.from) + float64(at+k)*s.ratio
+		i := int64(x)
+		f := x - float64(i)
+		i0, i1 := min(i, last), min(i+1, last)
+		for c := range s.toCh {
+			a := s.sample(i0, c)
+			v := a + (s.sample(i1, c)-a)*f
+			binary.LittleEndian.PutUint16(b[(int(k)*s.toCh+c)*2:], uint16(int16(v)))
+		}
 	}
-	s.read.Add(int64(n))
-	return n, nil
+	s.given.Add(n)
+	return int(n) * s.fb, nil
+}
+
+// sample is channel c of frame i in the output's channel layout: copied, or mixed to mono, or
+// mono copied to every channel.
+func (s *source) sample(i int64, c int) float64 {
+	if s.ch == s.toCh {
+		return float64(s.pcm[i*int64(s.ch)+int64(c)])
+	}
+	var v float64
+	for k := range s.ch {
+		v += float64(s.pcm[i*int64(s.ch)+int64(k)])
+	}
+	return v / float64(s.ch)
 }
 
 // Play plays pcm (interleaved 16-bit samples at rate Hz with channels channels) from its frame
@@ -102,12 +131,9 @@ func (o *Out) Play(pcm []int16, rate, channels int, from int64) error {
 	}
 	frames := int64(len(pcm) / channels)
 	from = min(max(from, 0), frames)
-	out := Convert(pcm[from*int64(channels):], rate, channels, o.rate, o.channels)
-	b := make([]byte, 2*len(out))
-	for i, v := range out {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
-	}
-	src := &source{pcm: b, start: from, ratio: float64(rate) / float64(o.rate), fb: 2 * o.channels}
+	ratio := float64(rate) / float64(o.rate)
+	src := &source{pcm: pcm, rate: rate, ch: channels, toRate: o.rate, toCh: o.channels, from: from,
+		ratio: ratio, frames: int64(float64(frames-from) / ratio), fb: 2 * o.channels}
 	o.Stop()
 	p := o.ctx.NewPlayer(src)
 	o.mu.Lock()
@@ -130,9 +156,8 @@ func (o *Out) Heard() (frame int64, playing bool, err error) {
 	if p == nil {
 		return 0, false, nil
 	}
-	consumed := s.read.Load() - int64(p.BufferedSize())
-	consumed = max(consumed, 0) / int64(s.fb)
-	return s.start + int64(float64(consumed)*s.ratio), p.IsPlaying(), nil
+	consumed := max(s.given.Load()*int64(s.fb)-int64(p.BufferedSize()), 0) / int64(s.fb)
+	return s.from + int64(float64(consumed)*s.ratio), p.IsPlaying(), nil
 }
 
 // Stop stops the audio playing.
@@ -148,36 +173,21 @@ func (o *Out) Stop() {
 }
 
 // Convert resamples interleaved pcm from rate and channels to the output's (linear
-// interpolation; a dictation needs no better), mixing or copying channels.
+// interpolation; a dictation needs no better), mixing or copying channels: what Play does as it
+// plays.
 func Convert(pcm []int16, rate, channels, toRate, toChannels int) []int16 {
 	if rate == toRate && channels == toChannels {
 		return pcm
 	}
-	frames := len(pcm) / channels
-	mono := func(i int) float64 {
-		var s float64
-		for c := range channels {
-			s += float64(pcm[i*channels+c])
-		}
-		return s / float64(channels)
-	}
-	sample := func(i, c int) float64 {
-		if channels == toChannels {
-			return float64(pcm[i*channels+c])
-		}
-		return mono(i)
-	}
-	n := int(int64(frames) * int64(toRate) / int64(rate))
-	out := make([]int16, n*toChannels)
-	for j := range n {
-		x := float64(j) * float64(rate) / float64(toRate)
-		i := int(x)
-		f := x - float64(i)
-		for c := range toChannels {
-			a := sample(min(i, frames-1), c)
-			b := sample(min(i+1, frames-1), c)
-			out[j*toChannels+c] = int16(a + (b-a)*f)
-		}
+	ratio := float64(rate) / float64(toRate)
+	frames := int64(len(pcm) / channels)
+	s := &source{pcm: pcm, rate: rate, ch: channels, toRate: toRate, toCh: toChannels, ratio: ratio,
+		frames: int64(float64(frames) / ratio), fb: 2 * toChannels}
+	b := make([]byte, s.frames*int64(s.fb))
+	n, _ := s.Read(b)
+	out := make([]int16, n/2)
+	for i := range out {
+		out[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
 	}
 	return out
 }

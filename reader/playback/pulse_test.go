@@ -170,3 +170,25 @@ func slicesEqual(a, b []int16) bool {
 	}
 	return true
 }
+
+// A source started at a frame gives the samples from it, converted as the player reads, and
+// counts the frames it gave (Heard's measure).
+func TestSourceFrom(t *testing.T) {
+	pcm := []int16{0, 10, 20, 30, 40, 50, 60, 70}
+	s := &source{pcm: pcm, rate: 8000, ch: 1, toRate: 16000, toCh: 2, from: 4, ratio: 0.5, frames: 8, fb: 4}
+	b := make([]byte, 3*4) // three output frames: a short read, as a player's may be
+	n, err := s.Read(b)
+	if err != nil || n != 12 {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	var got []int16
+	for i := 0; i < n; i += 2 {
+		got = append(got, int16(uint16(b[i])|uint16(b[i+1])<<8))
+	}
+	if want := []int16{40, 40, 45, 45, 50, 50}; !slicesEqual(got, want) {
+		t.Fatalf("samples %v, want %v", got, want)
+	}
+	if s.given.Load() != 3 {
+		t.Fatalf("%d output frames counted, want 3", s.given.Load())
+	}
+}
