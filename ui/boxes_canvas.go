@@ -145,7 +145,8 @@ func (c *boxCanvas) DragEnd() {
 
 // Scrolled zooms around the pointer.
 func (c *boxCanvas) Scrolled(e *fyne.ScrollEvent) {
-	c.b.stage.ZoomAt(math.Pow(1.25, float64(e.Scrolled.DY)/10), e.Position)
+	// A wheel notch is ≈ 25 units under GLFW: about ×1.27 a notch.
+	c.b.stage.ZoomAt(math.Pow(1.1, float64(e.Scrolled.DY)/10), e.Position)
 	c.b.updateStatus("")
 }
 

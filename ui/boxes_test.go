@@ -514,3 +514,25 @@ func TestEditStageRaster(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelStaysOnScreen: zoomed in on a box whose corner is off the widget, its label is
+// drawn at the widget's edge inside the box, not off screen (found on the real window).
+func TestLabelStaysOnScreen(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewEditStage()
+	s.SetImage(image.NewGray(image.Rect(0, 0, 1000, 1200)), stage.Fit(1000, 1200))
+	w := test.NewTempWindow(t, s)
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(800, 600))
+	s.SetZoom(6, 960, 540)
+	s.SetBoxes([]BoxShape{{X1: 100, X2: 900, Y1: 100, Y2: 1100, Label: "right lung", Color: zoneColors[0]}})
+	r := test.WidgetRenderer(s).(*stageRenderer)
+	r.Refresh()
+	l := r.layers[LayerBoxes].(*boxLayer)
+	if p := l.labels[0].Position(); p.X < 0 || p.Y < 0 || p.X > 10 || p.Y > 10 {
+		t.Fatalf("label at %v, want at the widget's top left corner", p)
+	}
+	if c := s.DicomView().ToCanvas(boxedit.Pt{X: 100, Y: 100}); c.X >= 0 || c.Y >= 0 {
+		t.Fatalf("the box's corner %v is on screen: the test is not zoomed in", c)
+	}
+}

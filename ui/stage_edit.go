@@ -504,6 +504,10 @@ func (l *boxLayer) place(s *Stage, m mapping) {
 		t := l.labels[i]
 		ts := t.MinSize()
 		at := fyne.NewPos(float32(p1.X)+4, float32(p1.Y)+3)
+		// A box whose corner is off the widget (zoomed in) keeps its label on screen, inside
+		// the part of the box that shows.
+		at.X = max(at.X, min(2, float32(p2.X)-ts.Width))
+		at.Y = max(at.Y, min(2, float32(p2.Y)-ts.Height))
 		at = clearOf(at, ts, taken)
 		if b.Label != "" {
 			taken = append(taken, at)
