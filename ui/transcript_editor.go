@@ -108,7 +108,8 @@ func (e *TranscriptEditor) rebuild() {
 		}
 		e.texts = append(e.texts, text)
 		e.bounds = append(e.bounds, [2]*widget.Entry{b, en})
-		times := container.NewGridWrap(fyne.NewSize(80, b.MinSize().Height), b, en)
+		sz := fyne.NewSize(80, b.MinSize().Height)
+		times := container.NewHBox(container.NewGridWrap(sz, b), container.NewGridWrap(sz, en))
 		row := container.NewBorder(nil, nil, widget.NewLabel(fmt.Sprintf("%d", i+1)),
 			container.NewHBox(times, play, split, merge), text)
 		e.list.Objects = append(e.list.Objects, row)
@@ -248,6 +249,8 @@ func (e *TranscriptEditor) SaveThen(done func(transcribe.Saved, error)) {
 				switch {
 				case s.Align.Err != nil:
 					msg += " " + s.Align.Err.Error()
+				case s.Align.Method == transcribe.MethodInterpolated:
+					msg += " The recogniser heard no words in the audio: the times were kept as they were."
 				case s.Align.Approx > 0:
 					msg += fmt.Sprintf(" Re-timed (%s); %d word(s) have approximate times.", s.Align.Method, s.Align.Approx)
 				default:

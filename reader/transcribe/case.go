@@ -206,6 +206,16 @@ func TranscribeCase(ctx context.Context, eng Engine, dir string, now time.Time) 
 	return Result{Status: StatusWritten, Words: len(words), Notes: notes}
 }
 
+// timed reports whether every phrase of t has both times.
+func timed(t *transcript.Transcript) bool {
+	for _, p := range t.Phrases {
+		if !finite(p.Begin, p.End) {
+			return false
+		}
+	}
+	return len(t.Phrases) > 0
+}
+
 // prepare makes the case's audio ready for a recogniser in a temporary folder.
 func prepare(dir string) (a Audio, notes []string, cleanup func(), res Result, ok bool) {
 	cleanup = func() {}
@@ -258,6 +268,14 @@ func AlignCase(ctx context.Context, eng Engine, dir string, now time.Time) Resul
 	nt, err := Retime(t, al)
 	if err != nil {
 		return Result{Status: StatusFailed, Err: err}
+	}
+	if al.Method == MethodInterpolated && timed(t) {
+		// Nothing heard: evenly shared times would only replace the ones someone set.
+		nt = &transcript.Transcript{FullText: t.FullText, Phrases: t.Phrases, HasFullText: true, HasPhrases: true}
+		if !t.HasFullText {
+			nt.FullText = fullText(t.Phrases)
+		}
+		al.Notes = append(al.Notes, "transcript.json's times were kept as they were")
 	}
 	tb, err := transcript.Marshal(nt)
 	if err != nil {

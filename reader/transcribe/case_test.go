@@ -110,6 +110,18 @@ func TestAlignCase(t *testing.T) {
 	if raw.Alignment == nil || raw.Alignment.Engine != "fake" || raw.Alignment.At != "2026-12-02T10:04:05Z" || len(raw.Alignment.Words) != 2 {
 		t.Errorf("alignment record %+v", raw.Alignment)
 	}
+	// Nothing heard: the times someone set are kept, and the record says so.
+	f.alignErr, f.err = ErrNoWords, ErrNoWords
+	before, _ := os.ReadFile(filepath.Join(dir, TranscriptFile))
+	if r := AlignCase(ctx, f, dir, now); r.Status != StatusWritten || r.Method != MethodInterpolated {
+		t.Fatalf("nothing heard: %+v", r)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, TranscriptFile)); string(after) != string(before) {
+		t.Errorf("nothing heard changed the times: %s", after)
+	}
+	if raw, _ := ReadRaw(dir); !strings.Contains(strings.Join(raw.Alignment.Notes, " "), "kept as they were") {
+		t.Errorf("notes %v", raw.Alignment.Notes)
+	}
 	// An unreadable transcript is named.
 	os.WriteFile(filepath.Join(dir, TranscriptFile), []byte(`{"full_text": 3}`), 0o644)
 	if r := AlignCase(ctx, f, dir, now); r.Status != StatusNotViable || !strings.Contains(r.Err.Error(), "transcript.json:1: full_text") {
