@@ -536,3 +536,44 @@ func TestLabelStaysOnScreen(t *testing.T) {
 		t.Fatalf("the box's corner %v is on screen: the test is not zoomed in", c)
 	}
 }
+
+// TestBoxEditorFilters: condition, missing zones and edited by narrow the image list, and the
+// list's statuses follow the store.
+func TestBoxEditorFilters(t *testing.T) {
+	r := newBoxRig(t, 1)
+	all := len(r.cases)
+	if len(r.ed.images) != all {
+		t.Fatalf("%d images listed, want %d", len(r.ed.images), all)
+	}
+	// Every image has 4 of the 17 zones: all are missing zones.
+	r.ed.missing.SetChecked(true)
+	if len(r.ed.images) != all {
+		t.Fatalf("missing zones lists %d, want %d", len(r.ed.images), all)
+	}
+	r.ed.missing.SetChecked(false)
+	cond := r.study.Cases[1].Condition
+	r.ed.condition.SetSelected(cond)
+	for _, id := range r.ed.images {
+		if c, _ := r.study.Case(id); c.Condition != cond {
+			t.Fatalf("condition %q lists %s (%q)", cond, id, c.Condition)
+		}
+	}
+	if len(r.ed.images) == 0 || len(r.ed.images) == all {
+		t.Fatalf("condition %q lists %d of %d", cond, len(r.ed.images), all)
+	}
+	r.ed.condition.SetSelectedIndex(0)
+	if got := r.ed.imageStatus(r.cases[0].DicomID); got != review.Unreviewed {
+		t.Fatalf("status %q before any edit", got)
+	}
+	r.w.Canvas().Focus(r.ed.cv)
+	r.ed.Editor().Select(boxedit.ZoneIndex("trachea"))
+	r.key(fyne.KeyUp)
+	r.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	if got := r.ed.imageStatus(r.cases[0].DicomID); got != review.InProgress {
+		t.Fatalf("status %q after a save", got)
+	}
+	r.ed.editedBy.SetSelected("ann")
+	if len(r.ed.images) != 1 || r.ed.images[0] != r.cases[0].DicomID {
+		t.Fatalf("edited by ann lists %v", r.ed.images)
+	}
+}
