@@ -580,17 +580,20 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 				}
 			},
 			Settings: func() {
-				var names []string
+				var names, monitors []string
 				devs, err := audio.Devices(o.AudioBackend)
 				for _, d := range devs {
 					names = append(names, d.Name)
+					if d.Monitor {
+						monitors = append(monitors, d.Name)
+					}
 				}
 				ui.ShowSettings(w, names, err, a.Preferences().StringWithFallback(prefAudio, ""), func(dev string) {
 					a.Preferences().SetString(prefAudio, dev)
 					if !o.audioSet {
 						o.Audio = dev
 					}
-				})
+				}, monitors...)
 			},
 			NewStudy: func() {
 				first := ui.NewStudyRequest{Readers: []string{o.Reader}, Seed: o.Seed, SeedSet: o.SeedSet,

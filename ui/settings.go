@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,8 +18,9 @@ const (
 
 // ShowSettings lets the operator choose the microphone among devices (as the audio backend
 // lists them). current is the saved choice ("" the default, "none" gaze only, else a device
-// name); save receives the new one in the same terms.
-func ShowSettings(w fyne.Window, devices []string, listErr error, current string, save func(device string)) {
+// name); save receives the new one in the same terms. monitors are the devices that record
+// what the computer plays (loopbacks), not a microphone: the dialog says so.
+func ShowSettings(w fyne.Window, devices []string, listErr error, current string, save func(device string), monitors ...string) {
 	sel := widget.NewSelect(append([]string{MicDefault, MicNone}, devices...), nil)
 	switch current {
 	case "":
@@ -30,8 +32,15 @@ func ShowSettings(w fyne.Window, devices []string, listErr error, current string
 	}
 	note := widget.NewLabel("")
 	note.Wrapping = fyne.TextWrapWord
-	if listErr != nil {
+	switch {
+	case listErr != nil:
 		note.SetText("No capture device could be listed: " + listErr.Error())
+	case len(monitors) > 0:
+		q := make([]string, len(monitors))
+		for i, m := range monitors {
+			q[i] = fmt.Sprintf("%q", m)
+		}
+		note.SetText("Not microphones (they record what this computer plays): " + strings.Join(q, ", ") + ".")
 	}
 	form := widget.NewForm(widget.NewFormItem("Microphone", sel))
 	d := dialog.NewCustomConfirm("Settings", "Save", "Cancel", container.NewVBox(form, note), func(ok bool) {
