@@ -518,7 +518,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 		msg := fmt.Sprintf("Session %s (reader %s, started %s) was interrupted after %d of %d screens.\n"+
 			"Resume it at the interrupted case? The partial case is kept and read again.",
 			st.SessionID, st.Reader, st.StartedWall.Local().Format("2006-01-02 15:04"), len(st.Done), len(st.Plan))
-		dialog.ShowCustomConfirm("Interrupted session", "Resume", "Start a new session", widget.NewLabel(msg), func(yes bool) {
+		d := dialog.NewCustomConfirm("Interrupted session", "Resume", "Start a new session", widget.NewLabel(msg), func(yes bool) {
 			open := fresh
 			if yes {
 				open = again
@@ -528,6 +528,8 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 				dialog.ShowError(err, w)
 			}
 		}, w)
+		ui.EnterConfirms(d, w.Canvas())
+		d.Show()
 		return nil
 	}
 	// readStudy reads a study folder; with ask, a prepared study first asks who reads it,

@@ -75,7 +75,8 @@ type Operator struct {
 	silent   *widget.Label // the case has been silent for SilentFlag or more
 	marked   *widget.Label
 	pauseBtn *widget.Button
-	endAsk   *widget.PopUp // the question End session asks, while it is up
+	controls []*widget.Button // disabled once the session is over
+	endAsk   *widget.PopUp    // the question End session asks, while it is up
 	paused   bool
 	shown    any // the image on the thumbnail, to swap it only on change
 }
@@ -128,6 +129,7 @@ func NewOperator(src OperatorSource) *Operator {
 		widget.NewFormItem("Level", container.NewBorder(nil, nil, nil, o.silent, o.level)),
 		widget.NewFormItem("Re-read", o.marked),
 	)
+	o.controls = []*widget.Button{o.pauseBtn, recal, mark, end}
 	buttons := container.NewGridWithColumns(2, o.pauseBtn, recal, mark, end)
 	thumb := container.NewGridWrap(fyne.NewSize(576, 324), o.Stage)
 	o.root = container.NewBorder(nil, nil, thumb, nil, container.NewVBox(form, buttons))
@@ -150,23 +152,31 @@ func (o *Operator) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			// The run has ended: a last snapshot, or the console would go on showing the
+			// state it was in a quarter second before ("reading", controls that do nothing).
+			o.refresh()
 			return
 		case <-t.C:
-			st, fx := o.src.Stats(), o.src.Fixations()
-			var a AudioStatus
-			if o.Audio != nil {
-				a = o.Audio()
-			}
-			tr := ""
-			if o.Tracker != nil {
-				tr = o.Tracker()
-			}
-			Do(func() {
-				setText(o.trackLbl, tr)
-				o.Update(st, fx, a)
-			})
+			o.refresh()
 		}
 	}
+}
+
+// refresh takes a snapshot on the calling goroutine and shows it on the UI goroutine.
+func (o *Operator) refresh() {
+	st, fx := o.src.Stats(), o.src.Fixations()
+	var a AudioStatus
+	if o.Audio != nil {
+		a = o.Audio()
+	}
+	tr := ""
+	if o.Tracker != nil {
+		tr = o.Tracker()
+	}
+	Do(func() {
+		setText(o.trackLbl, tr)
+		o.Update(st, fx, a)
+	})
 }
 
 // Update shows a snapshot. Call on the UI goroutine.
@@ -195,9 +205,15 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 		setText(o.caseLbl, fmt.Sprintf("%d of %d (%s) · %s", st.Index+1, st.Total, kind,
 			clock(st.Now-st.CaseStart)))
 	}
-	if st.Waiting != "" {
+	switch {
+	case st.Phase == "finished":
+		setText(o.phase, "finished: the session is over")
+		for _, b := range o.controls {
+			b.Disable()
+		}
+	case st.Waiting != "":
 		setText(o.phase, st.Phase+" · "+st.Waiting)
-	} else {
+	default:
 		setText(o.phase, st.Phase)
 	}
 	wasPaused := o.paused

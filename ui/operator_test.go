@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"image"
 	"strings"
 	"testing"
@@ -109,5 +110,38 @@ func TestOperatorWording(t *testing.T) {
 	}
 	if got := o.caseLbl.Text; got != "2 of 5 (case) · 00:00" {
 		t.Errorf("case line %q", got)
+	}
+}
+
+// When the run ends, the console shows it: its ticker stops with a last snapshot, so the state
+// reads finished and the controls are off, not "reading" with buttons that do nothing.
+func TestOperatorShowsTheEnd(t *testing.T) {
+	test.NewTempApp(t)
+	src := &fakeSource{st: reading.Stats{Phase: "reading", Index: 2, Total: 7,
+		Screen: session.Screen{Index: 2, Kind: session.KindCase, DicomID: "abc"}}}
+	o := NewOperator(src)
+	test.NewTempWindow(t, o.Content())
+	o.Update(src.st, nil, AudioStatus{})
+	src.st.Phase = "finished" // the run's last word, set before its Done closes
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan struct{})
+	go func() { o.Run(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return once its context ended")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(o.phase.Text, "finished") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(o.phase.Text, "finished") {
+		t.Fatalf("state after the end: %q", o.phase.Text)
+	}
+	for name, b := range buttonsIn(o.Content()) {
+		if !b.Disabled() {
+			t.Errorf("%s is still enabled after the session ended", name)
+		}
 	}
 }

@@ -130,5 +130,6 @@ func ChooseReader(w fyne.Window, study string, readers []string, current string,
 		pick(sel.Selected)
 	}, w)
 	d.Resize(fyne.NewSize(520, 220))
+	EnterConfirms(d, w.Canvas())
 	d.Show()
 }
