@@ -14,7 +14,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"sightline/reader/qa"
 	"sightline/reader/transcribe"
+	"sightline/reader/transcript"
 )
 
 // TranscriptEditorOptions connect the transcript editor to its case.
@@ -26,6 +28,9 @@ type TranscriptEditorOptions struct {
 	Play func(begin, end float64)
 	// Saved is called on the UI goroutine after a save, to show the new transcript.
 	Saved func()
+	// Envelope is the dictation's waveform, drawn with the phrases over it (their bounds
+	// dragged there); nil: no waveform.
+	Envelope *qa.Envelope
 }
 
 // TranscriptEditor corrects a case's transcript: each phrase's words and times, split and
@@ -36,6 +41,8 @@ type TranscriptEditor struct {
 	opt  TranscriptEditorOptions
 	root *fyne.Container
 	list *fyne.Container
+	// Strip is the waveform with the phrases (nil without an envelope).
+	Strip *PhraseStrip
 
 	texts   []*widget.Entry
 	bounds  [][2]*widget.Entry
@@ -57,11 +64,23 @@ func NewTranscriptEditor(ed *transcribe.Edit, opt TranscriptEditorOptions) *Tran
 	e.save.Importance = widget.HighImportance
 	e.status = widget.NewLabel("")
 	e.status.Wrapping = fyne.TextWrapWord
-	help := widget.NewLabel("Edit a phrase and press Enter · Split: before the word at the cursor · Merge: with the next phrase · " +
+	help := widget.NewLabel("Drag a phrase's edge on the waveform, tap a phrase to hear it · Edit a phrase and press Enter · Split: before the word at the cursor · Merge: with the next phrase · " +
 		"times in seconds of the dictation · Ctrl+Z undo, Ctrl+Shift+Z redo · saving re-times the words against the audio")
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance
 	top := container.NewVBox(container.NewHBox(e.undo, e.redo, e.save), help)
+	if opt.Envelope != nil {
+		e.Strip = NewPhraseStrip(opt.Envelope, func() []transcript.Phrase { return e.ed.Phrases })
+		e.Strip.OnEdge = func(i int, end bool, t float64) {
+			e.do(func() error { return e.ed.MoveEdge(i, end, t) })
+		}
+		e.Strip.OnPlay = func(begin, end float64) {
+			if e.opt.Play != nil {
+				e.opt.Play(begin, end)
+			}
+		}
+		top.Add(e.Strip)
+	}
 	e.root = container.NewBorder(top, e.status, nil, nil, container.NewVScroll(e.list))
 	e.rebuild()
 	return e
@@ -118,6 +137,9 @@ func (e *TranscriptEditor) rebuild() {
 		e.list.Objects = append(e.list.Objects, widget.NewLabel("The transcript has no phrases."))
 	}
 	e.list.Refresh()
+	if e.Strip != nil {
+		e.Strip.Refresh()
+	}
 	e.buttons()
 }
 
@@ -315,6 +337,11 @@ func (r *Review) EditTranscript() (*TranscriptEditor, fyne.Window, error) {
 			if err := r.sound.Play(pcm[from*ch:to*ch], rate, ch, 0); err == nil {
 				r.soundOn = true
 			}
+		}
+	}
+	if c.Audio != nil && c.Audio.WAV != "" {
+		if env, err := qa.ReadEnvelope(c.Audio.WAV); err == nil {
+			opt.Envelope = env
 		}
 	}
 	e := NewTranscriptEditor(ed, opt)

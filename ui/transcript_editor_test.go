@@ -76,6 +76,26 @@ func TestTranscriptEditor(t *testing.T) {
 	if phrases() != "heart|enlarged" {
 		t.Fatalf("after redo: %s", phrases())
 	}
+	// Drag the second phrase's begin on the waveform from 2.0 s to about 1.8 s (the event
+	// carries the pointer's position where the drag has got to, as the driver sends it).
+	strip := e.Strip
+	if strip == nil {
+		t.Fatal("no waveform strip")
+	}
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(strip)
+	from, to := strip.X(2.0), strip.X(1.8)
+	test.Drag(ew.Canvas(), fyne.NewPos(at.X+to, at.Y+strip.Size().Height/2), to-from, 0)
+	sec := strip.seconds() / float64(strip.Size().Width) // one pixel
+	if b := e.ed.Phrases[1].Begin; b < 1.8-2*sec || b > 1.8+2*sec || e.bounds[1][0].Text != fmtSec(b) {
+		t.Fatalf("dragged begin %v (box %s), want about 1.8", b, e.bounds[1][0].Text)
+	}
+	// A tap on a phrase plays it.
+	var played [2]float64
+	e.opt.Play = func(b, en float64) { played = [2]float64{b, en} }
+	test.TapAt(strip, fyne.NewPos(strip.X(1.2), 10))
+	if played != [2]float64{1, 1.5} {
+		t.Errorf("tap on heart played %v", played)
+	}
 	// A time typed in a bounds box moves the phrase, inside its neighbours.
 	e.bounds[1][0].SetText("0.2")
 	e.bounds[1][0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})

@@ -158,8 +158,50 @@ func (e *Edit) SetBounds(i int, begin, end float64) error {
 		end = min(end, e.Phrases[i+1].Begin)
 	}
 	end = max(end, begin)
+	begin, end = round3(begin), round3(end)
+	if begin == e.Phrases[i].Begin && end == e.Phrases[i].End {
+		return nil
+	}
 	e.change()
-	e.Phrases[i].Begin, e.Phrases[i].End = round3(begin), round3(end)
+	e.Phrases[i].Begin, e.Phrases[i].End = begin, end
+	return nil
+}
+
+// MoveEdge moves phrase i's end (end) or begin to t. Where the phrase touches its neighbour
+// on that side, the neighbour's edge moves with it (one boundary between two words); t is
+// kept between the outer edges of the two.
+func (e *Edit) MoveEdge(i int, end bool, t float64) error {
+	if err := e.check(i); err != nil {
+		return err
+	}
+	if !finite(t) {
+		return fmt.Errorf("phrase %d: %v s is not a time", i+1, t)
+	}
+	j := i - 1 // the neighbour on that side
+	if end {
+		j = i + 1
+	}
+	p := e.Phrases[i]
+	if j < 0 || j >= len(e.Phrases) || (end && e.Phrases[j].Begin != p.End) || (!end && e.Phrases[j].End != p.Begin) {
+		if end {
+			return e.SetBounds(i, p.Begin, max(t, p.Begin))
+		}
+		return e.SetBounds(i, min(max(t, 0), p.End), p.End)
+	}
+	lo, hi := e.Phrases[j].Begin, p.End // the boundary between j and i
+	if end {
+		lo, hi = p.Begin, e.Phrases[j].End
+	}
+	t = round3(min(max(t, lo), hi))
+	if (end && t == p.End) || (!end && t == p.Begin) {
+		return nil
+	}
+	e.change()
+	if end {
+		e.Phrases[i].End, e.Phrases[j].Begin = t, t
+	} else {
+		e.Phrases[i].Begin, e.Phrases[j].End = t, t
+	}
 	return nil
 }
 

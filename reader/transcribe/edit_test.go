@@ -74,6 +74,33 @@ func TestEditOperationsUndoRedo(t *testing.T) {
 	}
 }
 
+func TestEditMoveEdge(t *testing.T) {
+	e := &Edit{Phrases: Draft([]Word{{"the", 0.1, 0.2, 1}, {"heart", 0.2, 0.6, 1}, {"is", 0.8, 0.9, 1}}).Phrases}
+	// A shared boundary moves both phrases, kept between their outer edges.
+	if err := e.MoveEdge(0, true, 0.3); err != nil || e.Phrases[0].End != 0.3 || e.Phrases[1].Begin != 0.3 {
+		t.Fatalf("%v %+v", err, e.Phrases)
+	}
+	e.MoveEdge(1, false, 0.05)
+	if e.Phrases[0].End != 0.1 || e.Phrases[1].Begin != 0.1 {
+		t.Errorf("clamped to the first phrase's begin: %+v", e.Phrases[:2])
+	}
+	// A free edge moves alone, kept inside its neighbours.
+	e.MoveEdge(2, false, 0.5)
+	if e.Phrases[2].Begin != 0.6 || e.Phrases[1].End != 0.6 {
+		t.Errorf("free edge: %+v", e.Phrases)
+	}
+	// No change, no undo step.
+	n := len(e.undo)
+	e.MoveEdge(2, false, 0.6)
+	if len(e.undo) != n {
+		t.Error("a move to where it was is an undo step")
+	}
+	e.Undo()
+	if e.Phrases[2].Begin != 0.8 {
+		t.Errorf("undo: %+v", e.Phrases[2])
+	}
+}
+
 func TestEditSave(t *testing.T) {
 	ctx := context.Background()
 	dir := caseWithAudio(t)
