@@ -77,6 +77,52 @@ type BoxEditor struct {
 
 	autosave *time.Timer
 	stop     context.CancelFunc
+	// pre is the next image in the list, loading in the background while this one is edited.
+	pre *prefetch
+}
+
+// prefetch is an image being loaded ahead; ready is closed when l is set.
+type prefetch struct {
+	id    string
+	l     loaded
+	ready chan struct{}
+}
+
+type loaded struct {
+	img   boxedit.Image
+	masks []boxedit.MaskFile
+	err   error
+}
+
+// load reads an image and its masks, the two side by side.
+func (b *BoxEditor) load(id string) loaded {
+	var l loaded
+	var merr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.masks, merr = b.cfg.Masks(id)
+	}()
+	l.img, l.err = b.cfg.Load(id)
+	<-done
+	if l.err == nil {
+		l.err = merr
+	}
+	return l
+}
+
+// prefetchAfter starts loading the image after id in the list.
+func (b *BoxEditor) prefetchAfter(id string) {
+	i := slices.Index(b.images, id)
+	if i < 0 || i+1 >= len(b.images) {
+		return
+	}
+	p := &prefetch{id: b.images[i+1], ready: make(chan struct{})}
+	b.pre = p
+	go func() {
+		p.l = b.load(p.id)
+		close(p.ready)
+	}()
 }
 
 // zoneColors are the 17 zones' colours, in study.ZoneNames order: the right side warm, the
@@ -378,14 +424,18 @@ func (b *BoxEditor) Open(id string) error {
 	if b.ed != nil {
 		b.save()
 	}
-	img, err := b.cfg.Load(id)
-	if err != nil {
-		return err
+	var l loaded
+	if p := b.pre; p != nil && p.id == id {
+		<-p.ready
+		l = p.l
+	} else {
+		l = b.load(id)
 	}
-	masks, err := b.cfg.Masks(id)
-	if err != nil {
-		return err
+	b.pre = nil
+	if l.err != nil {
+		return l.err
 	}
+	img, masks := l.img, l.masks
 	b.cur, b.img = id, img
 	b.ed = boxedit.New(id, img.Layout.W, img.Layout.H, b.cfg.Who, b.cfg.Study.Boxes[id], b.imageLog(id))
 	b.stage.SetImage(img.Gray, img.Layout)
@@ -416,6 +466,7 @@ func (b *BoxEditor) Open(id string) error {
 		b.imageList.Select(i)
 	}
 	b.focus()
+	b.prefetchAfter(id)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,8 @@ type boxRig struct {
 	w     fyne.Window
 	pump  chan func()
 	cases []exporttest.Case
+	mu    sync.Mutex
+	loads map[string]int // images loaded, by id (the prefetch runs on its own goroutine)
 }
 
 func newBoxRig(t *testing.T, scale float32) *boxRig {
@@ -67,13 +70,16 @@ func openBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &boxRig{t: t, dir: dir, study: s, store: st, pump: make(chan func(), 1024), cases: cases}
+	r := &boxRig{t: t, dir: dir, study: s, store: st, pump: make(chan func(), 1024), cases: cases, loads: map[string]int{}}
 	sizes := map[string]exporttest.Case{}
 	for _, c := range cases {
 		sizes[c.DicomID] = c
 	}
 	cfg := BoxEditorConfig{Study: s, Store: st, Who: who, AutosaveAfter: time.Hour,
 		Load: func(id string) (boxedit.Image, error) {
+			r.mu.Lock()
+			r.loads[id]++
+			r.mu.Unlock()
 			c := sizes[id]
 			g := image.NewGray(image.Rect(0, 0, c.W, c.H))
 			for i := range g.Pix {
@@ -575,5 +581,25 @@ func TestBoxEditorFilters(t *testing.T) {
 	r.ed.editedBy.SetSelected("ann")
 	if len(r.ed.images) != 1 || r.ed.images[0] != r.cases[0].DicomID {
 		t.Fatalf("edited by ann lists %v", r.ed.images)
+	}
+}
+
+// TestBoxEditorPrefetch: while an image is edited the next one in the list loads; opening it
+// takes the prefetched image, not a second load.
+func TestBoxEditorPrefetch(t *testing.T) {
+	r := newBoxRig(t, 1)
+	next := r.ed.images[1]
+	if r.ed.pre == nil || r.ed.pre.id != next {
+		t.Fatalf("prefetching %v, want %s", r.ed.pre, next)
+	}
+	<-r.ed.pre.ready
+	if err := r.ed.Open(next); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	n := r.loads[next]
+	r.mu.Unlock()
+	if n != 1 || r.ed.img.Layout.W != r.cases[1].W {
+		t.Fatalf("%s loaded %d times, image %d wide", next, n, r.ed.img.Layout.W)
 	}
 }
