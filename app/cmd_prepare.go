@@ -157,7 +157,13 @@ func sessionSummary(p studyprep.Plan) string {
 	for i, s := range p.Sessions {
 		sizes[i] = fmt.Sprint(len(s.Screens))
 	}
-	return fmt.Sprintf("%d cases in %d sessions of %s screens", p.Cases, len(p.Sessions), strings.Join(sizes, ", "))
+	if len(sizes) == 1 {
+		return fmt.Sprintf("%d cases in 1 session of %s screens", p.Cases, sizes[0])
+	}
+	// "2 sessions of 7 and 7 screens", not "2 sessions of 7, 7 screens"
+	last := len(sizes) - 1
+	return fmt.Sprintf("%d cases in %d sessions of %s and %s screens", p.Cases, len(sizes),
+		strings.Join(sizes[:last], ", "), sizes[last])
 }
 
 // progressBar draws progress on a terminal (count, percentage, rate, ETA), redrawn in place at

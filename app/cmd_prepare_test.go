@@ -79,7 +79,7 @@ func TestPrepareCommand(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
 		}
-		for _, want := range []string{"prepared 2 of 2 cases into " + out, "seed 5", "plan for ana: 2 cases in 1 sessions of 3 screens"} {
+		for _, want := range []string{"prepared 2 of 2 cases into " + out, "seed 5", "plan for ana: 2 cases in 1 session of 3 screens"} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("stdout does not say %q:\n%s", want, stdout)
 			}
@@ -109,7 +109,7 @@ func TestPrepareCommand(t *testing.T) {
 
 		// A second reader joins later: --out alone adds their plan.
 		stdout, _, err = prepareCLI(t, "--out", out, "--reader", "ben")
-		if err != nil || !strings.Contains(stdout, "plan for ben: 2 cases in 1 sessions") {
+		if err != nil || !strings.Contains(stdout, "plan for ben: 2 cases in 1 session of") {
 			t.Fatalf("adding a reader: %v\n%s", err, stdout)
 		}
 		if _, _, err := prepareCLI(t, "--out", out, "--reader", "ben"); !errors.Is(err, os.ErrExist) {
@@ -239,5 +239,29 @@ func TestSessionRecordsThePlansSeed(t *testing.T) {
 	if st.Seed != pl.Sessions[0].Seed || st.CalibEvery != 2 {
 		t.Errorf("session.json: seed %d, calibration every %d; the plan's session 1: seed %d, every %d",
 			st.Seed, st.CalibEvery, pl.Sessions[0].Seed, pl.CalibEvery)
+	}
+}
+
+// The plan line reads as a sentence: "1 session", and "7, 7 and 6 screens" for several.
+func TestSessionSummaryWording(t *testing.T) {
+	plan := func(sizes ...int) studyprep.Plan {
+		p := studyprep.Plan{}
+		for _, n := range sizes {
+			p.Sessions = append(p.Sessions, studyprep.SessionPlan{Screens: make([]session.Screen, n)})
+			p.Cases += n
+		}
+		return p
+	}
+	for _, c := range []struct {
+		sizes []int
+		want  string
+	}{
+		{[]int{3}, "3 cases in 1 session of 3 screens"},
+		{[]int{7, 7}, "14 cases in 2 sessions of 7 and 7 screens"},
+		{[]int{7, 7, 6}, "20 cases in 3 sessions of 7, 7 and 6 screens"},
+	} {
+		if got := sessionSummary(plan(c.sizes...)); got != c.want {
+			t.Errorf("sessions %v: %q, want %q", c.sizes, got, c.want)
+		}
 	}
 }
