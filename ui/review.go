@@ -157,20 +157,19 @@ type Review struct {
 	row   int // the table row on show
 
 	// The case on show.
-	rp        *qa.Replay
-	m         qa.Measures
-	head      *qa.Playhead
-	fixes     []reading.Fix
-	trail     [2][]Point // two buffers: the stage keeps the slice it was given
-	flip      int
-	pcm       []int16
-	pcmRate   int
-	pcmCh     int
-	sound     Sound
-	soundErr  error
-	soundOn   bool // the sound plays the case now
-	lastShown time.Duration
-	phrase    int
+	rp       *qa.Replay
+	m        qa.Measures
+	head     *qa.Playhead
+	fixes    []reading.Fix
+	trail    [2][]Point // two buffers: the stage keeps the slice it was given
+	flip     int
+	pcm      []int16
+	pcmRate  int
+	pcmCh    int
+	sound    Sound
+	soundErr error
+	soundOn  bool // the sound plays the case now
+	phrase   int
 
 	stage    *Stage
 	timeline *Timeline

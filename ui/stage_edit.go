@@ -244,7 +244,6 @@ type rasterImageLayer struct {
 	raster *canvas.Raster
 	buf    *image.RGBA
 	objs   []fyne.CanvasObject
-	xs     []int // per output column, the image column (−1 off the image)
 }
 
 func newRasterImageLayer(s *Stage) *rasterImageLayer {

@@ -167,8 +167,8 @@ func (o *Out) Stop() {
 	o.player, o.src = nil, nil
 	o.mu.Unlock()
 	if p != nil {
+		// Pausing is enough: since oto v3.4 a player is released with its last reference.
 		p.Pause()
-		_ = p.Close()
 	}
 }
 
