@@ -100,6 +100,12 @@ func (e *TranscriptEditor) Shortcuts(c fyne.Canvas) {
 
 // rebuild redraws the phrase rows from the edit.
 func (e *TranscriptEditor) rebuild() {
+	// The entry that had the focus is about to go: the canvas must not keep it.
+	if app := fyne.CurrentApp(); app != nil {
+		if c := app.Driver().CanvasForObject(e.root); c != nil {
+			c.Unfocus()
+		}
+	}
 	e.texts, e.bounds = e.texts[:0], e.bounds[:0]
 	e.list.Objects = e.list.Objects[:0]
 	for i, p := range e.ed.Phrases {
