@@ -13,9 +13,9 @@ ARGS      ?=
 NOT_RUN   := $(CURDIR)/.cache/not-run.txt
 # staticcheck at a fixed version, built from the module proxy into the Go build cache.
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# Packages with goroutines of their own run under the race detector; the pixel-crunching ones
-# (demo generation, DICOM decoding) would take minutes under it and share no state.
-RACY      := ./reader/reading/... ./reader/session/... ./reader/audio/... ./reader/replay/... ./reader/review/... ./tracker/...
+# Every package that starts goroutines runs under the race detector (scripts/racy.sh finds
+# them); the others without it.
+RACY      := $(shell scripts/racy.sh)
 
 .PHONY: run test test-suites build release lint bench package deps deps-test e2e fuzz clean
 
@@ -63,7 +63,7 @@ test: deps-test lint build
 # The review store's PostgreSQL tests fail here, rather than skip, when no server can be started.
 test-suites: export SIGHTLINE_REQUIRE_POSTGRES := 1
 test-suites:
-	$(GO) test -tags $(TAGS) -race -count=1 $(RACY)
+	$(GO) test -tags $(TAGS) -race -timeout 30m -count=1 $(RACY)
 	$(GO) test -tags $(TAGS) -count=1 $$(comm -23 <($(GO) list ./... | sort) <($(GO) list $(RACY) | sort))
 	$(MAKE) --no-print-directory e2e
 
