@@ -183,6 +183,10 @@ func TestOverlayToggle(t *testing.T) {
 	if v.Stage.Overlay() {
 		t.Fatal("second F did not turn the overlay off")
 	}
+	// Each toggle is told to the run, which journals it.
+	if got := strings.Join(ctl.calls, ","); got != "overlay true,overlay false" {
+		t.Fatalf("calls %s, want the overlay's two toggles", got)
+	}
 }
 
 func TestSummary(t *testing.T) {
