@@ -45,6 +45,9 @@ func earlier(dir string) reading.Before {
 			}
 		}
 	}
+	for _, c := range o.Checks {
+		b.Rounds = max(b.Rounds, c.Round)
+	}
 	// Cases the plan already holds twice were offered and read again.
 	seen := map[string]bool{}
 	for _, sc := range st.Plan {

@@ -48,12 +48,17 @@ func TestEarlierSittings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for round := 1; round <= 2; round++ {
+		if err := r.SaveCheck(session.CheckReport{Round: round}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := r.Finish(session.StatusEnded, "SIGTERM"); err != nil {
 		t.Fatal(err)
 	}
 	b := earlier(dir)
 	if len(b.Done) != 2 || b.Samples != 11 || len(b.Failed) != 1 || b.Failed[0].DicomID != "a" ||
-		len(b.Marked) != 1 || b.Marked[0] != "b" || b.Elapsed != host-time.Second {
+		len(b.Marked) != 1 || b.Marked[0] != "b" || b.Elapsed != host-time.Second || b.Rounds != 2 {
 		t.Fatalf("earlier = %+v", b)
 	}
 }

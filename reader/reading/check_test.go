@@ -193,3 +193,36 @@ func TestSampleBeforeTimeUpCountsForItsTarget(t *testing.T) {
 	r.End()
 	<-r.Done()
 }
+
+// A continued or resumed session numbers its calibration rounds after those its earlier
+// sittings ran: calibrations.jsonl held round 1 twice after a continue.
+func TestRoundsGoOnAfterEarlierSittings(t *testing.T) {
+	tick := make(chan time.Time)
+	c := &Check{
+		Calibrator: fakeCalibrator{pts: []Point{{0.1, 0.1}}},
+		AtStart:    true,
+		Targets:    []Point{{0.3, 0.3}},
+		Settle:     0, Dwell: time.Millisecond,
+		Assess: assessCount,
+		After:  func(time.Duration) <-chan time.Time { return tick },
+	}
+	tr, rec, view := newFakeTracker(), &fakeRecorder{}, newFakeView()
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Clock: func() time.Duration { return 0 }, Check: c,
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Before: Before{Rounds: 2},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, view, "target(0.3,0.3)")
+	tr.send(tracker.Sample{BPOGV: true, BPOGX: 0.3, BPOGY: 0.3})
+	tick <- time.Time{}
+	waitFor(t, view, "check3:good")
+	r.End()
+	<-r.Done()
+	if !strings.Contains(rec.lines(), "check 3 good") {
+		t.Fatalf("recorder calls:\n%s", rec.lines())
+	}
+}

@@ -142,6 +142,7 @@ type Before struct {
 	Failed, Silent     []Skip   // cases to offer for re-reading at the end
 	Marked             []string // cases the operator marked
 	Reread             []string // cases already read again
+	Rounds             int      // calibration rounds already run: the next one is numbered after them
 }
 
 // Skip names a case that was skipped and why.
@@ -301,6 +302,7 @@ func Start(ctx context.Context, cfg Config) (*Run, error) {
 	}
 	r.summary.Screens = len(cfg.Plan)
 	r.summary.Shown = len(cfg.Before.Done)
+	r.check.round = cfg.Before.Rounds
 	r.failed = append(r.failed, cfg.Before.Failed...)
 	r.silent = append(r.silent, cfg.Before.Silent...)
 	r.stats.Marked = append(r.stats.Marked, cfg.Before.Marked...)
