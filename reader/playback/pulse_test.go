@@ -56,6 +56,16 @@ func TestPlaysThroughPulse(t *testing.T) {
 		t.Fatalf("parec (Debian package pulseaudio-utils): %v", err)
 	}
 	defer rec.Process.Kill()
+	// parec may take seconds to connect on a loaded machine: play only once the monitor is
+	// being recorded (a null sink's monitor streams silence while nothing plays), or the first
+	// click falls before the recording starts.
+	ready := time.Now().Add(30 * time.Second)
+	for len(got.bytes()) < 2*1600 {
+		if time.Now().After(ready) {
+			t.Fatalf("parec recorded nothing from keep.monitor in 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	out, err := Open(16000, 1, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
