@@ -109,16 +109,21 @@ type DeviceInfo struct {
 func isMonitor(backend string, id malgo.DeviceID, name string) bool {
 	switch backend {
 	case BackendPulse:
-		// The pulse backend's device id is the source's name.
-		n := string(id[:])
-		if i := strings.IndexByte(n, 0); i >= 0 {
-			n = n[:i]
-		}
-		return strings.HasSuffix(n, ".monitor")
+		return strings.HasSuffix(deviceID(id), ".monitor")
 	case BackendALSA:
 		return strings.Contains(strings.ToLower(name), "loopback")
 	}
 	return false
+}
+
+// deviceID is a device's id as text: the pulse backend's id is the source's name
+// ("keep.monitor", "alsa_input.usb-…"), which pactl lists beside the description.
+func deviceID(id malgo.DeviceID) string {
+	n := string(id[:])
+	if i := strings.IndexByte(n, 0); i >= 0 {
+		n = n[:i]
+	}
+	return n
 }
 
 // Block is one device callback's audio.
@@ -351,7 +356,11 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		var names []string
 		for i := range devs {
 			names = append(names, fmt.Sprintf("%q", devs[i].Name()))
-			if id == nil && strings.Contains(strings.ToLower(devs[i].Name()), want) {
+			// A part of the description ("Zoom H5") or, on PulseAudio, of the source's name as
+			// pactl lists it ("alsa_input.usb-zoom").
+			matches := strings.Contains(strings.ToLower(devs[i].Name()), want) ||
+				(backend == BackendPulse && strings.Contains(strings.ToLower(deviceID(devs[i].ID)), want))
+			if id == nil && matches {
 				id, name, opened = &devs[i].ID, devs[i].Name(), devs[i].ID
 			}
 		}

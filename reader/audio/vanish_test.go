@@ -98,3 +98,22 @@ func BenchmarkWatchPoll(b *testing.B) {
 		closeContext(mctx)
 	}
 }
+
+// TestPulseDeviceBySourceName: --audio takes a part of the source's name as pactl lists it
+// ("doomed.monitor") as well as of its description ("Monitor of Doomed"); the name alone was
+// refused as "no capture device matching".
+func TestPulseDeviceBySourceName(t *testing.T) {
+	pulsetest.Start(t)
+	for _, want := range []string{"doomed.monitor", "Monitor of Doomed"} {
+		col := newCollector(4800, 1)
+		c, err := Start(context.Background(), Config{Backend: BackendPulse, Device: want}, nil, col.add)
+		if err != nil {
+			t.Fatalf("Device %q: %v", want, err)
+		}
+		col.wait(t, 10*time.Second)
+		if got := c.Device(); got != "Monitor of Doomed" {
+			t.Errorf("Device %q opened %q, want \"Monitor of Doomed\"", want, got)
+		}
+		c.Stop()
+	}
+}
