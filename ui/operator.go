@@ -94,6 +94,8 @@ func NewOperator(src OperatorSource) *Operator {
 	o.calLbl = widget.NewLabel("no calibration check yet")
 	o.recDot = canvas.NewCircle(color.Transparent)
 	o.recLbl = widget.NewLabel("")
+	// A microphone's error can be a long chain: it must not widen the console's window.
+	o.recLbl.Truncation = fyne.TextTruncateEllipsis
 	o.level = newLevelMeter()
 	o.level.set(0, "no audio")
 	o.silent = widget.NewLabel("")

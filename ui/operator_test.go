@@ -145,3 +145,18 @@ func TestOperatorShowsTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestOperatorLongAudioErrorKeepsWidth: a long microphone error is cut with an ellipsis; it
+// widened the console's window from 1120 to 1260 px in the walk.
+func TestOperatorLongAudioErrorKeepsWidth(t *testing.T) {
+	test.NewTempApp(t)
+	o := NewOperator(&fakeSource{})
+	st := reading.Stats{Phase: "reading", Index: 1, Total: 5}
+	o.Update(st, nil, AudioStatus{Enabled: true, Device: "mic"})
+	before := o.Content().MinSize().Width
+	o.Update(st, nil, AudioStatus{Enabled: true, Device: "mic",
+		Err: strings.Repeat("pulse device \"Monitor of a long-named USB microphone\" was removed: ", 6)})
+	if after := o.Content().MinSize().Width; after > before {
+		t.Errorf("console min width %v with a long audio error, %v before", after, before)
+	}
+}
