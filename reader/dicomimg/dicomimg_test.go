@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sightline/internal/benchcpu"
 	"strconv"
 	"strings"
 	"testing"
@@ -685,13 +686,13 @@ func compareGray(t testing.TB, got, ref *image.Gray) (mean float64, worst int) {
 
 func BenchmarkLoad(b *testing.B) {
 	path := filepath.Join(dicomModuleDir(b), "4.dcm")
-	c0 := cpuNow()
+	c0 := benchcpu.Now()
 	for b.Loop() {
 		if _, _, err := Load(path); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportCPU(b, c0)
+	benchcpu.Report(b, c0)
 }
 
 func TestSizeMatchesLoad(t *testing.T) {

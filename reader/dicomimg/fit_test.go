@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"math"
+	"sightline/internal/benchcpu"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -191,11 +192,11 @@ func TestFitMatchesXImage(t *testing.T) {
 
 func BenchmarkFit(b *testing.B) {
 	src := texture(2544, 3056)
-	c0 := cpuNow()
+	c0 := benchcpu.Now()
 	for b.Loop() {
 		Fit(src, 899, 1080)
 	}
-	reportCPU(b, c0)
+	benchcpu.Report(b, c0)
 }
 
 // BenchmarkFitXImage is the alternative we did not take: x/image/draw's CatmullRom into a Gray.

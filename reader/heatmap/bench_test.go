@@ -2,6 +2,7 @@ package heatmap
 
 import (
 	"math/rand/v2"
+	"sightline/internal/benchcpu"
 	"testing"
 )
 
@@ -25,11 +26,11 @@ func BenchmarkBlur(b *testing.B) {
 	}
 	dst := make([]float32, len(src))
 	b.SetBytes(int64(4 * len(src)))
-	c0 := cpuNow()
+	c0 := benchcpu.Now()
 	for b.Loop() {
 		Blur(dst, src, benchW, benchH, DefaultSigma)
 	}
-	reportCPU(b, c0)
+	benchcpu.Report(b, c0)
 }
 
 // BenchmarkStatic is impulses, blur, normalisation and viridis: heatmap.png before PNG encoding.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sightline/internal/benchcpu"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,7 @@ func BenchmarkCase(b *testing.B) {
 		b.Fatal(err)
 	}
 	i := 0
-	c0 := cpuNow()
+	c0 := benchcpu.Now()
 	for b.Loop() {
 		f := files[i%len(files)]
 		i++
@@ -30,5 +31,5 @@ func BenchmarkCase(b *testing.B) {
 			b.Fatal(o.err)
 		}
 	}
-	reportCPU(b, c0)
+	benchcpu.Report(b, c0)
 }
