@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sightline/internal/benchcpu"
 	"strconv"
 	"strings"
 	"testing"
+
+	"sightline/internal/benchcpu"
 )
 
 // --- expectations, computed from the standard independently of render.go ---

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"image"
 	"math"
-	"sightline/internal/benchcpu"
 	"testing"
 
 	"golang.org/x/image/draw"
+	"sightline/internal/benchcpu"
 )
 
 // texture is a deterministic w×h test image with detail at every scale.

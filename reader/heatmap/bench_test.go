@@ -2,8 +2,9 @@ package heatmap
 
 import (
 	"math/rand/v2"
-	"sightline/internal/benchcpu"
 	"testing"
+
+	"sightline/internal/benchcpu"
 )
 
 // The reference's case: one 2544×3056 DICOM (the docs/FORMATS.md §1 image), σ = 150 px.

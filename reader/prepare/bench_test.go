@@ -4,9 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sightline/internal/benchcpu"
 	"strings"
 	"testing"
+
+	"sightline/internal/benchcpu"
 )
 
 // BenchmarkCase prepares the demo study's twelve phantoms one after the other on one goroutine
