@@ -293,7 +293,7 @@ func (v *Reading) summaryCard(s reading.Summary) fyne.CanvasObject {
 		}
 	})
 	card := widget.NewCard("", "", container.NewVBox(text, container.NewCenter(closeBtn)))
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 420), card))
+	return container.New(fitCard{width: 640}, card)
 }
 
 func (v *Reading) pauseOverlay() *fyne.Container {
@@ -330,7 +330,29 @@ func (v *Reading) pauseOverlay() *fyne.Container {
 
 	v.pauseBody = container.NewStack(v.pauseMenu)
 	card := widget.NewCard("", "", v.pauseBody)
-	return container.NewStack(dim, container.NewCenter(container.NewGridWrap(fyne.NewSize(340, 300), card)))
+	return container.NewStack(dim, container.New(fitCard{width: 340}, card))
+}
+
+// fitCard centres one card of a set width and as tall as its content at that width (a fixed
+// box left a third of the pause and summary cards empty).
+type fitCard struct{ width float32 }
+
+func (f fitCard) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.Size{}
+	}
+	return fyne.NewSize(f.width, objs[0].MinSize().Height)
+}
+
+func (f fitCard) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		w := min(f.width, size.Width)
+		// A wrapping label knows its height only once it has its width.
+		o.Resize(fyne.NewSize(w, o.MinSize().Height))
+		h := min(o.MinSize().Height, size.Height)
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+	}
 }
 
 // askEnd shows (or takes back) the pause card's question before ending the session.
@@ -344,7 +366,8 @@ func (v *Reading) askEnd(on bool) {
 	} else {
 		v.pauseBody.Objects = []fyne.CanvasObject{v.pauseMenu}
 	}
-	v.pauseBody.Refresh()
+	// The whole overlay: the card takes the height of what it now holds.
+	v.pause.Refresh()
 }
 
 // Target draws a calibration or validation target.

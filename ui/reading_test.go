@@ -478,3 +478,35 @@ func TestOverlayDrawsTheLatestFixations(t *testing.T) {
 		t.Fatalf("overlay labels %v", labels)
 	}
 }
+
+// TestCardsFitTheirContent: the pause card, its end question and the summary are as tall as
+// what they hold (fixed boxes left a third of them empty).
+func TestCardsFitTheirContent(t *testing.T) {
+	v, _, _ := newReadingWindow(t)
+	v.Show(caseFrame(2544, 3056))
+	cardOf := func(root fyne.CanvasObject) *widget.Card {
+		var c *widget.Card
+		walk(root, func(o fyne.CanvasObject) {
+			if cc, ok := o.(*widget.Card); ok && c == nil {
+				c = cc
+			}
+		})
+		if c == nil {
+			t.Fatal("no card shown")
+		}
+		return c
+	}
+	check := func(what string, root fyne.CanvasObject) {
+		t.Helper()
+		c := cardOf(root)
+		if h, want := c.Size().Height, c.MinSize().Height; h > want+1 || h < want-1 {
+			t.Errorf("%s card %v tall, its content needs %v", what, h, want)
+		}
+	}
+	v.SetPaused(true)
+	check("pause", v.pause)
+	v.askEnd(true)
+	check("end question", v.pause)
+	v.Finished(reading.Summary{Status: "complete", Screens: 3, Shown: 3})
+	check("summary", v.summary)
+}
