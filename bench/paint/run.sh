@@ -23,6 +23,8 @@ for _ in $(seq 100); do [ -S /tmp/.X11-unix/X${disp#:} ] && break; sleep 0.1; do
   --resume no --calibration-every 0 >"$work/station.log" 2>&1 &
 spid=$!
 for _ in $(seq 600); do ls -d "$work"/study/sessions/*/cases/* >/dev/null 2>&1 && break; sleep 0.2; done
+# No window manager: keys go to the window under the pointer (X's PointerRoot focus).
+xdotool mousemove 960 540
 echo "paint: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 /usr/bin/python3 bench/paint/paint.py "$PRESSES"
 echo "paint: load average $(cut -d' ' -f1-3 /proc/loadavg)"
