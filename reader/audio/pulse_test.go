@@ -1,7 +1,6 @@
 package audio
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"math"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"sightline/reader/audio/pulsetest"
 )
 
 // testSink is the null sink scripts/pulse-test.sh loads; its monitor is the source we record.
@@ -285,57 +286,16 @@ func TestPulseTone(t *testing.T) {
 // TestPulseServerDies records from a private PulseAudio daemon (its own socket, so the shared
 // one is untouched), kills the daemon, and checks that the loss is reported and Stop returns.
 func TestPulseServerDies(t *testing.T) {
-	needTool(t, "pulseaudio", "pulseaudio")
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "native")
-	daemon := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
-		"--system=false", "--use-pid-file=no", "--disable-shm", "--log-level=info", "--log-target=stderr",
-		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
-		"--load=module-null-sink sink_name=doomed rate=48000 channels=1")
-	daemon.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir)
-	stderr, err := daemon.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	up := make(chan struct{})
-	go func() {
-		defer close(exited)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Daemon startup complete") {
-				close(up)
-			}
-		}
-		daemon.Wait()
-	}()
-	t.Cleanup(func() {
-		daemon.Process.Kill()
-		<-exited
-	})
-	select {
-	case <-up:
-	case <-exited:
-		t.Fatal("private PulseAudio daemon exited at start-up")
-	case <-time.After(10 * time.Second):
-		t.Fatal("private PulseAudio daemon not up within 10 s")
-	}
-	t.Setenv("PULSE_SERVER", "unix:"+sock)
+	srv := pulsetest.Start(t)
 
 	errs := make(chan error, 4)
 	col := newCollector(4800, 1)
-	c, err := Start(context.Background(), Config{Backend: BackendPulse, OnError: func(err error) { errs <- err }}, nil, col.add)
+	c, err := Start(context.Background(), Config{Backend: BackendPulse, Device: "Monitor of Keep", OnError: func(err error) { errs <- err }}, nil, col.add)
 	if err != nil {
 		t.Fatal(err)
 	}
 	col.wait(t, 10*time.Second)
-	if err := daemon.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-exited
+	srv.Kill()
 	select {
 	case err := <-errs:
 		if !errors.Is(err, ErrDeviceLost) {

@@ -166,11 +166,12 @@ func parseReply(t *testing.T, l string) (opengaze.Message, string) {
 
 // TestProbe runs an independent Open Gaze client against the server: the Python probe named by
 // $SIGHTLINE_PROBE. The repository does not hold it, so `make test` does not run this test;
-// .ci/run runs it when ../shared/tools/opengaze_probe.py is there, and says whether it did.
+// .ci/run runs it when the shared tools folder beside the clone holds opengaze_probe.py, and
+// says whether it did.
 func TestProbe(t *testing.T) {
 	probe := os.Getenv("SIGHTLINE_PROBE")
 	if probe == "" {
-		t.Skip("SIGHTLINE_PROBE is not set: the interop check is .ci/run's, against ../shared/tools/opengaze_probe.py")
+		t.Skip("SIGHTLINE_PROBE is not set: the interop check is .ci/run's, against the shared tools folder's opengaze_probe.py")
 	}
 	if _, err := os.Stat(probe); err != nil {
 		t.Fatalf("SIGHTLINE_PROBE: %v", err)

@@ -16,7 +16,9 @@ import (
 // Server is a private PulseAudio daemon with two null sinks, described "Keep" and "Doomed":
 // their monitors are the capture devices "Monitor of Keep" and "Monitor of Doomed".
 type Server struct {
-	t testing.TB
+	t      testing.TB
+	daemon *exec.Cmd
+	exited <-chan struct{}
 }
 
 // Start starts the daemon (its socket in a temporary folder) and points PULSE_SERVER at it for
@@ -68,7 +70,16 @@ func Start(t *testing.T) *Server {
 		t.Fatal("private PulseAudio daemon not up within 10 s")
 	}
 	t.Setenv("PULSE_SERVER", "unix:"+sock)
-	return &Server{t: t}
+	return &Server{t: t, daemon: daemon, exited: exited}
+}
+
+// Kill kills the daemon now, as a crash would, and returns once it has exited.
+func (s *Server) Kill() {
+	s.t.Helper()
+	if err := s.daemon.Process.Kill(); err != nil {
+		s.t.Fatal(err)
+	}
+	<-s.exited
 }
 
 // Pactl runs pactl against the server and returns its trimmed output.
