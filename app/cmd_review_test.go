@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sightline/internal/notrun"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
@@ -86,7 +87,7 @@ func TestReviewReportCommand(t *testing.T) {
 
 func TestReviewVideoCommand(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed (scripts/deps.sh test installs it)")
+		notrun.Skip(t, "ffmpeg not installed (scripts/deps.sh test installs it)")
 	}
 	dir := reviewStudy(t)
 	out := filepath.Join(t.TempDir(), "videos")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sightline/internal/notrun"
 )
 
 // printableWidth is an A4 page's width inside the report's 12 mm margins, in CSS pixels.
@@ -51,7 +53,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("chromium not installed (scripts/deps.sh test installs it)")
+	notrun.Skip(t, "chromium not installed (scripts/deps.sh test installs it)")
 	return ""
 }
 
@@ -122,7 +124,7 @@ func TestReportInBrowser(t *testing.T) {
 			}
 			runChromium(t, bin, "--no-pdf-header-footer", "--print-to-pdf="+pdf, "file://"+page)
 			if _, err := exec.LookPath("pdftoppm"); err != nil {
-				t.Skip("pdftoppm not installed (poppler-utils)")
+				notrun.Skip(t, "pdftoppm not installed (poppler-utils)")
 			}
 			png := filepath.Join(t.TempDir(), "p")
 			if b, err := exec.Command("pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile", pdf, png).CombinedOutput(); err != nil {

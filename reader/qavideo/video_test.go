@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"sightline/internal/notrun"
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/session"
@@ -26,7 +27,7 @@ func needFFmpeg(t testing.TB) {
 	t.Helper()
 	for _, b := range []string{"ffmpeg", "ffprobe"} {
 		if _, err := exec.LookPath(b); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh test installs it)", b)
+			notrun.Skip(t, b+" not installed (scripts/deps.sh test installs it)")
 		}
 	}
 }
