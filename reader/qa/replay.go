@@ -5,10 +5,12 @@
 //
 // Every time here is a time.Duration of the session clock (host nanoseconds since the session's
 // clock origin, docs/FORMATS.md §7), the clock events.jsonl and audio.json are stamped with.
-// eye_gaze.csv carries device seconds from the screen's first sample instead; a case's rows are
-// placed by taking that first sample to be at the screen's screen_shown time. The first sample
-// arrives one sampling period plus the link's latency after it (session.json's tracker_timing:
-// a few ms to tens of ms), which is the placement's error against the audio and the events.
+// eye_gaze.csv carries device seconds from the case's onset instead (layout.json's
+// onset_host_ns): a row at Time t is placed at onset + t. Sessions recorded before onsets were
+// written count Time from the case's first sample, which arrived just after the space press
+// that ended the screen before: their rows are placed from that screen's screen_ended (the
+// press), or, for a screen that followed none, from its screen_shown (Replay.OnsetFrom says
+// which).
 package qa
 
 import (
@@ -45,9 +47,12 @@ type Replay struct {
 	// last thing recorded of it. Ended is false for a screen without its screen_ended event.
 	Start, End time.Duration
 	Ended      bool
-	Gaze       []Gaze
-	Fixations  []Fixation
-	Marks      []Mark
+	// OnsetFrom says where Start, the zero of the rows' Time, came from: OnsetLayout, or for
+	// an older session OnsetPress or OnsetShown.
+	OnsetFrom string
+	Gaze      []Gaze
+	Fixations []Fixation
+	Marks     []Mark
 	// Phrases are the transcript's timed phrases on the session clock, by Begin.
 	Phrases []Phrase
 	// Wave is audio.wav's envelope; nil without audio (or with Options.NoAudio).
@@ -90,6 +95,8 @@ func Load(o *session.Opened, c *session.Case, opt Options) (*Replay, error) {
 	r := &Replay{Session: o, Case: c}
 	var evs []session.Event
 	r.Start, r.End, r.Ended, evs = Span(o, c)
+	r.Start, r.OnsetFrom = Onset(o, c, r.Start)
+	r.End = max(r.End, r.Start)
 	if err := r.readGaze(); err != nil {
 		return nil, err
 	}
@@ -179,6 +186,37 @@ func Span(o *session.Opened, c *session.Case) (start, end time.Duration, ended b
 		evs = append(evs, e)
 	}
 	return start, end, false, evs
+}
+
+// Where a replay's onset came from (Replay.OnsetFrom).
+const (
+	OnsetLayout = "layout.json onset_host_ns"
+	OnsetPress  = "the press that ended the screen before (recorded before onsets were written)"
+	OnsetShown  = "screen_shown (recorded before onsets were written: gaze up to ~100 ms late)"
+)
+
+// Onset is case c's onset on the session clock, the zero of its rows' Time, and where it came
+// from: layout.json's onset_host_ns; for an older session the press that ended the screen
+// before (the journal's screen_ended just before the case's screen_shown), else shown, its
+// screen_shown time.
+func Onset(o *session.Opened, c *session.Case, shown time.Duration) (time.Duration, string) {
+	if c.HasLayout {
+		if t, ok := c.Layout.Onset(); ok {
+			return t, OnsetLayout
+		}
+	}
+	for i, e := range o.Events {
+		if e.Kind != session.EventScreenShown || e.Screen != c.Screen.Index || e.DicomID != c.Screen.DicomID || time.Duration(e.HostNS) != shown {
+			continue
+		}
+		if i > 0 {
+			if p := o.Events[i-1]; p.Kind == session.EventScreenEnded && time.Duration(p.HostNS) <= shown && shown-time.Duration(p.HostNS) < time.Second {
+				return time.Duration(p.HostNS), OnsetPress
+			}
+		}
+		break
+	}
+	return shown, OnsetShown
 }
 
 // readGaze reads eye_gaze.csv; a broken row is a problem and the others read.

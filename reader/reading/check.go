@@ -327,8 +327,7 @@ func (r *Run) accept() {
 	if r.pending.ok {
 		next := r.pending
 		r.pending = loaded{}
-		r.cfg.View.Show(next.frame)
-		r.begin(next)
+		r.show(next)
 		return
 	}
 	r.cfg.View.Show(r.frame)

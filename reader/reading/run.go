@@ -434,8 +434,7 @@ func (r *Run) loop(ctx context.Context, first loaded, streamDone <-chan error) {
 		r.pending = first
 		r.startCheck(ctx)
 	} else {
-		r.cfg.View.Show(first.frame)
-		r.begin(first)
+		r.show(first)
 	}
 
 	r.notePhase()
@@ -641,7 +640,7 @@ func (r *Run) command(ctx context.Context, c command) {
 			r.cfg.View.Prompt()
 			return
 		}
-		r.begin(next)
+		r.begin(next, host) // its onset is the press: the image was asked for then
 	case cmdPause:
 		if r.phase == phaseCalibrating {
 			r.showOptions() // the device calibration cannot pause: retry, skip or end
@@ -740,8 +739,7 @@ func (r *Run) reread(ctx context.Context) {
 		r.finish(session.StatusComplete, "")
 		return
 	}
-	r.cfg.View.Show(next.frame)
-	r.begin(next)
+	r.show(next)
 }
 
 // drainGaze records the samples already queued, so that every sample taken before a key press
@@ -757,13 +755,23 @@ func (r *Run) drainGaze() {
 	}
 }
 
+// show puts a frame on the reader's screen and begins it, its onset the moment it was asked
+// for.
+func (r *Run) show(l loaded) {
+	onset := r.cfg.Clock()
+	r.cfg.View.Show(l.frame)
+	r.begin(l, onset)
+}
+
 // begin opens the files of a frame already on the reader's screen and starts decoding the
-// screen after it.
-func (r *Run) begin(l loaded) {
+// screen after it. onset is the session-clock time its image was asked for (the space press,
+// or just before View.Show): the case's one zero, for its gaze Time column, its audio.wav's
+// first frame and its screen_shown event alike (docs/FORMATS.md, the time table).
+func (r *Run) begin(l loaded, onset time.Duration) {
 	r.noteSkips(l.skips)
 	r.idx = l.frame.Index
 	r.frame = l.frame
-	host := r.cfg.Clock()
+	host := onset
 	if err := r.cfg.Recorder.BeginScreen(l.frame.Screen, l.frame.Layout, host); err != nil {
 		r.fail(fmt.Errorf("open files for screen %d: %w", l.frame.Index+1, err))
 		return

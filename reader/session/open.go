@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"sightline/reader/egd"
 	"sightline/reader/stage"
@@ -34,6 +35,24 @@ type LayoutRecord struct {
 	StageHeight int    `json:"stage_height"`
 	stage.Layout
 	PublishedDicomID string `json:"published_dicom_id,omitempty"`
+	// OnsetHostNS is the case's onset on the session clock (ns): when its image was asked for
+	// (the space press), the zero of its rows' Time and of its audio.wav. TimeZero says so
+	// ("onset"); layouts written before it lack both, and their Time counts from the first
+	// sample, which arrived after the previous screen's screen_ended (see qa.Load).
+	OnsetHostNS int64  `json:"onset_host_ns,omitempty"`
+	TimeZero    string `json:"time_zero,omitempty"`
+}
+
+// TimeZeroOnset is LayoutRecord.TimeZero of a case whose Time column counts from its onset.
+const TimeZeroOnset = "onset"
+
+// Onset is the case's onset on the session clock, and false for a layout written before
+// onsets were recorded.
+func (l LayoutRecord) Onset() (time.Duration, bool) {
+	if l.TimeZero != TimeZeroOnset {
+		return 0, false
+	}
+	return time.Duration(l.OnsetHostNS), true
 }
 
 // ProblemKind sorts the problems Open finds, for a reviewer to filter on.

@@ -160,6 +160,7 @@ type Recorder struct {
 	lastHost  time.Duration
 	lastUser  string
 	cur       *screen
+	lags      lagWindow // the tracker's arrival lag, for placing each case's Time zero
 	closed    bool
 	lock      *os.File // flock held while recording (see LockFile)
 	sync      *syncer
@@ -173,8 +174,9 @@ type screen struct {
 	gaze, fix rowFile
 	hasOrigin bool
 	filters   map[string]string // fixation filter name → parameters, written to filters.json
-	t0        float64           // device seconds of the screen's first sample
+	t0        float64           // device seconds at the screen's onset: its rows' Time zero
 	cnt0      int64             // device counter of the screen's first sample
+	onset     time.Duration     // session-clock time the image was asked for (BeginScreen)
 	// aside is the paused stretch being recorded beside the case (BeginAside), nil while the
 	// case is read; asides counts them, naming their folders.
 	aside  *asideFiles
@@ -253,7 +255,8 @@ func (r *Recorder) State() State {
 	return st
 }
 
-// BeginScreen starts recording screen sc, drawn with layout l: it creates
+// BeginScreen starts recording screen sc, drawn with layout l, whose onset on the session clock
+// is host (the time its image was asked for: the space press): it creates
 // cases/<NN>-<dicom_id>/ with eye_gaze.csv and fixations.csv (header only) and layout.json,
 // journals a screen_shown event and records the screen in session.json. The previous screen
 // must have been ended. When the meta holds a plan, sc must be the plan's screen at sc.Index.
@@ -282,7 +285,7 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return fmt.Errorf("create case folder: %w", err)
 	}
-	s := &screen{sc: sc, layout: l, dir: dir, filters: map[string]string{"device": "the tracker's own fixations (fixations.csv)"}}
+	s := &screen{sc: sc, layout: l, dir: dir, onset: host, filters: map[string]string{"device": "the tracker's own fixations (fixations.csv)"}}
 	var err error
 	if s.gaze, err = openRows(dir, GazeFile); err == nil {
 		if s.fix, err = openRows(dir, FixationFile); err != nil {
@@ -292,7 +295,8 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 	if err != nil {
 		return err
 	}
-	lj := LayoutRecord{Index: sc.Index, Kind: sc.Kind, DicomID: sc.DicomID, StageWidth: stage.Width, StageHeight: stage.Height, Layout: l}
+	lj := LayoutRecord{Index: sc.Index, Kind: sc.Kind, DicomID: sc.DicomID, StageWidth: stage.Width, StageHeight: stage.Height, Layout: l,
+		OnsetHostNS: int64(host), TimeZero: TimeZeroOnset}
 	if err := writeJSON(filepath.Join(dir, LayoutFile), lj); err != nil {
 		s.gaze.f.Close()
 		s.fix.f.Close()
@@ -495,8 +499,18 @@ func (r *Recorder) CaseQuality(q Quality) error {
 func (r *Recorder) row(s tracker.Sample) egd.RowFields {
 	c := r.cur
 	r.lastHost = max(r.lastHost, s.Host)
+	lag := r.lags.add(s)
 	if !c.hasOrigin {
-		c.hasOrigin, c.t0, c.cnt0 = true, s.Time, s.CNT
+		// Time's zero is the onset: the device time of a sample taken then, through the
+		// smallest arrival lag of the last samples (the link's jitter only ever delays).
+		c.hasOrigin, c.cnt0 = true, s.CNT
+		// The shift is rounded to 0.1 ms so that the device's decimals stay (a Gazepoint
+		// gives 5): an error of at most 50 µs.
+		c.t0 = s.Time - math.Round((s.Host-c.onset-lag).Seconds()*1e4)/1e4
+		if s.Host < c.onset {
+			// Stamped before the onset (a caller without a session clock): anchor on it.
+			c.t0 = s.Time
+		}
 	}
 	x, y, _ := c.layout.ToDICOM(s.FPOGX, s.FPOGY)
 	s.FPOGS = c.rel(s.FPOGS) // same time base as Time, in both files, as on a Gazepoint
@@ -511,6 +525,38 @@ func (r *Recorder) row(s tracker.Sample) egd.RowFields {
 		XOriginal: x,
 		YOriginal: y,
 	}
+}
+
+// lagWindow keeps the tracker's arrival lag (host time minus device time, the clocks' offset
+// plus the link's latency) over the last lagSpan of samples; its minimum is the lag of a sample
+// that met no queue, which places the device clock on the session clock.
+type lagWindow struct {
+	q []lagPoint // increasing lag, increasing host: a monotone queue for the sliding minimum
+}
+
+type lagPoint struct {
+	host, lag time.Duration
+}
+
+// lagSpan is how far back the smallest lag is looked for: long enough to meet an unqueued
+// sample, short enough that the two clocks' drift (tens of ppm) stays far below a millisecond.
+const lagSpan = 10 * time.Second
+
+// add records s and returns how much more than the window's smallest lag s arrived with.
+// A device clock that steps (a reset, a reconnect) starts the window again.
+func (w *lagWindow) add(s tracker.Sample) time.Duration {
+	p := lagPoint{host: s.Host, lag: s.Host - time.Duration(math.Round(s.Time*1e9))}
+	if n := len(w.q); n > 0 && (p.lag-w.q[0].lag > time.Second || w.q[0].lag-p.lag > time.Second) {
+		w.q = w.q[:0]
+	}
+	for len(w.q) > 0 && w.q[len(w.q)-1].lag >= p.lag {
+		w.q = w.q[:len(w.q)-1]
+	}
+	w.q = append(w.q, p)
+	for len(w.q) > 1 && w.q[0].host < p.host-lagSpan {
+		w.q = w.q[1:]
+	}
+	return p.lag - w.q[0].lag
 }
 
 // rel makes a device time relative to the screen's origin, rounded to 100 ns (the TIMETICK
