@@ -155,6 +155,7 @@ func (r *stripRenderer) Refresh() {
 			r.objects = append(r.objects, l)
 		}
 	}
+	var lanes stripLanes
 	for _, p := range s.phrases() {
 		if math.IsNaN(p.Begin) || math.IsNaN(p.End) {
 			continue
@@ -169,10 +170,9 @@ func (r *stripRenderer) Refresh() {
 			l.Position1, l.Position2 = fyne.NewPos(x, 0), fyne.NewPos(x, size.Height)
 			r.objects = append(r.objects, l)
 		}
-		t := canvas.NewText(p.Phrase, color.White)
-		t.TextSize = 11
-		t.Move(fyne.NewPos(x0+2, 2))
-		r.objects = append(r.objects, t)
+		if t := lanes.place(p.Phrase, x0+2, x1, size.Height); t != nil {
+			r.objects = append(r.objects, t)
+		}
 	}
 	if s.drag.active {
 		l := canvas.NewLine(stripDrag)
@@ -186,3 +186,64 @@ func (r *stripRenderer) Refresh() {
 func (r *stripRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 func (r *stripRenderer) Destroy() {}
+
+// stripLabelSize is the phrase labels' text size.
+const stripLabelSize = 11
+
+// stripLanes places phrase labels in rows from the top so that none overlaps another: short
+// phrases spoken close together have labels wider than their boxes.
+type stripLanes struct {
+	end []float32 // where each lane's last label ends
+}
+
+// place makes the label of a phrase whose box starts its text at x and ends at x1, in the
+// first lane free at x; when every lane that fits the strip's height is taken there, it goes
+// after the lane ending first, cut to end with its phrase (nil when nothing of it fits).
+func (l *stripLanes) place(text string, x, x1, height float32) *canvas.Text {
+	const gap = 4
+	lineH := fyne.MeasureText("Ag", stripLabelSize, fyne.TextStyle{}).Height
+	n := max(1, int((height-2)/(lineH+1)))
+	lane, at := -1, x
+	for k := range n {
+		if k == len(l.end) {
+			l.end = append(l.end, 0)
+		}
+		if l.end[k] <= x {
+			lane = k
+			break
+		}
+	}
+	width := fyne.MeasureText(text, stripLabelSize, fyne.TextStyle{}).Width
+	if lane < 0 {
+		lane = 0
+		for k := range l.end[:n] {
+			if l.end[k] < l.end[lane] {
+				lane = k
+			}
+		}
+		at = l.end[lane]
+		if text = cutText(text, x1-at); text == "" {
+			return nil
+		}
+		width = fyne.MeasureText(text, stripLabelSize, fyne.TextStyle{}).Width
+	}
+	t := canvas.NewText(text, color.White)
+	t.TextSize = stripLabelSize
+	t.Move(fyne.NewPos(at, 2+float32(lane)*(lineH+1)))
+	l.end[lane] = at + width + gap
+	return t
+}
+
+// cutText is text cut to width with an ellipsis; "" when not even one letter fits.
+func cutText(text string, width float32) string {
+	if fyne.MeasureText(text, stripLabelSize, fyne.TextStyle{}).Width <= width {
+		return text
+	}
+	r := []rune(text)
+	for n := len(r) - 1; n > 0; n-- {
+		if s := string(r[:n]) + "…"; fyne.MeasureText(s, stripLabelSize, fyne.TextStyle{}).Width <= width {
+			return s
+		}
+	}
+	return ""
+}

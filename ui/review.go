@@ -130,6 +130,33 @@ func ListSessions(studyDir string, verdicts []review.Verdict) ([]SessionRow, err
 	return rows, nil
 }
 
+// sessionCell is the text of the session list's column col for row.
+func sessionCell(row SessionRow, col int) string {
+	switch col {
+	case 0:
+		return row.Name
+	case 1:
+		return row.Reader
+	case 2:
+		if row.Started.IsZero() {
+			return ""
+		}
+		return row.Started.Local().Format("2006-01-02 15:04")
+	case 3:
+		if row.Err != "" {
+			return row.Status + ": click for why" // the reason is long: a dialog shows it
+		}
+		return row.Status
+	case 4:
+		return fmt.Sprint(row.Cases)
+	}
+	s := fmt.Sprintf("%d of %d reviewed", row.Decided, row.Cases)
+	if row.Failed > 0 {
+		s += fmt.Sprintf(", %d failed", row.Failed)
+	}
+	return s
+}
+
 // checkNames are the checklist's items, in review.Checklist's order.
 var checkNames = [5]string{"Files whole", "Audio present and not silent", "No abrupt stop", "Gaze valid", "Calibration good"}
 
@@ -153,7 +180,7 @@ type Review struct {
 	meas  []qa.Measures
 	cases []*session.Case
 	order []int // rows of the case table: indexes of cases, problems first
-	table *widget.Table
+	table *keyTable
 	row   int // the table row on show
 
 	// The case on show.
@@ -234,35 +261,14 @@ func (r *Review) ShowSessions() error {
 	}
 	r.sessions = rows
 	heads := []string{"Session", "Reader", "Started", "Status", "Cases", "QA"}
-	cell := func(row SessionRow, col int) string {
-		switch col {
-		case 0:
-			return row.Name
-		case 1:
-			return row.Reader
-		case 2:
-			if row.Started.IsZero() {
-				return ""
-			}
-			return row.Started.Local().Format("2006-01-02 15:04")
-		case 3:
-			if row.Err != "" {
-				return row.Status + ": " + row.Err
-			}
-			return row.Status
-		case 4:
-			return fmt.Sprint(row.Cases)
-		}
-		s := fmt.Sprintf("%d of %d reviewed", row.Decided, row.Cases)
-		if row.Failed > 0 {
-			s += fmt.Sprintf(", %d failed", row.Failed)
-		}
-		return s
-	}
 	t := widget.NewTable(func() (int, int) { return len(rows), len(heads) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis // no text runs into the next column
+			return l
+		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(cell(rows[id.Row], id.Col))
+			o.(*widget.Label).SetText(sessionCell(rows[id.Row], id.Col))
 		})
 	t.ShowHeaderRow = true
 	t.CreateHeader = func() fyne.CanvasObject {
@@ -278,10 +284,13 @@ func (r *Review) ShowSessions() error {
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		t.UnselectAll()
-		if id.Row >= 0 && id.Row < len(rows) && rows[id.Row].Err == "" {
-			if err := r.OpenSession(rows[id.Row].Dir); err != nil {
-				dialog.ShowError(err, r.w)
-			}
+		if id.Row < 0 || id.Row >= len(rows) {
+			return
+		}
+		if row := rows[id.Row]; row.Err != "" {
+			dialog.ShowError(dialogError("open session "+row.Name, errors.New(row.Err)), r.w)
+		} else if err := r.OpenSession(row.Dir); err != nil {
+			dialog.ShowError(dialogError("open session "+row.Name, err), r.w)
 		}
 	}
 	title := widget.NewLabelWithStyle("QA review — "+r.opt.StudyDir, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -417,7 +426,7 @@ func (r *Review) qaStatus(c *session.Case) string {
 	}
 	s := string(v.Decision) + " by " + v.Reviewer
 	if n > 1 {
-		s += fmt.Sprintf(" (%d rows)", n)
+		s += " (" + plural(n, "row") + ")"
 	}
 	return s
 }
@@ -442,7 +451,7 @@ func caseLabel(c *session.Case, m qa.Measures) string {
 // build lays out the session's view.
 func (r *Review) build() {
 	heads := []string{"Case", "Data loss", "Longest loss", "Audio", "Calibration", "QA"}
-	r.table = widget.NewTable(func() (int, int) { return len(r.order), len(heads) },
+	r.table = newKeyTable(func() (int, int) { return len(r.order), len(heads) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
 			l.Truncation = fyne.TextTruncateEllipsis // a long dicom_id must not run into the next column
@@ -493,6 +502,7 @@ func (r *Review) build() {
 	r.timeline = NewTimeline()
 	r.timeline.OnSeek = r.Seek
 	r.clock = widget.NewLabel("")
+	r.clock.Truncation = fyne.TextTruncateEllipsis // whatever it says, the layout stays
 	r.play = widget.NewButtonWithIcon("", theme.MediaPlayIcon(), r.Toggle)
 	r.speed = widget.NewSelect([]string{"0.5×", "1×", "1.5×", "2×", "3×", "4×"}, func(s string) {
 		var v float64
@@ -506,7 +516,8 @@ func (r *Review) build() {
 	})
 	prev := widget.NewButtonWithIcon("", theme.MediaSkipPreviousIcon(), func() { r.StepCase(-1) })
 	next := widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() { r.StepCase(1) })
-	controls := container.NewHBox(prev, r.play, next, r.speed, r.rawGaze, r.clock)
+	// The clock takes the width left: its text is cut, the controls never pushed off.
+	controls := container.NewBorder(nil, nil, container.NewHBox(prev, r.play, next, r.speed, r.rawGaze), nil, r.clock)
 	help := widget.NewLabel("Space play/pause · ←/→ 1 s · J slower, K pause, L play/faster · N/P next/previous case")
 	help.Importance = widget.LowImportance
 	r.words = container.New(layout.NewRowWrapLayout())
@@ -514,7 +525,7 @@ func (r *Review) build() {
 	words.SetMinSize(fyne.NewSize(200, 70))
 	edit := widget.NewButtonWithIcon("Edit transcript…", theme.DocumentCreateIcon(), func() {
 		if _, _, err := r.EditTranscript(); err != nil {
-			dialog.ShowError(err, r.w)
+			dialog.ShowError(dialogError("open the transcript editor", err), r.w)
 		}
 	})
 	bottom := container.NewVBox(r.timeline, controls, words, container.NewHBox(edit), help)
@@ -532,7 +543,7 @@ func (r *Review) build() {
 	r.note.SetMinRowsVisible(3)
 	r.save = widget.NewButtonWithIcon("Save verdict", theme.DocumentSaveIcon(), func() {
 		if _, err := r.SaveVerdict(); err != nil {
-			dialog.ShowError(err, r.w)
+			dialog.ShowError(dialogError("save the verdict", err), r.w)
 		}
 	})
 	r.save.Importance = widget.HighImportance
@@ -554,7 +565,7 @@ func (r *Review) build() {
 		st.StartedWall.Local().Format("2006-01-02 15:04"), SessionStatus(r.sess)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	back := widget.NewButtonWithIcon("Sessions", theme.NavigateBackIcon(), func() {
 		if err := r.ShowSessions(); err != nil {
-			dialog.ShowError(err, r.w)
+			dialog.ShowError(dialogError("list the sessions", err), r.w)
 		}
 	})
 	var notes []string
@@ -706,7 +717,7 @@ func (r *Review) fillVerdict(c *session.Case) {
 	if ok {
 		r.decision.SetSelected(string(v.Decision))
 		r.note.SetText(v.Note)
-		r.history.SetText(fmt.Sprintf("Latest: %s by %s, %s (%d verdict rows)", v.Decision, v.Reviewer, v.At.Local().Format("2006-01-02 15:04:05"), n))
+		r.history.SetText(fmt.Sprintf("Latest: %s by %s, %s (%s)", v.Decision, v.Reviewer, v.At.Local().Format("2006-01-02 15:04:05"), plural(n, "verdict row")))
 	} else {
 		r.decision.SetSelected("")
 		r.note.SetText("")
@@ -894,6 +905,9 @@ func (r *Review) syncSound() {
 	}
 	if r.sound == nil && r.soundErr == nil {
 		r.sound, r.soundErr = r.opt.Sound()
+		if r.soundErr != nil {
+			fyne.LogError("review: no sound output", r.soundErr) // the clock line says it short
+		}
 	}
 	if r.sound == nil {
 		return
@@ -989,7 +1003,9 @@ func (r *Review) clockSource() string {
 	case r.rp.Audio == nil:
 		return "wall clock: the audio has no clock record (audio.json)"
 	case r.soundErr != nil:
-		return "wall clock: no sound (" + r.soundErr.Error() + ")"
+		// The reason (a sound server's whole error text, or the WAV's fault, which Problems
+		// names) is no line for the clock: it widened the window to thousands of pixels.
+		return "no sound: playing silently"
 	case r.opt.Sound == nil:
 		return "wall clock: no sound output"
 	case r.head.Speed() != 1:
@@ -1053,3 +1069,36 @@ func (r *Review) Stage() *Stage { return r.stage }
 
 // Timeline is the replay's timeline.
 func (r *Review) Timeline() *Timeline { return r.timeline }
+
+// dialogError is err as a dialog shows it: Fyne capitalises a dialog's first letter, which
+// would turn a path (bad/sessions/…) into another one.
+func dialogError(step string, err error) error { return fmt.Errorf("cannot %s: %w", step, err) }
+
+// plural is "1 row", "2 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// keyTable is a table that leaves the keyboard to the window's handler after a click: Fyne's
+// table takes the focus when tapped, and Space, the arrows, N and P then went to it.
+type keyTable struct {
+	widget.Table
+}
+
+func newKeyTable(length func() (int, int), create func() fyne.CanvasObject, update func(widget.TableCellID, fyne.CanvasObject)) *keyTable {
+	t := &keyTable{}
+	t.Length, t.CreateCell, t.UpdateCell = length, create, update
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// Tapped selects the row tapped and gives the keys back to the replay.
+func (t *keyTable) Tapped(e *fyne.PointEvent) {
+	t.Table.Tapped(e)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(t); c != nil {
+		c.Unfocus()
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -96,6 +97,9 @@ func (e *TranscriptEditor) Status() string { return e.status.Text }
 func (e *TranscriptEditor) Shortcuts(c fyne.Canvas) {
 	c.AddShortcut(&fyne.ShortcutUndo{}, func(fyne.Shortcut) { e.Undo() })
 	c.AddShortcut(&fyne.ShortcutRedo{}, func(fyne.Shortcut) { e.Redo() })
+	// Fyne's redo is Ctrl+Y; the driver sends Ctrl+Shift+Z as a shortcut of its own.
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
+		func(fyne.Shortcut) { e.Redo() })
 }
 
 // rebuild redraws the phrase rows from the edit.

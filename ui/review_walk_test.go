@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/review"
+	"sightline/reader/session"
+)
+
+// pressKey delivers a key as the desktop driver does: to the focused widget when there is one,
+// to the canvas's handler otherwise.
+func pressKey(w fyne.Window, k fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: k}
+	if f := w.Canvas().Focused(); f != nil {
+		f.TypedKey(ev)
+		return
+	}
+	w.Canvas().OnTypedKey()(ev)
+}
+
+// A sound output that fails with a long error, or a WAV that does not read, leaves one short
+// note on the clock line and the window's layout as it was (the whole ALSA error once made the
+// window 3,911 px wide).
+func TestReviewNoSoundKeepsLayout(t *testing.T) {
+	long := errors.New("sound output: " + strings.Repeat("ALSA lib pcm.c:2664:(snd_pcm_open_noupdate) Unknown PCM default ", 40))
+	for _, tc := range []struct {
+		name  string
+		sound func() (Sound, error)
+		spoil func(caseDir string)
+	}{
+		{"no sound output", func() (Sound, error) { return nil, long }, nil},
+		{"unreadable WAV", func() (Sound, error) { return &fakeSound{}, nil }, func(d string) {
+			// the RIFF header gone: the file is noise of the same size
+			p := filepath.Join(d, session.AudioFile)
+			b, _ := os.ReadFile(p)
+			for i := range 44 {
+				b[i] = 'x'
+			}
+			os.WriteFile(p, b, 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			study := reviewStudy(t)
+			if tc.spoil != nil {
+				tc.spoil(filepath.Join(study, "sessions", "s2", "cases", "00-a"))
+			}
+			r, w, _ := openReview(t, study)
+			r.opt.Sound = tc.sound
+			if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+				t.Fatal(err)
+			}
+			before := r.Content().MinSize()
+			key(w, fyne.KeySpace)
+			if !r.Playing() {
+				t.Fatal("Space does not play")
+			}
+			clock := r.ClockText()
+			if !strings.Contains(clock, "no sound: playing silently") || strings.Contains(clock, "ALSA") || strings.Contains(clock, "RIFF") {
+				t.Fatalf("clock line %q", clock)
+			}
+			if after := r.Content().MinSize(); after != before {
+				t.Fatalf("minimum size %v before playing, %v after", before, after)
+			}
+		})
+	}
+}
+
+// Clicking a case row opens it and leaves the replay's keys working (the table took the keys
+// and Space, arrows, N and P did nothing until the image was clicked).
+func TestReviewKeysAfterRowClick(t *testing.T) {
+	study := reviewStudy(t)
+	r, w, _ := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	// The second data row of the table, clicked where the pointer would be.
+	cell := widget.NewLabel("").MinSize().Height + theme.SeparatorThicknessSize() // a row; the header row is as tall
+	test.TapAt(r.table, fyne.NewPos(40, 2.5*cell))
+	if got := r.Replay().Case.Name; got != r.CaseOrder()[1] {
+		t.Fatalf("the click opened %s, want %s", got, r.CaseOrder()[1])
+	}
+	pressKey(w, fyne.KeySpace)
+	if !r.Playing() {
+		t.Fatalf("Space after a row click does not play (focus on %T)", w.Canvas().Focused())
+	}
+	pressKey(w, fyne.KeyN)
+	if got := r.Replay().Case.Name; got != r.CaseOrder()[2] {
+		t.Fatalf("N after a row click shows %s, want %s", got, r.CaseOrder()[2])
+	}
+	pressKey(w, fyne.KeyP)
+	pressKey(w, fyne.KeyP)
+	if got := r.Replay().Case.Name; got != r.CaseOrder()[0] {
+		t.Fatalf("P P shows %s, want %s", got, r.CaseOrder()[0])
+	}
+}
+
+// The verdict history counts its rows in good English, and an unreadable session's status
+// stays in its column (the reason is shown when the row is clicked).
+func TestReviewWording(t *testing.T) {
+	study := reviewStudy(t)
+	bad := filepath.Join(study, "sessions", "zz-bad")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad, session.StateFile), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, _, _ := openReview(t, study)
+	var row SessionRow
+	for _, s := range r.Sessions() {
+		if s.Name == "zz-bad" {
+			row = s
+		}
+	}
+	if row.Err == "" {
+		t.Fatalf("the broken session is not listed as unreadable: %+v", r.Sessions())
+	}
+	if got := sessionCell(row, 3); got != "unreadable: click for why" {
+		t.Fatalf("status cell %q", got)
+	}
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+		t.Fatal(err)
+	}
+	r.SetDecision(review.Pass, "")
+	if _, err := r.SaveVerdict(); err != nil {
+		t.Fatal(err)
+	}
+	if h := r.history.Text; !strings.Contains(h, "(1 verdict row)") {
+		t.Fatalf("history %q", h)
+	}
+}
+
+// An error shown in a dialog keeps its path as written (Fyne capitalises a dialog's first
+// letter: "bad/sessions/…" read "Bad/sessions/…").
+func TestReviewErrorText(t *testing.T) {
+	err := errors.New("bad/sessions/s1/cases/00-a/transcript.json: invalid character")
+	got := dialogError("open the transcript editor", err).Error()
+	if !strings.HasPrefix(got, "cannot open the transcript editor: bad/sessions/") { // the dialog capitalises the "c"
+		t.Fatalf("dialog text %q", got)
+	}
+}
