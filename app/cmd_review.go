@@ -14,6 +14,7 @@ import (
 	"sightline/reader/qareport"
 	"sightline/reader/qavideo"
 	"sightline/reader/review"
+	"sightline/reader/study"
 )
 
 // reviewCommand is `sightline review STUDY`: the QA review of the study's recorded sessions.
@@ -40,14 +41,16 @@ func reviewCommand(o *Options) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			studyDir := args[0]
-			switch {
-			case video != "" && sessionID == "":
+			if video != "" && sessionID == "" {
 				return errors.New("review: --video needs --session ID (the session folder's name under STUDY/sessions)")
-			case report == "" && video == "":
-				return runReviewWindow(studyDir, reviewer, store, sessionID)
 			}
-			if _, err := os.Stat(studyDir); err != nil {
+			// Before anything is opened or written: a folder that is not a study got an empty
+			// window (and a review.db in it), or an empty report and exit 0.
+			if err := study.Check(studyDir); err != nil {
 				return fmt.Errorf("review: %w", err)
+			}
+			if report == "" && video == "" {
+				return runReviewWindow(studyDir, reviewer, store, sessionID)
 			}
 			ctx := cmd.Context()
 			if report != "" {
@@ -84,7 +87,7 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 	if store != "" {
 		st, err := review.Open(ctx, store, review.Options{})
 		if err != nil {
-			return fmt.Errorf("review store: %w", err)
+			return err // it names the store
 		}
 		defer st.Close()
 		if opt.Verdicts, err = st.Verdicts(ctx, ""); err != nil {

@@ -76,6 +76,9 @@ func openSound() (ui.Sound, error) {
 // openReview shows the review view of studyDir in w; back (nil: none) returns to the start
 // screen. The returned function closes the review store.
 func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back func()) (func(), error) {
+	if err := study.Check(studyDir); err != nil {
+		return nil, err // before the store: review.Open would make a review.db in any folder
+	}
 	if store == "" {
 		store = studyDir
 	}

@@ -1,0 +1,66 @@
+package study
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sightline/reader/session"
+)
+
+// ErrNotStudy is Check's answer for a folder that is not a study.
+var ErrNotStudy = errors.New("not a study folder")
+
+// Check says whether dir is a study folder that can be reviewed, without writing anything: its
+// worklist (master_sheet.csv) reads, or, without one, it holds recorded sessions (a study
+// imported or copied without its worklist: the images are then not shown). The error is one
+// sentence naming the folder or the file at fault, and errors.Is(err, ErrNotStudy).
+func Check(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return notStudy{fmt.Errorf("%s is not a study folder: %w", dir, fileErr(err))}
+	}
+	if !fi.IsDir() {
+		return notStudy{fmt.Errorf("%s is not a study folder: it is not a folder", dir)}
+	}
+	_, err = readMasterSheetFile(filepath.Join(dir, MasterSheet))
+	switch {
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return notStudy{fmt.Errorf("%s is not a study folder: %w", dir, err)}
+	}
+	if hasSessions(dir) {
+		return nil
+	}
+	return notStudy{fmt.Errorf("%s is not a study folder: it has no %s and no recorded sessions", dir, MasterSheet)}
+}
+
+// notStudy is an error of Check: errors.Is(err, ErrNotStudy), and the cause stays wrapped.
+type notStudy struct{ error }
+
+func (e notStudy) Unwrap() error      { return e.error }
+func (notStudy) Is(target error) bool { return target == ErrNotStudy }
+
+// hasSessions reports whether dir/sessions holds a session folder (one with its state file).
+func hasSessions(dir string) bool {
+	root := filepath.Join(dir, sessionsDir)
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			if _, err := os.Stat(filepath.Join(root, e.Name(), session.StateFile)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sessionsDir is the study's folder of sessions.
+const sessionsDir = "sessions"
