@@ -86,6 +86,16 @@ func groupOf(id string) (group, bool) {
 	return 0, false
 }
 
+// f4 is a calibration point's CALX/CALY in CALIB_START_PT and CALIB_RESULT_PT: a real GP3
+// writes 4 decimals there (and 5 in CALIB_RESULT): tracker/opengaze/testdata/gp3_cal_2017.txt.
+func f4(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 4, 64)
+	if s == "-0.0000" {
+		return "0.0000"
+	}
+	return s
+}
+
 // f5 formats like the device: five decimals, never "-0.00000".
 func f5(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 5, 64)

@@ -81,7 +81,7 @@ func TestCalibration(t *testing.T) {
 			}
 			var want []string
 			for i, p := range pts {
-				at := strconv.Itoa(i+1) + " " + f5(p[0]) + " " + f5(p[1])
+				at := strconv.Itoa(i+1) + " " + f4(p[0]) + " " + f4(p[1])
 				want = append(want, "CALIB_START_PT "+at, "CALIB_RESULT_PT "+at)
 			}
 			if strings.Join(seq, "\n") != strings.Join(want, "\n") {
@@ -146,7 +146,7 @@ func TestCalibrationStop(t *testing.T) {
 	}
 	want := []string{
 		`<ACK ID="CALIBRATE_START" STATE="1" />`,
-		`<CAL ID="CALIB_START_PT" PT="1" CALX="0.50000" CALY="0.50000" />`,
+		`<CAL ID="CALIB_START_PT" PT="1" CALX="0.5000" CALY="0.5000" />`,
 		`<ACK ID="CALIBRATE_START" STATE="0" />`,
 		`<ACK ID="CALIBRATE_RESULT_SUMMARY" AVE_ERROR="0.00" VALID_POINTS="0" />`,
 	}

@@ -374,7 +374,7 @@ func (s *session) stopCalibration() {
 func (s *session) startPoint(now time.Time) {
 	c := s.cal
 	p := c.pts[c.i]
-	s.send("CAL", "ID", "CALIB_START_PT", "PT", strconv.Itoa(c.i+1), "CALX", f5(p.x), "CALY", f5(p.y))
+	s.send("CAL", "ID", "CALIB_START_PT", "PT", strconv.Itoa(c.i+1), "CALX", f4(p.x), "CALY", f4(p.y))
 	s.m.setCalTarget(p, true)
 	c.dwell, c.next = false, now.Add(s.delay)
 }
@@ -397,7 +397,7 @@ func (s *session) calStep(now time.Time) {
 			continue
 		}
 		p := c.pts[c.i]
-		s.send("CAL", "ID", "CALIB_RESULT_PT", "PT", strconv.Itoa(c.i+1), "CALX", f5(p.x), "CALY", f5(p.y))
+		s.send("CAL", "ID", "CALIB_RESULT_PT", "PT", strconv.Itoa(c.i+1), "CALX", f4(p.x), "CALY", f4(p.y))
 		c.est = append(c.est, s.estimate(p))
 		c.i++
 		if c.i < len(c.pts) {

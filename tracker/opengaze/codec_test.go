@@ -427,3 +427,36 @@ func TestScannerEndlessLine(t *testing.T) {
 		t.Errorf("%v allocations per endless line, want at most 10", allocs)
 	}
 }
+
+// TestParseGP3CalTrace reads a real GP3's calibration (testdata/gp3_cal_2017.txt, from
+// PyOpenGaze's 2017 debug trace): 4 decimals in the per-point messages, 5 in CALIB_RESULT.
+func TestParseGP3CalTrace(t *testing.T) {
+	lines := readLines(t, "gp3_cal_2017.txt")
+	var starts []CalEvent
+	for _, l := range lines[:len(lines)-1] {
+		m, err := Parse([]byte(l))
+		if err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if msgID(m) == "CALIB_START_PT" {
+			x, _ := m.Float("CALX")
+			y, _ := m.Float("CALY")
+			starts = append(starts, CalEvent{Kind: CalPointStart, X: x, Y: y})
+		}
+	}
+	if len(starts) != 5 || starts[1].X != 0.85 || starts[1].Y != 0.15 {
+		t.Fatalf("CALIB_START_PT targets %+v, want 5 with the second at (0.85, 0.15)", starts)
+	}
+	res, err := Parse([]byte(lines[len(lines)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := calPoints(res, Screen{Width: 1920, Height: 1080})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := CalPoint{X: 0.85, Y: 0.15, LX: 0.85058, LY: 0.15896, LV: true, RX: 0.84550, RY: 0.15082, RV: true}
+	if len(pts) != 5 || pts[1].X != want.X || pts[1].LX != want.LX || pts[1].LY != want.LY || pts[1].RY != want.RY || !pts[1].LV || !pts[1].RV {
+		t.Fatalf("%d points, point 2 = %+v; want 5, point 2 %+v", len(pts), pts[1], want)
+	}
+}
