@@ -158,20 +158,31 @@ func seconds(s *tracker.Sample) float64 {
 }
 
 // span is the time the samples cover at rate Hz: from the first to the last record, plus the
-// one period the last record stands for; 0 when it cannot be told.
+// one period the last record stands for; 0 when it cannot be told. The device clock (TimeTick
+// over TickFreq, else Time) measures it while it runs forward; where it steps back between two
+// records, that step counts as the records that lie between them (the ones missing, plus one)
+// at rate Hz: a clock that jumps back must not shrink the span, which would count reading
+// time the samples do cover as a track loss at their ends.
 func span(samples []tracker.Sample, rate float64) time.Duration {
 	if len(samples) == 0 || !(rate > 0) || math.IsInf(rate, 0) {
 		return 0
 	}
 	first, last := &samples[0], &samples[len(samples)-1]
-	var d float64
-	if first.TickFreq > 0 && first.TickFreq == last.TickFreq {
-		d = float64(last.TimeTick-first.TimeTick) / float64(first.TickFreq)
-	} else {
-		d = last.Time - first.Time
+	ticks := first.TickFreq > 0 && first.TickFreq == last.TickFreq
+	at := func(s *tracker.Sample) float64 {
+		if ticks && s.TickFreq == first.TickFreq {
+			return float64(s.TimeTick) / float64(s.TickFreq)
+		}
+		return s.Time
 	}
-	if !(d >= 0) {
-		return 0
+	var d float64
+	for i := 1; i < len(samples); i++ {
+		prev, s := &samples[i-1], &samples[i]
+		step := at(s) - at(prev)
+		if !(step >= 0) || math.IsInf(step, 0) {
+			step = float64(missingBefore(prev, s)+1) / rate
+		}
+		d += step
 	}
 	return time.Duration((d + 1/rate) * float64(time.Second))
 }
