@@ -46,9 +46,13 @@ func (l Layout) Rect() image.Rectangle {
 }
 
 // ToDICOM maps a gaze point given as stage fractions (FPOGX, FPOGY) to the DICOM pixel it fell
-// on, with the reference formula X = int(W / (1920 − left − right) · (eyeX − left)). A point
-// outside the drawn image gives (−1, −1) and false: the reference yielded small negatives there,
-// which read like real coordinates.
+// on, with the reference formula X = int(W' / (1920 − left − right) · (eyeX − left)), where W'
+// is W rounded up to even (and H' likewise): the EGD-CXR mapping script padded an odd-sized
+// image with a black column or row before it scaled, and its published X/Y_ORIGINAL came from
+// that, so on odd sizes they sit up to a pixel from the unpadded scale. Where the reference
+// lands on its padding (X = W) the last real pixel is given. A point outside the drawn image
+// gives (−1, −1) and false: the reference yielded small negatives there, which read like real
+// coordinates.
 func (l Layout) ToDICOM(fx, fy float64) (x, y int, inside bool) {
 	eyeX, eyeY := fx*Width, fy*Height
 	dw, dh := float64(Width-l.Left-l.Right), float64(Height-l.Top-l.Bottom)
@@ -59,13 +63,17 @@ func (l Layout) ToDICOM(fx, fy float64) (x, y int, inside bool) {
 	}
 	// Go's int conversion truncates toward zero, as Python's int() does; inside the rectangle
 	// the operand is never negative.
-	x = int(float64(l.W) / dw * (eyeX - float64(l.Left)))
-	y = int(float64(l.H) / dh * (eyeY - float64(l.Top)))
+	x = int(float64(even(l.W)) / dw * (eyeX - float64(l.Left)))
+	y = int(float64(even(l.H)) / dh * (eyeY - float64(l.Top)))
 	return min(x, l.W-1), min(y, l.H-1), true
 }
 
-// ToStage maps a DICOM pixel position (pixel centres at +0.5) to stage fractions, the inverse
-// of ToDICOM.
+// even is n rounded up to even: an odd image's size once the reference has padded it.
+func even(n int) int { return n + n%2 }
+
+// ToStage maps a DICOM pixel position (pixel centres at +0.5) to stage fractions where it is
+// drawn (W across the drawn width, no padding): the inverse of ToDICOM to within a pixel, and
+// exactly on even sizes.
 func (l Layout) ToStage(x, y float64) (fx, fy float64) {
 	dw, dh := float64(Width-l.Left-l.Right), float64(Height-l.Top-l.Bottom)
 	eyeX := float64(l.Left) + x*dw/float64(l.W)

@@ -88,3 +88,36 @@ func iabs(i int) int {
 	}
 	return i
 }
+
+// TestToDICOMOddImageAsReference: the EGD-CXR mapping script pads an odd-sized image to even
+// (a black row and column) before it scales, so its published X/Y_ORIGINAL use W and H rounded
+// up to even. On a 2389×2755 image 17 of these 21 rows differ by a pixel from the unpadded
+// scale. The rows were computed with the reference's formula, int(W'/(1920−left−right)·(eyeX−left))
+// with W' = 2390, H' = 2756.
+func TestToDICOMOddImageAsReference(t *testing.T) {
+	l := Fit(2389, 2755)
+	if l.Left != 491 || l.Right != 492 || l.Top != 0 || l.Bottom != 0 {
+		t.Fatalf("pads %+v", l)
+	}
+	rows := []struct {
+		fx, fy float64
+		x, y   int
+	}{
+		{0.586, 0.78434, 1617, 2161}, {0.50971, 0.51147, 1243, 1409}, {0.44789, 0.99582, 941, 2744},
+		{0.39716, 0.14896, 692, 410}, {0.38339, 0.26092, 625, 719}, {0.41567, 0.26838, 783, 739},
+		{0.30867, 0.32585, 259, 898}, {0.40773, 0.5691, 744, 1568}, {0.35444, 0.07165, 483, 197},
+		{0.35489, 0.54236, 485, 1494}, {0.44547, 0.733, 929, 2020}, {0.64732, 0.41461, 1917, 1142},
+		{0.30464, 0.72754, 239, 2005}, {0.62424, 0.39627, 1804, 1092}, {0.57682, 0.29945, 1572, 825},
+		{0.70178, 0.83314, 2184, 2296}, {0.64192, 0.95301, 1891, 2626}, {0.36964, 0.54516, 557, 1502},
+		{0.61242, 0.80087, 1746, 2207}, {0.44631, 0.13927, 933, 383}, {0.56125, 0.10543, 1496, 290},
+	}
+	for _, r := range rows {
+		if x, y, ok := l.ToDICOM(r.fx, r.fy); !ok || x != r.x || y != r.y {
+			t.Errorf("ToDICOM(%v, %v) = (%d, %d, %v), the reference (%d, %d)", r.fx, r.fy, x, y, ok, r.x, r.y)
+		}
+	}
+	// The reference's padding column (X = W) is not a pixel of the image: the last one is given.
+	if x, _, ok := l.ToDICOM((1920-492-0.01)/1920, 0.5); !ok || x != 2388 {
+		t.Errorf("right edge: X %d, want 2388", x)
+	}
+}
