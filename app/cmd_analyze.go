@@ -83,6 +83,7 @@ func heatmapCommand(o *Options) *cobra.Command {
 	var (
 		out, images       string
 		static, temporal  bool
+		cumulative        bool
 		sigma, sigmaDeg   float64
 		weightByDuration  bool
 		quiet             bool
@@ -90,20 +91,21 @@ func heatmapCommand(o *Options) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "heatmap DATASET",
-		Short: "write fixation heatmaps (OUT/<dicom_id>/heatmap.png, n_frame.png) for the reference ML code",
+		Short: "write fixation heatmaps (OUT/<dicom_id>/heatmap.png, k_frame.png) for the reference ML code",
 		Long: "Reads DATASET/fixations.csv and DATASET/master_sheet.csv. The canvas is each case's image size:\n" +
 			"from DATASET/screens.csv when DATASET is a Sightline export, otherwise (or with --images) from the\n" +
 			"case's DICOM header (its master_sheet path under --images, default DATASET).\n" +
-			"Static: OUT/<dicom_id>/heatmap.png. Temporal: one OUT/<dicom_id>/<n>_frame.png per fixation\n" +
-			"row, 1-based like the CSV's numbering, frame n showing fixations 1…n. Gaussian σ = 150 px (or\n" +
+			"Static: OUT/<dicom_id>/heatmap.png. Temporal (the reference's): one OUT/<dicom_id>/<k>_frame.png per\n" +
+			"fixation row, 0-based as the reference numbers them, frame k showing fixation k+1 alone.\n" +
+			"Cumulative: OUT/<dicom_id>/<n>_cumulative.png, 1-based, frame n showing fixations 1…n. Gaussian σ = 150 px (or\n" +
 			"--sigma, or --sigma-deg of visual angle through the viewing geometry and the case's pads),\n" +
 			"min–max normalised, viridis. Fixations off the image (X_ORIGINAL −1) add nothing and are\n" +
 			"counted; calibration screens are skipped.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if !static && !temporal {
-				return errors.New("heatmap: nothing to do: --static=false and no --temporal")
+			if !static && !temporal && !cumulative {
+				return errors.New("heatmap: nothing to do: --static=false and no --temporal or --cumulative")
 			}
 			// An export carries each case's image size in screens.csv: no DICOMs needed.
 			var sizes map[string]export.Size
@@ -149,6 +151,21 @@ func heatmapCommand(o *Options) *cobra.Command {
 			}
 			start := time.Now()
 			stats, err := heatmap.Render(analyzeContext(cmd), out, jobs, static, temporal, opt, progress)
+			if err == nil && cumulative {
+				// The cumulative frames, under their own name: a second pass over the images.
+				co := opt
+				co.Cumulative = true
+				var cs []heatmap.Stats
+				if cs, err = heatmap.Render(analyzeContext(cmd), out, jobs, false, true, co, progress); err == nil {
+					for i := range stats {
+						if static || temporal {
+							stats[i].Frames += cs[i].Frames
+						} else {
+							stats[i] = cs[i]
+						}
+					}
+				}
+			}
 			if bar != nil {
 				_ = bar.Exit()
 			}
@@ -181,7 +198,8 @@ func heatmapCommand(o *Options) *cobra.Command {
 	f.StringVar(&out, "out", "", "root folder of the heatmaps (created)")
 	f.StringVar(&images, "images", "", "folder the master_sheet paths are relative to, for the DICOM sizes (default: DATASET)")
 	f.BoolVar(&static, "static", true, "write <dicom_id>/heatmap.png")
-	f.BoolVar(&temporal, "temporal", false, "write <dicom_id>/<n>_frame.png, one per fixation")
+	f.BoolVar(&temporal, "temporal", false, "write the reference's temporal frames <dicom_id>/<k>_frame.png, k from 0, frame k showing fixation k+1 alone")
+	f.BoolVar(&cumulative, "cumulative", false, "write cumulative frames <dicom_id>/<n>_cumulative.png, n from 1, frame n showing fixations 1…n")
 	f.Float64Var(&sigma, "sigma", heatmap.DefaultSigma, "Gaussian σ in DICOM pixels")
 	f.Float64Var(&sigmaDeg, "sigma-deg", 0, "Gaussian σ in degrees of visual angle (overrides --sigma)")
 	f.BoolVar(&weightByDuration, "weight-duration", false, "weight each fixation by its duration (FPOGD)")

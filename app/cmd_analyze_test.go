@@ -105,20 +105,22 @@ func TestHeatmapCommand(t *testing.T) {
 		return 64, 48, nil
 	}
 	out := t.TempDir()
-	stdout, stderr, err := runCommand(t, heatmapCommand, dir, "--out", out, "--temporal", "--sigma", "5")
+	stdout, stderr, err := runCommand(t, heatmapCommand, dir, "--out", out, "--temporal", "--cumulative", "--sigma", "5")
 	if err == nil || !strings.Contains(err.Error(), "1 cases could not be rendered") {
 		t.Errorf("err %v", err)
 	}
 	if !strings.Contains(stderr, "case missing") || !strings.Contains(stdout, "2 images, 6 fixations (1 off the image") || !strings.Contains(stdout, "1 screens not in master_sheet.csv") {
 		t.Errorf("stdout %q\nstderr %q", stdout, stderr)
 	}
-	for _, f := range []string{"a/heatmap.png", "a/1_frame.png", "a/3_frame.png", "b/heatmap.png", "b/3_frame.png"} {
+	// The reference's frames, 0-based, and the cumulative ones under their own name.
+	for _, f := range []string{"a/heatmap.png", "a/0_frame.png", "a/2_frame.png", "b/heatmap.png", "b/2_frame.png",
+		"a/1_cumulative.png", "a/3_cumulative.png", "b/3_cumulative.png"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "a", "0_frame.png")); err == nil {
-		t.Error("a 0-based frame")
+	if _, err := os.Stat(filepath.Join(out, "a", "3_frame.png")); err == nil {
+		t.Error("a 1-based reference frame")
 	}
 	if _, err := os.Stat(filepath.Join(out, "calibration-1-1")); err == nil {
 		t.Error("a calibration screen got a heatmap")

@@ -53,6 +53,9 @@ type Options struct {
 	// WeightByDuration weights each impulse by the fixation's duration (seconds) instead of 1.
 	// A fixation whose duration is not positive and finite then adds nothing and is counted.
 	WeightByDuration bool
+	// Cumulative makes the temporal frames the cumulative ones, <n>_cumulative.png with frame n
+	// showing fixations 1…n (CumulativeName), instead of the reference's (FrameName).
+	Cumulative bool
 }
 
 // Stats says what a heatmap was made of.

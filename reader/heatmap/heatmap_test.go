@@ -221,7 +221,7 @@ func readPNG(t *testing.T, path string) *image.RGBA {
 	return out
 }
 
-func frameFiles(t *testing.T, dir string) []string {
+func frameFiles(t *testing.T, dir, suffix string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -229,7 +229,7 @@ func frameFiles(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), "_frame.png") {
+		if strings.HasSuffix(e.Name(), suffix) {
 			names = append(names, e.Name())
 		}
 	}
@@ -237,17 +237,19 @@ func frameFiles(t *testing.T, dir string) []string {
 	return names
 }
 
+// TestWriteTemporal: the reference's temporal frames by default: <k>_frame.png, k from 0,
+// frame k showing fixation k+1 alone (blurred, min–max normalised on its own); a fixation off
+// the image gives an empty frame and keeps its number. Frames of an earlier, longer run go.
 func TestWriteTemporal(t *testing.T) {
 	const w, h = 64, 48
 	root := t.TempDir()
 	const id = "1a3f39ce-ebe90275-9a66145a-af03360e-ee3b163b"
 	fix := []Fixation{{-1, -1, 0.1}, {10, 10, 0.3}, {50, 30, 0.2}, {-1, -1, 0.1}, {30, 40, 0.5}}
-	// Left-overs of an earlier run: the reference's 0-based first frame and a longer sequence.
 	dir := filepath.Join(root, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"0_frame.png", "6_frame.png", "17_frame.png", "notes.txt", "06_frame.png"} {
+	for _, n := range []string{"5_frame.png", "17_frame.png", "06_frame.png", "2_cumulative.png"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -260,17 +262,90 @@ func TestWriteTemporal(t *testing.T) {
 	if st.Frames != 5 || st.OffImage != 2 {
 		t.Errorf("stats %+v", st)
 	}
-	got := frameFiles(t, dir)
-	// 06_frame.png is not one of ours (not a canonical number): left alone.
-	want := []string{"06_frame.png", "1_frame.png", "2_frame.png", "3_frame.png", "4_frame.png", "5_frame.png"}
+	want := []string{"06_frame.png", "0_frame.png", "1_frame.png", "2_frame.png", "3_frame.png", "4_frame.png"}
+	if got := frameFiles(t, dir, "_frame.png"); !slices.Equal(got, want) {
+		t.Errorf("frames %v, want %v", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "2_cumulative.png")); err != nil {
+		t.Errorf("a cumulative frame removed: %v", err)
+	}
+	for k, f := range fix {
+		fr := readPNG(t, filepath.Join(dir, FrameName(k)))
+		if f.X < 0 {
+			for y := range h {
+				for x := range w {
+					if fr.RGBAAt(x, y) != Viridis[0] {
+						t.Fatalf("frame %d (an off-image fixation) (%d,%d) = %v, want empty", k, x, y, fr.RGBAAt(x, y))
+					}
+				}
+			}
+			continue
+		}
+		img, _, err := Static(fix[k:k+1], w, h, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff := 0
+		for y := range h {
+			for x := range w {
+				d := colourBin(t, fr.RGBAAt(x, y)) - colourBin(t, img.RGBAAt(x, y))
+				diff = max(diff, d, -d)
+			}
+		}
+		if diff > 1 {
+			t.Errorf("frame %d differs from fixation %d alone by %d bins", k, k+1, diff)
+		}
+	}
+	if _, err := WriteTemporal(context.Background(), root, "../x", fix, w, h, opt); err == nil {
+		t.Error("dicom_id ../x accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := WriteTemporal(ctx, root, "other", fix, w, h, opt); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestWriteCumulative: the cumulative frames, under their own name: <n>_cumulative.png, frame n
+// the static heatmap of fixations 1…n.
+func TestWriteCumulative(t *testing.T) {
+	const w, h = 64, 48
+	root := t.TempDir()
+	const id = "1a3f39ce-ebe90275-9a66145a-af03360e-ee3b163b"
+	fix := []Fixation{{-1, -1, 0.1}, {10, 10, 0.3}, {50, 30, 0.2}, {-1, -1, 0.1}, {30, 40, 0.5}}
+	// Left-overs of an earlier run: a 0 and a longer sequence.
+	dir := filepath.Join(root, id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"0_cumulative.png", "6_cumulative.png", "17_cumulative.png", "notes.txt", "06_cumulative.png", "3_frame.png"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opt := Options{Sigma: 6, Cumulative: true}
+	st, err := WriteTemporal(context.Background(), root, id, fix, w, h, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Frames != 5 || st.OffImage != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	got := frameFiles(t, dir, "_cumulative.png")
+	// 06_cumulative.png is not one of ours (not a canonical number): left alone; nor is the
+	// reference's 3_frame.png.
+	want := []string{"06_cumulative.png", "1_cumulative.png", "2_cumulative.png", "3_cumulative.png", "4_cumulative.png", "5_cumulative.png"}
 	if !slices.Equal(got, want) {
 		t.Errorf("frames %v, want %v", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "3_frame.png")); err != nil {
+		t.Errorf("the reference's frame removed: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err != nil {
 		t.Errorf("unrelated file removed: %v", err)
 	}
 	// Frame 1 (only an off-image fixation) is empty: all bin 0.
-	f1 := readPNG(t, filepath.Join(dir, "1_frame.png"))
+	f1 := readPNG(t, filepath.Join(dir, CumulativeName(1)))
 	if f1.Bounds() != image.Rect(0, 0, w, h) {
 		t.Fatalf("frame size %v", f1.Bounds())
 	}
@@ -288,7 +363,7 @@ func TestWriteTemporal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fr := readPNG(t, filepath.Join(dir, FrameName(n)))
+		fr := readPNG(t, filepath.Join(dir, CumulativeName(n)))
 		diff := 0
 		for y := range h {
 			for x := range w {
@@ -311,8 +386,8 @@ func TestWriteTemporal(t *testing.T) {
 }
 
 func TestFrameName(t *testing.T) {
-	if FrameName(1) != "1_frame.png" || FrameName(12) != "12_frame.png" {
-		t.Error(FrameName(1), FrameName(12))
+	if FrameName(0) != "0_frame.png" || FrameName(12) != "12_frame.png" || CumulativeName(1) != "1_cumulative.png" {
+		t.Error(FrameName(0), FrameName(12), CumulativeName(1))
 	}
 }
 
@@ -403,7 +478,7 @@ func TestReadFixationsPlanRender(t *testing.T) {
 		t.Errorf("progress %v, stats %+v", calls, stats)
 	}
 	// Every image is written, the last one too.
-	for _, p := range []string{"a/heatmap.png", "a/1_frame.png", "a/3_frame.png", "b/heatmap.png", "b/1_frame.png"} {
+	for _, p := range []string{"a/heatmap.png", "a/0_frame.png", "a/2_frame.png", "b/heatmap.png", "b/0_frame.png"} {
 		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
 			t.Error(err)
 		}
@@ -417,8 +492,11 @@ func TestReadFixationsPlanRender(t *testing.T) {
 	if !bytes.Equal(a1.Pix, a2.Pix) {
 		t.Error("static heatmaps differ between runs")
 	}
-	// The last frame is the static heatmap.
-	last := readPNG(t, filepath.Join(out, "a", "3_frame.png"))
+	// The last cumulative frame is the static heatmap.
+	if _, err := Render(context.Background(), out, jobs, false, true, Options{Sigma: 5, Cumulative: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	last := readPNG(t, filepath.Join(out, "a", CumulativeName(3)))
 	for i := 0; i < len(last.Pix); i += 4 {
 		d := colourBin(t, color.RGBA{last.Pix[i], last.Pix[i+1], last.Pix[i+2], 255}) - colourBin(t, color.RGBA{a1.Pix[i], a1.Pix[i+1], a1.Pix[i+2], 255})
 		if d > 1 || d < -1 {

@@ -19,9 +19,18 @@ import (
 // StaticName is the static heatmap's file name inside <root>/<dicom_id>/.
 const StaticName = "heatmap.png"
 
-// FrameName is the file name of temporal frame n (1-based, like the CSV's fixation numbering):
-// "1_frame.png" for the image's first fixation row.
-func FrameName(n int) string { return strconv.Itoa(n) + "_frame.png" }
+// FrameName is the file name of the reference's temporal frame k, 0-based as its script numbers
+// them: "0_frame.png" shows the image's first fixation row alone.
+func FrameName(k int) string { return strconv.Itoa(k) + frameSuffix }
+
+// CumulativeName is the file name of cumulative frame n, 1-based like the CSV's fixation
+// numbering: "3_cumulative.png" shows fixation rows 1 to 3 together.
+func CumulativeName(n int) string { return strconv.Itoa(n) + cumulativeSuffix }
+
+const (
+	frameSuffix      = "_frame.png"
+	cumulativeSuffix = "_cumulative.png"
+)
 
 // WriteStatic writes <root>/<dicomID>/heatmap.png: the static heatmap of fix on a w×h canvas, as
 // an 8-bit PNG with the viridis palette (see Paletted).
@@ -44,16 +53,18 @@ func WriteStatic(root, dicomID string, fix []Fixation, w, h int, opt Options) (S
 	return st, nil
 }
 
-// WriteTemporal writes the temporal heatmaps of fix on a w×h canvas: <root>/<dicomID>/n_frame.png
-// for n = 1 … len(fix), frame n showing fixations 1 … n (a fixation off the image adds nothing
-// but keeps its frame, so frame numbers are row numbers). Frames left over from an earlier run
-// with more fixations (and a 0_frame.png from the reference's numbering) are removed, so that a
-// glob of *_frame.png sees this run only. Stats.Frames is the number written.
+// WriteTemporal writes the temporal heatmaps of fix on a w×h canvas. By default they are the
+// reference's: <root>/<dicomID>/k_frame.png for k = 0 … len(fix)−1, frame k showing fixation
+// k+1 alone, min–max normalised on its own (an off-image fixation gives an empty frame and keeps
+// its number). With opt.Cumulative they are <n>_cumulative.png for n = 1 … len(fix), frame n
+// showing fixations 1 … n; the last equals the static heatmap up to float rounding. Frames of
+// the same kind left over from an earlier run with more fixations are removed, so that a glob
+// sees this run only; the other kind's are left alone. Stats.Frames is the number written.
 //
-// Each frame adds the fixation's blurred impulse, the outer product of the blur's 1-D responses
-// (Blur is separable), to the previous frame's density, so a frame costs one pass over the
-// canvas; the last frame equals the static heatmap up to float rounding. Frames are encoded on
-// all CPUs. It stops early with ctx's error when ctx is done.
+// A frame is one fixation's blurred impulse, the outer product of the blur's 1-D responses
+// (Blur is separable), written over (reference) or added to (cumulative) the previous frame's
+// density, so a frame costs one pass over the canvas. Frames are encoded on all CPUs. It stops
+// early with ctx's error when ctx is done.
 func WriteTemporal(ctx context.Context, root, dicomID string, fix []Fixation, w, h int, opt Options) (Stats, error) {
 	if err := checkID(dicomID); err != nil {
 		return Stats{}, err
@@ -71,6 +82,10 @@ func WriteTemporal(ctx context.Context, root, dicomID string, fix []Fixation, w,
 		return st, fmt.Errorf("heatmap %s: %w", dicomID, err)
 	}
 
+	name, suffix, first := FrameName, frameSuffix, 0
+	if opt.Cumulative {
+		name, suffix, first = CumulativeName, cumulativeSuffix, 1
+	}
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(fix)))
 	type job struct {
 		n   int
@@ -104,7 +119,7 @@ func WriteTemporal(ctx context.Context, root, dicomID string, fix []Fixation, w,
 			defer wg.Done()
 			for j := range jobs {
 				if !failed() {
-					if err := writePNG(filepath.Join(dir, FrameName(j.n)), j.img); err != nil {
+					if err := writePNG(filepath.Join(dir, name(j.n)), j.img); err != nil {
 						fail(err)
 					}
 				}
@@ -121,6 +136,9 @@ func WriteTemporal(ctx context.Context, root, dicomID string, fix []Fixation, w,
 		}
 		if failed() {
 			break
+		}
+		if !opt.Cumulative {
+			clear(m) // the reference's frame: this fixation alone
 		}
 		if wt, why := opt.weight(f, w, h); why != "" {
 			st.skip(why)
@@ -139,7 +157,7 @@ func WriteTemporal(ctx context.Context, root, dicomID string, fix []Fixation, w,
 		}
 		img := <-free
 		palettedInto(img, m, w, h)
-		jobs <- job{i + 1, img}
+		jobs <- job{first + i, img}
 		st.Frames++
 	}
 	close(jobs)
@@ -147,7 +165,7 @@ func WriteTemporal(ctx context.Context, root, dicomID string, fix []Fixation, w,
 	if firstErr != nil {
 		return st, fmt.Errorf("heatmap %s: frames: %w", dicomID, firstErr)
 	}
-	if err := removeStaleFrames(dir, len(fix)); err != nil {
+	if err := removeStaleFrames(dir, suffix, first, first+len(fix)-1); err != nil {
 		return st, fmt.Errorf("heatmap %s: %w", dicomID, err)
 	}
 	return st, nil
@@ -166,19 +184,19 @@ func addOuter(m []float32, w int, wt float32, ry, rx []float32) {
 	})
 }
 
-// removeStaleFrames deletes <k>_frame.png in dir for k = 0 or k > n.
-func removeStaleFrames(dir string, n int) error {
+// removeStaleFrames deletes <k><suffix> in dir for every canonical k outside [lo, hi].
+func removeStaleFrames(dir, suffix string, lo, hi int) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, e := range ents {
-		num, ok := strings.CutSuffix(e.Name(), "_frame.png")
+		num, ok := strings.CutSuffix(e.Name(), suffix)
 		if !ok || e.IsDir() {
 			continue
 		}
 		k, err := strconv.Atoi(num)
-		if err != nil || strconv.Itoa(k) != num || (k >= 1 && k <= n) {
+		if err != nil || strconv.Itoa(k) != num || (k >= lo && k <= hi) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
