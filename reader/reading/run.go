@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"sightline/reader/session"
@@ -96,6 +97,9 @@ type View interface {
 	// TrackerOptions offers, while the station waits on the tracker (Esc): retry, skip the
 	// device calibration (our validation only), or end the session.
 	TrackerOptions(waiting string)
+	// CannotCalibrate says the tracker does not calibrate (why: "it showed no calibration
+	// point when asked") and offers the same three, skipping the device calibration first.
+	CannotCalibrate(why string)
 	// Offer proposes, after the last screen, to read again the cases that failed the quality
 	// gate or were marked by the operator: Accept re-reads them, End finishes.
 	Offer(cases []Skip)
@@ -246,29 +250,30 @@ type Run struct {
 	// aside: the open case's recording is set aside (paused, recalibrating); readFrom is when
 	// its current stretch of reading began, readTime the reading before it, seams the indexes
 	// in raw where each later stretch begins.
-	aside      bool
-	readFrom   time.Duration
-	readTime   time.Duration
-	seams      []int
-	idx        int // index in Plan of the screen on show, -1 before the first
-	frame      Frame
-	prefetch   chan loaded
-	ready      atomic.Bool // the prefetch has delivered
-	lastFix    tracker.Sample
-	haveFix    bool
-	raw        []tracker.Sample // the open case's samples, for the filters and gate at its end
-	failed     []Skip           // cases that failed the quality gate, and why
-	silent     []Skip           // cases that passed it with silent audio
-	rereadDone map[string]bool  // cases already offered and read again
-	audioOn    bool             // the open case's audio is being recorded
-	audioErr   error            // the open case's audio could not be started
-	samples    int64
-	nfix       int64
-	start      time.Duration
-	skipped    []Skip
-	paused     bool
-	finished   bool
-	err        error
+	aside       bool
+	readFrom    time.Duration
+	readTime    time.Duration
+	seams       []int
+	idx         int // index in Plan of the screen on show, -1 before the first
+	frame       Frame
+	prefetch    chan loaded
+	ready       atomic.Bool // the prefetch has delivered
+	lastFix     tracker.Sample
+	haveFix     bool
+	raw         []tracker.Sample // the open case's samples, for the filters and gate at its end
+	failed      []Skip           // cases that failed the quality gate, and why
+	silent      []Skip           // cases that passed it with silent audio
+	rereadDone  map[string]bool  // cases already offered and read again
+	audioOn     bool             // the open case's audio is being recorded
+	audioErr    error            // the open case's audio could not be started
+	samples     int64
+	nfix        int64
+	start       time.Duration
+	skipped     []Skip
+	paused      bool
+	finished    bool
+	closingFull bool // the disk filled: the open case is being closed before the session ends
+	err         error
 
 	health    health // the tracker's silences, clock steps and marker latency
 	phase     phase
@@ -653,6 +658,9 @@ func (r *Run) command(ctx context.Context, c command) {
 			r.cfg.View.Paused(true)
 		}
 	case cmdResume:
+		if r.check.noCal {
+			return // no wait to go back to: the reader chooses retry, skip or end
+		}
 		if r.check.options {
 			r.hideOptions()
 			return
@@ -993,11 +1001,24 @@ func (r *Run) event(kind string, attrs map[string]string) {
 // fail stops recording at the first write error: the files hold everything up to it, and the
 // session ends with the error in its summary rather than writing on past a broken file.
 func (r *Run) fail(err error) {
+	full := errors.Is(err, syscall.ENOSPC)
+	if full && r.err == nil && !r.closingFull {
+		// A full disk is not a crash: the open case is closed (the recorder has freed its
+		// reserve for it and keeps whole rows only), then the session ends as "disk full".
+		r.closingFull = true
+		r.cfg.Log.Error("disk full: closing the case and ending the session", "err", err)
+		r.event("disk_full", map[string]string{"error": err.Error()})
+		r.endScreen(r.cfg.Clock())
+	}
 	if r.err == nil {
 		r.err = err
 		r.cfg.Log.Error("recording stopped", "err", err)
 	}
-	r.finish(session.StatusEnded, "recording failed: "+r.err.Error())
+	reason := "recording failed: " + r.err.Error()
+	if errors.Is(r.err, syscall.ENOSPC) {
+		reason = "disk full: " + r.err.Error()
+	}
+	r.finish(session.StatusEnded, reason)
 }
 
 func (r *Run) finish(status, reason string) {

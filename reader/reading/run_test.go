@@ -7,9 +7,12 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,6 +159,7 @@ type fakeView struct {
 	shown    []string
 	paused   []bool
 	finished chan Summary
+	report   CheckReport // the last report shown
 }
 
 func newFakeView() *fakeView { return &fakeView{finished: make(chan Summary, 1)} }
@@ -179,6 +183,17 @@ func (v *fakeView) Check(r CheckReport) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.shown = append(v.shown, fmt.Sprintf("check%d:%s", r.Round, r.Validation.Verdict))
+	v.report = r
+}
+func (v *fakeView) lastReport() CheckReport {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.report
+}
+func (v *fakeView) CannotCalibrate(string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.shown = append(v.shown, "cannot-calibrate")
 }
 func (v *fakeView) Offer(k []Skip) {
 	v.mu.Lock()
@@ -543,5 +558,50 @@ func TestAudioPerCase(t *testing.T) {
 	}
 	if len(gated) != 2 || gated[0].Verdict != "warn" || gated[0].Audio == nil || gated[0].Audio.Seconds != 2 {
 		t.Errorf("quality with audio: %+v", gated)
+	}
+}
+
+// fullRecorder is a recorder whose disk fills: once full is set, gaze rows fail with ENOSPC
+// (the recorder frees its reserve then, so the closing writes succeed).
+type fullRecorder struct {
+	*fakeRecorder
+	full atomic.Bool
+}
+
+func (r *fullRecorder) Gaze(s tracker.Sample) error {
+	if r.full.Load() {
+		return fmt.Errorf("write eye_gaze.csv row: %w", &os.PathError{Op: "write", Path: "eye_gaze.csv", Err: syscall.ENOSPC})
+	}
+	return r.fakeRecorder.Gaze(s)
+}
+
+// TestDiskFullClosesTheCase: a full disk ends the session as "disk full", and the open case is
+// closed first (its quality written, its files ended), not left as a crash would leave it.
+func TestDiskFullClosesTheCase(t *testing.T) {
+	tr, rec, view := newFakeTracker(), &fullRecorder{fakeRecorder: &fakeRecorder{}}, newFakeView()
+	origin := time.Now()
+	r, err := Start(context.Background(), Config{
+		Plan: plan(), Load: load, Recorder: rec, Tracker: tr, View: view,
+		Gate:  func([][]tracker.Sample, time.Duration) Quality { return Quality{Verdict: "pass"} },
+		Clock: func() time.Duration { return time.Since(origin) },
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.waitLine(t, "begin 0 a")
+	tr.send(fixSample(0, 1, 0.1))
+	rec.waitLine(t, "gaze 0")
+	rec.full.Store(true)
+	tr.send(fixSample(1, 1, 0.1))
+	s := waitSummary(t, view)
+	<-r.Done()
+	if s.Status != "ended" || !strings.HasPrefix(s.Reason, "disk full: ") {
+		t.Errorf("summary: status %q, reason %q; want ended, disk full", s.Status, s.Reason)
+	}
+	l := rec.lines()
+	q, end, closed := strings.Index(l, "quality"), strings.LastIndex(l, "\nend"), strings.Index(l, "close ended (disk full")
+	if q < 0 || end < q || closed < end {
+		t.Errorf("the case was not closed (quality, end) before the session ended as disk full:\n%s", l)
 	}
 }

@@ -1,11 +1,13 @@
 package session
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -32,7 +34,7 @@ func TestDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = r.Close(StatusEnded) })
+	t.Cleanup(func() { _ = r.Close(StatusEnded) }) // when the test stops early
 	l := stage.Fit(2000, 2500)
 	sample := func(i int64) tracker.Sample {
 		return tracker.Sample{CNT: i, Time: float64(i) / 60, TimeTick: i * 166666, TickFreq: 1e7,
@@ -61,6 +63,38 @@ func TestDiskFull(t *testing.T) {
 	}
 	if !errors.Is(werr, syscall.ENOSPC) {
 		t.Fatalf("writing past a full disk: %v, want ENOSPC", werr)
+	}
+	// The case closes and the session ends as "disk full", as the station does: the files say
+	// what happened, with room kept for it.
+	if err := r.CaseQuality(Quality{Verdict: "fail", Reasons: []string{"disk full"}}); err != nil {
+		t.Errorf("quality.json after the disk filled: %v", err)
+	}
+	if err := r.Finish(StatusEnded, "disk full"); err != nil {
+		t.Errorf("ending the session after the disk filled: %v", err)
+	}
+	st, err := ReadState(filepath.Join(mnt, "s"))
+	if err != nil || st.Status != StatusEnded || st.EndReason != "disk full" || !slices.Equal(st.Done, []int{0, 1}) {
+		t.Errorf("session.json: status %q, reason %q, done %v (%v); want ended, disk full, both screens", st.Status, st.EndReason, st.Done, err)
+	}
+	second := filepath.Join(mnt, "s", CasesDir, "01-second")
+	if _, err := os.Stat(filepath.Join(second, QualityFile)); err != nil {
+		t.Errorf("the open case has no quality.json: %v", err)
+	}
+	// Only whole rows: every line of the open case's eye_gaze.csv has its 37 columns.
+	b, err := os.ReadFile(filepath.Join(second, GazeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		t.Errorf("eye_gaze.csv of the open case ends with a torn row: %q", b[max(0, len(b)-80):])
+	}
+	rows := 0
+	if err := egd.ReadGaze(bytes.NewReader(b), "eye_gaze.csv", func(int, egd.GazeRecord) error { rows++; return nil }); err != nil || rows == 0 {
+		t.Errorf("open case after the disk filled: %d rows, %v", rows, err)
+	}
+	ev, err := os.ReadFile(filepath.Join(mnt, "s", EventsFile))
+	if err != nil || !bytes.Contains(ev, []byte(`"session_closed"`)) || !bytes.Contains(ev, []byte(`"disk full"`)) {
+		t.Errorf("events.jsonl does not say the session closed on a full disk (%v):\n%s", err, ev[max(0, len(ev)-400):])
 	}
 	// The earlier case is whole.
 	f, err := os.Open(filepath.Join(mnt, "s", CasesDir, "00-first", GazeFile))

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -164,6 +165,53 @@ type Recorder struct {
 	closed    bool
 	lock      *os.File // flock held while recording (see LockFile)
 	sync      *syncer
+	// full is set at the first write that failed for want of space (ENOSPC): the reserve is
+	// freed for the files that say what happened (quality.json, the journal, session.json),
+	// and rows still in memory are dropped, never written in part. lostRows counts them.
+	full     bool
+	lostRows int
+}
+
+// ReserveFile is a file of ReserveBytes the recorder keeps in the session folder while it
+// records and deletes when the disk fills, so that the case can still be closed and the
+// session ended as "disk full" (the journal, quality.json, session.json need a few blocks).
+// Finish removes it.
+const ReserveFile = ".disk-reserve"
+
+// ReserveBytes is the size of ReserveFile: a few blocks for each closing write.
+const ReserveBytes = 64 << 10
+
+// reserve writes ReserveFile (fsynced): its blocks are the room kept for a full disk.
+func (r *Recorder) reserve() error {
+	return atomicfile.WriteBytes(filepath.Join(r.dir, ReserveFile), make([]byte, ReserveBytes))
+}
+
+// noteFull looks at err: the first write that found the disk full frees the reserve and drops
+// the rows still in memory (a file keeps its whole rows only). It returns err.
+func (r *Recorder) noteFull(err error) error {
+	if err == nil || r.full || !errors.Is(err, syscall.ENOSPC) {
+		return err
+	}
+	r.full = true
+	_ = os.Remove(filepath.Join(r.dir, ReserveFile))
+	r.dropRows()
+	return err
+}
+
+// dropRows forgets the rows still in memory (once the disk is full), counting them.
+func (r *Recorder) dropRows() {
+	c := r.cur
+	if c == nil {
+		return
+	}
+	files := []*rowFile{&c.gaze, &c.fix}
+	if a := c.aside; a != nil {
+		files = append(files, &a.gaze, &a.fix)
+	}
+	for _, f := range files {
+		r.lostRows += bytes.Count(f.buf, []byte{'\n'})
+		f.buf = f.buf[:0]
+	}
 }
 
 // screen is the screen being recorded.
@@ -197,11 +245,13 @@ func (s *screen) rows() (gaze, fix *rowFile) {
 	return &s.gaze, &s.fix
 }
 
-// rowFile is a CSV file fed whole rows; buf only ever holds whole rows.
+// rowFile is a CSV file fed whole rows; buf only ever holds whole rows, and so does the file:
+// size is its length, at a row's end.
 type rowFile struct {
 	f    *os.File
 	name string
 	buf  []byte
+	size int64
 }
 
 // Create starts a session in dir: it creates the folder, refuses one that already holds a
@@ -227,6 +277,9 @@ func Create(dir string, meta Meta) (*Recorder, error) {
 	r.st = State{Meta: meta, Status: StatusRecording, Screen: -1, Done: []int{}}
 	if err := r.writeState(); err != nil {
 		return nil, fmt.Errorf("session folder %s is not writable: %w", dir, err)
+	}
+	if err := r.reserve(); err != nil {
+		return nil, fmt.Errorf("session folder %s: keep %d KiB for a full disk: %w", dir, ReserveBytes>>10, err)
 	}
 	lk, err := lock(dir)
 	if err != nil {
@@ -317,11 +370,12 @@ func openRows(dir, name string) (rowFile, error) {
 	if err != nil {
 		return rowFile{}, fmt.Errorf("create %s: %w", name, err)
 	}
-	if _, err := f.Write(egd.AppendHeader(nil)); err != nil {
+	head := egd.AppendHeader(nil)
+	if _, err := f.Write(head); err != nil {
 		f.Close()
 		return rowFile{}, fmt.Errorf("write %s header: %w", name, err)
 	}
-	return rowFile{f: f, name: name, buf: make([]byte, 0, 64<<10)}, nil
+	return rowFile{f: f, name: name, buf: make([]byte, 0, 64<<10), size: int64(len(head))}, nil
 }
 
 // Gaze records a sample as a row of the screen's eye_gaze.csv, or returns ErrNoScreen between
@@ -345,7 +399,7 @@ func (r *Recorder) Gaze(s tracker.Sample) error {
 	row := r.row(s)
 	g, _ := r.cur.rows()
 	g.buf = egd.AppendRow(g.buf, &row)
-	return r.afterWrite(g)
+	return r.noteFull(r.afterWrite(g))
 }
 
 // Fixation records a fixation as a row of the screen's fixations.csv: s is the fixation's last
@@ -359,7 +413,7 @@ func (r *Recorder) Fixation(s tracker.Sample) error {
 	row := r.row(s)
 	_, f := r.cur.rows()
 	f.buf = egd.AppendRow(f.buf, &row)
-	return r.afterWrite(f)
+	return r.noteFull(r.afterWrite(f))
 }
 
 func (r *Recorder) usable() error {
@@ -382,6 +436,11 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 	if err := checkName(name); err != nil {
 		return fmt.Errorf("filter name: %w", err)
 	}
+	if r.full {
+		// The reserve is for the files that close the case; these rows can be made again
+		// from eye_gaze.csv.
+		return r.Event(r.lastHost, "filter_not_written", map[string]string{"filter": name, "reason": "disk full"})
+	}
 	c := r.cur
 	f, err := openRows(c.dir, "fixations_"+name+".csv")
 	if err != nil {
@@ -393,7 +452,7 @@ func (r *Recorder) FilterFixations(name, params string, rows []tracker.Sample) e
 	}
 	err = errors.Join(f.sync(), f.f.Close())
 	if err != nil {
-		return err
+		return r.noteFull(err)
 	}
 	c.filters[name] = params
 	return writeJSON(filepath.Join(c.dir, FiltersFile), c.filters)
@@ -445,9 +504,12 @@ func (r *Recorder) EndAside(host time.Duration) error {
 	if a == nil {
 		return nil
 	}
+	if r.full {
+		r.dropRows()
+	}
 	r.cur.aside = nil
 	r.lastHost = max(r.lastHost, host)
-	errs := []error{a.gaze.sync(), a.fix.sync()}
+	errs := []error{r.noteFull(errors.Join(a.gaze.sync(), a.fix.sync()))}
 	for _, f := range []*rowFile{&a.gaze, &a.fix} {
 		if err := f.f.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("session: close %s: %w", filepath.Join(filepath.Base(a.dir), f.name), err))
@@ -491,7 +553,7 @@ func (r *Recorder) CaseQuality(q Quality) error {
 		return err
 	}
 	if err := writeJSON(filepath.Join(r.cur.dir, QualityFile), q); err != nil {
-		return fmt.Errorf("write %s: %w", QualityFile, err)
+		return r.noteFull(fmt.Errorf("write %s: %w", QualityFile, err))
 	}
 	return nil
 }
@@ -577,14 +639,25 @@ func (r *Recorder) afterWrite(f *rowFile) error {
 	return nil
 }
 
-// write hands the buffered rows to the file in one call. On a short write the rest stays
-// buffered for the next attempt, so rows stay whole and in order.
+// write hands the buffered rows to the file in one call. On a short write (a full disk) the
+// file is cut back to the last whole row written and the rest stays buffered, so that rows stay
+// whole and in order in the file and in memory.
 func (f *rowFile) write() error {
 	if len(f.buf) == 0 {
 		return nil
 	}
 	n, err := f.f.Write(f.buf)
-	f.buf = f.buf[:copy(f.buf, f.buf[n:])]
+	whole := n
+	if err != nil {
+		whole = bytes.LastIndexByte(f.buf[:n], '\n') + 1
+		if whole < n {
+			if terr := f.f.Truncate(f.size + int64(whole)); terr != nil {
+				err = errors.Join(err, fmt.Errorf("cut the torn row: %w", terr))
+			}
+		}
+	}
+	f.size += int64(whole)
+	f.buf = f.buf[:copy(f.buf, f.buf[whole:])]
 	if err != nil {
 		return fmt.Errorf("write %s row: %w", f.name, err)
 	}
@@ -607,6 +680,9 @@ func (r *Recorder) Flush() error {
 		return ErrClosed
 	}
 	r.lastFlush = r.now()
+	if r.full {
+		r.dropRows()
+	}
 	// Rows go to the kernel here; the fsync follows on the syncer's goroutine.
 	errs := []error{r.sync.failure()}
 	files := []*os.File{r.events}
@@ -619,7 +695,7 @@ func (r *Recorder) Flush() error {
 		}
 	}
 	r.sync.request(files)
-	return errors.Join(errs...)
+	return r.noteFull(errors.Join(errs...))
 }
 
 // SaveCheck appends a calibration/validation report to calibrations.jsonl and syncs it:
@@ -681,7 +757,7 @@ func (r *Recorder) Event(host time.Duration, kind string, attrs map[string]strin
 		return fmt.Errorf("encode %s event: %w", kind, err)
 	}
 	if _, err := r.events.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("write %s event: %w", kind, err)
+		return r.noteFull(fmt.Errorf("write %s event: %w", kind, err))
 	}
 	return nil
 }
@@ -697,7 +773,10 @@ func (r *Recorder) EndScreen(host time.Duration) error {
 	if c.aside != nil {
 		errs = append(errs, r.EndAside(host))
 	}
-	errs = append(errs, c.gaze.sync(), c.fix.sync())
+	if r.full {
+		r.dropRows() // the case closes with the whole rows already written
+	}
+	errs = append(errs, r.noteFull(errors.Join(c.gaze.sync(), c.fix.sync())))
 	for _, f := range []*rowFile{&c.gaze, &c.fix} {
 		if err := f.f.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", f.name, err))
@@ -732,6 +811,10 @@ func (r *Recorder) Finish(status, reason string) error {
 	if reason != "" {
 		attrs["reason"] = reason
 	}
+	if r.full {
+		attrs["disk_full"] = "true"
+		attrs["rows_lost"] = strconv.Itoa(r.lostRows) // in memory when the disk filled
+	}
 	errs = append(errs, r.Event(r.lastHost, EventClosed, attrs))
 	if err := r.events.Sync(); err != nil {
 		errs = append(errs, fmt.Errorf("sync %s: %w", EventsFile, err))
@@ -748,6 +831,9 @@ func (r *Recorder) Finish(status, reason string) error {
 		r.st.EndReason = reason
 	}
 	errs = append(errs, r.writeStateErr())
+	if err := os.Remove(filepath.Join(r.dir, ReserveFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("remove %s: %w", ReserveFile, err))
+	}
 	if r.lock != nil {
 		r.lock.Close() // releases the flock
 	}

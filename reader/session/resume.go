@@ -147,6 +147,10 @@ func reopen(dir string, st State, host time.Duration, attrs map[string]string) (
 		return fail(fmt.Errorf("open event journal: %w", err))
 	}
 	r.events = f
+	if err := r.reserve(); err != nil {
+		f.Close()
+		return fail(fmt.Errorf("keep %d KiB for a full disk: %w", ReserveBytes>>10, err))
+	}
 	r.lastFlush = r.now()
 	r.sync = newSyncer()
 	if err := r.writeState(); err != nil {
