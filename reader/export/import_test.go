@@ -154,6 +154,10 @@ func importErrorCases() []importErrorCase {
 		{"session status", map[string]string{SessionsFile: sessions + "1,s1,r,1,,t,recording,,60.0,device,0,0,,0,\n"}, "sessions.csv:2: status"},
 		{"row of an unlisted session", map[string]string{SessionsFile: sessions, "fixations.csv": gazeHeader + row + "\n"}, `fixations.csv:2: SESSION_ID "1" is not in sessions.csv`},
 		{"interrupted rows without screens", map[string]string{InterruptedGazeFile: gazeHeader}, "needs the screens.csv"},
+		// A folder with a worklist and no gaze is not a dataset: one sentence, no study written.
+		{"no gaze files", map[string]string{}, "has no eye_gaze.csv and no fixations.csv: nothing to import"},
+		{"gaze files without rows", map[string]string{"eye_gaze.csv": gazeHeader, "fixations.csv": gazeHeader},
+			"eye_gaze.csv and fixations.csv hold no rows: nothing to import"},
 	}
 }
 

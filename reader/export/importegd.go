@@ -76,11 +76,37 @@ func Import(dir, out string, o ImportOptions) (*ImportResult, error) {
 		d.abort()
 		return nil, fmt.Errorf("import: %w", err)
 	}
+	if len(im.res.Sessions) == 0 {
+		// A worklist without gaze is not a dataset: no study is made of it.
+		d.abort()
+		return nil, fmt.Errorf("import: %w", noSessions(dir))
+	}
 	if err := d.commit(); err != nil {
 		d.abort()
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	return im.res, nil
+}
+
+// noSessions says what a folder that gave no session lacks: the gaze files, or rows in them.
+func noSessions(dir string) error {
+	var missing []string
+	for _, name := range []string{GazeFile, FixationsFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	switch len(missing) {
+	case 2:
+		return fmt.Errorf("%s has no %s and no %s: nothing to import", dir, GazeFile, FixationsFile)
+	case 1:
+		held := GazeFile
+		if missing[0] == GazeFile {
+			held = FixationsFile
+		}
+		return fmt.Errorf("%s has no %s and its %s holds no rows: nothing to import", dir, missing[0], held)
+	}
+	return fmt.Errorf("%s: %s and %s hold no rows: nothing to import", dir, GazeFile, FixationsFile)
 }
 
 type importer struct {
