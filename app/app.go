@@ -42,6 +42,7 @@ type Options struct {
 	audioSet     bool   // --audio was given: it wins over the saved Settings
 	readerSet    bool   // --reader was given: no asking who reads
 	monitorOK    bool   // the operator agreed to record from a default source that is a monitor
+	demo         bool   // reading the demo study: a monitor as the only sound input means gaze only, unasked
 	live         *live  // the window's session on show, ended when the window's loop returns
 	Out          io.Writer
 	Err          io.Writer
@@ -162,6 +163,7 @@ func Command() *cobra.Command {
 			if err := ensureDemo(o.Study, o.Err); err != nil {
 				return err
 			}
+			o.demo = true
 			return runGUI(o, o.Study)
 		},
 	}
@@ -178,6 +180,7 @@ func Command() *cobra.Command {
 		},
 	}
 	var listen, simStudy string
+	var simNoCal bool
 	simCmd := &cobra.Command{
 		Use:   "gazesim",
 		Short: "run the Gazepoint simulator: an Open Gaze API server on TCP",
@@ -185,11 +188,12 @@ func Command() *cobra.Command {
 			"gaze follows each case's anatomy once the station's SCREEN markers name it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSim(cmd.Context(), o, listen, simStudy)
+			return runSim(cmd.Context(), o, listen, simStudy, simNoCal)
 		},
 	}
 	simCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
 	simCmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
+	simCmd.Flags().BoolVar(&simNoCal, "no-calibration", false, "a device that never calibrates: CALIBRATE_START is acknowledged, no calibration point follows")
 	readCmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
 	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), exportCommand(o), importCommand(o),
 		analyzeCommand(o), heatmapCommand(o))

@@ -3,11 +3,18 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"sightline/reader/reading"
 	"sightline/tracker"
+	"sightline/tracker/gazesim"
 	"sightline/tracker/opengaze"
 	"sightline/tracker/quality"
 )
@@ -58,5 +65,61 @@ func TestCalibratorSaysItWaits(t *testing.T) {
 	}
 	if len(waits) != 1 || waits[0] != "starting the eye tracker's calibration" {
 		t.Fatalf("waits with a connected tracker: %q", waits)
+	}
+}
+
+// TestDeviceThatDoesNotCalibrate: a tracker that connects and acknowledges CALIBRATE_START but
+// never shows a calibration point is given up on after calStartWait (5 s, on the clock the
+// calibrator is given: here a channel the test fires), with the run's ErrNoCalibration, not
+// after the calibration's whole 41.5 s budget.
+func TestDeviceThatDoesNotCalibrate(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- gazesim.New(gazesim.Config{Seed: 3, NoCalibration: true}).Serve(ctx, l) }()
+	src := openGazeClient(l.Addr().String(), func() time.Duration { return 0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	streamDone := make(chan error, 1)
+	go func() { streamDone <- src.Stream(ctx, func(tracker.Sample) {}) }()
+	defer func() { cancel(); <-streamDone; <-srvDone }()
+
+	cal := src.calibrator.(ogCalibrator)
+	fire := make(chan time.Time)
+	var asked []time.Duration
+	var mu sync.Mutex
+	cal.after = func(d time.Duration) <-chan time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, d)
+		return fire
+	}
+	starting := make(chan struct{})
+	p := reading.CalProgress{Target: func(x, y float64) { t.Errorf("target (%v, %v) from a device that does not calibrate", x, y) },
+		Waiting: func(w string) {
+			if w == "starting the eye tracker's calibration" {
+				close(starting)
+			}
+		}}
+	done := make(chan error, 1)
+	go func() { _, err := cal.Calibrate(ctx, p); done <- err }()
+	<-starting
+	close(fire) // calStartWait is up
+	select {
+	case err := <-done:
+		if !errors.Is(err, reading.ErrNoCalibration) {
+			t.Fatalf("err %v, want ErrNoCalibration", err)
+		}
+		if !strings.Contains(err.Error(), "5s") {
+			t.Errorf("err %q does not say how long the station waited", err)
+		}
+	case <-time.After(30 * time.Second): // the old budget was 41.5 s
+		t.Fatal("the calibration did not give up once its start wait was over")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(asked, calStartWait) || calStartWait != 5*time.Second {
+		t.Errorf("waits asked %v, want calStartWait (5 s) among them", asked)
 	}
 }

@@ -116,6 +116,8 @@ type ogCalibrator struct {
 	c    *opengaze.Client
 	up   <-chan struct{} // closed once the tracker has connected
 	wait time.Duration   // for the first connection; 0 means connectWait
+	// after times the waits; nil means time.After (the tests fire them by hand).
+	after func(time.Duration) <-chan time.Time
 }
 
 // noTracker is a calibration that gave up waiting for the tracker's first connection.
@@ -134,34 +136,71 @@ const connectGrace = 300 * time.Millisecond
 // connectWait bounds how long a calibration waits for the tracker's first connection.
 const connectWait = 15 * time.Second
 
+// calStartWait bounds how long a connected tracker may take to show its first calibration
+// point. A GP3 shows it within a second of being asked; one that has shown nothing in 5 s
+// does not calibrate, and the reader is told so rather than left before a waiting line for the
+// calibration's whole budget (41.5 s for nine points).
+const calStartWait = 5 * time.Second
+
 func (o ogCalibrator) Calibrate(ctx context.Context, p reading.CalProgress) (reading.CalSummary, error) {
+	after := o.after
+	if after == nil {
+		after = time.After
+	}
 	// The session starts with the calibration, usually before the tracker has answered.
 	// A tracker that answers at once is not announced: the line would only flash.
-	grace := time.NewTimer(connectGrace)
-	defer grace.Stop()
 	select {
 	case <-o.up:
 	case <-ctx.Done():
 		return reading.CalSummary{}, ctx.Err()
-	case <-grace.C:
+	case <-after(connectGrace):
 		p.Waiting("waiting for the eye tracker to connect")
 		select {
 		case <-o.up:
 		case <-ctx.Done():
 			return reading.CalSummary{}, ctx.Err()
-		case <-time.After(cmp.Or(o.wait, connectWait)):
+		case <-after(cmp.Or(o.wait, connectWait)):
 			return reading.CalSummary{}, noTracker{cmp.Or(o.wait, connectWait)}
 		}
 	}
 	p.Waiting("starting the eye tracker's calibration")
-	res, err := o.c.Calibrate(ctx, NinePoints, 1250*time.Millisecond, 500*time.Millisecond, func(e opengaze.CalEvent) {
-		switch {
-		case e.Kind == opengaze.CalPointStart:
-			p.Target(e.X, e.Y)
-		case e.Kind == opengaze.CalPointDone && e.Point == len(NinePoints):
-			p.Waiting("waiting for the eye tracker's calibration result")
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	shown := make(chan struct{}) // closed at the device's first calibration point
+	var once sync.Once
+	type outcome struct {
+		res opengaze.CalResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := o.c.Calibrate(cctx, NinePoints, 1250*time.Millisecond, 500*time.Millisecond, func(e opengaze.CalEvent) {
+			switch {
+			case e.Kind == opengaze.CalPointStart:
+				once.Do(func() { close(shown) })
+				p.Target(e.X, e.Y)
+			case e.Kind == opengaze.CalPointDone && e.Point == len(NinePoints):
+				p.Waiting("waiting for the eye tracker's calibration result")
+			}
+		})
+		done <- outcome{res, err}
+	}()
+	var out outcome
+	select {
+	case out = <-done:
+	case <-shown:
+		out = <-done
+	case <-after(calStartWait):
+		select {
+		case <-shown: // it began just now
+			out = <-done
+		default:
+			cancel() // Calibrate stops the device's calibration as it returns
+			<-done
+			return reading.CalSummary{}, fmt.Errorf("%w: it showed no calibration point within %s", reading.ErrNoCalibration, calStartWait)
 		}
-	})
+	}
+	res, err := out.res, out.err
 	if errors.Is(err, opengaze.ErrNotConnected) {
 		err = fmt.Errorf("%w: %w", err, reading.ErrNoTracker)
 	}

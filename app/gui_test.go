@@ -161,14 +161,7 @@ func TestOpenStudyChoosesReader(t *testing.T) {
 	if len(*started) != 1 {
 		t.Fatalf("%d sessions started, want one", len(*started))
 	}
-	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("sessions: %v, %v; want one", entries, err)
-	}
-	st, err := session.ReadState(filepath.Join(dir, "sessions", entries[0].Name()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := onlySession(t, dir)
 	if st.Reader != "alice" {
 		t.Errorf("the session is recorded for reader %q, want alice", st.Reader)
 	}
@@ -277,6 +270,48 @@ func TestMonitorSourceAsks(t *testing.T) {
 	if len(*started) != 1 || (*started)[0].audio == nil {
 		t.Fatalf("%d sessions started, want one recording audio", len(*started))
 	}
+	st := onlySession(t, dir)
+	if !strings.Contains(st.Audio, "Monitor of Doomed (a monitor: records an output, not a microphone)") {
+		t.Errorf("session.json audio %q, want the monitor named as such", st.Audio)
+	}
+}
+
+// TestDemoMonitorOnlyRecordsGaze: in the demo, when the only sound input is a monitor (a test
+// machine's null sink), the station does not stop on the monitor question: it says so on the
+// console and records gaze only, session.json saying why. A real study still asks
+// (TestMonitorSourceAsks).
+func TestDemoMonitorOnlyRecordsGaze(t *testing.T) {
+	srv := pulsetest.Start(t)
+	srv.Pactl("set-default-source", "doomed.monitor")
+	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
+	a := test.NewTempApp(t)
+	o := guiOptions()
+	o.Audio, o.AudioBackend, o.demo = "", "pulse", true
+	var console strings.Builder
+	o.Err = &console
+	started := capturePrepared(t)
+	w := test.NewTempWindow(t, nil)
+	if err := openStation(a, w, o, dir); err != nil {
+		t.Fatalf("openStation: %v", err)
+	}
+	if findOnCanvas(w, labelContaining("records what this computer plays")) != nil {
+		t.Fatal("the demo stopped on the monitor question")
+	}
+	if len(*started) != 1 || (*started)[0].audio != nil {
+		t.Fatalf("%d sessions started, want one recording gaze only", len(*started))
+	}
+	if !strings.Contains(console.String(), `"Monitor of Doomed"`) || !strings.Contains(console.String(), "gaze only") {
+		t.Errorf("console %q does not say the only input is a monitor and gaze only is recorded", console.String())
+	}
+	st := onlySession(t, dir)
+	if !strings.HasPrefix(st.Audio, "none: ") || !strings.Contains(st.Audio, "monitor") {
+		t.Errorf("session.json audio %q, want none with the monitor named as the reason", st.Audio)
+	}
+}
+
+// onlySession is session.json of the study's one session.
+func onlySession(t *testing.T, dir string) session.State {
+	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("sessions: %v, %v; want one", entries, err)
@@ -285,7 +320,5 @@ func TestMonitorSourceAsks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(st.Audio, "Monitor of Doomed (a monitor: records an output, not a microphone)") {
-		t.Errorf("session.json audio %q, want the monitor named as such", st.Audio)
-	}
+	return st
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // runSim serves the simulator until interrupted.
-func runSim(ctx context.Context, o *Options, listen, studyDir string) error {
+func runSim(ctx context.Context, o *Options, listen, studyDir string, noCal bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -26,5 +26,5 @@ func runSim(ctx context.Context, o *Options, listen, studyDir string) error {
 	}
 	log := logger(o.Err)
 	log.Info("gaze simulator listening", "addr", listen, "rate", o.Rate, "seed", o.Seed)
-	return gazesim.ListenAndServe(ctx, listen, gazesim.Config{Rate: o.Rate, Seed: o.Seed, Scenes: scenes(st, log)})
+	return gazesim.ListenAndServe(ctx, listen, gazesim.Config{Rate: o.Rate, Seed: o.Seed, Scenes: scenes(st, log), NoCalibration: noCal})
 }

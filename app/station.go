@@ -214,9 +214,31 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 		// The default source records the speakers, not the reader: never without a word.
 		dev := rig.cap.Device()
 		rig.Close()
+		if o.demo && onlyMonitors(o.AudioBackend) {
+			// The demo on a machine with no microphone at all (a test machine's null sink):
+			// there is nothing to choose, so the question would only stop it. Said on the
+			// console; the session records gaze only and says why.
+			fmt.Fprintf(o.Err, "sightline: the only sound input, %q, records what this computer plays, not a microphone: the demo records gaze only (--audio %q records from it)\n", dev, dev)
+			return nil, fmt.Sprintf("none: the only sound input %q is a monitor, not a microphone", dev), nil
+		}
 		return nil, "", &monitorSourceError{device: dev}
 	}
 	return rig, rig.describe(), nil
+}
+
+// onlyMonitors reports whether every capture source of backend records an output: no
+// microphone to choose instead of the default monitor. A listing that fails says no.
+func onlyMonitors(backend string) bool {
+	devs, err := audio.Devices(backend)
+	if err != nil || len(devs) == 0 {
+		return false
+	}
+	for _, d := range devs {
+		if !d.Monitor {
+			return false
+		}
+	}
+	return true
 }
 
 func fileExists(p string) bool {
@@ -428,6 +450,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 	// startReading opens a session of dir for reader ("": --reader).
 	startReading := func(dir, defaultTracker, reader string) error {
 		oo := *o
+		oo.demo = o.demo || dir == DefaultDemoDir()
 		if reader != "" {
 			oo.Reader = reader
 		}

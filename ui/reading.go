@@ -52,6 +52,7 @@ type Reading struct {
 	card              *fyne.Container // calibration report, recalibration prompt or re-read offer
 	offer             bool            // the card up is the re-read offer
 	options           bool            // the card up is the tracker options (retry, skip, end)
+	report            bool            // the card up is a calibration report: A accepts
 	wait              *canvas.Text    // what the station waits for from the tracker, one line
 	waitBox           *fyne.Container
 	paused            bool
@@ -104,6 +105,8 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 			v.ctl.Resume() // back to waiting
 		case e.Name == fyne.KeyR && !v.offer && !v.options:
 			v.ctl.Recalibrate()
+		case e.Name == fyne.KeyA && v.report:
+			v.ctl.Accept() // the run refuses a report that measured nothing
 		case e.Name == fyne.KeyEscape:
 			v.ctl.Pause()
 		}
@@ -386,7 +389,8 @@ func CheckText(r reading.CheckReport) string {
 	var b strings.Builder
 	switch {
 	case r.CalError != "":
-		fmt.Fprintf(&b, "Device calibration failed: %s\n", r.CalError)
+		// A sentence for the reader: the error itself is in the session files and the log.
+		b.WriteString(reading.CalErrorLine(r.CalError) + "\n")
 	case r.Calibration != nil:
 		fmt.Fprintf(&b, "Device calibration: average error %.1f px, %d of %d points valid\n",
 			r.Calibration.AveErrorPx, r.Calibration.ValidPoints, len(r.Calibration.Points))
@@ -439,7 +443,11 @@ func (v *Reading) Check(r reading.CheckReport) {
 	v.Stage.SetVectors(vecs)
 	title := widget.NewLabelWithStyle(fmt.Sprintf("Calibration check, round %d", r.Round), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	text := widget.NewLabel(CheckText(r))
-	legend := widget.NewLabelWithStyle("Lines: left eye blue, right eye red, validation gaze yellow", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	keys := "Enter: the highlighted button · R: redo"
+	if r.Validation.Acceptable() {
+		keys += " · A: accept" // the keyboard's way to accept a report whose verdict is redo
+	}
+	legend := widget.NewLabelWithStyle("Lines: left eye blue, right eye red, validation gaze yellow\n"+keys, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	accept := widget.NewButtonWithIcon("Accept", theme.ConfirmIcon(), func() {
 		if v.ctl != nil {
 			v.ctl.Accept()
@@ -466,6 +474,7 @@ func (v *Reading) Check(r reading.CheckReport) {
 		})
 	}
 	v.showCard(container.NewVBox(title, text, legend, container.NewGridWithColumns(2, redo, second)))
+	v.report = true
 }
 
 // Prompt suggests recalibrating.
@@ -590,10 +599,38 @@ func (v *Reading) TrackerOptions(waiting string) {
 	v.options = true
 }
 
+// CannotCalibrate says the tracker does not calibrate (why) and offers to skip its calibration
+// (highlighted: Enter), retry, or end the session. Esc has no wait to go back to.
+func (v *Reading) CannotCalibrate(why string) {
+	v.waitBox.Hide()
+	v.Stage.SetTargets(nil)
+	text := widget.NewLabel("The eye tracker does not calibrate: " + why + ".")
+	text.Wrapping = fyne.TextWrapWord
+	retry := widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.Recalibrate()
+		}
+	})
+	skip := widget.NewButtonWithIcon("Skip device calibration", theme.MediaSkipNextIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.SkipCalibration()
+		}
+	})
+	skip.Importance = widget.HighImportance
+	end := widget.NewButtonWithIcon("End session", theme.MediaStopIcon(), func() {
+		if v.ctl != nil {
+			v.ctl.End()
+		}
+	})
+	hint := widget.NewLabelWithStyle("Skip runs our validation only. Enter skips.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	v.showCard(container.NewVBox(text, container.NewGridWithColumns(3, end, retry, skip), hint))
+	v.options = true
+}
+
 // showCard puts a card at the bottom centre, leaving the middle of the stage (where the error
 // vectors are) visible.
 func (v *Reading) showCard(content fyne.CanvasObject) {
-	v.offer, v.options = false, false
+	v.offer, v.options, v.report = false, false, false
 	card := widget.NewCard("", "", content)
 	v.card.Objects = []fyne.CanvasObject{container.New(cardLayout{}, card)}
 	v.card.Show()
@@ -622,7 +659,7 @@ func (cardLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (v *Reading) hideCard() {
-	v.options = false
+	v.options, v.report = false, false
 	if v.card.Visible() {
 		v.card.Hide()
 		v.card.Objects = nil
@@ -662,3 +699,6 @@ func (b Bridge) Waiting(what string) { Do(func() { b.V.Waiting(what) }) }
 
 // TrackerOptions is part of reading.View.
 func (b Bridge) TrackerOptions(waiting string) { Do(func() { b.V.TrackerOptions(waiting) }) }
+
+// CannotCalibrate is part of reading.View.
+func (b Bridge) CannotCalibrate(why string) { Do(func() { b.V.CannotCalibrate(why) }) }

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/reading"
 )
@@ -92,4 +93,67 @@ func TestWaitingLineAndTrackerOptions(t *testing.T) {
 	if v.WaitingText() != "" {
 		t.Fatal("waiting line over a case")
 	}
+}
+
+// TestCannotCalibrate: a tracker that does not calibrate is said in one sentence, with Skip
+// device calibration the highlighted choice (Enter); Esc does not go back to a wait. The report
+// that follows names what happened in words, with no error text; its Redo (highlighted) is
+// Enter, and A accepts without a mouse.
+func TestCannotCalibrate(t *testing.T) {
+	v, ctl, w := newReadingWindow(t)
+	v.Waiting("starting the eye tracker's calibration")
+	v.CannotCalibrate("it showed no calibration point when asked")
+	if v.WaitingText() != "" || !v.CardVisible() {
+		t.Fatal("the card is not up in place of the waiting line")
+	}
+	texts := labelsIn(v.card)
+	if !strings.Contains(texts, "The eye tracker does not calibrate: it showed no calibration point when asked.") {
+		t.Errorf("card says %q", texts)
+	}
+	b := buttonsIn(v.card)
+	for _, name := range []string{"Retry", "Skip device calibration", "End session"} {
+		if b[name] == nil {
+			t.Fatalf("card lacks %q: %v", name, b)
+		}
+	}
+	ctl.calls = nil
+	press(w, fyne.KeyReturn)
+	press(w, fyne.KeyEscape)
+	if got := strings.Join(ctl.calls, ","); got != "skip,resume" {
+		t.Fatalf("Enter, Esc: %s; want skip (the run ignores the resume)", got)
+	}
+
+	rep := reading.CheckReport{Round: 1, CalError: reading.ErrNoCalibration.Error() + ": it showed no calibration point within 5s",
+		Validation: reading.Validation{AccuracyDeg: 11.2, PrecisionDeg: 0.3, DataLoss: 0.02, Verdict: "redo",
+			Points: []reading.PointQuality{{X: 0.3, Y: 0.3, GazeX: 0.5, GazeY: 0.5, N: 40}}}}
+	text := CheckText(rep)
+	if strings.Contains(text, "5s") || !strings.Contains(text, "The eye tracker did not calibrate: validation only") {
+		t.Errorf("report:\n%s", text)
+	}
+	for _, e := range []string{"opengaze: calibrate: waiting for CALIB_RESULT: context deadline exceeded",
+		"skipped by the reader: validation only"} {
+		if got := CheckText(reading.CheckReport{CalError: e, Validation: rep.Validation}); strings.Contains(got, e) {
+			t.Errorf("report shows the error text %q:\n%s", e, got)
+		}
+	}
+	v.Check(rep)
+	ctl.calls = nil
+	press(w, fyne.KeyReturn)
+	press(w, fyne.KeyA)
+	if got := strings.Join(ctl.calls, ","); got != "recalibrate,accept" {
+		t.Fatalf("Enter, A on a redo report: %s", got)
+	}
+	if !strings.Contains(labelsIn(v.card), "A: accept") {
+		t.Errorf("the report does not say A accepts: %q", labelsIn(v.card))
+	}
+}
+
+func labelsIn(o fyne.CanvasObject) string {
+	var out []string
+	walk(o, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			out = append(out, l.Text)
+		}
+	})
+	return strings.Join(out, "\n")
 }

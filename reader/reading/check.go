@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"sightline/reader/session"
@@ -91,6 +92,7 @@ type checkState struct {
 	progress  chan calStep // the calibrator's targets and waits, in order
 	waiting   string       // what the station waits for from the tracker; "" when nothing
 	options   bool         // the reader asked (Esc) for the options: retry, skip, end
+	noCal     bool         // the device does not calibrate: the options are up, nothing runs
 	calTarget *Point       // the device's current target, drawn again when the options close
 }
 
@@ -104,7 +106,7 @@ type calStep struct {
 func (r *Run) startCheck(ctx context.Context) {
 	c := r.cfg.Check
 	r.check.round++
-	r.check.cal, r.check.calErr = nil, nil
+	r.check.cal, r.check.calErr, r.check.noCal = nil, nil, false
 	r.event("check_started", map[string]string{"round": fmt.Sprint(r.check.round)})
 	if c.Calibrator == nil {
 		r.startValidation()
@@ -200,7 +202,10 @@ func (r *Run) skipCalibration() {
 	}
 	r.check.cancel()
 	r.check.calDone, r.check.progress = nil, nil
-	r.check.calErr = errSkipped
+	if !r.check.noCal {
+		r.check.calErr = errSkipped
+	} // else the report says the device did not calibrate
+	r.check.noCal = false
 	r.event("calibration_skipped", map[string]string{"waiting": r.check.waiting})
 	r.endWait()
 	r.startValidation()
@@ -210,6 +215,12 @@ func (r *Run) skipCalibration() {
 // connected): the run then reports a failed round at once instead of showing validation
 // targets to a tracker that sends nothing.
 var ErrNoTracker = errors.New("the eye tracker is not connected")
+
+// ErrNoCalibration is what a Calibrator's error wraps when the tracker is there but does not
+// calibrate (it shows no calibration point when asked): the run then tells the reader so and
+// offers to skip the device calibration, instead of going on to a validation of an
+// uncalibrated tracker. Its text begins the report's calibration error (CalLine).
+var ErrNoCalibration = errors.New("the eye tracker does not calibrate")
 
 // errSkipped is the calibration error of a round whose device calibration the reader skipped.
 var errSkipped = errors.New("skipped by the reader: validation only")
@@ -239,6 +250,14 @@ func (r *Run) calibrated(o calOutcome) {
 		r.check.calErr = o.err
 		r.cfg.Log.Warn("calibration failed", "err", o.err)
 		r.event("calibration_failed", map[string]string{"error": o.err.Error()})
+		if errors.Is(o.err, ErrNoCalibration) {
+			// Validating an uncalibrated tracker would only say "redo", and redo would ask the
+			// device again for nothing: the reader chooses, the device calibration skipped
+			// (Enter), retried, or the session ended.
+			r.check.noCal, r.check.options = true, true
+			r.cfg.View.CannotCalibrate("it showed no calibration point when asked")
+			return
+		}
 		if errors.Is(o.err, ErrNoTracker) && !r.health.have {
 			// The tracker has sent nothing this session: validation targets would be shown for
 			// nothing. The report says so at once (failed: no samples); Redo tries again.
@@ -339,4 +358,19 @@ func (r *Run) stopCheck() {
 		r.check.cancel()
 	}
 	r.check.due = nil
+}
+
+// CalErrorLine is the report's calibration line for the reader when the device calibration
+// did not give a result (calError, CheckReport.CalError): a sentence, never the error's text,
+// which the session files keep.
+func CalErrorLine(calError string) string {
+	switch {
+	case strings.HasPrefix(calError, ErrNoCalibration.Error()):
+		return "The eye tracker did not calibrate: validation only"
+	case calError == errSkipped.Error():
+		return "Device calibration skipped: validation only"
+	case strings.Contains(calError, ErrNoTracker.Error()), strings.HasPrefix(calError, "the eye tracker did not connect"):
+		return "The eye tracker is not connected"
+	}
+	return "Device calibration did not finish: validation only"
 }

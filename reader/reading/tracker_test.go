@@ -288,3 +288,56 @@ func TestNoTrackerReportsAtOnce(t *testing.T) {
 		t.Fatalf("recorder calls:\n%s", rec.lines())
 	}
 }
+
+// deafCalibrator is a tracker that connects but does not calibrate: app's calibrator gives up
+// on it after its start wait with ErrNoCalibration. It counts its runs.
+type deafCalibrator struct{ waitingCalibrator }
+
+func (c *deafCalibrator) Calibrate(ctx context.Context, p CalProgress) (CalSummary, error) {
+	c.mu.Lock()
+	c.runs++
+	c.mu.Unlock()
+	p.Waiting("starting the eye tracker's calibration")
+	return CalSummary{}, fmt.Errorf("%w: it showed no calibration point within 5s", ErrNoCalibration)
+}
+
+// TestDeviceDoesNotCalibrate: a tracker that does not calibrate is said to the reader at once,
+// with Skip device calibration offered (Esc does not go back to a wait for nothing); Retry asks
+// the device again; Skip validates only, and the report's calibration line is a sentence for
+// the reader, not the error's text.
+func TestDeviceDoesNotCalibrate(t *testing.T) {
+	tick := make(chan time.Time)
+	cal := &deafCalibrator{}
+	c := &Check{Calibrator: cal, AtStart: true, Targets: []Point{{0.5, 0.5}}, Dwell: time.Millisecond,
+		Assess: assessCount, After: func(time.Duration) <-chan time.Time { return tick }}
+	r, tr, rec, view := startChecked(t, c)
+	waitFor(t, view, "waiting:starting the eye tracker's calibration,cannot-calibrate")
+	r.Resume() // Esc: nothing to go back to
+	r.Recalibrate()
+	waitFor(t, view, "cannot-calibrate,waiting:starting the eye tracker's calibration,cannot-calibrate")
+	if cal.count() != 2 {
+		t.Fatalf("calibrator ran %d times after a retry, want 2", cal.count())
+	}
+	if strings.Contains(view.shownList(), "target") {
+		t.Fatalf("validation started before the reader chose: %s", view.shownList())
+	}
+	r.SkipCalibration()
+	waitFor(t, view, "cannot-calibrate,target(0.5,0.5)")
+	tr.send(tracker.Sample{BPOGV: true, BPOGX: 0.5, BPOGY: 0.5})
+	tick <- time.Time{}
+	waitFor(t, view, "check2:good")
+	r.End()
+	<-r.Done()
+	rep := view.lastReport()
+	if !strings.HasPrefix(rep.CalError, ErrNoCalibration.Error()) {
+		t.Errorf("report's calibration error %q, want it to say the device does not calibrate", rep.CalError)
+	}
+	if got := CalErrorLine(rep.CalError); got != "The eye tracker did not calibrate: validation only" {
+		t.Errorf("reader's calibration line %q", got)
+	}
+	for _, want := range []string{"event calibration_failed", "event calibration_retried", "event calibration_skipped"} {
+		if !strings.Contains(rec.lines(), want) {
+			t.Errorf("recorder lacks %q:\n%s", want, rec.lines())
+		}
+	}
+}

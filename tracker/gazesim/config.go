@@ -55,6 +55,10 @@ type Config struct {
 	// client sets CALIBRATE_DELAY or CALIBRATE_TIMEOUT. Zero means the device defaults
 	// (0.5 s, 1.25 s); a negative CalDelay means no animation.
 	CalDelay, CalTimeout time.Duration
+	// NoCalibration makes a device that never calibrates: CALIBRATE_START is acknowledged and
+	// no CAL message follows (a GP3 whose calibration does not start). For the station's
+	// handling of it.
+	NoCalibration bool
 	// Speed is simulated time per wall-clock time; zero means 1 (real time). Above 1 the
 	// records come faster than their TIME says, for tests that need many fixations quickly.
 	Speed float64
@@ -92,13 +96,14 @@ type settings struct {
 	viewing     tracker.Viewing
 	calDelay    time.Duration
 	calTimeout  time.Duration
+	noCal       bool
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func newSettings(c Config) *settings {
 	s := &settings{rate: c.Rate, speed: c.Speed, seed: c.Seed, product: c.Product, calOffset: c.CalOffset,
-		noiseDeg: c.Noise, scenes: c.Scenes, viewing: c.Viewing, calDelay: c.CalDelay, calTimeout: c.CalTimeout}
+		noiseDeg: c.Noise, scenes: c.Scenes, viewing: c.Viewing, calDelay: c.CalDelay, calTimeout: c.CalTimeout, noCal: c.NoCalibration}
 	if !(s.rate > 0) || !finite(s.rate) {
 		s.rate = DefaultRate
 	}

@@ -72,3 +72,28 @@ func shape(v string) string {
 		return r
 	}, v)
 }
+
+// TestNoCalibration: a device configured never to calibrate acknowledges CALIBRATE_START and
+// then sends no CAL message (a GP3 whose calibration window never opens); data goes on.
+func TestNoCalibration(t *testing.T) {
+	c := dial(t, startServer(t, fastCal(Config{Seed: 13, Rate: 1000, NoCalibration: true})))
+	c.enable("ENABLE_SEND_COUNTER")
+	c.cmd(`<SET ID="ENABLE_SEND_DATA" STATE="1" />`)
+	c.cmd(`<SET ID="CALIBRATE_START" STATE="1" />`)
+	acked := false
+	// fastCal's 9 points take 63 ms: 300 records at 1000 Hz are well past the calibration's end.
+	for n := 0; n < 300; {
+		m, l := c.msg()
+		switch {
+		case m.Tag == "CAL":
+			t.Fatalf("a device that does not calibrate sent %s", l)
+		case m.Tag == "REC":
+			n++
+		case l == `<ACK ID="CALIBRATE_START" STATE="1" />`:
+			acked = true
+		}
+	}
+	if !acked {
+		t.Error("CALIBRATE_START was not acknowledged")
+	}
+}

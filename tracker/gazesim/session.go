@@ -210,6 +210,9 @@ func (s *session) command(line []byte, now time.Time) {
 				return
 			}
 			s.ack(id, "STATE", b01(on))
+			if on && s.st.noCal {
+				return // acknowledged, never started
+			}
 			if on {
 				s.startCalibration(now)
 			} else {
