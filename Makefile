@@ -84,6 +84,15 @@ bench:
 bench-compare:
 	@bench/compare/run.sh
 
+# The recogniser's goal table on the unseen set (reader/transcribe/testdata/unseen), every row per
+# voice and speed: WER of sentences and one-minute dictations, negation and laterality recall,
+# CPU per audio second, and the front end's robustness row. make test runs a subset of the same
+# tests. Several minutes of CPU: run niced.
+.PHONY: bench-asr
+bench-asr:
+	cd reader/transcribe && nice -n 10 $(GO) test -tags $(TAGS) -count=1 -timeout 60m -run 'TestUnseen|TestFrontEndRobust' -v . -args -asr.full 2>&1 \
+	  | grep -E '^\s+(unseen|robust)_test.go|^(---|ok|FAIL|PASS)' | sed -E 's/^\s+(unseen|robust)_test.go:[0-9]+: //'; exit $${PIPESTATUS[0]}
+
 # Every fuzz target in the tree for FUZZTIME each (seeds also run in `make test`).
 fuzz:
 	@scripts/fuzz.sh

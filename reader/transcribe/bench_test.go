@@ -3,14 +3,13 @@ package transcribe
 import (
 	"context"
 
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
 
 // childCPU is the CPU time (user + system) of the children waited for so far.
-func childCPU(b *testing.B) time.Duration {
+func childCPU(b testing.TB) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
 		b.Fatal(err)
@@ -18,15 +17,12 @@ func childCPU(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchDictation is the held-out dictation (about a minute) in the first voice at 150 wpm.
+// benchDictation is the first unseen one-minute dictation in the first voice at 150 wpm.
 func benchDictation(b *testing.B) (*PocketSphinx, Audio, []string) {
 	eng := sphinx(b)
-	var text []string
-	for _, s := range heldOut(b) {
-		text = append(text, strings.Join(s, " "))
-	}
-	a, _ := synth(b, b.TempDir(), "bench", voices[0], speeds[0], strings.Join(text, ". ")+".")
-	return eng, a, Tokens(strings.Join(text, " "))
+	_, dicts := unseenSet(b)
+	a, _ := synth(b, b.TempDir(), "bench", asrVoices[0], asrSpeeds[0], dicts[0].text())
+	return eng, a, dicts[0].words()
 }
 
 // BenchmarkRecognize reports the recogniser's CPU seconds per second of audio (target ≤ 0.15),

@@ -16,8 +16,10 @@ import (
 	"sightline/internal/notrun"
 )
 
-// The held-out dictations: testdata/heldout.txt spoken by espeak-ng in two voices at two
-// speeds. Word boundaries come from libespeak-ng's word events (testdata/espeak_words.py).
+// The alignment set: testdata/heldout.txt spoken by espeak-ng in two voices at two speeds.
+// Word boundaries come from libespeak-ng's word events (testdata/espeak_words.py). It is close
+// to the corpus and is no measure of recognition: the recogniser is measured on the unseen set
+// (unseen_test.go); alignment is given the text, so closeness to the corpus does not flatter it.
 var (
 	voices = []string{"en-us", "en-us+f3"}
 	speeds = []int{150, 185}
@@ -159,86 +161,6 @@ func TestMain(m *testing.M) {
 		engineOnce.e.Close()
 	}
 	os.Exit(code)
-}
-
-func TestHeldOutIsHeldOut(t *testing.T) {
-	corpus, err := ReadCorpus(strings.NewReader(string(ModelFile(CorpusFile))), CorpusFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := map[string]bool{}
-	vocab := map[string]bool{}
-	for _, s := range corpus {
-		in[strings.Join(s, " ")] = true
-		for _, w := range s {
-			vocab[w] = true
-		}
-	}
-	for _, s := range heldOut(t) {
-		if in[strings.Join(s, " ")] {
-			t.Errorf("held-out sentence %q is in the corpus", strings.Join(s, " "))
-		}
-		for _, w := range s {
-			if !vocab[w] {
-				t.Errorf("held-out word %q is not in the model's vocabulary", w)
-			}
-		}
-	}
-}
-
-// TestHeldOutWER decodes the held-out sentences one by one and as one dictation of about a
-// minute, in each voice and speed, and checks the word error rates against the targets:
-// ≤ 45% on single sentences, ≤ 35% on dictations.
-func TestHeldOutWER(t *testing.T) {
-	eng := sphinx(t)
-	sents := heldOut(t)
-	dir := t.TempDir()
-	ctx := context.Background()
-	var sentErr, sentN, dictErr, dictN int
-	for vi, v := range voices {
-		for si, s := range speeds {
-			var ce, cn int
-			for i, sent := range sents {
-				if (i+vi+si)%2 != 0 {
-					// Half the sentences in each voice and speed keeps the suite's time down;
-					// every sentence is still spoken in both voices and at both speeds.
-					continue
-				}
-				a, _ := synth(t, dir, fmt.Sprintf("s-%s-%d-%d", v, s, i), v, s, strings.Join(sent, " "))
-				hyp, err := eng.Recognize(ctx, a)
-				if err != nil && err != ErrNoWords {
-					t.Fatal(err)
-				}
-				ce += wordErrors(sent, wordsOf(hyp))
-				cn += len(sent)
-			}
-			sentErr += ce
-			sentN += cn
-			var text []string
-			for _, sent := range sents {
-				text = append(text, strings.Join(sent, " "))
-			}
-			a, _ := synth(t, dir, fmt.Sprintf("d-%s-%d", v, s), v, s, strings.Join(text, ". ")+".")
-			hyp, err := eng.Recognize(ctx, a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			refw := Tokens(strings.Join(text, " "))
-			de := wordErrors(refw, wordsOf(hyp))
-			dictErr += de
-			dictN += len(refw)
-			t.Logf("%s at %d wpm: sentences WER %.1f%% (%d words), dictation of %.0f s WER %.1f%% (%d words)",
-				v, s, 100*float64(ce)/float64(cn), cn, a.Seconds, 100*float64(de)/float64(len(refw)), len(refw))
-		}
-	}
-	sw, dw := float64(sentErr)/float64(sentN), float64(dictErr)/float64(dictN)
-	t.Logf("overall: sentences WER %.1f%%, dictations WER %.1f%%", 100*sw, 100*dw)
-	if sw > 0.45 {
-		t.Errorf("single-sentence WER %.1f%% > 45%%", 100*sw)
-	}
-	if dw > 0.35 {
-		t.Errorf("dictation WER %.1f%% > 35%%", 100*dw)
-	}
 }
 
 // TestHeldOutAlignment aligns the held-out dictation's own text in each voice and speed and
