@@ -26,11 +26,23 @@ type Word struct {
 	Confidence float64 `json:"confidence"`
 }
 
-// Audio is a dictation ready for a recogniser: mono 16-bit PCM WAV.
+// Audio is a dictation ready for a recogniser: mono 16-bit PCM WAV. Seconds is the length of
+// the original recording; the file holds the part of it from Offset seconds on (the front end
+// keeps the speech: PrepareAudio), and engines report times in the original.
 type Audio struct {
 	Path    string
 	Rate    int
 	Seconds float64
+	Offset  float64
+}
+
+// shift moves word times from the prepared file to the original recording.
+func (a Audio) shift(ws []Word) []Word {
+	for i := range ws {
+		ws[i].Begin += a.Offset
+		ws[i].End += a.Offset
+	}
+	return ws
 }
 
 // Engine is a speech recogniser.

@@ -366,13 +366,13 @@ func writeWAV(t *testing.T, path string, rate, ch int, s []int16, declared int) 
 func TestPrepareAudio(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "a.wav"), filepath.Join(dir, "m.wav")
-	// Stereo 48 kHz becomes mono at the same rate.
+	// Stereo 48 kHz becomes mono at 16 kHz; a steady tone is kept whole.
 	writeWAV(t, src, 48000, 2, tone(48000, 2, 0.5), -1)
 	a, notes, err := PrepareAudio(src, dst)
-	if err != nil || a.Rate != 48000 || math.Abs(a.Seconds-0.5) > 1e-9 || len(notes) != 0 {
+	if err != nil || a.Rate != FrontRate || a.Offset != 0 || math.Abs(a.Seconds-0.5) > 1e-9 || len(notes) != 0 {
 		t.Fatalf("%+v %v %v", a, notes, err)
 	}
-	if st, _ := os.Stat(dst); st.Size() != 44+2*24000 {
+	if st, _ := os.Stat(dst); st.Size() != 44+2*8000 {
 		t.Errorf("mono file of %d bytes", st.Size())
 	}
 	// Silence.

@@ -96,7 +96,7 @@ func (p *PocketSphinx) Recognize(ctx context.Context, a Audio) ([]Word, error) {
 		return nil, err
 	}
 	w, err := wordsOrNone(ParseSphinx(out))
-	return scaleTimes(w, a.Rate), err
+	return a.shift(scaleTimes(w, a.Rate)), err
 }
 
 // ForceAlign times words in a with a grammar that is the words in order. extra holds the
@@ -140,7 +140,7 @@ func (p *PocketSphinx) ForceAlign(ctx context.Context, a Audio, words []string, 
 			return nil, err
 		}
 		if len(w) > 0 {
-			return scaleTimes(w, a.Rate), nil
+			return a.shift(scaleTimes(w, a.Rate)), nil
 		}
 	}
 	return nil, ErrNoWords

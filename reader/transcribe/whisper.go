@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +83,8 @@ func (w *Whisper) Recognize(ctx context.Context, a Audio) ([]Word, error) {
 	if err != nil {
 		return nil, &RunError{Program: w.Bin, Err: fmt.Errorf("no JSON output: %w", err)}
 	}
-	return wordsOrNone(ParseWhisper(b))
+	ws, err := wordsOrNone(ParseWhisper(b))
+	return a.shift(ws), err
 }
 
 // ParseWhisper reads whisper.cpp's -oj output: "transcription" segments with "offsets"
@@ -118,8 +120,7 @@ func ParseWhisper(b []byte) ([]Word, error) {
 	return out, nil
 }
 
-// resample16k writes a mono 16-bit WAV at 16 kHz from another mono WAV (linear interpolation
-// after a moving-average low-pass over the decimation ratio).
+// resample16k writes src (mono 16-bit, as PrepareAudio writes it) to dst at 16 kHz.
 func resample16k(src, dst string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -129,36 +130,15 @@ func resample16k(src, dst string) error {
 		return errors.New("resample: short WAV")
 	}
 	rate := int(binary.LittleEndian.Uint32(b[24:]))
-	n := (len(b) - 44) / 2
-	in := make([]float64, n)
+	in := make([]float64, (len(b)-44)/2)
 	for i := range in {
 		in[i] = float64(int16(binary.LittleEndian.Uint16(b[44+2*i:])))
 	}
-	ratio := float64(rate) / 16000
-	if k := int(ratio); k > 1 { // box filter of the decimation ratio
-		sm := make([]float64, n)
-		var acc float64
-		for i := range in {
-			acc += in[i]
-			if i >= k {
-				acc -= in[i-k]
-			}
-			sm[i] = acc / float64(min(i+1, k))
-		}
-		in = sm
+	x := Resample(in, rate, 16000)
+	out := make([]byte, 44+2*len(x))
+	putWAVHeader(out, 16000, int64(len(x)))
+	for i, v := range x {
+		binary.LittleEndian.PutUint16(out[44+2*i:], uint16(int16(max(-32768, min(32767, math.Round(v))))))
 	}
-	m := int(float64(n) / ratio)
-	out := make([]byte, 44+2*m)
-	for j := 0; j < m; j++ {
-		x := float64(j) * ratio
-		i := int(x)
-		f := x - float64(i)
-		v := in[min(i, n-1)]
-		if i+1 < n {
-			v = v*(1-f) + in[i+1]*f
-		}
-		binary.LittleEndian.PutUint16(out[44+2*j:], uint16(int16(max(min(v, 32767), -32768))))
-	}
-	putWAVHeader(out, 16000, int64(m))
 	return os.WriteFile(dst, out, 0o644)
 }
