@@ -14,20 +14,37 @@ import (
 
 //go:generate go run ./internal/genmodel
 
-// The project's radiology model: the corpus it is built from, the trigram model and the
-// dictionary restricted to its vocabulary (cmudict plus the hand-written pronunciations of
-// extra.dict). `go generate ./reader/transcribe` rebuilds radiology.lm and radiology.dict;
-// TestModelIsRebuilt checks the checked-in files are what the corpus gives.
+// The project's radiology model, built by `go generate ./reader/transcribe` (internal/genmodel):
+// the grammar of report language (grammar.txt) expanded into GrammarSentences sentences and the
+// hand-written report sentences (corpus.txt), each made a Kneser-Ney trigram model, the two
+// interpolated with weight GrammarWeight on the grammar's (radiology.lm); and the dictionary of
+// the model's words and the radiology word list (lexicon.txt), each word's pronunciation taken
+// from the hand-written extra.dict, else Debian's cmudict, else espeak-ng's (espeak.dict,
+// written by genmodel for the words neither has) (radiology.dict). TestModelIsRebuilt checks
+// the checked-in files are exactly what the sources give.
 //
-//go:embed model/corpus.txt model/extra.dict model/radiology.lm model/radiology.dict
+//go:embed model/corpus.txt model/grammar.txt model/lexicon.txt model/extra.dict model/espeak.dict model/radiology.lm model/radiology.dict
 var modelFS embed.FS
 
 // Model file names under model/.
 const (
-	CorpusFile = "model/corpus.txt"
-	ExtraFile  = "model/extra.dict"
-	LMFile     = "model/radiology.lm"
-	DictFile   = "model/radiology.dict"
+	CorpusFile  = "model/corpus.txt"
+	GrammarFile = "model/grammar.txt"
+	LexiconFile = "model/lexicon.txt"
+	ExtraFile   = "model/extra.dict"
+	EspeakFile  = "model/espeak.dict"
+	LMFile      = "model/radiology.lm"
+	DictFile    = "model/radiology.dict"
+)
+
+// How the grammar enters the model: how many sentences it is expanded into (with a fixed
+// seed), and its weight in the interpolation with the hand-written corpus. Both are set from
+// the sizes of the two sources, not tuned on any test set: the grammar's many sentences give
+// the combinations, the corpus the phrasing of real reports; neither should dominate.
+const (
+	GrammarSentences = 20000
+	GrammarSeed      = 1
+	GrammarWeight    = 0.5
 )
 
 // CMUDict is Debian's copy of cmudict (pocketsphinx-en-us).
@@ -51,40 +68,82 @@ func ModelName() string {
 	return fmt.Sprintf("sightline-radiology-%x", h.Sum(nil)[:6])
 }
 
-// MissingWordsError lists the corpus words no dictionary has a pronunciation for.
+// MissingWordsError lists the words no dictionary has a pronunciation for.
 type MissingWordsError struct{ Words []string }
 
 func (e *MissingWordsError) Error() string {
-	return fmt.Sprintf("%d word(s) have no pronunciation: %s (add them to reader/transcribe/%s)",
+	return fmt.Sprintf("%d word(s) have no pronunciation: %s (add them to reader/transcribe/%s, or run go generate to ask espeak-ng)",
 		len(e.Words), strings.Join(e.Words, ", "), ExtraFile)
 }
 
-// BuildModel builds the language model and the dictionary from the corpus, the hand-written
-// pronunciations and cmudict. A word with no pronunciation is a *MissingWordsError.
-func BuildModel(corpus, extra, cmudict io.Reader) (lm, dict []byte, err error) {
-	sents, err := ReadCorpus(corpus, CorpusFile)
+// ModelSources are the files the model is built from.
+type ModelSources struct {
+	Corpus, Grammar, Lexicon io.Reader
+	Extra, CMU, Espeak       io.Reader // pronunciations, first found wins
+}
+
+// TrainingText is every sentence the language model is built from: the hand-written corpus and
+// the grammar's expansion.
+func TrainingText(corpus, grammar io.Reader) (hand, generated [][]string, err error) {
+	if hand, err = ReadCorpus(corpus, CorpusFile); err != nil {
+		return nil, nil, err
+	}
+	g, err := ReadGrammar(grammar, GrammarFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	ex, err := ReadDict(extra, ExtraFile)
+	if generated, err = g.Generate(GrammarSentences, GrammarSeed); err != nil {
+		return nil, nil, err
+	}
+	return hand, generated, nil
+}
+
+// BuildModel builds the language model and the dictionary from src. A word with no
+// pronunciation is a *MissingWordsError.
+func BuildModel(src ModelSources) (lm, dict []byte, err error) {
+	hand, gen, err := TrainingText(src.Corpus, src.Grammar)
 	if err != nil {
 		return nil, nil, err
 	}
-	cmu, err := ReadDict(cmudict, CMUDict)
+	lex, err := ReadCorpus(src.Lexicon, LexiconFile)
 	if err != nil {
 		return nil, nil, err
+	}
+	var sources []Dict
+	for _, s := range []struct {
+		r    io.Reader
+		name string
+	}{{src.Extra, ExtraFile}, {src.CMU, CMUDict}, {src.Espeak, EspeakFile}} {
+		d, err := ReadDict(s.r, s.name)
+		if err != nil {
+			return nil, nil, err
+		}
+		sources = append(sources, d)
 	}
 	var vocab []string
-	for _, s := range sents {
-		vocab = append(vocab, s...)
+	for _, set := range [][][]string{hand, gen, lex} {
+		for _, s := range set {
+			vocab = append(vocab, s...)
+		}
 	}
 	slices.Sort(vocab)
 	vocab = slices.Compact(vocab)
-	d, missing := Restrict(vocab, ex, cmu)
+	d, missing := Restrict(vocab, sources...)
 	if len(missing) > 0 {
 		return nil, nil, &MissingWordsError{Words: missing}
 	}
-	return BuildARPA(sents), d.Marshal(), nil
+	mh, err := parseARPA(BuildARPA(hand))
+	if err != nil {
+		return nil, nil, err
+	}
+	mg, err := parseARPA(BuildARPA(gen))
+	if err != nil {
+		return nil, nil, err
+	}
+	head := fmt.Sprintf("# sightline radiology model (reader/transcribe, go generate): interpolated Kneser-Ney trigram models,\n"+
+		"# %.2f x the grammar's %d sentences (seed %d) + %.2f x the %d hand-written sentences of corpus.txt\n\n",
+		GrammarWeight, len(gen), GrammarSeed, 1-GrammarWeight, len(hand))
+	return Mix(mg, mh, GrammarWeight).arpa(head), d.Marshal(), nil
 }
 
 // WriteModel writes the embedded language model and dictionary to dir (the recogniser reads

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -16,53 +17,74 @@ import (
 	"sightline/internal/notrun"
 )
 
-// TestModelIsRebuilt rebuilds the language model and dictionary from the corpus, extra.dict
-// and cmudict, as `go generate` does, and checks the checked-in files are exactly that.
-func TestModelIsRebuilt(t *testing.T) {
-	cmu, err := os.Open(CMUDict)
+// embeddedSources are the checked-in model sources, with Debian's cmudict.
+func embeddedSources(t *testing.T) ModelSources {
+	cmu, err := os.ReadFile(CMUDict)
 	if err != nil {
 		notrun.Skip(t, "cmudict is not installed (pocketsphinx-en-us): "+err.Error())
 	}
-	defer cmu.Close()
-	lm, dict, err := BuildModel(bytes.NewReader(ModelFile(CorpusFile)), bytes.NewReader(ModelFile(ExtraFile)), cmu)
+	r := func(name string) io.Reader { return bytes.NewReader(ModelFile(name)) }
+	return ModelSources{Corpus: r(CorpusFile), Grammar: r(GrammarFile), Lexicon: r(LexiconFile),
+		Extra: r(ExtraFile), CMU: bytes.NewReader(cmu), Espeak: r(EspeakFile)}
+}
+
+// TestModelIsRebuilt rebuilds the language model and dictionary from the sources, as `go
+// generate` does, and checks the checked-in files are exactly that; that every word of the
+// model and the word list has a pronunciation and the dictionary holds nothing else; and that
+// the dictionary holds at least 2,000 words.
+func TestModelIsRebuilt(t *testing.T) {
+	lm, dict, err := BuildModel(embeddedSources(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(lm, ModelFile(LMFile)) {
-		t.Errorf("%s is not what the corpus builds: run go generate ./reader/transcribe", LMFile)
+		t.Errorf("%s is not what the sources build: run go generate ./reader/transcribe", LMFile)
 	}
 	if !bytes.Equal(dict, ModelFile(DictFile)) {
-		t.Errorf("%s is not what the corpus builds: run go generate ./reader/transcribe", DictFile)
+		t.Errorf("%s is not what the sources build: run go generate ./reader/transcribe", DictFile)
 	}
-	// Every corpus word has a pronunciation; the dictionary holds nothing else.
-	sents, _ := ReadCorpus(bytes.NewReader(ModelFile(CorpusFile)), CorpusFile)
+	hand, gen, err := TrainingText(bytes.NewReader(ModelFile(CorpusFile)), bytes.NewReader(ModelFile(GrammarFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, _ := ReadCorpus(bytes.NewReader(ModelFile(LexiconFile)), LexiconFile)
 	d := ModelDict()
 	vocab := map[string]bool{}
-	for _, s := range sents {
-		for _, w := range s {
-			vocab[w] = true
-			if _, ok := d[w]; !ok {
-				t.Errorf("%q has no pronunciation", w)
+	for _, set := range [][][]string{hand, gen, lex} {
+		for _, s := range set {
+			for _, w := range s {
+				vocab[w] = true
+				if _, ok := d[w]; !ok {
+					t.Errorf("%q has no pronunciation", w)
+				}
 			}
 		}
 	}
 	for w := range d {
 		if !vocab[w] {
-			t.Errorf("the dictionary has %q, which the corpus never uses", w)
+			t.Errorf("the dictionary has %q, which neither the model nor the word list uses", w)
 		}
 	}
-	if len(sents) < 300 {
-		t.Errorf("corpus of %d sentences, want a few hundred", len(sents))
+	if len(hand) < 300 || len(gen) < 5000 {
+		t.Errorf("%d hand-written and %d generated sentences, want a few hundred and thousands", len(hand), len(gen))
+	}
+	t.Logf("%d hand-written sentences, %d generated, %d words in the dictionary", len(hand), len(gen), len(d))
+	if len(d) < minDictWords {
+		t.Errorf("the dictionary holds %d words, want at least %d", len(d), minDictWords)
 	}
 }
 
+// minDictWords is the size of dictionary the issue asks for.
+const minDictWords = 2000
+
 func TestBuildModelNamesMissingWords(t *testing.T) {
 	corpus := "the heart is enlarged\nthe zorbulent heart\n"
-	_, _, err := BuildModel(strings.NewReader(corpus), strings.NewReader("enlarged EH N L AA R JH D\n"),
-		strings.NewReader("the DH AH\nheart HH AA R T\nis IH Z\n"))
+	_, _, err := BuildModel(ModelSources{Corpus: strings.NewReader(corpus), Grammar: strings.NewReader("main = the heart\n"),
+		Lexicon: strings.NewReader("grombic\n"), Extra: strings.NewReader("enlarged EH N L AA R JH D\n"),
+		CMU: strings.NewReader("the DH AH\nheart HH AA R T\nis IH Z\n"), Espeak: strings.NewReader("")})
 	var miss *MissingWordsError
-	if !errors.As(err, &miss) || !slices.Equal(miss.Words, []string{"zorbulent"}) {
-		t.Fatalf("err %v, want zorbulent missing", err)
+	if !errors.As(err, &miss) || !slices.Equal(miss.Words, []string{"grombic", "zorbulent"}) {
+		t.Fatalf("err %v, want grombic and zorbulent missing", err)
 	}
 	if !strings.Contains(err.Error(), "zorbulent") || !strings.Contains(err.Error(), ExtraFile) {
 		t.Errorf("message %q", err)
