@@ -66,7 +66,7 @@ func NewTranscriptEditor(ed *transcribe.Edit, opt TranscriptEditorOptions) *Tran
 	e.status = widget.NewLabel("")
 	e.status.Wrapping = fyne.TextWrapWord
 	help := widget.NewLabel("Drag a phrase's edge on the waveform, tap a phrase to hear it · Edit a phrase and press Enter · Split: before the word at the cursor · Merge: with the next phrase · " +
-		"times in seconds of the dictation · Ctrl+Z undo, Ctrl+Shift+Z redo · saving re-times the words against the audio")
+		"times in seconds of the dictation · \"?\" and a number: a word the recogniser was unsure of (its confidence), worth a listen · Ctrl+Z undo, Ctrl+Shift+Z redo · saving re-times the words against the audio")
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance
 	top := container.NewVBox(container.NewHBox(e.undo, e.redo, e.save), help)
@@ -139,8 +139,14 @@ func (e *TranscriptEditor) rebuild() {
 		e.bounds = append(e.bounds, [2]*widget.Entry{b, en})
 		sz := fyne.NewSize(80, b.MinSize().Height)
 		times := container.NewHBox(container.NewGridWrap(sz, b), container.NewGridWrap(sz, en))
-		row := container.NewBorder(nil, nil, widget.NewLabel(fmt.Sprintf("%d", i+1)),
-			container.NewHBox(times, play, split, merge), text)
+		num := widget.NewLabel(fmt.Sprintf("%d", i+1))
+		if c := e.ed.PhraseConfidence(i); c >= 0 && c < transcribe.LowConfidence {
+			// A word the recogniser was unsure of: worth a listen before signing.
+			num.SetText(fmt.Sprintf("%d  ? %.2f", i+1, c))
+			num.Importance = widget.WarningImportance
+			num.TextStyle.Bold = true
+		}
+		row := container.NewBorder(nil, nil, num, container.NewHBox(times, play, split, merge), text)
 		e.list.Objects = append(e.list.Objects, row)
 	}
 	if len(e.ed.Phrases) == 0 {
@@ -245,6 +251,17 @@ func (e *TranscriptEditor) Redo() {
 		e.ed.Redo()
 		return nil
 	})
+}
+
+// Doubtful lists the rows marked as holding a word the recogniser was unsure of.
+func (e *TranscriptEditor) Doubtful() []int {
+	var out []int
+	for i := range e.ed.Phrases {
+		if c := e.ed.PhraseConfidence(i); c >= 0 && c < transcribe.LowConfidence {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Texts are the phrase entries, for tests.

@@ -162,11 +162,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			if isDraft(filepath.Dir(f)) {
+				// A recogniser's draft has the phrases the recogniser made (one word each):
+				// its Type-B error measures the recogniser, not the reader.
+				rep.TypeB.Drafts++
+				continue
+			}
 			t, err := readTranscriptFile(f)
 			if err != nil {
 				return nil, fmt.Errorf("analysis: %w", err)
 			}
 			rep.TypeB.Add(t)
+		}
+		if d := rep.TypeB.Drafts; d > 0 {
+			rep.note("transcripts: %d uncorrected draft(s) of sightline transcribe left out of the Type-B error (corrected transcripts only)", d)
 		}
 		out.typeB()
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"sightline/reader/transcribe"
 	"sightline/reader/transcript"
 )
 
@@ -15,6 +16,18 @@ func SingleWord(phrase string) bool { return !strings.Contains(phrase, " ") }
 // TypeB is the transcripts' Type-B error (docs/FORMATS.md §2): 1 − single-word entries ÷ entries.
 type TypeB struct {
 	Files, Phrases, SingleWord, MultiWord int
+	// Drafts counts the transcripts left out: drafts of sightline transcribe no one corrected.
+	Drafts int
+}
+
+// isDraft reports whether the transcript.json in dir is a recogniser's draft no one has
+// corrected: a transcript_raw.json beside it fingerprints it as the draft it wrote.
+func isDraft(dir string) bool {
+	if _, err := transcribe.ReadRaw(dir); err != nil {
+		return false // no record of a draft: a reader's or an imported transcript
+	}
+	corrected, _, err := transcribe.Corrected(dir)
+	return err == nil && !corrected
 }
 
 // Add counts the entries of t.

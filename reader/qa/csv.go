@@ -20,6 +20,7 @@ var CSVHeader = []string{
 	"check_round", "check_verdict", "check_accuracy_deg",
 	"files_whole", "audio_ok", "no_abrupt_stop", "gaze_valid", "calibration_good",
 	"problems", "decision", "reviewer", "at", "note",
+	"draft_low_confidence", "draft_no_negation",
 }
 
 // Row is one line of qa.csv: a case's measurements and its latest verdict (nil: undecided).
@@ -105,6 +106,13 @@ func (r Row) fields() []string {
 		f = append(f, string(v.Decision), v.Reviewer, v.At.UTC().Format(time.RFC3339), v.Note)
 	} else {
 		f = append(f, "", "", "", "")
+	}
+	f = append(f, "", "")
+	if d := m.Draft; d != nil {
+		if !math.IsNaN(d.LowConfidence) {
+			f[len(f)-2] = num(d.LowConfidence, 3)
+		}
+		f[len(f)-1] = bit(d.NoNegation)
 	}
 	return f
 }

@@ -11,6 +11,7 @@ import (
 	"sightline/reader/qa"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/transcribe"
 )
 
 // TestWriteCSV: a decided case carries its verdict (its checklist, not the pre-filled one); an
@@ -23,7 +24,8 @@ func TestWriteCSV(t *testing.T) {
 	known := qa.Measures{Case: "00-a", Kind: session.KindCase, DicomID: "a", DataLoss: 0.0125, LongestLoss: 250 * time.Millisecond,
 		Duration: 12500 * time.Millisecond, Ended: true, Gate: "pass",
 		Audio: qa.AudioMeasure{Expected: true, Present: true, Seconds: 12.75, PeakDB: -6.04, DriftMS: 1.234, HasPeak: true, HasDrift: true, Complete: true},
-		Check: &qa.NearestCheck{Report: session.CheckReport{Round: 2, Validation: session.Validation{Verdict: "good", AccuracyDeg: 0.612}}}}
+		Check: &qa.NearestCheck{Report: session.CheckReport{Round: 2, Validation: session.Validation{Verdict: "good", AccuracyDeg: 0.612}}},
+		Draft: &transcribe.DraftStats{Words: 40, LowConfidence: 0.25, NoNegation: true, AudioSeconds: 12.75}}
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.FixedZone("CET", 3600))
 	latest := review.LatestVerdicts([]review.Verdict{
 		{Session: "s1", Case: "00-a", Decision: review.Fail, Reviewer: "ann", At: at},
@@ -41,9 +43,9 @@ func TestWriteCSV(t *testing.T) {
 	}
 	want := [][]string{qa.CSVHeader,
 		{"s1", "00-a", "case", "a", "0", "0", "12.500", "1", "pass", "0.0125", "250", "1", "12.750", "-6.0", "1.23", "2", "good", "0.61",
-			"1", "0", "0", "0", "0", "", "re-read", "bob", "2026-12-01T09:01:00Z", "mic, \"noisy\""},
+			"1", "0", "0", "0", "0", "", "re-read", "bob", "2026-12-01T09:01:00Z", "mic, \"noisy\"", "0.250", "1"},
 		{"s1", "01-b", "case", "b", "0", "0", "0.000", "0", "", "", "", "0", "", "", "", "", "", "",
-			"0", "0", "0", "0", "0", "cases/01-b/eye_gaze.csv:5: row has 4 fields, want 37 | no audio: a gaze-only session", "", "", "", ""},
+			"0", "0", "0", "0", "0", "cases/01-b/eye_gaze.csv:5: row has 4 fields, want 37 | no audio: a gaze-only session", "", "", "", "", "", ""},
 	}
 	for i := range max(len(want), len(recs)) {
 		if i >= len(recs) || i >= len(want) || !slices.Equal(recs[i], want[i]) {

@@ -9,6 +9,7 @@ import (
 
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/transcribe"
 )
 
 // The checklist's thresholds: the station's quality gate (docs/FORMATS.md §5).
@@ -44,6 +45,10 @@ type Measures struct {
 	Start, Duration time.Duration
 	Ended           bool
 	Problems        []session.Problem
+	// Draft is the draft transcript's figures (transcript_raw.json: its share of words the
+	// recogniser was unsure of, and whether a dictation long enough to hold a negation has
+	// none); nil without a draft of sightline transcribe.
+	Draft *transcribe.DraftStats
 }
 
 // AudioMeasure is a case's dictation as the reviewer judges it.
@@ -112,6 +117,12 @@ func Measure(o *session.Opened, c *session.Case) Measures {
 		a.DriftMS, a.HasDrift = q.Audio.DriftMS, true
 	}
 	m.Check = nearestCheck(o, m.Start)
+	if c.Transcript != "" {
+		if raw, err := transcribe.ReadRaw(c.Dir); err == nil {
+			st := raw.Stats()
+			m.Draft = &st
+		}
+	}
 	return m
 }
 

@@ -27,6 +27,7 @@ type Edit struct {
 	Original []byte
 	undo     [][]transcript.Phrase
 	redo     [][]transcript.Phrase
+	raw      *Raw // what the recogniser heard, for PhraseConfidence (nil: no transcript_raw.json)
 }
 
 // OpenEdit opens the case folder's transcript.json for correction.
@@ -40,7 +41,11 @@ func OpenEdit(dir string) (*Edit, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Edit{Dir: dir, Phrases: slices.Clone(t.Phrases), Original: b}, nil
+	ed := &Edit{Dir: dir, Phrases: slices.Clone(t.Phrases), Original: b}
+	if raw, err := ReadRaw(dir); err == nil {
+		ed.raw = raw // without it (a transcript from elsewhere) no phrase is marked doubtful
+	}
+	return ed, nil
 }
 
 // change records the state before a change, for Undo.
