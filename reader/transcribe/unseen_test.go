@@ -208,7 +208,9 @@ type asrScore struct {
 	dictErr, dictN int
 	negHit, negN   int
 	latHit, latN   int
-	cpu            time.Duration
+	// Recognised words below LowConfidence, among the wrong ones and the right ones.
+	lowWrong, wrong, lowRight, right int
+	cpu                              time.Duration
 	audio          float64
 }
 
@@ -221,6 +223,10 @@ func (s *asrScore) add(o asrScore) {
 	s.negN += o.negN
 	s.latHit += o.latHit
 	s.latN += o.latN
+	s.lowWrong += o.lowWrong
+	s.wrong += o.wrong
+	s.lowRight += o.lowRight
+	s.right += o.right
 	s.cpu += o.cpu
 	s.audio += o.audio
 }
@@ -309,6 +315,20 @@ func score(t testing.TB, eng *PocketSphinx, path string, ref []string) (asrScore
 	s.negHit, s.negN = recall(ref, ok, negationWords)
 	s.latHit, s.latN = recall(ref, ok, lateralityWords)
 	s.cpu, s.audio = cpu, a.Seconds
+	for i, ok := range matched(h, ref) {
+		low := hyp[i].Confidence >= 0 && hyp[i].Confidence < LowConfidence
+		if ok {
+			s.right++
+			if low {
+				s.lowRight++
+			}
+		} else {
+			s.wrong++
+			if low {
+				s.lowWrong++
+			}
+		}
+	}
 	return s, h
 }
 
@@ -365,6 +385,8 @@ func TestUnseenWER(t *testing.T) {
 	t.Logf("ALL             : sentences WER %6s (%4d words)  dictations WER %6s (%4d words)  negation %6s of %3d  laterality %6s of %3d  CPU %.3f s per audio s (%.0f s of audio)",
 		pct(total.sentErr, total.sentN), total.sentN, pct(total.dictErr, total.dictN), total.dictN,
 		pct(total.negHit, total.negN), total.negN, pct(total.latHit, total.latN), total.latN, cpu, total.audio)
+	t.Logf("confidence: %s of the %d wrongly recognised words and %s of the %d right ones are below %.1f",
+		pct(total.lowWrong, total.wrong), total.wrong, pct(total.lowRight, total.right), total.right, LowConfidence)
 	checkGoals(t, total)
 }
 
