@@ -64,7 +64,7 @@ test: deps-test lint build
 test-suites: export SIGHTLINE_REQUIRE_POSTGRES := 1
 test-suites:
 	$(GO) test -tags $(TAGS) -race -timeout 30m -count=1 $(RACY)
-	$(GO) test -tags $(TAGS) -count=1 $$(comm -23 <($(GO) list ./... | sort) <($(GO) list $(RACY) | sort))
+	$(GO) test -tags $(TAGS) -timeout 30m -count=1 $$(comm -23 <($(GO) list ./... | sort) <($(GO) list $(RACY) | sort))
 	$(MAKE) --no-print-directory e2e
 
 # The real binary in a real window under Xvfb, driven with xdotool (app/e2e_test.go). It is built
