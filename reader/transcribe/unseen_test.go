@@ -1,8 +1,8 @@
 package transcribe
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -211,7 +211,7 @@ type asrScore struct {
 	// Recognised words below LowConfidence, among the wrong ones and the right ones.
 	lowWrong, wrong, lowRight, right int
 	cpu                              time.Duration
-	audio          float64
+	audio                            float64
 }
 
 func (s *asrScore) add(o asrScore) {
