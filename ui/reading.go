@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -278,7 +280,11 @@ func SummaryText(s reading.Summary, dir string) string {
 	if len(s.Marked) > 0 {
 		fmt.Fprintf(&b, "Marked for re-reading by the operator: %s\n", strings.Join(s.Marked, ", "))
 	}
-	if s.Err != nil {
+	switch {
+	case s.Err != nil && errors.Is(s.Err, syscall.ENOSPC):
+		// The file that failed is in the session's journal; the reader needs what it means.
+		b.WriteString("Recording stopped: the disk is full. Everything recorded until then is saved; free space before reading on.\n")
+	case s.Err != nil:
 		fmt.Fprintf(&b, "Recording stopped: %v\n", s.Err)
 	}
 	if dir != "" {

@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,4 +159,16 @@ func labelsIn(o fyne.CanvasObject) string {
 		}
 	})
 	return strings.Join(out, "\n")
+}
+
+// TestSummaryDiskFull: a session ended by a full disk says so in words on the reader's screen,
+// without the failed write's path and error.
+func TestSummaryDiskFull(t *testing.T) {
+	err := fmt.Errorf("flush session files: write eye_gaze.csv row: %w",
+		&os.PathError{Op: "write", Path: "/data/sessions/s/cases/02-x/eye_gaze.csv", Err: syscall.ENOSPC})
+	txt := SummaryText(reading.Summary{Status: "ended", Reason: reading.ReasonDiskFull, Screens: 13, Shown: 3, Err: err}, "")
+	if !strings.Contains(txt, "Why: disk full") || !strings.Contains(txt, "Recording stopped: the disk is full.") ||
+		strings.Contains(txt, "eye_gaze.csv") || strings.Contains(txt, "no space left") {
+		t.Errorf("summary:\n%s", txt)
+	}
 }

@@ -950,6 +950,11 @@ func (r *Run) endScreen(host time.Duration) {
 	r.audioErr = nil
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
 		q := r.cfg.Gate(r.readingSegments(), reading)
+		if r.closingFull {
+			// The reader did not finish the case: it is read again, whatever its samples say.
+			q.Verdict = "fail"
+			q.Reasons = append([]string{"disk full: the recording stopped during the case"}, q.Reasons...)
+		}
 		if ac != nil {
 			q.Audio = ac
 			if r.cfg.AudioGate != nil {
@@ -1000,6 +1005,9 @@ func (r *Run) event(kind string, attrs map[string]string) {
 
 // fail stops recording at the first write error: the files hold everything up to it, and the
 // session ends with the error in its summary rather than writing on past a broken file.
+// ReasonDiskFull is the end reason of a session whose disk filled.
+const ReasonDiskFull = "disk full"
+
 func (r *Run) fail(err error) {
 	full := errors.Is(err, syscall.ENOSPC)
 	if full && r.err == nil && !r.closingFull {
@@ -1016,7 +1024,7 @@ func (r *Run) fail(err error) {
 	}
 	reason := "recording failed: " + r.err.Error()
 	if errors.Is(r.err, syscall.ENOSPC) {
-		reason = "disk full: " + r.err.Error()
+		reason = ReasonDiskFull // the write that failed is in the journal's disk_full event
 	}
 	r.finish(session.StatusEnded, reason)
 }

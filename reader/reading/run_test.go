@@ -596,11 +596,11 @@ func TestDiskFullClosesTheCase(t *testing.T) {
 	tr.send(fixSample(1, 1, 0.1))
 	s := waitSummary(t, view)
 	<-r.Done()
-	if s.Status != "ended" || !strings.HasPrefix(s.Reason, "disk full: ") {
+	if s.Status != "ended" || s.Reason != ReasonDiskFull {
 		t.Errorf("summary: status %q, reason %q; want ended, disk full", s.Status, s.Reason)
 	}
 	l := rec.lines()
-	q, end, closed := strings.Index(l, "quality"), strings.LastIndex(l, "\nend"), strings.Index(l, "close ended (disk full")
+	q, end, closed := strings.Index(l, "quality fail"), strings.LastIndex(l, "\nend"), strings.Index(l, "close ended (disk full)")
 	if q < 0 || end < q || closed < end {
 		t.Errorf("the case was not closed (quality, end) before the session ended as disk full:\n%s", l)
 	}
