@@ -286,7 +286,7 @@ func TestDemoMonitorOnlyRecordsGaze(t *testing.T) {
 	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
 	a := test.NewTempApp(t)
 	o := guiOptions()
-	o.Audio, o.AudioBackend, o.demo = "", "pulse", true
+	o.Audio, o.AudioBackend, o.demo = "", "", true // the backend as `make run` leaves it: the default order
 	var console strings.Builder
 	o.Err = &console
 	started := capturePrepared(t)

@@ -212,9 +212,9 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 	}
 	if o.Audio == "" && rig.cap.Monitor() && !o.monitorOK {
 		// The default source records the speakers, not the reader: never without a word.
-		dev := rig.cap.Device()
+		dev, backend := rig.cap.Device(), rig.cap.Backend()
 		rig.Close()
-		if o.demo && onlyMonitors(o.AudioBackend) {
+		if o.demo && onlyMonitors(backend) {
 			// The demo on a machine with no microphone at all (a test machine's null sink):
 			// there is nothing to choose, so the question would only stop it. Said on the
 			// console; the session records gaze only and says why.
@@ -226,7 +226,8 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 	return rig, rig.describe(), nil
 }
 
-// onlyMonitors reports whether every capture source of backend records an output: no
+// onlyMonitors reports whether every capture source of backend (the one the default source
+// was opened on: ALSA's own names would hide PulseAudio's monitors) records an output: no
 // microphone to choose instead of the default monitor. A listing that fails says no.
 func onlyMonitors(backend string) bool {
 	devs, err := audio.Devices(backend)
