@@ -77,18 +77,6 @@ func SessionStatus(o *session.Opened) string {
 	return "interrupted"
 }
 
-// finalCases are the case reads that count: a case screen, read to the end of the session or
-// as the last of its reads.
-func finalCases(o *session.Opened) []*session.Case {
-	var out []*session.Case
-	for _, c := range o.Cases {
-		if c.Screen.Kind == session.KindCase && c.Final() {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // ListSessions reads the study's sessions (STUDY/sessions/*) with their QA progress from the
 // verdicts, newest first.
 func ListSessions(studyDir string, verdicts []review.Verdict) ([]SessionRow, error) {
@@ -115,15 +103,9 @@ func ListSessions(studyDir string, verdicts []review.Verdict) ([]SessionRow, err
 			continue
 		}
 		row.Reader, row.Started, row.Status = o.State.Reader, o.State.StartedWall, SessionStatus(o)
-		for _, c := range finalCases(o) {
-			row.Cases++
-			if v, ok := latest[review.CaseKey{Session: e.Name(), Case: c.Name}]; ok {
-				row.Decided++
-				if v.Decision != review.Pass {
-					row.Failed++
-				}
-			}
-		}
+		// Counted as the case table lists them and the QA report counts them.
+		p := qa.SessionProgress(o, e.Name(), latest)
+		row.Cases, row.Decided, row.Failed = p.Cases, p.Decided, p.Failed
 		rows = append(rows, row)
 	}
 	slices.SortStableFunc(rows, func(a, b SessionRow) int { return b.Started.Compare(a.Started) })
@@ -156,13 +138,6 @@ func sessionCell(row SessionRow, col int) string {
 	}
 	return s
 }
-
-// checkNames are the checklist's items, in review.Checklist's order.
-var checkNames = [5]string{"Files whole", "Audio present and not silent", "No abrupt stop", "Gaze valid", "Calibration good"}
-
-// checkFailed says each item of the checklist unmet.
-var checkFailed = [5]string{"a file is not whole", "audio missing or silent", "stopped abruptly",
-	"gaze not valid (data loss or track loss)", "no good calibration check"}
 
 // Review is the QA reviewer's view: the study's sessions, a session's cases problems first,
 // and the replay of a case with its verdict.
@@ -340,16 +315,10 @@ func (r *Review) OpenSession(dir string) error {
 	return nil
 }
 
-// sortCases orders the case table: cases with faults first, the most faults first, each
-// group in reading order (a session without a calibration check faults every case once).
+// sortCases orders the case table as the QA report orders a session's page (qa.Order): the
+// failed first, then the most faults, reading order otherwise.
 func (r *Review) sortCases() {
-	r.order = r.order[:0]
-	faults := make([]int, len(r.cases))
-	for i := range r.cases {
-		r.order = append(r.order, i)
-		faults[i] = r.meas[i].Faults()
-	}
-	slices.SortStableFunc(r.order, func(a, b int) int { return faults[b] - faults[a] })
+	r.order = qa.Order(r.name, r.meas, review.LatestVerdicts(r.verdicts))
 }
 
 // CaseOrder names the case table's rows, top to bottom.
@@ -532,8 +501,8 @@ func (r *Review) build() {
 	replay := container.NewBorder(nil, bottom, nil, nil, r.stage)
 
 	var items []fyne.CanvasObject
-	for i, n := range checkNames {
-		r.checks[i] = widget.NewCheck(n, nil)
+	for i, it := range qa.Items {
+		r.checks[i] = widget.NewCheck(it.Name, nil)
 		items = append(items, r.checks[i])
 	}
 	r.decision = widget.NewRadioGroup([]string{string(review.Pass), string(review.Fail), string(review.ReRead)}, nil)
@@ -611,6 +580,7 @@ func (r *Review) OpenCase(i int) {
 	}
 	r.rp = rp
 	r.m.Add(rp)
+	r.meas[r.order[i]] = r.m // the table's ⚠ counts what loading found
 	r.head = qa.NewPlayhead(rp.Start, rp.End, r.opt.Now)
 	r.head.SetSpeed(r.speedValue())
 	r.fixes = r.fixes[:0]
@@ -629,20 +599,8 @@ func (r *Review) OpenCase(i int) {
 	r.timeline.SetReplay(rp)
 	r.buildWords()
 	r.fillVerdict(c)
-	var probs []string
-	for _, p := range r.m.Problems {
-		probs = append(probs, p.String())
-	}
-	if len(r.m.Reasons) > 0 {
-		probs = append(probs, "quality gate "+r.m.Gate+": "+strings.Join(r.m.Reasons, "; "))
-	}
-	// The pre-filled checklist's unmet items, so that the table's fault count reads here.
-	cl := r.m.Checklist()
-	for i, ok := range []bool{cl.FilesWhole, cl.AudioOK, cl.NoAbruptStop, cl.GazeValid, cl.CalibrationGood} {
-		if !ok {
-			probs = append(probs, "checklist: "+checkFailed[i])
-		}
-	}
+	// The findings the table's ⚠ counts and the QA report lists (qa.Measures.Findings).
+	probs := r.m.Findings()
 	if len(probs) == 0 {
 		probs = []string{"none"}
 	}
@@ -711,7 +669,13 @@ func (r *Review) fillVerdict(c *session.Case) {
 	if ok {
 		cl = v.Checklist
 	}
+	pre := r.m.Prefill()
 	for i, on := range []bool{cl.FilesWhole, cl.AudioOK, cl.NoAbruptStop, cl.GazeValid, cl.CalibrationGood} {
+		text := qa.Items[i].Name
+		if !ok && pre[i] == qa.Unmeasured {
+			text += " (not measured)" // left unticked for the reviewer, not claimed
+		}
+		r.checks[i].Text = text
 		r.checks[i].SetChecked(on)
 	}
 	if ok {

@@ -148,3 +148,30 @@ func TestReviewErrorText(t *testing.T) {
 		t.Fatalf("dialog text %q", got)
 	}
 }
+
+// A garbage transcript.json is a fault in the case table before its case is opened, and the
+// calibration screen's audio box is shown as not measured, not ticked.
+func TestReviewTableFaultsAndUnmeasured(t *testing.T) {
+	study := reviewStudy(t)
+	p := filepath.Join(study, "sessions", "s1", "cases", "01-a", session.TranscriptFile)
+	if err := os.WriteFile(p, []byte("{garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, _, _ := openReview(t, study)
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	for k, i := range r.order {
+		c := r.cases[i]
+		label := caseLabel(c, r.meas[i])
+		if c.Name == "01-a" && !strings.HasPrefix(label, "⚠") {
+			t.Errorf("row %d: %q has no ⚠ for its garbage transcript", k, label)
+		}
+		if c.Screen.Kind == session.KindCalibration {
+			r.OpenCase(k)
+			if got := r.checks[1].Text; got != "Audio present and not silent (not measured)" || r.checks[1].Checked {
+				t.Errorf("calibration screen: audio box %q ticked %v", got, r.checks[1].Checked)
+			}
+		}
+	}
+}

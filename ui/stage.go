@@ -19,7 +19,7 @@ import (
 
 // CalibrationDiscRadius is the radius, in stage pixels, of the white disc of a calibration
 // screen.
-const CalibrationDiscRadius = 30
+const CalibrationDiscRadius = stage.CalibrationDiscRadius
 
 var (
 	stageBlack   = color.Gray{Y: 0}

@@ -123,17 +123,40 @@ func Measure(o *session.Opened, c *session.Case) Measures {
 			m.Draft = &st
 		}
 	}
+	// The transcript is small: read now, a garbage one is a fault in the case table before
+	// the case is opened (Add does not say it again).
+	if _, err := c.ReadTranscript(); err != nil {
+		m.Problems = append(slices.Clip(m.Problems), session.Problem{Kind: session.ProblemMalformed, Message: err.Error()})
+	}
 	return m
 }
 
 // Add takes in what loading the case's replay found: its problems (broken rows, an unreadable
 // WAV or transcript) and the audio's peak when quality.json did not give it.
+//
+// A problem already known (the same kind on the same file, found by session.Open or Measure)
+// is not added again: an unreadable WAV was listed twice. The file's own peak and length, as
+// read now, replace quality.json's, measured when it was recorded.
 func (m *Measures) Add(r *Replay) {
-	m.Problems = append(slices.Clip(m.Problems), r.Problems...)
-	if r.Wave != nil && !m.Audio.HasPeak {
-		m.Audio.PeakDB, m.Audio.HasPeak = r.Wave.PeakDB(), true
-		m.Audio.Seconds = max(m.Audio.Seconds, r.Wave.Seconds())
+	m.Problems = slices.Clip(m.Problems)
+	for _, p := range r.Problems {
+		if !slices.ContainsFunc(m.Problems, func(q session.Problem) bool { return sameFault(p, q) }) {
+			m.Problems = append(m.Problems, p)
+		}
 	}
+	if r.Wave != nil {
+		m.Audio.PeakDB, m.Audio.HasPeak = r.Wave.PeakDB(), true
+		m.Audio.Seconds = r.Wave.Seconds()
+	}
+}
+
+// sameFault reports whether two problems say the same fault: the same words, or the same kind
+// on the same whole file.
+func sameFault(a, b session.Problem) bool {
+	if a.String() == b.String() {
+		return true
+	}
+	return a.Kind == b.Kind && a.File != "" && a.File == b.File && a.Line == 0 && b.Line == 0
 }
 
 // checkTimes is when each round of o's checks started, by round, from the journal.
@@ -183,11 +206,55 @@ func nearestCheck(o *session.Opened, t time.Duration) *NearestCheck {
 	return after
 }
 
-// Checklist is the QA checklist pre-filled from the measurements; the reviewer may change any
-// item before deciding.
-func (m Measures) Checklist() review.Checklist {
-	var cl review.Checklist
-	cl.FilesWhole = !slices.ContainsFunc(m.Problems, func(p session.Problem) bool {
+// ItemMark is what the measurements say of a checklist item.
+type ItemMark uint8
+
+const (
+	// Unmeasured: nothing measured says (no audio on the screen, no quality gate): the box is
+	// left for the reviewer, shown as not measured.
+	Unmeasured ItemMark = iota
+	Met
+	Unmet
+)
+
+func (k ItemMark) String() string {
+	switch k {
+	case Met:
+		return "met"
+	case Unmet:
+		return "unmet"
+	}
+	return "not measured"
+}
+
+// The checklist's items, in review.Checklist's order.
+const (
+	ItemFiles = iota
+	ItemAudio
+	ItemStop
+	ItemGaze
+	ItemCalibration
+	NumItems
+)
+
+// Items name the checklist's items and say each one unmet, in the order above: the review
+// view and the QA report word them alike.
+var Items = [NumItems]struct{ Name, Unmet string }{
+	{"Files whole", "a file is not whole"},
+	{"Audio present and not silent", "audio missing, unreadable, cut or silent"},
+	{"No abrupt stop", "stopped abruptly"},
+	{"Gaze valid", "gaze not valid (data loss or track loss)"},
+	{"Calibration good", "no good calibration check"},
+}
+
+// Prefill is the checklist as the measurements fill it: each item met or unmet from a
+// measurement, or not measured.
+type Prefill [NumItems]ItemMark
+
+// Prefill fills the checklist from the measurements.
+func (m Measures) Prefill() Prefill {
+	var p Prefill
+	p[ItemFiles] = markOf(!slices.ContainsFunc(m.Problems, func(p session.Problem) bool {
 		switch p.Kind {
 		case session.ProblemMissing, session.ProblemMalformed, session.ProblemRow:
 			return true
@@ -195,38 +262,86 @@ func (m Measures) Checklist() review.Checklist {
 			return strings.HasSuffix(p.File, session.AudioFile) || strings.HasSuffix(p.File, session.AudioMetaFile)
 		}
 		return false
-	})
+	}))
+	p[ItemAudio] = m.audioMark()
 	a := m.Audio
-	cl.AudioOK = !a.Expected || (a.Present && a.HasPeak && a.PeakDB >= SilentDB)
 	cut := a.Expected && a.ScreenSeconds > 0 && a.ScreenSeconds-a.Seconds > max(1, 0.1*a.ScreenSeconds)
-	cl.NoAbruptStop = m.Ended && m.Copy == 0 && !cut && (!a.Present || a.Complete) &&
+	p[ItemStop] = markOf(m.Ended && m.Copy == 0 && !cut && (!a.Present || a.Complete) &&
 		!slices.ContainsFunc(m.Problems, func(p session.Problem) bool {
 			return p.Kind == session.ProblemInterrupted || p.Kind == session.ProblemLive
-		})
-	cl.GazeValid = !math.IsNaN(m.DataLoss) && m.DataLoss < MaxDataLoss && m.LongestLoss >= 0 && m.LongestLoss < MaxTrackLoss
-	cl.CalibrationGood = m.Check.Good()
-	if m.Kind == session.KindCalibration && math.IsNaN(m.DataLoss) {
+		}))
+	switch {
+	case m.Kind == session.KindCalibration && math.IsNaN(m.DataLoss):
 		// No gate runs on a calibration screen: its validation measured the gaze.
-		cl.GazeValid = cl.CalibrationGood
+		p[ItemGaze] = markOf(m.Check.Good())
+	case math.IsNaN(m.DataLoss) || m.LongestLoss < 0:
+		p[ItemGaze] = Unmeasured
+	default:
+		p[ItemGaze] = markOf(m.DataLoss < MaxDataLoss && m.LongestLoss < MaxTrackLoss)
 	}
-	return cl
+	p[ItemCalibration] = markOf(m.Check.Good()) // no check in the session is a finding too
+	return p
 }
 
-// Faults counts the checklist's failed items and the case's problems: the review lists cases
-// with faults first, most first.
-func (m Measures) Faults() int {
-	cl := m.Checklist()
-	n := len(m.Problems)
-	for _, ok := range []bool{cl.FilesWhole, cl.AudioOK, cl.NoAbruptStop, cl.GazeValid, cl.CalibrationGood} {
-		if !ok {
-			n++
+// audioMark says the dictation's item: met only when the file is there, reads whole and its
+// peak (quality.json's, or the file's own once loaded) is above silence.
+func (m Measures) audioMark() ItemMark {
+	a := m.Audio
+	damaged := slices.ContainsFunc(m.Problems, func(p session.Problem) bool {
+		return strings.HasSuffix(p.File, session.AudioFile)
+	})
+	switch {
+	case !a.Expected:
+		return Unmeasured // a calibration screen or a gaze-only session: no audio to judge
+	case !a.Present, damaged:
+		return Unmet
+	case !a.HasPeak:
+		return Unmeasured
+	}
+	return markOf(a.PeakDB >= SilentDB)
+}
+
+func markOf(ok bool) ItemMark {
+	if ok {
+		return Met
+	}
+	return Unmet
+}
+
+// Checklist is the QA checklist pre-filled from the measurements: an item is ticked only when
+// measured and met. The reviewer may change any item before deciding.
+func (m Measures) Checklist() review.Checklist {
+	p := m.Prefill()
+	return review.Checklist{FilesWhole: p[ItemFiles] == Met, AudioOK: p[ItemAudio] == Met,
+		NoAbruptStop: p[ItemStop] == Met, GazeValid: p[ItemGaze] == Met, CalibrationGood: p[ItemCalibration] == Met}
+}
+
+// Findings are the case's faults, one line each, as the review view and the QA report list
+// them: its problems, the quality gate's fail or warn, and the checklist's unmet items.
+func (m Measures) Findings() []string {
+	var out []string
+	for _, p := range m.Problems {
+		if s := p.String(); !slices.Contains(out, s) {
+			out = append(out, s)
 		}
 	}
 	if m.Gate == "fail" || m.Gate == "warn" {
-		n++
+		s := "quality gate " + m.Gate
+		if len(m.Reasons) > 0 {
+			s += ": " + strings.Join(m.Reasons, "; ")
+		}
+		out = append(out, s)
 	}
-	return n
+	for i, k := range m.Prefill() {
+		if k == Unmet {
+			out = append(out, "checklist: "+Items[i].Unmet)
+		}
+	}
+	return out
 }
+
+// Faults counts the case's findings: the review lists cases with faults first, most first.
+func (m Measures) Faults() int { return len(m.Findings()) }
 
 // AudioDrifts reports a drift beyond the gate's limit on a case long enough to measure it.
 func (a AudioMeasure) AudioDrifts() bool {
@@ -252,4 +367,52 @@ func Cases(o *session.Opened) []*session.Case {
 		out = append(out, c.Interrupted...)
 	}
 	return out
+}
+
+// Failed reports whether a verdict sends the case back: fail or re-read.
+func Failed(v review.Verdict) bool { return v.Decision == review.Fail || v.Decision == review.ReRead }
+
+// Order is the order in which the review lists session name's cases (ms, measured in reading
+// order, as Cases lists them): the failed first (the latest verdict fail or re-read, or the
+// quality gate's fail), then the most faults first, reading order otherwise. The review view's
+// table and the QA report's pages list them alike.
+func Order(name string, ms []Measures, latest map[review.CaseKey]review.Verdict) []int {
+	out := make([]int, len(ms))
+	failed := make([]bool, len(ms))
+	faults := make([]int, len(ms))
+	for i, m := range ms {
+		out[i] = i
+		v, ok := latest[review.CaseKey{Session: name, Case: m.Case}]
+		failed[i] = (ok && Failed(v)) || m.Gate == "fail"
+		faults[i] = m.Faults()
+	}
+	slices.SortStableFunc(out, func(a, b int) int {
+		if failed[a] != failed[b] {
+			if failed[a] {
+				return -1
+			}
+			return 1
+		}
+		return faults[b] - faults[a]
+	})
+	return out
+}
+
+// Progress is a session's QA progress over its case folders (every folder Cases lists, as the
+// case table and the report do): how many, how many have a verdict, how many were sent back.
+type Progress struct{ Cases, Decided, Failed int }
+
+// SessionProgress counts session o's (named name) progress from the latest verdicts.
+func SessionProgress(o *session.Opened, name string, latest map[review.CaseKey]review.Verdict) Progress {
+	var p Progress
+	for _, c := range Cases(o) {
+		p.Cases++
+		if v, ok := latest[review.CaseKey{Session: name, Case: c.Name}]; ok {
+			p.Decided++
+			if Failed(v) {
+				p.Failed++
+			}
+		}
+	}
+	return p
 }

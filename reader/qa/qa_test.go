@@ -298,7 +298,7 @@ func TestMeasureAndChecklist(t *testing.T) {
 		i    int
 		want cl
 	}{
-		{0, cl{true, true, true, true, true}}, // a calibration screen: its validation judges the gaze
+		{0, cl{true, false, true, true, true}}, // a calibration screen: its validation judges the gaze; no audio to judge (not measured)
 		{1, cl{true, true, true, true, true}},
 		{2, cl{true, false, true, false, true}}, // 50 of 120 samples lost; no audio in a session that records it
 		{3, cl{true, false, true, true, true}},  // silent

@@ -66,7 +66,7 @@ figcaption { font-size: 10px; color: #555; }
 .badge { display: inline-block; padding: 0 5px; border-radius: 3px; font-weight: bold; }
 .pass { background: #cfc; } .warn { background: #ffd; } .fail { background: #fcc; } .undecided { background: #eee; }
 .re-read { background: #fdb; }
-.ok { color: #070; } .no { color: #a00; font-weight: bold; }
+.ok { color: #070; } .no { color: #a00; font-weight: bold; } .unmeasured { color: #666; }
 .checks { list-style: none; padding: 0; margin: 2px 0; display: flex; flex-wrap: wrap; gap: 2px 12px; }
 @media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
 `
@@ -121,7 +121,7 @@ var sessionTmpl = template.Must(template.New("session").Funcs(funcs).Parse(`<!DO
 <p class="meta"><a href="index.html">QA report: {{.Study}}</a></p>
 {{with .Opened}}<h1>Session {{$.ID}}</h1>
 <p class="meta">Reader {{.State.Reader}} · started {{when .State.StartedWall}} · {{status .}} · {{len $.Cases}} case folders · {{$.Decided}} decided · audio: {{.State.Audio}}</p>{{end}}
-<h2>Problems ({{len .Problems}})</h2>
+<h2>Problems ({{len .Problems}} in {{.Faulty}} case folder{{if ne .Faulty 1}}s{{end}})</h2>
 {{if .Problems}}<ul class="problems">{{range .Problems}}<li>{{if .Anchor}}<a href="#{{.Anchor}}">{{.Case}}</a>: {{end}}{{.Text}}</li>{{end}}</ul>{{else}}<p class="none">None found.</p>{{end}}
 <h2>Cases (with problems first)</h2>
 {{range .Cases}}<section class="case" id="{{.Anchor}}">
@@ -136,7 +136,7 @@ var sessionTmpl = template.Must(template.New("session").Funcs(funcs).Parse(`<!DO
 <td>{{with .Audio}}{{if .HasDrift}}{{f2 .DriftMS}} ms{{else}}unknown{{end}}{{end}}</td>
 <td>{{with .Check}}round {{.Report.Round}}: {{.Report.Validation.Verdict}}{{if ge .Report.Validation.AccuracyDeg 0.0}}, {{f2 .Report.Validation.AccuracyDeg}}°{{end}}{{if not .Before}} (after){{end}}{{else}}<span class="no">none</span>{{end}}</td></tr></table>
 {{if .Reasons}}<p class="meta">Gate: {{join .Reasons "; "}}</p>{{end}}
-<ul class="checks">{{range .Checks}}<li class="{{if .OK}}ok{{else}}no{{end}}">{{if .OK}}✓{{else}}✗{{end}} {{.Name}}</li>{{end}}</ul>
+<ul class="checks">{{range .Checks}}{{if eq .Mark.String "met"}}<li class="ok">✓ {{.Name}}</li>{{else if eq .Mark.String "unmet"}}<li class="no">✗ {{.Name}}</li>{{else}}<li class="unmeasured">– {{.Name}}: not measured</li>{{end}}{{end}}</ul>
 {{with .Verdict}}<p>Decided <b>{{.Decision}}</b> by {{.Reviewer}}, {{when .At}}{{if .Note}}: “{{.Note}}”{{end}}</p>{{end}}
 {{if .Measures.Problems}}<ul class="problems">{{range .Measures.Problems}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>

@@ -95,7 +95,7 @@ type caseReport struct {
 
 type checkItem struct {
 	Name string
-	OK   bool
+	Mark qa.ItemMark // from the verdict when decided, else from the measurements
 }
 
 // sessionReport is one session's page.
@@ -153,6 +153,7 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 		for _, p := range o.Problems {
 			sr.Problems = append(sr.Problems, problemLine{Text: p.String()})
 		}
+		var ms []qa.Measures
 		for i, c := range qa.Cases(o) {
 			if err := ctx.Err(); err != nil {
 				return sum, err
@@ -162,16 +163,8 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 				return sum, err
 			}
 			sr.Cases = append(sr.Cases, cr)
+			ms = append(ms, cr.Measures)
 			rows = append(rows, cr.Row)
-			for _, p := range cr.Measures.Problems {
-				// The case is named by the link: its folder need not be said again.
-				text := strings.TrimPrefix(p.String(), session.CasesDir+"/"+c.Name+"/")
-				text = strings.TrimPrefix(text, session.CasesDir+"/"+c.Name+": ")
-				sr.Problems = append(sr.Problems, problemLine{Anchor: cr.Anchor, Case: c.Name, Text: text})
-			}
-			if cr.Verdict != nil {
-				sr.Decided++
-			}
 			if cr.Faults > 0 {
 				sr.Faulty++
 			}
@@ -179,8 +172,21 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 				opt.Progress(id, c.Name)
 			}
 		}
-		// Faulty cases first, most faults first; reading order otherwise.
-		slices.SortStableFunc(sr.Cases, func(a, b *caseReport) int { return b.Faults - a.Faults })
+		sr.Decided = qa.SessionProgress(o, id, latest).Decided // as the review's session list counts
+		// The review view's order (qa.Order): failed first, then the most faults.
+		inOrder := make([]*caseReport, 0, len(sr.Cases))
+		for _, i := range qa.Order(id, ms, latest) {
+			cr := sr.Cases[i]
+			inOrder = append(inOrder, cr)
+			// The findings the index counts and the window lists (qa.Measures.Findings); the
+			// case is named by the link: its folder need not be said again.
+			for _, f := range cr.Measures.Findings() {
+				text := strings.TrimPrefix(f, session.CasesDir+"/"+cr.Case+"/")
+				text = strings.TrimPrefix(text, session.CasesDir+"/"+cr.Case+": ")
+				sr.Problems = append(sr.Problems, problemLine{Anchor: cr.Anchor, Case: cr.Case, Text: text})
+			}
+		}
+		sr.Cases = inOrder
 		sum.Sessions++
 		sum.Cases += len(sr.Cases)
 		sum.Decided += sr.Decided
@@ -206,9 +212,19 @@ func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, la
 	}
 	cr := &caseReport{Row: qa.Rows(id, []qa.Measures{m}, latest)[0], Anchor: fmt.Sprintf("c%d", i)}
 	cr.Faults = m.Faults()
-	cl := cr.Row.Checklist()
-	cr.Checks = []checkItem{{"files whole", cl.FilesWhole}, {"audio present, not silent", cl.AudioOK},
-		{"no abrupt stop", cl.NoAbruptStop}, {"gaze valid", cl.GazeValid}, {"calibration good", cl.CalibrationGood}}
+	marks := m.Prefill()
+	if cr.Verdict != nil {
+		cl := cr.Verdict.Checklist
+		for i, ok := range []bool{cl.FilesWhole, cl.AudioOK, cl.NoAbruptStop, cl.GazeValid, cl.CalibrationGood} {
+			marks[i] = qa.Unmet
+			if ok {
+				marks[i] = qa.Met
+			}
+		}
+	}
+	for i, it := range qa.Items {
+		cr.Checks = append(cr.Checks, checkItem{strings.ToLower(it.Name[:1]) + it.Name[1:], marks[i]})
+	}
 	if r == nil {
 		return cr, nil
 	}

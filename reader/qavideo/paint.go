@@ -23,6 +23,7 @@ import (
 	"golang.org/x/image/vector"
 
 	"sightline/reader/qa"
+	"sightline/reader/session"
 	"sightline/reader/stage"
 )
 
@@ -87,6 +88,12 @@ func NewPainter(r *qa.Replay, img image.Image, l stage.Layout, w int) (*Painter,
 		rect := l.Rect()
 		dst := image.Rect(p.px(float64(rect.Min.X)), p.px(float64(rect.Min.Y)), p.px(float64(rect.Max.X)), p.px(float64(rect.Max.Y)))
 		xdraw.ApproxBiLinear.Scale(p.bg, dst, img, img.Bounds(), draw.Src, nil)
+	}
+	if r.Case != nil && r.Case.Screen.Kind == session.KindCalibration {
+		// The white disc the reader looked at: without it a calibration screen's fixations
+		// float on black.
+		x, y := p.at(0.5, 0.5)
+		p.disc(p.bg, x, y, float32(stage.CalibrationDiscRadius*p.k), color.NRGBA{R: 255, G: 255, B: 255, A: 255})
 	}
 	var err error
 	if p.label, err = face(gobold.TTF, max(10, 22*p.k)); err != nil {

@@ -10,6 +10,10 @@ const (
 	Height = 1080
 )
 
+// CalibrationDiscRadius is the radius, in stage pixels, of the white disc at the centre of a
+// calibration screen: the reader's screen, the review's replay and its pictures draw the same.
+const CalibrationDiscRadius = 30
+
 // Layout is an image of W×H DICOM pixels placed on the stage: scaled to fit with its aspect
 // kept, centred, padded black. The pads are in stage pixels and describe the drawn rectangle:
 // the image occupies x ∈ [Left, Width−Right), y ∈ [Top, Height−Bottom).
