@@ -196,7 +196,7 @@ func Command() *cobra.Command {
 	simCmd.Flags().BoolVar(&simNoCal, "no-calibration", false, "a device that never calibrates: CALIBRATE_START is acknowledged, no calibration point follows")
 	readCmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
 	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), exportCommand(o), importCommand(o),
-		analyzeCommand(o), heatmapCommand(o))
+		analyzeCommand(o), heatmapCommand(o), metricsCommand(o))
 	root.AddCommand(boxesCommand(o))
 	root.AddCommand(transcribeCommand(o))
 	root.AddCommand(reviewCommand(o))

@@ -7,16 +7,21 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"sightline/reader/analysis"
+	"sightline/reader/atomicfile"
 	"sightline/reader/dicomimg"
 	"sightline/reader/export"
 	"sightline/reader/heatmap"
+	"sightline/reader/reporting"
 	"sightline/reader/study"
+	"sightline/tracker"
 )
 
 // analyzeCommand is `sightline analyze DATASET --out DIR`: the EGD-CXR paper's technical
@@ -52,6 +57,10 @@ func analyzeCommand(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := writeReporting(args[0], out, rep, cfg); err != nil {
+				return err
+			}
+			rep.Written = append(rep.Written, reporting.File)
 			fmt.Fprint(o.Out, rep.Summary(args[0]))
 			fmt.Fprintf(o.Out, "Wrote %d files to %s\n", len(rep.Written), out)
 			return nil
@@ -64,6 +73,42 @@ func analyzeCommand(o *Options) *cobra.Command {
 	f.BoolVar(&quiet, "quiet", false, "no progress bar on stderr")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// writeReporting writes reporting.md beside the analysis: the reporting guideline's items filled
+// in from the dataset, the analysis and this program's build.
+func writeReporting(dir, out string, rep *analysis.Report, cfg analysis.Config) error {
+	s, err := study.Load(dir)
+	if err != nil {
+		return fmt.Errorf("analysis: %w", err)
+	}
+	in := reporting.Input{Dataset: filepath.Base(filepath.Clean(dir)), Study: s, Report: rep,
+		Viewing: cfg.Viewing, Rate: cfg.Rate, Software: softwareVersions()}
+	if in.Viewing == (tracker.Viewing{}) {
+		in.Viewing = tracker.PaperViewing()
+	}
+	if in.Rate == 0 {
+		in.Rate = 60
+	}
+	if err := reporting.Load(dir, &in); err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(filepath.Join(out, reporting.File), []byte(reporting.Markdown(in)))
+}
+
+// softwareVersions names this program's build: its module version and commit when the build
+// recorded them, and the Go release.
+func softwareVersions() []string {
+	v := "sightline (version not recorded in this build)"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v = "sightline " + bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v += ", commit " + s.Value
+			}
+		}
+	}
+	return []string{v, "Go " + runtime.Version()}
 }
 
 // heatmapDicomSize reads a case's image size from its DICOM header under root; tests replace it.

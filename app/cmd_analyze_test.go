@@ -78,7 +78,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	if strings.Contains(stderr, "B/s") {
 		t.Errorf("the progress bar prints a rate (a bogus one on small or cached files): %q", stderr)
 	}
-	for _, f := range []string{"calibration_error.csv", "fixations_vs_bounding_boxes.csv", "fixations_vs_anatomy_vs_condition.csv", "figure11_fixation_duration.png", "summary.txt"} {
+	for _, f := range []string{"calibration_error.csv", "fixations_vs_bounding_boxes.csv", "fixations_vs_anatomy_vs_condition.csv", "figure11_fixation_duration.png", "summary.txt", "reporting.md"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
@@ -88,6 +88,33 @@ func TestAnalyzeCommand(t *testing.T) {
 	}
 	if _, _, err := runCommand(t, analyzeCommand, t.TempDir(), "--out", out, "--quiet"); err == nil || !strings.Contains(err.Error(), "master_sheet.csv") {
 		t.Errorf("empty folder: %v", err)
+	}
+}
+
+// TestMetricsCommand: the four tables of a published-layout folder, with the progress bar.
+func TestMetricsCommand(t *testing.T) {
+	dir := analyzeDataset(t)
+	out := filepath.Join(t.TempDir(), "metrics")
+	stdout, stderr, err := runCommand(t, metricsCommand, dir, "--out", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "3 images, 3 reads, 0 reader pairs, 0 phrases") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "images") || !strings.Contains(stderr, "3/3") {
+		t.Errorf("no progress bar on stderr: %q", stderr)
+	}
+	for _, f := range []string{"zones.csv", "coverage.csv", "agreement.csv", "moments.csv"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, _, err := runCommand(t, metricsCommand, dir, "--out", out, "--window", "0", "--quiet"); err != nil {
+		t.Errorf("--window 0 (the default 2 s): %v", err)
+	}
+	if _, _, err := runCommand(t, metricsCommand, dir, "--out", out, "--radius-deg", "-1", "--quiet"); err == nil || !strings.Contains(err.Error(), "coverage radius -1") {
+		t.Errorf("negative radius: %v", err)
 	}
 }
 

@@ -25,6 +25,8 @@ func prepareCommand(o *Options) *cobra.Command {
 	var (
 		worklist, root, out string
 		sessionSize, jobs   int
+		readers             []string
+		overlap             int
 	)
 	cmd := &cobra.Command{
 		Use:   "prepare --worklist master_sheet.csv --dicom-root DIR --out STUDY",
@@ -44,6 +46,10 @@ Lossless/Extended, JPEG-LS and RLE files are transcoded with dcmtk (dcmdjpeg, dc
 dcmdrle), JPEG 2000 with GDCM (gdcmconv --raw). The exit status is non-zero when a case is
 unreadable.
 
+--readers alice,bob,carol gives each reader a plan of their own (an independent order); with
+--overlap N, N cases (picked by the seed) are read by every reader and the others are split
+among them, and each plan lists the shared cases. Without --overlap every reader reads every case.
+
 With --out alone, adds a plan for --reader to a prepared study.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -55,7 +61,17 @@ With --out alone, adds a plan for --reader to a prepared study.`,
 				return errors.New("prepare: --out is needed")
 			}
 			if worklist == "" && root == "" {
+				if len(readers) > 0 {
+					return errors.New("prepare: --readers is for a new study; add a reader to a study with --reader")
+				}
 				return addReader(o, out, reader)
+			}
+			if len(readers) == 0 {
+				readers = []string{reader}
+			}
+			split := cmd.Flags().Changed("overlap")
+			if split && len(readers) < 2 {
+				return errors.New("prepare: --overlap splits the cases among several --readers")
 			}
 			if worklist == "" || root == "" {
 				return errors.New("prepare: --worklist and --dicom-root go together (or give neither, to add a reader to a study)")
@@ -78,7 +94,7 @@ With --out alone, adds a plan for --reader to a prepared study.`,
 			start := time.Now()
 			res, err := studyprep.Run(ctx, studyprep.Options{
 				Worklist: worklist, DicomRoot: root, Out: out, Seed: seed,
-				Readers: []string{reader}, SessionSize: sessionSize, CalibEvery: calib, Jobs: jobs,
+				Readers: readers, Split: split, Overlap: overlap, SessionSize: sessionSize, CalibEvery: calib, Jobs: jobs,
 				Progress: bar.update,
 			})
 			bar.finish()
@@ -99,6 +115,8 @@ With --out alone, adds a plan for --reader to a prepared study.`,
 	f.StringVar(&out, "out", "", "study folder to write (must not hold a study already)")
 	f.IntVar(&sessionSize, "session-size", studyprep.DefaultSessionSize, "screens per session at most, calibration screens included")
 	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "cases prepared at once")
+	f.StringSliceVar(&readers, "readers", nil, "readers of the study, comma-separated: a plan each (default: --reader)")
+	f.IntVar(&overlap, "overlap", 0, "with --readers: cases every reader reads; the others are split among them")
 	return cmd
 }
 
@@ -134,6 +152,9 @@ func report(out, errw io.Writer, study string, seed int64, res studyprep.Result,
 	fmt.Fprintf(out, "\nseed %d\n", seed)
 	for _, p := range res.Plans {
 		fmt.Fprintf(out, "plan for %s: %s, in %s\n", p.Reader, sessionSummary(p), studyprep.PlanPath(study, p.Reader))
+	}
+	if len(res.Plans) > 1 && len(res.Plans[0].Shared) > 0 {
+		fmt.Fprintf(out, "%d cases read by every reader (listed in each plan's \"shared\")\n", len(res.Plans[0].Shared))
 	}
 	listUnreadable(errw, study, res.Unreadable)
 }

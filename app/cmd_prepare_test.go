@@ -265,3 +265,45 @@ func TestSessionSummaryWording(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareSeveralReaders: --readers with --overlap 1 over two cases: one case read by both,
+// the other by one reader; each plan names the shared case.
+func TestPrepareSeveralReaders(t *testing.T) {
+	root, good, _ := prepareFixture(t)
+	out := filepath.Join(t.TempDir(), "study")
+	stdout, stderr, err := prepareCLI(t, "--worklist", good, "--dicom-root", root, "--out", out,
+		"--seed", "5", "--readers", "alice,bob", "--overlap", "1", "--jobs", "1")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "1 cases read by every reader") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	count := map[string]int{}
+	var shared []string
+	for _, r := range []string{"alice", "bob"} {
+		p, err := studyprep.LoadPlan(out, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Shared) != 1 || (shared != nil && p.Shared[0] != shared[0]) {
+			t.Errorf("%s's plan shares %v", r, p.Shared)
+		}
+		shared = p.Shared
+		for _, sc := range p.Session(1) {
+			if sc.Kind == session.KindCase {
+				count[sc.DicomID]++
+			}
+		}
+	}
+	if count[shared[0]] != 2 || len(count) != 2 {
+		t.Errorf("reads per case %v, want the shared one twice and the other once", count)
+	}
+	rec, err := studyprep.ReadRecord(out)
+	if err != nil || rec.Overlap == nil || *rec.Overlap != 1 || len(rec.Readers) != 2 {
+		t.Errorf("prepare.json: %+v %v", rec, err)
+	}
+	if _, _, err := prepareCLI(t, "--worklist", good, "--dicom-root", root, "--out", filepath.Join(t.TempDir(), "s"), "--overlap", "1"); err == nil || !strings.Contains(err.Error(), "several --readers") {
+		t.Errorf("--overlap with one reader: %v", err)
+	}
+}

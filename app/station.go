@@ -632,7 +632,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 					background(func() {
 						res, err := studyprep.Run(context.Background(), studyprep.Options{
 							Worklist: req.Worklist, DicomRoot: req.DicomRoot, Out: req.Out, Seed: seed,
-							Readers: req.Readers, SessionSize: req.SessionSize, CalibEvery: req.CalibEvery,
+							Readers: req.Readers, Split: req.Split, Overlap: req.Overlap, SessionSize: req.SessionSize, CalibEvery: req.CalibEvery,
 							Progress: func(done, total int) { fyne.Do(func() { p.Set(done, total) }) },
 						})
 						fyne.Do(func() {

@@ -23,6 +23,10 @@ type NewStudyRequest struct {
 	SeedSet                  bool     // false: the station takes one from the clock
 	SessionSize              int      // screens per session at most
 	CalibEvery               int      // a calibration screen about every CalibEvery cases; 0: none
+	// Split has Overlap cases read by every reader and the others split among the readers;
+	// without it every reader reads every case.
+	Split   bool
+	Overlap int
 }
 
 // NewStudyProgress is the form's progress display while a study is prepared: Set from any
@@ -99,12 +103,17 @@ func ShowStudyReady(w fyne.Window, dir string, res studyprep.Result, read func()
 }
 
 // ShowNewStudy asks for a worklist (an EGD-CXR master_sheet.csv), the folder its DICOM paths
-// are relative to, an output folder, the readers, the seed, the session size and the
-// calibration frequency, then calls start with a progress display. The form starts filled in
+// are relative to, an output folder, the readers, the seed, the session size, the
+// calibration frequency and how many cases every reader reads, then calls start with a progress display. The form starts filled in
 // with req; should preparing fail, it comes back as the coordinator left it.
 func ShowNewStudy(w fyne.Window, req NewStudyRequest, start func(NewStudyRequest, *NewStudyProgress)) {
 	worklist, root, out := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	readers, seed, size, calib := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	shared := widget.NewEntry()
+	shared.SetPlaceHolder("all (every reader reads every case)")
+	if req.Split {
+		shared.SetText(strconv.Itoa(req.Overlap))
+	}
 	worklist.SetPlaceHolder("master_sheet.csv")
 	root.SetPlaceHolder("folder the worklist's paths start from")
 	out.SetPlaceHolder("new study folder")
@@ -146,6 +155,16 @@ func ShowNewStudy(w fyne.Window, req NewStudyRequest, start func(NewStudyRequest
 	}
 	size.Validator = atLeast(1)
 	calib.Validator = atLeast(0)
+	shared.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		if len(splitReaders(readers.Text)) < 2 {
+			return errors.New("name two readers or more to split the cases")
+		}
+		return atLeast(0)(s)
+	}
+	readers.OnChanged = func(string) { shared.Validate() }
 
 	pickFile := widget.NewButton("…", func() {
 		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -177,9 +196,11 @@ func ShowNewStudy(w fyne.Window, req NewStudyRequest, start func(NewStudyRequest
 		widget.NewFormItem("Seed", seed),
 		widget.NewFormItem("Session size", size),
 		widget.NewFormItem("Calibrate every", calib),
+		widget.NewFormItem("Shared cases", shared),
 	}
 	items[5].HintText = "screens per session at most, calibration screens included"
 	items[6].HintText = "cases between calibration screens; 0: none"
+	items[7].HintText = "cases every reader reads; the others are split among the readers"
 	// read is the form as filled in (the validators have passed).
 	read := func() NewStudyRequest {
 		r := NewStudyRequest{Worklist: worklist.Text, DicomRoot: root.Text, Out: out.Text, Readers: splitReaders(readers.Text)}
@@ -189,6 +210,10 @@ func ShowNewStudy(w fyne.Window, req NewStudyRequest, start func(NewStudyRequest
 		}
 		r.SessionSize, _ = strconv.Atoi(strings.TrimSpace(size.Text))
 		r.CalibEvery, _ = strconv.Atoi(strings.TrimSpace(calib.Text))
+		if s := strings.TrimSpace(shared.Text); s != "" {
+			r.Overlap, _ = strconv.Atoi(s)
+			r.Split = true
+		}
 		return r
 	}
 	form := dialog.NewForm("New study", "Prepare", "Cancel", items, func(ok bool) {

@@ -66,8 +66,8 @@ func TestNewStudyForm(t *testing.T) {
 		}
 	})
 	entries := overlayEntries(w)
-	if len(entries) != 7 {
-		t.Fatalf("form has %d entries, want 7 (worklist, DICOM folder, study folder, readers, seed, session size, calibration)", len(entries))
+	if len(entries) != 8 {
+		t.Fatalf("form has %d entries, want 8 (worklist, DICOM folder, study folder, readers, seed, session size, calibration, shared cases)", len(entries))
 	}
 	if entries[3].Text != "reader1" || entries[4].Text != "" || entries[5].Text != "30" || entries[6].Text != "20" {
 		t.Errorf("defaults: readers %q, seed %q, session size %q, calibration %q",
@@ -91,9 +91,18 @@ func TestNewStudyForm(t *testing.T) {
 	if prep.Disabled() {
 		t.Fatal("Prepare is disabled with every field valid")
 	}
+	entries[3].SetText("alice")
+	entries[7].SetText("1")
+	if !prep.Disabled() {
+		t.Error("Prepare is enabled with shared cases and one reader")
+	}
+	entries[3].SetText("alice, bob")
+	if prep.Disabled() {
+		t.Fatal("Prepare is disabled with two readers sharing 1 case")
+	}
 	test.Tap(prep)
 	want := NewStudyRequest{Worklist: "/w/master_sheet.csv", DicomRoot: "/w/dicom", Out: "/w/study",
-		Readers: []string{"alice", "bob"}, Seed: 7, SeedSet: true, SessionSize: 12, CalibEvery: 5}
+		Readers: []string{"alice", "bob"}, Seed: 7, SeedSet: true, SessionSize: 12, CalibEvery: 5, Split: true, Overlap: 1}
 	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("request %+v, want %+v", got, want)
 	}
@@ -111,14 +120,14 @@ func TestNewStudyForm(t *testing.T) {
 	}
 	test.Tap(back)
 	entries = overlayEntries(w)
-	if len(entries) != 7 {
-		t.Fatalf("after the error, %d entries on screen, want the form's 7", len(entries))
+	if len(entries) != 8 {
+		t.Fatalf("after the error, %d entries on screen, want the form's 8", len(entries))
 	}
 	var again []string
 	for _, e := range entries {
 		again = append(again, e.Text)
 	}
-	if wantTexts := []string{"/w/master_sheet.csv", "/w/dicom", "/w/study", "alice, bob", "7", "12", "5"}; !reflect.DeepEqual(again, wantTexts) {
+	if wantTexts := []string{"/w/master_sheet.csv", "/w/dicom", "/w/study", "alice, bob", "7", "12", "5", "1"}; !reflect.DeepEqual(again, wantTexts) {
 		t.Errorf("the form came back as %q, want %q", again, wantTexts)
 	}
 	test.Tap(overlayButton(w, "Prepare"))

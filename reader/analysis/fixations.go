@@ -10,6 +10,7 @@ import (
 type Fixation struct {
 	Line                int // line of fixations.csv
 	SessionID, DicomID  string
+	MediaID             int     // MEDIA_ID: the screen's index in its session
 	Time                float64 // "Time (in secs)": per-image seconds, the fixation's end
 	FPOGX, FPOGY, FPOGD float64
 	X, Y                int // X_ORIGINAL, Y_ORIGINAL (−1 off the image)
@@ -31,7 +32,7 @@ func ReadFixations(r io.Reader, name string) ([]Screen, error) {
 	var out []Screen
 	err := egd.ReadGaze(r, name, func(line int, g egd.GazeRecord) error {
 		f := Fixation{
-			Line: line, SessionID: g.SessionID, DicomID: g.DicomID, Time: g.Time,
+			Line: line, SessionID: g.SessionID, DicomID: g.DicomID, MediaID: g.MediaID, Time: g.Time,
 			FPOGX: g.Sample.FPOGX, FPOGY: g.Sample.FPOGY, FPOGD: g.Sample.FPOGD,
 			X: g.XOriginal, Y: g.YOriginal,
 		}

@@ -27,14 +27,21 @@ const PlanFormat = "sightline-plan/1"
 // (session.NewPlan). It is written to STUDY/plans/<reader>.json, so that a reading resumes
 // exactly where it stopped and every reader has an order of their own.
 type Plan struct {
-	Format      string        `json:"format"` // PlanFormat
-	Reader      string        `json:"reader"`
-	StudySeed   int64         `json:"study_seed"`
-	Seed        int64         `json:"seed"` // the reader's own, derived from StudySeed and Reader
-	SessionSize int           `json:"session_size"`
-	CalibEvery  int           `json:"calibration_every"`
-	Cases       int           `json:"cases"`
-	Sessions    []SessionPlan `json:"sessions"`
+	Format      string `json:"format"` // PlanFormat
+	Reader      string `json:"reader"`
+	StudySeed   int64  `json:"study_seed"`
+	Seed        int64  `json:"seed"` // the reader's own, derived from StudySeed and Reader
+	SessionSize int    `json:"session_size"`
+	CalibEvery  int    `json:"calibration_every"`
+	Cases       int    `json:"cases"`
+	// Shared are the cases of a study with several readers that every reader reads (sorted);
+	// the plan's other cases are this reader's alone. Absent when the study has one reader or
+	// was prepared before readers shared a split.
+	Shared []string `json:"shared,omitempty"`
+	// Split is true when the study's readers split its cases (prepare --overlap): the plan holds
+	// the shared cases and this reader's part of the others, not every case of the study.
+	Split    bool          `json:"split,omitempty"`
+	Sessions []SessionPlan `json:"sessions"`
 }
 
 // SessionPlan is one session of a plan.
@@ -255,11 +262,72 @@ func (p Plan) check() error {
 	if len(seen) != p.Cases {
 		return fmt.Errorf("%d cases in the sessions, the plan says %d", len(seen), p.Cases)
 	}
+	for _, id := range p.Shared {
+		if _, ok := seen[id]; !ok {
+			return fmt.Errorf("shared case %q is in none of the sessions", id)
+		}
+	}
 	return nil
 }
 
+// Assign splits a study's cases among its readers: overlap cases, picked by a shuffle seeded
+// with the study seed, are read by every reader, and the others are dealt to one reader each in
+// turn (reader i of k gets the i-th, i+k-th, … of the rest, so that the readers' shares differ
+// by one at most). overlap < 0, or ≥ the number of cases, shares every case. cases[r] is
+// reader r's cases in the order given; shared is sorted.
+func Assign(caseIDs, readers []string, studySeed int64, overlap int) (shared []string, cases map[string][]string) {
+	cases = make(map[string][]string, len(readers))
+	if overlap < 0 || overlap >= len(caseIDs) || len(readers) < 2 {
+		for _, r := range readers {
+			cases[r] = slices.Clone(caseIDs)
+		}
+		if len(readers) > 1 {
+			shared = slices.Sorted(slices.Values(caseIDs))
+		}
+		return shared, cases
+	}
+	dealt := session.NewPlan("", caseIDs, derive("shared", strconv.FormatInt(studySeed, 10)), 0)
+	owner := make(map[string]int, len(caseIDs)) // case → reader index, −1 for shared
+	for i, sc := range dealt {
+		switch {
+		case i < overlap:
+			owner[sc.DicomID] = -1
+			shared = append(shared, sc.DicomID)
+		default:
+			owner[sc.DicomID] = (i - overlap) % len(readers)
+		}
+	}
+	for _, id := range caseIDs {
+		for k, r := range readers {
+			if o := owner[id]; o == -1 || o == k {
+				cases[r] = append(cases[r], id)
+			}
+		}
+	}
+	slices.Sort(shared)
+	return shared, cases
+}
+
+// NewPlans plans every reader's reading of a study's cases split by Assign: each reader's
+// cases in an order of their own (NewPlan), the plan naming the shared cases.
+func NewPlans(readers, caseIDs []string, studySeed int64, sessionSize, calibEvery, overlap int) ([]Plan, error) {
+	shared, cases := Assign(caseIDs, readers, studySeed, overlap)
+	out := make([]Plan, 0, len(readers))
+	for _, r := range readers {
+		p, err := NewPlan(r, cases[r], studySeed, sessionSize, calibEvery)
+		if err != nil {
+			return nil, fmt.Errorf("reader %s: %w", r, err)
+		}
+		p.Shared = shared
+		p.Split = overlap >= 0 && overlap < len(caseIDs) && len(readers) > 1
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // LoadPlan reads reader's plan from a prepared study and checks it against the study's
-// master_sheet.csv: the plan holds every case of the worklist, once, and nothing else. A study
+// master_sheet.csv: the plan holds every case of the worklist (its part of them, when the
+// readers split the study), once, and nothing else. A study
 // with no plan for reader gives an error wrapping os.ErrNotExist (AddReader makes one).
 func LoadPlan(studyDir, reader string) (Plan, error) {
 	if err := checkReader(reader); err != nil {
@@ -294,7 +362,7 @@ func LoadPlan(studyDir, reader string) (Plan, error) {
 		}
 	}
 	for _, c := range st.Cases {
-		if !inPlan[c.DicomID] {
+		if !inPlan[c.DicomID] && !p.Split {
 			return Plan{}, fmt.Errorf("%s: case %q (line %d of %s) is in no session", path, c.DicomID, c.Line, study.MasterSheet)
 		}
 	}

@@ -340,3 +340,79 @@ func TestLoadPlanErrorNamesTheFileOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestAssignOverlap(t *testing.T) {
+	ids := make([]string, 23)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("case-%02d", i)
+	}
+	readers := []string{"alice", "bob", "carol"}
+	for _, overlap := range []int{0, 5, 22} {
+		t.Run(fmt.Sprint("overlap ", overlap), func(t *testing.T) {
+			plans, err := NewPlans(readers, ids, 42, 12, 5, overlap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			var sizes []int
+			for _, p := range plans {
+				if len(p.Shared) != overlap {
+					t.Errorf("%s: %d shared, want %d", p.Reader, len(p.Shared), overlap)
+				}
+				if err := p.check(); err != nil {
+					t.Errorf("%s: %v", p.Reader, err)
+				}
+				sizes = append(sizes, p.Cases)
+				for _, s := range p.Sessions {
+					for _, sc := range s.Screens {
+						if sc.Kind == session.KindCase {
+							count[sc.DicomID]++
+						}
+					}
+				}
+			}
+			shared := map[string]bool{}
+			for _, id := range plans[0].Shared {
+				shared[id] = true
+			}
+			for _, id := range ids {
+				want := 1
+				if shared[id] {
+					want = 3
+				}
+				if count[id] != want {
+					t.Errorf("%s read %d times, want %d", id, count[id], want)
+				}
+			}
+			if slices.Max(sizes)-slices.Min(sizes) > 1 {
+				t.Errorf("readers' shares %v differ by more than one", sizes)
+			}
+			// Each reader's order is their own: the shared cases come in different orders.
+			order := func(p Plan) []string {
+				var o []string
+				for _, s := range p.Sessions {
+					for _, sc := range s.Screens {
+						if shared[sc.DicomID] {
+							o = append(o, sc.DicomID)
+						}
+					}
+				}
+				return o
+			}
+			if overlap > 3 && slices.Equal(order(plans[0]), order(plans[1])) {
+				t.Errorf("alice and bob read the shared cases in the same order")
+			}
+		})
+	}
+	// Every case shared: the old behaviour, and the plan says so.
+	plans, err := NewPlans(readers, ids, 42, 12, 5, -1)
+	if err != nil || len(plans[2].Shared) != len(ids) || plans[2].Cases != len(ids) {
+		t.Fatalf("overlap -1: %v %v", err, plans)
+	}
+	// The split is the seed's: the same seed gives the same shared cases.
+	a, _ := NewPlans(readers, ids, 7, 12, 5, 4)
+	b, _ := NewPlans(readers, ids, 7, 12, 5, 4)
+	if !slices.Equal(a[0].Shared, b[0].Shared) {
+		t.Error("the same seed shared different cases")
+	}
+}

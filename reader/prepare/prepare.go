@@ -66,7 +66,11 @@ type Options struct {
 	Out       string // the study folder to write; created if needed
 	Seed      int64  // of every reader's plan (ReaderSeed)
 	// Readers get a plan each; none means DefaultReader. More can be added later (AddReader).
-	Readers     []string
+	Readers []string
+	// Split, with several readers, has Overlap cases read by every reader and the others split
+	// among them (Assign); without it every reader reads every case.
+	Split       bool
+	Overlap     int
 	SessionSize int // screens per session at most, calibration screens included; 0: DefaultSessionSize
 	CalibEvery  int // a calibration screen about every CalibEvery cases; ≤ 0: none
 	Jobs        int // cases prepared at once; 0: runtime.NumCPU()
@@ -107,6 +111,10 @@ type Record struct {
 	Prepared    int            `json:"prepared"`
 	Unreadable  int            `json:"unreadable"`
 	Transcoded  map[string]int `json:"transcoded"`
+	// Readers are the readers planned at preparation; Overlap, when they split the cases, how
+	// many every reader reads (absent: every reader reads every case).
+	Readers []string `json:"readers,omitempty"`
+	Overlap *int     `json:"overlap,omitempty"`
 }
 
 // ReadRecord reads STUDY/prepare.json.
@@ -223,19 +231,26 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	kept := st.Keep(func(c study.Case) bool { _, ok := pads[c.DicomID]; return ok })
 	ids := caseIDs(kept)
-	for _, r := range o.Readers {
-		p, err := NewPlan(r, ids, o.Seed, o.SessionSize, o.CalibEvery)
-		if err == nil {
-			err = WritePlan(o.Out, p)
-		}
-		if err != nil {
+	overlap := -1
+	if o.Split {
+		overlap = o.Overlap
+	}
+	plans, err := NewPlans(o.Readers, ids, o.Seed, o.SessionSize, o.CalibEvery, overlap)
+	if err != nil {
+		return res, fmt.Errorf("prepare: %w", err)
+	}
+	for _, p := range plans {
+		if err := WritePlan(o.Out, p); err != nil {
 			return res, fmt.Errorf("prepare: %w", err)
 		}
-		res.Plans = append(res.Plans, p)
 	}
+	res.Plans = plans
 	rec := Record{Format: RecordFormat, Created: time.Now().UTC(), Worklist: absPath(o.Worklist), DicomRoot: absPath(o.DicomRoot),
-		Seed: o.Seed, SessionSize: o.SessionSize, CalibEvery: o.CalibEvery,
+		Seed: o.Seed, SessionSize: o.SessionSize, CalibEvery: o.CalibEvery, Readers: o.Readers,
 		Cases: res.Cases, Prepared: res.Prepared, Unreadable: len(res.Unreadable), Transcoded: res.Transcoded}
+	if o.Split && len(o.Readers) > 1 {
+		rec.Overlap = &o.Overlap
+	}
 	if err := writeJSON(filepath.Join(o.Out, RecordFile), rec); err != nil {
 		return res, fmt.Errorf("prepare: %w", err)
 	}
@@ -266,6 +281,9 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("prepare: reader %s named twice", r)
 		}
 		seen[r] = true
+	}
+	if o.Split && o.Overlap < 0 {
+		return o, fmt.Errorf("prepare: overlap %d: want 0 or more cases read by every reader", o.Overlap)
 	}
 	if o.SessionSize == 0 {
 		o.SessionSize = DefaultSessionSize

@@ -119,6 +119,18 @@ func Start(studyDir string, spec Spec) (*Recording, error) {
 	return &Recording{Rec: rec, spec: spec, byID: byID, g: gen{cnt: spec.Seed * 1000}}, nil
 }
 
+// Record records a whole session of spec (every screen of its plan) and closes it complete.
+func Record(studyDir string, spec Spec) error {
+	r, err := Start(studyDir, spec)
+	if err != nil {
+		return err
+	}
+	if err := r.Screens(-1); err != nil {
+		return err
+	}
+	return r.Close(session.StatusComplete)
+}
+
 // Resume reopens an interrupted session (see session.Resume); the recording goes on with a
 // device clock later than before the crash.
 func Resume(studyDir string, spec Spec) (*Recording, error) {
