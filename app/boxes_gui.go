@@ -16,9 +16,15 @@ import (
 
 // runBoxEditor is `sightline boxes STUDY` without --apply or --export: the editor's window.
 func runBoxEditor(studyDir, who, store string) error {
-	// A study that cannot be read is said so before any window is asked for.
+	// A study that cannot be read, or a user name no row may carry, is said so before any
+	// window is asked for.
 	if _, err := study.Load(studyDir); err != nil {
 		return err
+	}
+	if who != "" {
+		if err := review.CheckUser(who); err != nil {
+			return fmt.Errorf("boxes: --user: %w", err)
+		}
 	}
 	_, w, err := openWindow("org.sightline.boxes", "Sightline — boxes")
 	if err != nil {

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -33,42 +35,7 @@ func boxesCommand(o *Options) *cobra.Command {
 			if exportTo == "" && apply == "" {
 				return runBoxEditor(args[0], user, store)
 			}
-			if apply != "" && user == "" {
-				return errors.New("boxes: --apply needs --user NAME: every change is stored with who made it")
-			}
-			s, err := study.Load(args[0])
-			if err != nil {
-				return err
-			}
-			if store == "" {
-				store = args[0]
-			}
-			ctx := cmd.Context()
-			st, err := review.Open(ctx, store, review.Options{})
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if apply != "" {
-				if err := applyBoxEdits(cmd, o, s, st, apply, user); err != nil {
-					return err
-				}
-			}
-			if exportTo != "" {
-				res, err := review.ExportBoxes(ctx, st, s, exportTo)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(o.Out, "wrote %d boxes of %d images to %s, and the audit (%d changes) to %s\n",
-					res.Boxes, res.Images, exportTo, res.Edits, res.Audit)
-				if res.OpenConflicts > 0 {
-					fmt.Fprintf(o.Err, "sightline: %d box(es) have conflicting edits awaiting adjudication; they are exported as they stand, the rival edits are in the audit\n", res.OpenConflicts)
-				}
-				if len(res.Outside) > 0 {
-					fmt.Fprintf(o.Err, "sightline: edits of %d image(s) the worklist does not list are in the audit only (first: %s)\n", len(res.Outside), res.Outside[0])
-				}
-			}
-			return nil
+			return runBoxes(cmd, o, args[0], store, apply, exportTo, user)
 		},
 	}
 	f := cmd.Flags()
@@ -79,15 +46,89 @@ func boxesCommand(o *Options) *cobra.Command {
 	return cmd
 }
 
-func applyBoxEdits(cmd *cobra.Command, o *Options, s *study.Study, st review.Store, path, user string) error {
+// runBoxes is `boxes STUDY --apply/--export`. Everything that can be checked without the
+// store is checked first (the user, the edits file whole, the export's folder), so a failed
+// command has touched nothing; a review.db this command made is removed again if it fails.
+func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user string) (err error) {
+	if apply != "" {
+		if user == "" {
+			return errors.New("boxes: --apply needs --user NAME: every change is stored with who made it")
+		}
+		if err := review.CheckUser(user); err != nil {
+			return fmt.Errorf("boxes: --user: %w", err)
+		}
+	}
+	if exportTo != "" {
+		if d := filepath.Dir(exportTo); d != "" {
+			if st, err := os.Stat(d); err != nil || !st.IsDir() {
+				return fmt.Errorf("boxes: --export %s: the folder %s does not exist", exportTo, d)
+			}
+		}
+	}
+	s, err := study.Load(dir)
+	if err != nil {
+		return err
+	}
+	var batch review.Batch
+	if apply != "" {
+		if batch, err = readBatch(s, apply, user); err != nil {
+			return err
+		}
+	}
+	ctx := cmd.Context()
+	if store == "" || filepath.Clean(store) == filepath.Clean(dir) {
+		store = dir
+		if _, err := os.Stat(filepath.Join(dir, review.FileName)); errors.Is(err, os.ErrNotExist) {
+			if apply == "" {
+				// Nothing edited yet and nothing to apply: export the study's boxes, make no store.
+				return exportBoxes(o, nil, s, exportTo, "")
+			}
+			defer func() {
+				if err != nil {
+					removeStore(filepath.Join(dir, review.FileName))
+				}
+			}()
+		}
+	}
+	st, err := review.Open(ctx, store, review.Options{ReadOnly: apply == ""})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if apply != "" {
+		if err := applyBatch(ctx, o, st, batch); err != nil {
+			return err
+		}
+	}
+	if exportTo != "" {
+		log, err := st.BoxLog(ctx, "")
+		if err != nil {
+			return err
+		}
+		return exportBoxes(o, log, s, exportTo, st.Location())
+	}
+	return nil
+}
+
+// removeStore removes a SQLite store and its WAL files.
+func removeStore(path string) {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		os.Remove(p)
+	}
+}
+
+// readBatch reads and checks an edits file and the sizes of the images it names, from their
+// DICOM headers.
+func readBatch(s *study.Study, path, user string) (review.Batch, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("boxes: %w", err)
+		return review.Batch{}, fmt.Errorf("boxes: --apply: %w", err)
 	}
 	rows, err := review.ReadBoxEdits(f, path)
 	f.Close()
-	if err != nil {
-		return err
+	var bad *review.RowErrors
+	if err != nil && !errors.As(err, &bad) {
+		return review.Batch{}, err
 	}
 	// Only the images the file names are opened for their sizes.
 	ids := map[string]bool{}
@@ -95,13 +136,44 @@ func applyBoxEdits(cmd *cobra.Command, o *Options, s *study.Study, st review.Sto
 		ids[r.Key.DicomID] = true
 	}
 	images := review.Images(s, ids, func(c study.Case) (int, int, error) { return heatmapDicomSize(s, s.Dir, c) })
-	res, err := review.ApplyBoxEdits(cmd.Context(), st, rows, path, images, user)
+	return review.Batch{Name: path, Rows: rows, Bad: bad, Images: images, Who: user}, nil
+}
+
+func applyBatch(ctx context.Context, o *Options, st review.Store, b review.Batch) error {
+	res, err := review.ApplyBatch(ctx, st, b)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Out, "applied %d edit(s) from %s as %s to %s\n", res.Applied, path, user, st.Location())
+	switch {
+	case res.Applied == 0 && res.Unchanged > 0:
+		fmt.Fprintf(o.Out, "nothing new in %s: its %d row(s) are already in %s, nothing stored\n", b.Name, res.Unchanged, st.Location())
+	case res.Unchanged > 0:
+		fmt.Fprintf(o.Out, "applied %d edit(s) from %s as %s to %s; %d row(s) already stood so and were not stored\n",
+			res.Applied, b.Name, b.Who, st.Location(), res.Unchanged)
+	default:
+		fmt.Fprintf(o.Out, "applied %d edit(s) from %s as %s to %s\n", res.Applied, b.Name, b.Who, st.Location())
+	}
 	if res.Conflicts > 0 {
-		fmt.Fprintf(o.Err, "sightline: %d edit(s) met a box someone changed meanwhile; they are stored as conflicts awaiting adjudication\n", res.Conflicts)
+		return fmt.Errorf("boxes: %d edit(s) met a box someone changed meanwhile; they are stored as conflicts awaiting adjudication in the editor", res.Conflicts)
+	}
+	return nil
+}
+
+func exportBoxes(o *Options, log []review.BoxEdit, s *study.Study, path, from string) error {
+	res, err := review.ExportLog(log, s, path)
+	if err != nil {
+		return err
+	}
+	if from == "" {
+		from = "no review store yet: the study's boxes as they are"
+	}
+	fmt.Fprintf(o.Out, "wrote %d boxes of %d images to %s, and the audit (%d changes) to %s; from %s\n",
+		res.Boxes, res.Images, path, res.Edits, res.Audit, from)
+	if res.OpenConflicts > 0 {
+		fmt.Fprintf(o.Err, "sightline: %d box(es) have conflicting edits awaiting adjudication; they are exported as they stand, the rival edits are in the audit\n", res.OpenConflicts)
+	}
+	if len(res.Outside) > 0 {
+		fmt.Fprintf(o.Err, "sightline: edits of %d image(s) the worklist does not list are in the audit only (first: %s)\n", len(res.Outside), res.Outside[0])
 	}
 	return nil
 }

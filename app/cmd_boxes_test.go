@@ -34,12 +34,15 @@ func TestBoxesCommandNeedsAMode(t *testing.T) {
 // TestBoxesCommand: the demo study's real DICOMs give the sizes; a bad file is refused whole
 // with its lines; a good one lands in the store and in the export, with its audit.
 func TestBoxesCommand(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { boxesCommandCase(t, filepath.Join(t.TempDir(), "review.db")) })
+	t.Run("sqlite", func(t *testing.T) { boxesCommandCase(t, "") }) // the study's own review.db
 	t.Run("postgres", func(t *testing.T) { boxesCommandCase(t, pgtest.Database(t)) })
 }
 
 func boxesCommandCase(t *testing.T, store string) {
 	dir := demoStudy(t)
+	if store == "" {
+		store = dir
+	}
 	s, err := study.Load(dir)
 	if err != nil {
 		t.Fatal(err)

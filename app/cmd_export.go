@@ -31,8 +31,12 @@ func exportCommand(o *Options) *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := readVerdicts(cmd.Context(), args[0], store)
-			if err != nil {
+			switch {
+			case err != nil && store != "":
 				return err
+			case err != nil:
+				// The export's files need no verdicts: a damaged review.db costs only qa.csv's.
+				fmt.Fprintf(o.Err, "sightline: qa.csv carries no verdicts: %v\n", err)
 			}
 			opts.Verdicts = v
 			res, err := export.Export(args[0], out, opts)
@@ -112,7 +116,7 @@ func readVerdicts(ctx context.Context, studyDir, store string) ([]review.Verdict
 		}
 		store = studyDir
 	}
-	st, err := review.Open(ctx, store, review.Options{})
+	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}

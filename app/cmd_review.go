@@ -22,6 +22,7 @@ import (
 func reviewCommand(o *Options) *cobra.Command {
 	var report, video, sessionID, store, reviewer string
 	var width, fps int
+	var verify bool
 	cmd := &cobra.Command{
 		Use:   "review STUDY [--reviewer NAME] [--session ID] [--report DIR] [--session ID --video DIR] [--store URL]",
 		Short: "QA review of the recorded sessions: replay and verdicts in a window, the QA report (--report), review videos (--video)",
@@ -36,13 +37,19 @@ func reviewCommand(o *Options) *cobra.Command {
 			"ffmpeg), named after the folder (NN-<dicom_id>.mp4): the image as drawn, the fixations as\n" +
 			"numbered circles sized by duration with a fading scanpath, the gaze point, a time bar, and the\n" +
 			"dictation placed on the session clock. A case without audio gets a silent track and says so.\n\n" +
-			"Verdicts are read from the review store: STUDY/review.db, or --store (a SQLite file or\n" +
-			"postgres://USER@HOST:PORT/DB).",
+			"--verify-store recomputes the review store's hash chain (every history row carries the hash\n" +
+			"of the rows before it) and names the first row that breaks it; it only reads.\n\n" +
+			"Verdicts are read from the review store: STUDY/review.db, or --store (a SQLite file,\n" +
+			"postgres://USER@HOST:PORT/DB or a keyword/value DSN). A store this user cannot write is\n" +
+			"opened read-only: the window and the report work, verdicts cannot be saved.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			studyDir := args[0]
 			if video != "" && sessionID == "" {
 				return errors.New("review: --video needs --session ID (the session folder's name under STUDY/sessions)")
+			}
+			if verify {
+				return verifyStore(cmd.Context(), o, studyDir, store)
 			}
 			// Before anything is opened or written: a folder that is not a study got an empty
 			// window (and a review.db in it), or an empty report and exit 0.
@@ -70,6 +77,7 @@ func reviewCommand(o *Options) *cobra.Command {
 	f.StringVar(&sessionID, "session", "", "the session to open, or to write videos of (its folder name under STUDY/sessions)")
 	f.StringVar(&reviewer, "reviewer", "", "who reviews (stored with every verdict; default: the login name)")
 	f.StringVar(&store, "store", "", "the review store: a SQLite file or postgres://USER@HOST:PORT/DB (default STUDY/review.db)")
+	f.BoolVar(&verify, "verify-store", false, "recompute the review store's hash chain and name the first row that breaks it")
 	f.IntVar(&width, "video-width", qavideo.DefaultWidth, "the videos' width in pixels (even)")
 	f.IntVar(&fps, "video-fps", qavideo.DefaultFPS, "the videos' frames per second")
 	return cmd
@@ -85,7 +93,8 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 		}
 	}
 	if store != "" {
-		st, err := review.Open(ctx, store, review.Options{})
+		// The report only reads: it never waits on a writer, and works on a study it cannot write.
+		st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
 		if err != nil {
 			return err // it names the store
 		}
@@ -94,6 +103,14 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 			return fmt.Errorf("read verdicts: %w", err)
 		}
 		opt.Store = st.Location()
+		rep, err := review.VerifyChain(ctx, st)
+		if err != nil {
+			return err
+		}
+		opt.Chain = rep.String()
+		if !rep.OK() {
+			fmt.Fprintf(o.Err, "sightline: %s: %s\n", st.Location(), rep)
+		}
 	}
 	n := 0
 	opt.Progress = func(string, string) {
@@ -112,6 +129,34 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 	for _, u := range sum.Unreadable {
 		fmt.Fprintf(o.Err, "sightline: session %s\n", u)
 	}
+	return nil
+}
+
+// verifyStore is `review STUDY --verify-store`: it recomputes the hash chain of every history
+// table, and fails naming the first row of each table that breaks it.
+func verifyStore(ctx context.Context, o *Options, studyDir, store string) error {
+	if store == "" {
+		store = studyDir
+	}
+	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := review.VerifyChain(ctx, st)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rep.Unchained:
+		return fmt.Errorf("verify %s: %s", st.Location(), rep)
+	case len(rep.Breaks) > 0:
+		for _, b := range rep.Breaks {
+			fmt.Fprintf(o.Err, "sightline: %s: chain broken at %s\n", st.Location(), b)
+		}
+		return fmt.Errorf("verify %s: the history was changed around the store (%d table(s) broken, named above)", st.Location(), len(rep.Breaks))
+	}
+	fmt.Fprintf(o.Out, "%s: %s, %d of them carrying a hash\n", st.Location(), rep, rep.Chained)
 	return nil
 }
 

@@ -206,7 +206,7 @@ func storeCorrections(ctx context.Context, study, store string) (map[[2]string]r
 		}
 		store = study
 	}
-	st, err := review.Open(ctx, store, review.Options{})
+	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}

@@ -269,7 +269,11 @@ func (r *Review) ShowSessions() error {
 		}
 	}
 	title := widget.NewLabelWithStyle("QA review — "+r.opt.StudyDir, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	who := widget.NewLabel("Reviewer: " + r.opt.Reviewer + " · store: " + r.opt.Store.Location() + " · click a session to review its cases")
+	line := "Reviewer: " + r.opt.Reviewer + " · store: " + r.opt.Store.Location() + " · click a session to review its cases"
+	if why := r.opt.Store.ReadOnly(); why != "" {
+		line = "READ-ONLY, verdicts cannot be saved (" + why + ") · store: " + r.opt.Store.Location() + " · click a session to view its cases"
+	}
+	who := widget.NewLabel(line)
 	top := container.NewVBox(container.NewHBox(r.backButton(), title), who)
 	var body fyne.CanvasObject = t
 	if len(rows) == 0 {

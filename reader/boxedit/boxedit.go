@@ -114,6 +114,14 @@ type Zone struct {
 	Conflict *review.Conflict
 	// By is who last saved the box in the store ("" for the study's original).
 	By string
+
+	// orig is the study's original box (the box at revision 0).
+	orig review.Box
+	// reverting is set when an undo or redo met a box someone else changed since the step:
+	// the edit is then based on against, the revision the step was made on, so the store
+	// keeps it as a conflict instead of overwriting the other person's box.
+	reverting bool
+	against   int64
 }
 
 // Dirty reports whether the zone has unsaved edits.
@@ -133,10 +141,11 @@ type Editor struct {
 	drag       *drag
 }
 
-// change is one zone's box before and after an edit.
+// change is one zone's box before and after an edit, and the revision it was made on.
 type change struct {
 	zone          int
 	before, after review.Box
+	base          int64
 }
 
 // step is what one undo takes back: one or several zones changed by one action.
@@ -161,7 +170,7 @@ func New(dicomID string, w, h int, who string, original []study.Box, log []revie
 				z.Box = review.Box{Status: review.Original, X1: b.X1, X2: b.X2, Y1: b.Y1, Y2: b.Y2}
 			}
 		}
-		z.Saved = z.Box
+		z.Saved, z.orig = z.Box, z.Box
 	}
 	e.Reload(log)
 	return e
@@ -200,7 +209,7 @@ func (e *Editor) Reload(log []review.BoxEdit) []int {
 		if z.Box != row.After {
 			changed = append(changed, i)
 		}
-		z.Box, z.Saved, z.Base, z.By, z.Stale = row.After, row.After, row.Rev, row.Who, false
+		z.Box, z.Saved, z.Base, z.By, z.Stale, z.reverting = row.After, row.After, row.Rev, row.Who, false, false
 	}
 	return changed
 }
@@ -210,10 +219,16 @@ func (e *Editor) Reload(log []review.BoxEdit) []int {
 func (e *Editor) Edits() []review.BoxEdit {
 	var out []review.BoxEdit
 	for _, z := range e.Zones {
-		if z.Dirty() {
-			out = append(out, review.BoxEdit{Key: review.BoxKey{DicomID: e.DicomID, Zone: z.Name},
-				Base: z.Base, Before: z.Saved, After: z.Box, Who: e.Who})
+		if !z.Dirty() {
+			continue
 		}
+		r := review.BoxEdit{Key: review.BoxKey{DicomID: e.DicomID, Zone: z.Name}, Base: z.Base, Before: z.Saved, After: z.Box, Who: e.Who}
+		if z.reverting {
+			// An undo of a step someone has since overruled: based on the step's revision,
+			// so that it is a conflict, not a silent overwrite.
+			r.Base, r.Before = z.against, z.orig
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -233,10 +248,10 @@ func (e *Editor) Stored(rows []review.BoxEdit) (conflicts int) {
 			conflicts++
 			// Our edit is in the store as a rival: nothing left unsaved; the zone shows the
 			// box as it stands once reloaded.
-			z.Box, z.Stale = z.Saved, false
+			z.Box, z.Stale, z.reverting = z.Saved, false, false
 			continue
 		}
-		z.Base, z.Saved, z.By, z.Stale = r.Rev, r.After, r.Who, false
+		z.Base, z.Saved, z.By, z.Stale, z.reverting = r.Rev, r.After, r.Who, false, false
 	}
 	return conflicts
 }
@@ -365,7 +380,7 @@ func (e *Editor) EndDrag() {
 		return
 	}
 	if after := e.Zones[d.zone].Box; after != d.start {
-		e.push(step{{d.zone, d.start, after}})
+		e.push(step{{d.zone, d.start, after, e.Zones[d.zone].Base}})
 	}
 }
 
@@ -418,7 +433,7 @@ func (e *Editor) set(i int, b review.Box) bool {
 	if z.Box == b {
 		return false
 	}
-	e.push(step{{i, z.Box, b}})
+	e.push(step{{i, z.Box, b, z.Base}})
 	z.Box = b
 	return true
 }
@@ -486,7 +501,7 @@ func (e *Editor) ConfirmAll() bool {
 		if z.Box.Status == review.Original {
 			b := z.Box
 			b.Status = review.Confirmed
-			s = append(s, change{i, z.Box, b})
+			s = append(s, change{i, z.Box, b, z.Base})
 			z.Box = b
 		}
 	}
@@ -509,7 +524,7 @@ func (e *Editor) Undo() bool {
 	s := e.undo[len(e.undo)-1]
 	e.undo = e.undo[:len(e.undo)-1]
 	for k := len(s) - 1; k >= 0; k-- {
-		e.Zones[s[k].zone].Box = s[k].before
+		e.revert(s[k], s[k].after, s[k].before)
 	}
 	e.redo = append(e.redo, s)
 	e.selectStep(s)
@@ -524,11 +539,26 @@ func (e *Editor) Redo() bool {
 	s := e.redo[len(e.redo)-1]
 	e.redo = e.redo[:len(e.redo)-1]
 	for _, c := range s {
-		e.Zones[c.zone].Box = c.after
+		e.revert(c, c.before, c.after)
 	}
 	e.undo = append(e.undo, s)
 	e.selectStep(s)
 	return true
+}
+
+// revert sets a step's zone from want to to. When the zone no longer holds want, someone else
+// changed the box since the step (it was reloaded from the store): undoing or redoing the
+// step then reverts only what this person did, as an edit based on the step's revision,
+// which the store keeps as a conflict beside the other person's box.
+func (e *Editor) revert(c change, want, to review.Box) {
+	z := &e.Zones[c.zone]
+	if z.Box != want && !z.reverting {
+		z.reverting, z.against = true, c.base
+	}
+	z.Box = to
+	if !z.Dirty() {
+		z.reverting = false
+	}
 }
 
 func (e *Editor) selectStep(s step) {

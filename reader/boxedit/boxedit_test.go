@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"sightline/reader/export/exporttest"
 	"sightline/reader/review"
+	"sightline/reader/review/pgtest"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 )
@@ -247,9 +249,16 @@ func TestAddMissingAndConfirm(t *testing.T) {
 	}
 }
 
+// openStore opens the review store of dir, made a study folder (an empty worklist) if it is
+// not one yet.
 func openStore(t *testing.T, dir string) review.Store {
 	t.Helper()
-	st, err := review.Open(context.Background(), filepath.Join(dir, review.FileName), review.Options{PollEvery: 10 * time.Millisecond})
+	if _, err := os.Stat(filepath.Join(dir, study.MasterSheet)); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, study.MasterSheet), []byte("dicom_id,path\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := review.Open(context.Background(), dir, review.Options{PollEvery: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,4 +485,116 @@ func TestReadings(t *testing.T) {
 	if r2, _ := OpenReadings(t.TempDir()); len(r2.Readers(id)) != 0 {
 		t.Fatal("a study without sessions has readers")
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
+}
+
+// stores runs f once per backend with two handles on one new store, as two editors have.
+func stores(t *testing.T, f func(t *testing.T, sa, sb review.Store)) {
+	open := func(t *testing.T, loc string) review.Store {
+		st, err := review.Open(context.Background(), loc, review.Options{PollEvery: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		sa := openStore(t, dir)
+		f(t, sa, open(t, dir))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		loc := pgtest.Database(t)
+		f(t, open(t, loc), open(t, loc))
+	})
+}
+
+func reload(t *testing.T, st review.Store, e *Editor) {
+	t.Helper()
+	log, err := st.BoxLog(context.Background(), e.DicomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Reload(log)
+}
+
+// TestUndoRevertsOnlyYourOwnStep: ann moves the trachea and saves, bob moves it and saves,
+// ann's editor shows bob's box, ann undoes. Her undo must not silently put her old box over
+// bob's: it is stored as a conflict, and bob's box stands until someone adjudicates. Redo
+// likewise. With nobody in between, undo and redo are plain edits.
+func TestUndoRevertsOnlyYourOwnStep(t *testing.T) {
+	stores(t, func(t *testing.T, sa, sb review.Store) {
+		ctx := context.Background()
+		a := New("img", imgW, imgH, "ann", original, nil)
+		b := New("img", imgW, imgH, "bob", original, nil)
+		a.Select(trachea)
+		a.Nudge(10, 0)
+		save(t, sa, a)
+		reload(t, sb, b)
+		b.Select(trachea)
+		b.Nudge(50, 0)
+		save(t, sb, b)
+		bobs := b.Zones[trachea].Box
+		reload(t, sa, a)
+		if a.Zones[trachea].Box != bobs {
+			t.Fatalf("ann sees %+v, want bob's %+v", a.Zones[trachea].Box, bobs)
+		}
+		if !a.Undo() {
+			t.Fatal("nothing to undo")
+		}
+		if n := save(t, sa, a); n != 1 {
+			t.Fatalf("ann's undo over bob's box stored %d conflicts, want 1", n)
+		}
+		log, _ := sa.BoxLog(ctx, "img")
+		cur := review.CurrentBoxes(log)[review.BoxKey{DicomID: "img", Zone: "trachea"}]
+		if cur.After != bobs || cur.Who != "bob" {
+			t.Errorf("the trachea as it stands: %+v by %s, want bob's", cur.After, cur.Who)
+		}
+		c := a.Zones[trachea].Conflict
+		if c == nil || len(c.Rivals) != 1 || c.Rivals[0].Who != "ann" || c.Rivals[0].After.X1 != 1200 {
+			t.Fatalf("conflict %+v, want ann's undo (x1 1200) as the rival", c)
+		}
+		if a.HasChanges() || a.Zones[trachea].Box != bobs {
+			t.Errorf("after the conflict ann's editor shows %+v, unsaved %v", a.Zones[trachea].Box, a.HasChanges())
+		}
+
+		// Redo of a step someone has since overruled: a conflict too.
+		if _, err := sa.Adjudicate(ctx, *c, c.Current.Rev, "ann"); err != nil {
+			t.Fatal(err)
+		}
+		a2 := New("img2", imgW, imgH, "ann", original, nil)
+		a2.Select(trachea)
+		a2.Nudge(10, 0)
+		save(t, sa, a2)
+		a2.Undo()
+		if n := save(t, sa, a2); n != 0 || a2.Zones[trachea].Box.X1 != 1200 {
+			t.Fatalf("a plain undo: %d conflicts, box %+v", n, a2.Zones[trachea].Box)
+		}
+		b2 := New("img2", imgW, imgH, "bob", original, nil)
+		reload(t, sb, b2)
+		b2.Select(trachea)
+		b2.Nudge(0, 30)
+		save(t, sb, b2)
+		reload(t, sa, a2)
+		if !a2.Redo() {
+			t.Fatal("nothing to redo")
+		}
+		if n := save(t, sa, a2); n != 1 {
+			t.Errorf("ann's redo over bob's box stored %d conflicts, want 1", n)
+		}
+		// And a plain redo, nobody in between, is an edit.
+		a3 := New("img3", imgW, imgH, "ann", original, nil)
+		a3.Select(trachea)
+		a3.Nudge(10, 0)
+		a3.Undo()
+		a3.Redo()
+		if n := save(t, sa, a3); n != 0 || a3.Zones[trachea].Box.X1 != 1210 {
+			t.Errorf("a plain redo: %d conflicts, box %+v", n, a3.Zones[trachea].Box)
+		}
+	})
 }

@@ -105,7 +105,7 @@ var indexTmpl = template.Must(template.New("index").Funcs(funcs).Parse(`<!DOCTYP
 <html lang="en"><head><meta charset="utf-8"><title>QA report: {{.Study}}</title><style>{{css}}</style></head>
 <body>
 <h1>QA report: {{.Study}}</h1>
-<p class="meta">Written {{when .Now}} · {{.Sum.Sessions}} sessions · {{.Sum.Cases}} case folders · {{.Sum.Faulty}} with problems · {{.Sum.Decided}} decided{{if .Store}} · verdicts from {{.Store}}{{else}} · no review store yet: nothing decided{{end}} · table of every case: <a href="qa.csv">qa.csv</a></p>
+<p class="meta">Written {{when .Now}} · {{.Sum.Sessions}} sessions · {{.Sum.Cases}} case folders · {{.Sum.Faulty}} with problems · {{.Sum.Decided}} decided{{if .Store}} · verdicts from {{.Store}}{{if .Chain}} ({{.Chain}}){{end}}{{else}} · no review store yet: nothing decided{{end}} · table of every case: <a href="qa.csv">qa.csv</a></p>
 {{if .Sum.Unreadable}}<h2>Problems</h2><ul class="problems">{{range .Sum.Unreadable}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <h2>Sessions</h2>
 {{if .Sessions}}<table>
@@ -163,8 +163,9 @@ func writePages(outDir, studyDir string, sessions []*sessionReport, sum Summary,
 		Now      time.Time
 		Sum      Summary
 		Store    string
+		Chain    string
 		Sessions []*sessionReport
-	}{name, opt.Now(), sum, opt.Store, sessions}
+	}{name, opt.Now(), sum, opt.Store, opt.Chain, sessions}
 	if err := atomicfile.Write(filepath.Join(outDir, IndexFile), func(w io.Writer) error { return indexTmpl.Execute(w, data) }); err != nil {
 		return fmt.Errorf("write %s: %w", IndexFile, err)
 	}

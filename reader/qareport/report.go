@@ -40,6 +40,9 @@ type Options struct {
 	Verdicts []review.Verdict
 	// Store names where the verdicts came from, for the pages ("" : no store).
 	Store string
+	// Chain is the review store's history verification in one line (review.ChainReport),
+	// shown beside Store ("" : not verified).
+	Chain string
 	// Now stamps the report (default time.Now).
 	Now func() time.Time
 	// Progress is told each case as it is done.

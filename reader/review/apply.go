@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"sightline/reader/study"
 )
@@ -31,35 +32,76 @@ type EditRow struct {
 // maxRowErrors bounds how many bad rows one error lists.
 const maxRowErrors = 50
 
-// rowErrors collects the bad rows of a file, each named with its line.
-type rowErrors struct {
-	name string
-	errs []string
-	n    int
+// RowErrors are the bad rows of a batch file, each named with its line; the error lists them
+// in line order.
+type RowErrors struct {
+	Name string
+	rows []rowError
 }
 
-func (r *rowErrors) add(line int, format string, a ...any) {
-	r.n++
-	if len(r.errs) < maxRowErrors {
-		r.errs = append(r.errs, fmt.Sprintf("%s:%d: %s", r.name, line, fmt.Sprintf(format, a...)))
+type rowError struct {
+	line int
+	msg  string
+}
+
+// Len is how many rows are bad.
+func (r *RowErrors) Len() int {
+	if r == nil {
+		return 0
+	}
+	return len(r.rows)
+}
+
+func (r *RowErrors) add(line int, format string, a ...any) {
+	r.rows = append(r.rows, rowError{line, fmt.Sprintf(format, a...)})
+}
+
+// merge adds other's rows (another pass over the same file).
+func (r *RowErrors) merge(other *RowErrors) {
+	if other != nil {
+		r.rows = append(r.rows, other.rows...)
 	}
 }
 
-func (r *rowErrors) err() error {
-	if r.n == 0 {
+func (r *RowErrors) Error() string {
+	rows := slices.Clone(r.rows)
+	slices.SortStableFunc(rows, func(a, b rowError) int { return a.line - b.line })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d bad row(s), nothing applied:", r.Name, len(rows))
+	for i, e := range rows {
+		if i == maxRowErrors {
+			fmt.Fprintf(&b, "\n  … and %d more", len(rows)-maxRowErrors)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s:%d: %s", r.Name, e.line, e.msg)
+	}
+	return b.String()
+}
+
+func (r *RowErrors) err() error {
+	if r.Len() == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("%s: %d bad row(s), nothing applied:\n  %s", r.name, r.n, strings.Join(r.errs, "\n  "))
-	if r.n > len(r.errs) {
-		msg += fmt.Sprintf("\n  … and %d more", r.n-len(r.errs))
+	return r
+}
+
+// CheckUser refuses a user name no row should carry: blank, or holding a control character
+// (a newline would forge a line in every export and log).
+func CheckUser(who string) error {
+	switch {
+	case strings.TrimSpace(who) == "":
+		return errors.New("the user name is blank: give --user NAME (every change is stored with who made it)")
+	case strings.ContainsFunc(who, unicode.IsControl):
+		return fmt.Errorf("the user name %q holds a control character", who)
 	}
-	return errors.New(msg)
+	return nil
 }
 
 // ReadBoxEdits parses a batch edits file (header dicom_id,bbox_name,x1,x2,y1,y2,status; the
 // columns in any order). Every row is checked on its own: status, numbers, coordinates
-// present or empty as the status wants, x1 < x2 and y1 < y2, one edit per zone. The error
-// lists the bad rows, each with its line.
+// present or empty as the status wants, x1 < x2 and y1 < y2, one edit per zone. When rows are
+// bad the error is a *RowErrors naming each with its line, returned with the good rows, so
+// that ApplyBatch can check those against the study in the same pass.
 func ReadBoxEdits(r io.Reader, name string) ([]EditRow, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 0
@@ -86,7 +128,7 @@ func ReadBoxEdits(r io.Reader, name string) ([]EditRow, error) {
 			return nil, fmt.Errorf("%s:1: missing column %q (want the header %s)", name, c, strings.Join(EditsHeader, ","))
 		}
 	}
-	bad := &rowErrors{name: name}
+	bad := &RowErrors{Name: name}
 	first := map[BoxKey]int{}
 	var out []EditRow
 	for {
@@ -166,10 +208,7 @@ func ReadBoxEdits(r io.Reader, name string) ([]EditRow, error) {
 		}
 		out = append(out, e)
 	}
-	if err := bad.err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, bad.err()
 }
 
 // Image is an image of the study as batch edits are checked against it.
@@ -198,88 +237,129 @@ func Images(s *study.Study, ids map[string]bool, size func(study.Case) (w, h int
 // ApplyResult counts what a batch wrote.
 type ApplyResult struct {
 	Applied int
+	// Unchanged are rows that ask for the box as it already stands: not history, not stored
+	// (applying a file a second time stores nothing).
+	Unchanged int
 	// Conflicts are edits stored as conflicts: someone changed the box between the check and
 	// the write. They await adjudication like any other conflict.
 	Conflicts int
 }
 
-// ApplyBoxEdits checks every row against the study's images (known image and zone, inside
-// the image, the zone not locked, something to confirm) and, when every row is good, writes
-// them all as user who in one transaction. When any row is bad nothing is written, and the
-// error names every bad row's line (name is the file's name for the messages).
+// Batch is a batch edits file, read, to apply.
+type Batch struct {
+	Name   string
+	Rows   []EditRow
+	Bad    *RowErrors // the rows ReadBoxEdits refused (nil: none)
+	Images []Image
+	Who    string
+}
+
+// ApplyBoxEdits is ApplyBatch of rows that all read well.
 func ApplyBoxEdits(ctx context.Context, st Store, rows []EditRow, name string, images []Image, who string) (ApplyResult, error) {
-	if who == "" {
-		return ApplyResult{}, errors.New("apply box edits: a user name is required (--user)")
+	return ApplyBatch(ctx, st, Batch{Name: name, Rows: rows, Images: images, Who: who})
+}
+
+// ApplyBatch checks every row against the study's images (known image and zone, inside the
+// image) and the store's boxes (the zone not locked, something to confirm) and, when every
+// row of the file is good, writes the rows that change a box as user who in one transaction.
+// When any row is bad nothing is written, and the error names every bad row of the file, the
+// ones ReadBoxEdits refused included, in line order.
+func ApplyBatch(ctx context.Context, st Store, b Batch) (ApplyResult, error) {
+	if err := CheckUser(b.Who); err != nil {
+		return ApplyResult{}, fmt.Errorf("apply box edits: %w", err)
 	}
-	ims := make(map[string]*Image, len(images))
-	for i := range images {
-		ims[images[i].DicomID] = &images[i]
+	ims := make(map[string]*Image, len(b.Images))
+	for i := range b.Images {
+		ims[b.Images[i].DicomID] = &b.Images[i]
 	}
 	log, err := st.BoxLog(ctx, "")
 	if err != nil {
 		return ApplyResult{}, err
 	}
 	cur := CurrentBoxes(log)
-	bad := &rowErrors{name: name}
-	edits := make([]BoxEdit, 0, len(rows))
-	for _, r := range rows {
-		im, ok := ims[r.Key.DicomID]
-		if !ok {
-			bad.add(r.Line, "dicom_id %q is not an image of the study", r.Key.DicomID)
-			continue
+	bad := &RowErrors{Name: b.Name}
+	bad.merge(b.Bad)
+	edits := make([]BoxEdit, 0, len(b.Rows))
+	var res ApplyResult
+	for _, r := range b.Rows {
+		e, ok := checkRow(r, ims, cur, b.Who, bad)
+		switch {
+		case !ok:
+		case e.After == e.Before:
+			res.Unchanged++
+		default:
+			edits = append(edits, e)
 		}
-		orig := slices.IndexFunc(im.Boxes, func(b study.Box) bool { return b.Name == r.Key.Zone })
-		if orig < 0 && !slices.Contains(study.ZoneNames[:], r.Key.Zone) {
-			bad.add(r.Line, "unknown zone %q (want one of the 17 EGD-CXR zones: %s)", r.Key.Zone, strings.Join(study.ZoneNames[:], ", "))
-			continue
-		}
-		e := BoxEdit{Key: r.Key, Who: who}
-		if c, ok := cur[r.Key]; ok {
-			e.Base, e.Before = c.Rev, c.After
-		} else if orig >= 0 {
-			b := im.Boxes[orig]
-			e.Before = Box{Status: Original, X1: b.X1, X2: b.X2, Y1: b.Y1, Y2: b.Y2}
-		}
-		if e.Before.Locked {
-			by := ""
-			if c, ok := cur[r.Key]; ok {
-				by = fmt.Sprintf(" (by %s, %s)", c.Who, c.At.Format("2006-01-02 15:04"))
-			}
-			bad.add(r.Line, "%s %q is locked%s: unlock it in the editor first", r.Key.DicomID, r.Key.Zone, by)
-			continue
-		}
-		e.After = Box{Status: r.Status, X1: r.X1, X2: r.X2, Y1: r.Y1, Y2: r.Y2}
-		if r.Status == Confirmed && !r.HasCoords {
-			if !e.Before.HasCoords() {
-				bad.add(r.Line, "nothing to confirm: %s has no %q box; give its coordinates", r.Key.DicomID, r.Key.Zone)
-				continue
-			}
-			e.After.X1, e.After.X2, e.After.Y1, e.After.Y2 = e.Before.X1, e.Before.X2, e.Before.Y1, e.Before.Y2
-		}
-		if r.HasCoords {
-			if im.SizeErr != nil {
-				bad.add(r.Line, "cannot check the box against %s: its size is unknown: %v", r.Key.DicomID, im.SizeErr)
-				continue
-			}
-			if r.X1 < 0 || r.Y1 < 0 || r.X2 > float64(im.W) || r.Y2 > float64(im.H) {
-				bad.add(r.Line, "box x %v–%v, y %v–%v lies outside the image (%d×%d pixels)", r.X1, r.X2, r.Y1, r.Y2, im.W, im.H)
-				continue
-			}
-		}
-		edits = append(edits, e)
 	}
 	if err := bad.err(); err != nil {
 		return ApplyResult{}, err
 	}
+	if len(edits) == 0 {
+		return res, nil
+	}
 	done, err := st.EditBoxes(ctx, edits)
 	if err != nil {
-		return ApplyResult{}, fmt.Errorf("%s: %w", name, err)
+		return ApplyResult{}, fmt.Errorf("%s: nothing was applied (a batch is stored whole or not at all): %w", b.Name, err)
 	}
-	res := ApplyResult{Applied: len(done)}
-	for _, e := range done {
-		if e.Kind == KindConflict {
+	for i, e := range done {
+		switch {
+		case e.Kind == KindConflict:
 			res.Conflicts++
+			res.Applied++
+		case e.Rev == edits[i].Base:
+			res.Unchanged++ // someone made the same change meanwhile
+		default:
+			res.Applied++
 		}
 	}
 	return res, nil
+}
+
+// checkRow checks one row against the study and the store's current boxes, adding what is
+// wrong to bad, and returns the edit it asks for.
+func checkRow(r EditRow, ims map[string]*Image, cur map[BoxKey]BoxEdit, who string, bad *RowErrors) (BoxEdit, bool) {
+	im, ok := ims[r.Key.DicomID]
+	if !ok {
+		bad.add(r.Line, "dicom_id %q is not an image of the study", r.Key.DicomID)
+		return BoxEdit{}, false
+	}
+	orig := slices.IndexFunc(im.Boxes, func(b study.Box) bool { return b.Name == r.Key.Zone })
+	if orig < 0 && !slices.Contains(study.ZoneNames[:], r.Key.Zone) {
+		bad.add(r.Line, "unknown zone %q (want one of the 17 EGD-CXR zones: %s)", r.Key.Zone, strings.Join(study.ZoneNames[:], ", "))
+		return BoxEdit{}, false
+	}
+	e := BoxEdit{Key: r.Key, Who: who}
+	if c, ok := cur[r.Key]; ok {
+		e.Base, e.Before = c.Rev, c.After
+	} else if orig >= 0 {
+		b := im.Boxes[orig]
+		e.Before = Box{Status: Original, X1: b.X1, X2: b.X2, Y1: b.Y1, Y2: b.Y2}
+	}
+	if e.Before.Locked {
+		by := ""
+		if c, ok := cur[r.Key]; ok {
+			by = fmt.Sprintf(" (by %s, %s)", c.Who, c.At.Format("2006-01-02 15:04"))
+		}
+		bad.add(r.Line, "%s %q is locked%s: unlock it in the editor first", r.Key.DicomID, r.Key.Zone, by)
+		return BoxEdit{}, false
+	}
+	e.After = Box{Status: r.Status, X1: r.X1, X2: r.X2, Y1: r.Y1, Y2: r.Y2}
+	if r.Status == Confirmed && !r.HasCoords {
+		if !e.Before.HasCoords() {
+			bad.add(r.Line, "nothing to confirm: %s has no %q box; give its coordinates", r.Key.DicomID, r.Key.Zone)
+			return BoxEdit{}, false
+		}
+		e.After.X1, e.After.X2, e.After.Y1, e.After.Y2 = e.Before.X1, e.Before.X2, e.Before.Y1, e.Before.Y2
+	}
+	if r.HasCoords {
+		if im.SizeErr != nil {
+			bad.add(r.Line, "cannot check the box against %s: its size is unknown: %v", r.Key.DicomID, im.SizeErr)
+			return BoxEdit{}, false
+		}
+		if r.X1 < 0 || r.Y1 < 0 || r.X2 > float64(im.W) || r.Y2 > float64(im.H) {
+			bad.add(r.Line, "box x %v–%v, y %v–%v lies outside the image (%d×%d pixels)", r.X1, r.X2, r.Y1, r.Y2, im.W, im.H)
+			return BoxEdit{}, false
+		}
+	}
+	return e, true
 }

@@ -34,7 +34,7 @@ func BenchmarkApply10000SQLite(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		st, err := Open(ctx, b.TempDir(), Options{})
+		st, err := Open(ctx, studyDir(b), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func BenchmarkWatchPostgres(b *testing.B) {
 }
 
 // BenchmarkWatchSQLite is the same on SQLite, polled every 200 ms (the default).
-func BenchmarkWatchSQLite(b *testing.B) { benchWatch(b, b.TempDir()) }
+func BenchmarkWatchSQLite(b *testing.B) { benchWatch(b, studyDir(b)) }
 
 func benchWatch(b *testing.B, loc string) {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -3,6 +3,7 @@ package review
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,10 +153,11 @@ func testStudy(t testing.TB, n int) (*study.Study, []Image) {
 func applyT(t *testing.T, st Store, csv string, images []Image, who string) (ApplyResult, error) {
 	t.Helper()
 	rows, err := ReadBoxEdits(strings.NewReader(csv), "edits.csv")
-	if err != nil {
+	var bad *RowErrors
+	if err != nil && !errors.As(err, &bad) {
 		return ApplyResult{}, err
 	}
-	return ApplyBoxEdits(context.Background(), st, rows, "edits.csv", images, who)
+	return ApplyBatch(context.Background(), st, Batch{Name: "edits.csv", Rows: rows, Bad: bad, Images: images, Who: who})
 }
 
 func TestApplyRefusesBadFileWhole(t *testing.T) {
@@ -347,4 +349,70 @@ func loadBoxes(t *testing.T, s *study.Study, path string) map[string][]study.Box
 		t.Fatal(err)
 	}
 	return got.Boxes
+}
+
+// TestApplyNamesEveryBadRowInOnePass: rows the reader refuses and rows the study refuses are
+// named together, in line order (5 bad rows: before, only the first kind was named).
+func TestApplyNamesEveryBadRowInOnePass(t *testing.T) {
+	s, images := testStudy(t, 2)
+	st := openT(t, studyDir(t))
+	id0 := s.Cases[0].DicomID
+	in := editsHead +
+		id0 + ",trachea,10,20,30,40,edited\n" + // 2 good
+		"nosuchimage,trachea,10,20,30,40,edited\n" + // 3 unknown id
+		id0 + ",left lung,1,x,30,40,edited\n" + // 4 not a number
+		id0 + ",left ear,10,20,30,40,edited\n" + // 5 unknown zone
+		id0 + ",right lung,30,20,30,40,edited\n" + // 6 x1 ≥ x2
+		id0 + ",cardiac silhouette,10,99999,30,40,edited\n" // 7 outside
+	_, err := applyT(t, st, in, images, "bob")
+	if err == nil {
+		t.Fatal("applied")
+	}
+	msg := err.Error()
+	last := -1
+	for _, want := range []string{"5 bad row(s)", "edits.csv:3: dicom_id", "edits.csv:4: column x2", "edits.csv:5: unknown zone", "edits.csv:6: x1 30 ≥ x2 20", "edits.csv:7: box x 10–99999"} {
+		i := strings.Index(msg, want)
+		if i < 0 {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+			continue
+		}
+		if i < last {
+			t.Errorf("%q out of line order:\n%s", want, msg)
+		}
+		last = i
+	}
+	if log, _ := st.BoxLog(context.Background(), ""); len(log) != 0 {
+		t.Errorf("%d rows stored from a refused file", len(log))
+	}
+}
+
+// TestApplyTwiceStoresNothingNew: the same file applied again stores no row, and says so.
+func TestApplyTwiceStoresNothingNew(t *testing.T) {
+	backends(t, func(t *testing.T, loc string) {
+		s, images := testStudy(t, 2)
+		st := openT(t, loc)
+		id0, id1 := s.Cases[0].DicomID, s.Cases[1].DicomID
+		in := editsHead + id0 + ",trachea,10,20,30,40,edited\n" + id1 + ",left lung,,,,,absent\n" + id1 + ",trachea,,,,,confirmed\n"
+		first, err := applyT(t, st, in, images, "model")
+		if err != nil || first.Applied != 3 || first.Unchanged != 0 {
+			t.Fatalf("first apply: %+v %v", first, err)
+		}
+		second, err := applyT(t, st, in, images, "model")
+		if err != nil || second.Applied != 0 || second.Unchanged != 3 {
+			t.Errorf("second apply: %+v %v, want nothing applied, 3 unchanged", second, err)
+		}
+		if log, _ := st.BoxLog(context.Background(), ""); len(log) != 3 {
+			t.Errorf("%d rows after applying twice, want 3", len(log))
+		}
+	})
+}
+
+func TestApplyRefusesBadUsers(t *testing.T) {
+	_, images := testStudy(t, 1)
+	st := openT(t, studyDir(t))
+	for _, who := range []string{"", " ", "\t", "eve\nmallory", "bob\x1b[31m"} {
+		if _, err := applyT(t, st, editsHead, images, who); err == nil {
+			t.Errorf("user %q accepted", who)
+		}
+	}
 }

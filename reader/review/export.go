@@ -45,6 +45,11 @@ func ExportBoxes(ctx context.Context, st Store, s *study.Study, path string) (Ex
 	if err != nil {
 		return ExportResult{}, err
 	}
+	return ExportLog(log, s, path)
+}
+
+// ExportLog is ExportBoxes over box rows already read (none: the study's boxes as they are).
+func ExportLog(log []BoxEdit, s *study.Study, path string) (ExportResult, error) {
 	res := ExportResult{Audit: AuditPath(path), Edits: len(log), OpenConflicts: len(Conflicts(log))}
 	if res.Audit == path {
 		return res, fmt.Errorf("export boxes: %s: the audit would overwrite the boxes; name the file FILE.csv", path)

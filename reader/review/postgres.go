@@ -28,9 +28,16 @@ var postgresDialect = dialect{
 			`CREATE TRIGGER ` + t + `_append_only BEFORE UPDATE OR DELETE ON ` + t + ` FOR EACH ROW EXECUTE FUNCTION review_append_only()`,
 		}
 	},
+	// Row triggers do not fire on TRUNCATE: a statement trigger refuses it.
+	appendOnlyV3: func(t string) []string {
+		return []string{
+			`CREATE TRIGGER ` + t + `_no_truncate BEFORE TRUNCATE ON ` + t + ` FOR EACH STATEMENT EXECUTE FUNCTION review_append_only()`,
+		}
+	},
 }
 
-// openPostgres opens the PostgreSQL store at url, creating and migrating its tables.
+// openPostgres opens the PostgreSQL store at url (a URL or a keyword/value DSN), creating and
+// migrating its tables.
 func openPostgres(ctx context.Context, url string, opt Options, steps []migration) (Store, error) {
 	loc := redact(url)
 	cfg, err := pgx.ParseConfig(url)
@@ -43,7 +50,10 @@ func openPostgres(ctx context.Context, url string, opt Options, steps []migratio
 		return nil, fmt.Errorf("review store %s: connect: %w", loc, err)
 	}
 	s := newSQLStore(db, postgresDialect, loc, opt)
-	if err := migrate(ctx, db, postgresDialect, loc, steps, s.now()); err != nil {
+	if opt.ReadOnly {
+		s.readOnly = "opened for reading only"
+	}
+	if s.version, err = migrate(ctx, db, postgresDialect, loc, steps, s.now(), s.readOnly); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -32,7 +30,9 @@ type Store interface {
 
 	// EditBoxes appends box edits in one transaction. An edit whose Base is still the key's
 	// latest accepted revision is stored as KindEdit; one based on an older revision is stored
-	// as KindConflict, which leaves the current box alone until Adjudicate picks.
+	// as KindConflict, which leaves the current box alone until Adjudicate picks. An edit
+	// that leaves the current box as it is stores nothing: its result is the current row
+	// (Rev 0 when the box is still the study's original).
 	EditBoxes(ctx context.Context, edits []BoxEdit) ([]BoxEdit, error)
 	// BoxLog returns every box row of an image ("" = every image) in revision order.
 	BoxLog(ctx context.Context, dicomID string) ([]BoxEdit, error)
@@ -57,6 +57,9 @@ type Store interface {
 
 	// Location names the store (the SQLite file, or the PostgreSQL URL without its password).
 	Location() string
+	// ReadOnly says why this handle cannot write ("" when it can): every write then fails
+	// with ErrReadOnly.
+	ReadOnly() string
 	Close() error
 }
 
@@ -182,6 +185,9 @@ type Options struct {
 	PollEvery time.Duration
 	// Now stamps rows (default time.Now); tests fix it.
 	Now func() time.Time
+	// ReadOnly opens the store for reading only: nothing is created or migrated, and writes
+	// fail with ErrReadOnly.
+	ReadOnly bool
 }
 
 // ErrNewerSchema is returned (wrapped) when the store was written by a newer program.
@@ -190,13 +196,11 @@ var ErrNewerSchema = errors.New("review store is newer than this program")
 // ErrStale is returned (wrapped) by Adjudicate when the box changed since the call was made.
 var ErrStale = errors.New("the box changed meanwhile")
 
-// IsURL reports whether a store location is a PostgreSQL URL rather than a file or folder.
-func IsURL(location string) bool {
-	return strings.HasPrefix(location, "postgres://") || strings.HasPrefix(location, "postgresql://")
-}
-
-// Open opens (creating and migrating when needed) the store at location: a postgres:// URL,
-// a study folder (its review.db) or a SQLite file path.
+// Open opens the store at location: a postgres:// URL, a keyword/value DSN, an existing
+// SQLite file, or a folder holding review.db. A study folder without one gets one; nothing
+// else is ever created. A store whose schema is older is migrated forward; one that is
+// current is only read while opening. A SQLite store this process cannot write is opened
+// read-only (ReadOnly says why), as is every store when opt.ReadOnly is set.
 func Open(ctx context.Context, location string, opt Options) (Store, error) {
 	return open(ctx, location, opt, migrations)
 }
@@ -208,14 +212,15 @@ func open(ctx context.Context, location string, opt Options, steps []migration) 
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if IsURL(location) {
-		return openPostgres(ctx, location, opt, steps)
+	if IsPostgres(location) {
+		st, err := openPostgres(ctx, location, opt, steps)
+		return st, redactErr(err)
 	}
-	path := location
-	if st, err := os.Stat(location); err == nil && st.IsDir() {
-		path = filepath.Join(location, FileName)
+	path, create, err := sqlitePath(location, opt.ReadOnly)
+	if err != nil {
+		return nil, err
 	}
-	return openSQLite(ctx, path, opt, steps)
+	return openSQLite(ctx, path, create, opt, steps)
 }
 
 // check refuses a verdict that cannot be stored.

@@ -20,6 +20,9 @@ type dialect struct {
 	notify string
 	// appendOnly makes a table refuse UPDATE and DELETE.
 	appendOnly func(table string) []string
+	// appendOnlyV3 closes what appendOnly left open: SQLite's REPLACE (a delete the DELETE
+	// trigger does not see) and PostgreSQL's TRUNCATE (row triggers do not fire on it).
+	appendOnlyV3 func(table string) []string
 }
 
 // migration is one step of the schema, run with the steps before it in one transaction.
@@ -34,6 +37,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "verdicts, box edits, image status", schemaV1},
 	{2, "transcript corrections", schemaV2},
+	{chainVersion, "hash chain; REPLACE and TRUNCATE refused", schemaV3},
 }
 
 // Tables in the order Watch reports them.
@@ -107,9 +111,57 @@ func schemaV2(d dialect) []string {
 	}, d.appendOnly(tTranscripts)...)
 }
 
+func schemaV3(d dialect) []string {
+	var s []string
+	for _, t := range histTables {
+		s = append(s, `ALTER TABLE `+t.name+` ADD COLUMN prev_hash TEXT NOT NULL DEFAULT ''`)
+	}
+	for _, t := range []string{"schema_version", tVerdicts, tBoxEdits, tImageStatus, tTranscripts} {
+		s = append(s, d.appendOnlyV3(t)...)
+	}
+	return s
+}
+
+// schemaVersion reads the store's schema version without a transaction: a store that is
+// current is opened without ever taking the write lock.
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var cur int
+	err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur)
+	return cur, err
+}
+
 // migrate brings the store up to the last of steps in one transaction, or refuses a store
-// whose schema is newer than steps know.
-func migrate(ctx context.Context, db *sql.DB, d dialect, loc string, steps []migration, now string) error {
+// whose schema is newer than steps know, and returns the schema version. A store already
+// current is only read; so is a store opened read-only (readOnly: why), at whatever version.
+func migrate(ctx context.Context, db *sql.DB, d dialect, loc string, steps []migration, now, readOnly string) (int, error) {
+	known := 0
+	if len(steps) > 0 {
+		known = steps[len(steps)-1].version
+	}
+	cur, rerr := schemaVersion(ctx, db)
+	switch {
+	case rerr == nil && cur > known:
+		return cur, newerSchema(loc, cur, known)
+	case rerr == nil && cur == known:
+		return cur, nil
+	case readOnly != "" && rerr != nil:
+		return 0, fmt.Errorf("review store %s: read the schema version: %w", loc, rerr)
+	case readOnly != "":
+		return cur, nil
+	}
+	if err := migrateWrite(ctx, db, d, loc, steps, now); err != nil {
+		return 0, err
+	}
+	return known, nil
+}
+
+func newerSchema(loc string, cur, known int) error {
+	return fmt.Errorf("%w: %s has schema version %d, this sightline knows versions up to %d; open it with a newer sightline",
+		ErrNewerSchema, loc, cur, known)
+}
+
+// migrateWrite runs the steps the store lacks, under the writers' lock.
+func migrateWrite(ctx context.Context, db *sql.DB, d dialect, loc string, steps []migration, now string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("review store %s: begin migration: %w", loc, err)
@@ -128,16 +180,12 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, loc string, steps []mig
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur); err != nil {
 		return fmt.Errorf("review store %s: read schema version: %w", loc, err)
 	}
-	known := 0
-	if len(steps) > 0 {
-		known = steps[len(steps)-1].version
-	}
+	known := steps[len(steps)-1].version
 	if cur > known {
-		return fmt.Errorf("%w: %s has schema version %d, this sightline knows versions up to %d; open it with a newer sightline",
-			ErrNewerSchema, loc, cur, known)
+		return newerSchema(loc, cur, known)
 	}
 	if cur == known {
-		return nil // nothing to write: the rollback only ends the transaction
+		return nil // migrated meanwhile by another handle: the rollback only ends the transaction
 	}
 	for _, m := range steps {
 		if m.version <= cur {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -24,6 +23,10 @@ type sqlStore struct {
 	wakeups func(ctx context.Context, wake chan<- struct{})
 	closed  context.Context
 	close   context.CancelFunc
+	// version is the store's schema version as opened; readOnly, when set, says why the
+	// handle cannot write.
+	version  int
+	readOnly string
 }
 
 func newSQLStore(db *sql.DB, d dialect, loc string, opt Options) *sqlStore {
@@ -33,6 +36,8 @@ func newSQLStore(db *sql.DB, d dialect, loc string, opt Options) *sqlStore {
 }
 
 func (s *sqlStore) Location() string { return s.loc }
+
+func (s *sqlStore) ReadOnly() string { return s.readOnly }
 
 func (s *sqlStore) Close() error {
 	s.close()
@@ -54,12 +59,17 @@ func b2i(b bool) int64 {
 }
 
 // write runs f in a write transaction: the writers' lock first, the notification last.
-func (s *sqlStore) write(ctx context.Context, what string, f func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *sqlStore) write(ctx context.Context, what string, f func(tx *wtx) error) error {
+	if s.readOnly != "" {
+		return fmt.Errorf("review store: %s: %w (%s)", what, ErrReadOnly, s.readOnly)
+	}
+	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("review store: %s: begin: %w", what, err)
 	}
-	defer tx.Rollback()
+	defer t.Rollback()
+	tx := &wtx{Tx: t, chained: s.version >= chainVersion, heads: map[string]string{}, ins: map[string]*sql.Stmt{}}
+	defer tx.closeStmts()
 	if s.d.lockWriters != "" {
 		if _, err := tx.ExecContext(ctx, s.d.lockWriters); err != nil {
 			return fmt.Errorf("review store: %s: lock: %w", what, err)
@@ -98,13 +108,12 @@ func (s *sqlStore) AddVerdict(ctx context.Context, v Verdict) (Verdict, error) {
 		return Verdict{}, err
 	}
 	at := s.now()
-	err := s.write(ctx, "add verdict", func(tx *sql.Tx) error {
+	err := s.write(ctx, "add verdict", func(tx *wtx) error {
 		c := v.Checklist
-		return tx.QueryRowContext(ctx, `INSERT INTO verdicts (session, case_id, files_whole, audio_ok, no_abrupt_stop,
-			gaze_valid, calibration_good, decision, note, reviewer, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			v.Session, v.Case, b2i(c.FilesWhole), b2i(c.AudioOK), b2i(c.NoAbruptStop), b2i(c.GazeValid),
-			b2i(c.CalibrationGood), string(v.Decision), v.Note, v.Reviewer, at).Scan(&v.ID)
+		var err error
+		v.ID, err = tx.insert(ctx, verdictTable, v.Session, v.Case, b2i(c.FilesWhole), b2i(c.AudioOK), b2i(c.NoAbruptStop),
+			b2i(c.GazeValid), b2i(c.CalibrationGood), string(v.Decision), v.Note, v.Reviewer, at)
+		return err
 	})
 	if err != nil {
 		return Verdict{}, err
@@ -155,11 +164,6 @@ func boxArgs(b Box) []any {
 	return []any{string(b.Status), b.X1, b.X2, b.Y1, b.Y2, b2i(b.Locked)}
 }
 
-const insertBox = `INSERT INTO box_edits (dicom_id, bbox_name, kind, base, resolves,
-	before_status, before_x1, before_x2, before_y1, before_y2, before_locked,
-	status, x1, x2, y1, y2, locked, who, at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`
-
 func insertArgs(e BoxEdit, at string) []any {
 	a := []any{e.Key.DicomID, e.Key.Zone, string(e.Kind), e.Base, e.Resolves}
 	a = append(a, boxArgs(e.Before)...)
@@ -187,23 +191,27 @@ func (s *sqlStore) EditBoxes(ctx context.Context, edits []BoxEdit) ([]BoxEdit, e
 	}
 	at := s.now()
 	out := make([]BoxEdit, len(edits))
-	err := s.write(ctx, fmt.Sprintf("edit %d box(es)", len(edits)), func(tx *sql.Tx) error {
+	err := s.write(ctx, fmt.Sprintf("edit %d box(es)", len(edits)), func(tx *wtx) error {
 		latestSt, err := tx.PrepareContext(ctx, latestBox)
 		if err != nil {
 			return err
 		}
 		defer latestSt.Close()
-		insSt, err := tx.PrepareContext(ctx, insertBox)
-		if err != nil {
-			return err
-		}
-		defer insSt.Close()
 		for i, e := range edits {
 			cur, err := latest(ctx, latestSt, e.Key)
 			if err != nil {
 				return fmt.Errorf("%s/%s: read the current box: %w", e.Key.DicomID, e.Key.Zone, err)
 			}
 			e.Kind, e.Resolves = KindEdit, 0
+			// A row that changes nothing is not history: the box as it stands is returned.
+			switch {
+			case e.Base == cur.Rev && e.Base != 0 && e.After == cur.After:
+				out[i] = cur
+				continue
+			case e.Base == 0 && cur.Rev == 0 && e.After == e.Before:
+				out[i] = e
+				continue
+			}
 			switch {
 			case e.Base == cur.Rev && e.Base != 0:
 				e.Before = cur.After
@@ -220,7 +228,7 @@ func (s *sqlStore) EditBoxes(ctx context.Context, edits []BoxEdit) ([]BoxEdit, e
 					e.Before = b.After
 				}
 			}
-			if err := insSt.QueryRowContext(ctx, insertArgs(e, at)...).Scan(&e.Rev); err != nil {
+			if e.Rev, err = tx.insert(ctx, boxTable, insertArgs(e, at)...); err != nil {
 				return fmt.Errorf("%s/%s: insert: %w", e.Key.DicomID, e.Key.Zone, err)
 			}
 			e.At = parseTime(at)
@@ -244,7 +252,7 @@ func (s *sqlStore) Adjudicate(ctx context.Context, c Conflict, pick int64, who s
 		return BoxEdit{}, errors.New("adjudicate: who is required")
 	}
 	var out BoxEdit
-	err := s.write(ctx, fmt.Sprintf("adjudicate %s/%s", c.Key.DicomID, c.Key.Zone), func(tx *sql.Tx) error {
+	err := s.write(ctx, fmt.Sprintf("adjudicate %s/%s", c.Key.DicomID, c.Key.Zone), func(tx *wtx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+boxCols+` FROM box_edits WHERE dicom_id = $1 AND bbox_name = $2 ORDER BY id`,
 			c.Key.DicomID, c.Key.Zone)
 		if err != nil {
@@ -274,7 +282,7 @@ func (s *sqlStore) Adjudicate(ctx context.Context, c Conflict, pick int64, who s
 		out = BoxEdit{Key: c.Key, Kind: KindAdjudication, Base: now.Current.Rev, Resolves: now.Rivals[len(now.Rivals)-1].Rev,
 			Before: now.Current.After, After: chosen.After, Who: who}
 		at := s.now()
-		if err := tx.QueryRowContext(ctx, insertBox, insertArgs(out, at)...).Scan(&out.Rev); err != nil {
+		if out.Rev, err = tx.insert(ctx, boxTable, insertArgs(out, at)...); err != nil {
 			return fmt.Errorf("insert: %w", err)
 		}
 		out.At = parseTime(at)
@@ -300,9 +308,10 @@ func (s *sqlStore) MarkImage(ctx context.Context, m ImageMark) (ImageMark, error
 		return ImageMark{}, err
 	}
 	at := s.now()
-	err := s.write(ctx, "mark image", func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO image_status (dicom_id, status, who, at) VALUES ($1, $2, $3, $4) RETURNING id`,
-			m.DicomID, string(m.Status), m.Who, at).Scan(&m.ID)
+	err := s.write(ctx, "mark image", func(tx *wtx) error {
+		var err error
+		m.ID, err = tx.insert(ctx, imageTable, m.DicomID, string(m.Status), m.Who, at)
+		return err
 	})
 	if err != nil {
 		return ImageMark{}, err
@@ -332,9 +341,10 @@ func (s *sqlStore) AddTranscriptEdit(ctx context.Context, e TranscriptEdit) (Tra
 		return TranscriptEdit{}, err
 	}
 	at := s.now()
-	err := s.write(ctx, "add transcript edit", func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO transcript_edits (session, case_id, before_text, after_text, who, at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.Session, e.Case, e.Before, e.After, e.Who, at).Scan(&e.ID)
+	err := s.write(ctx, "add transcript edit", func(tx *wtx) error {
+		var err error
+		e.ID, err = tx.insert(ctx, transcriptTable, e.Session, e.Case, e.Before, e.After, e.Who, at)
+		return err
 	})
 	if err != nil {
 		return TranscriptEdit{}, err
@@ -377,16 +387,4 @@ func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// redact drops a password from a location for messages.
-func redact(loc string) string {
-	if i := strings.Index(loc, "://"); i >= 0 {
-		if at := strings.LastIndexByte(loc, '@'); at > i {
-			if colon := strings.IndexByte(loc[i+3:at], ':'); colon >= 0 {
-				return loc[:i+3+colon] + ":xxxxx" + loc[at:]
-			}
-		}
-	}
-	return loc
 }

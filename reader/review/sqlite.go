@@ -23,15 +23,40 @@ var sqliteDialect = dialect{
 			`CREATE TRIGGER ` + t + `_no_delete BEFORE DELETE ON ` + t + ` BEGIN SELECT RAISE(ABORT, 'review store is append-only: DELETE on ` + t + `'); END`,
 		}
 	},
+	// REPLACE (and INSERT OR REPLACE) of a row that exists deletes it first, and the DELETE
+	// trigger does not fire for that delete: refuse an insert whose row id is taken, before
+	// the conflict is resolved.
+	appendOnlyV3: func(t string) []string {
+		return []string{
+			`CREATE TRIGGER ` + t + `_no_replace BEFORE INSERT ON ` + t + ` WHEN EXISTS (SELECT 1 FROM ` + t + ` WHERE rowid = NEW.rowid)
+			BEGIN SELECT RAISE(ABORT, 'review store is append-only: REPLACE on ` + t + `'); END`,
+		}
+	},
 }
 
-// openSQLite opens the SQLite store at path in WAL mode, creating it when missing.
-func openSQLite(ctx context.Context, path string, opt Options, steps []migration) (Store, error) {
+// openSQLite opens the SQLite store at path in WAL mode (creating it when create is set), or
+// read-only when asked or when this process cannot write it.
+func openSQLite(ctx context.Context, path string, create bool, opt Options, steps []migration) (Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("review store %s: a SQLite path may not contain '?' or '#'", path)
 	}
+	readOnly := ""
+	switch {
+	case opt.ReadOnly:
+		readOnly = "opened for reading only"
+	case !create:
+		readOnly = notWritable(path)
+	}
 	// synchronous(FULL): a commit is on disk when it returns (nothing recorded is lost).
-	dsn := path + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	// mode=rw: a file that vanished since it was checked is not made again.
+	dsn := "file:" + path + "?mode=rw&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	switch {
+	case create:
+		dsn = "file:" + path + "?mode=rwc&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	case readOnly != "":
+		// No journal_mode pragma (it writes); query_only refuses writes in SQLite itself too.
+		dsn = "file:" + path + "?mode=ro&_pragma=busy_timeout(30000)&_pragma=query_only(1)"
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("review store %s: %w", path, err)
@@ -41,12 +66,13 @@ func openSQLite(ctx context.Context, path string, opt Options, steps []migration
 		db.Close()
 		return nil, fmt.Errorf("review store %s: open: %w", path, err)
 	}
-	if mode != "wal" {
+	if mode != "wal" && readOnly == "" {
 		db.Close()
 		return nil, fmt.Errorf("review store %s: the file system refuses WAL mode (journal_mode is %q); for a shared folder use a PostgreSQL store", path, mode)
 	}
 	s := newSQLStore(db, sqliteDialect, path, opt)
-	if err := migrate(ctx, db, sqliteDialect, path, steps, s.now()); err != nil {
+	s.readOnly = readOnly
+	if s.version, err = migrate(ctx, db, sqliteDialect, path, steps, s.now(), readOnly); err != nil {
 		db.Close()
 		return nil, err
 	}

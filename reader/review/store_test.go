@@ -22,8 +22,18 @@ func TestMain(m *testing.M) {
 
 // backends runs f once per backend, each on a new empty store location.
 func backends(t *testing.T, f func(t *testing.T, loc string)) {
-	t.Run("sqlite", func(t *testing.T) { f(t, t.TempDir()) })
+	t.Run("sqlite", func(t *testing.T) { f(t, studyDir(t)) })
 	t.Run("postgres", func(t *testing.T) { f(t, pgtest.Database(t)) })
+}
+
+// studyDir is an empty study folder (a master_sheet.csv, no cases): a store may be made there.
+func studyDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "master_sheet.csv"), []byte("dicom_id,path\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func openT(t testing.TB, loc string) Store {
@@ -43,7 +53,7 @@ func rawExec(t *testing.T, st Store, q string, args ...any) error {
 }
 
 func TestOpenPicksBackend(t *testing.T) {
-	dir := t.TempDir()
+	dir := studyDir(t)
 	st := openT(t, dir)
 	if want := filepath.Join(dir, FileName); st.Location() != want {
 		t.Errorf("a study folder opens %s, want %s", st.Location(), want)
@@ -270,10 +280,10 @@ func TestMigrations(t *testing.T) {
 		old.Close()
 
 		// A step that fails rolls back every step of the run.
-		bad := append(append([]migration(nil), migrations...), migration{3, "broken", func(d dialect) []string {
+		bad := append(append([]migration(nil), migrations...), migration{chainVersion + 1, "broken", func(d dialect) []string {
 			return []string{`CREATE TABLE half_done (x INTEGER)`, `CREATE TABLE nonsense (`}
 		}})
-		if _, err := open(ctx, loc, Options{}, bad); err == nil || !strings.Contains(err.Error(), "version 3 (broken)") {
+		if _, err := open(ctx, loc, Options{}, bad); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("version %d (broken)", chainVersion+1)) {
 			t.Errorf("broken step: err %v, want it named", err)
 		}
 		st := openT(t, loc)
@@ -288,8 +298,8 @@ func TestMigrations(t *testing.T) {
 			versions = append(versions, v)
 		}
 		rows.Close()
-		if fmt.Sprint(versions) != "[1 2]" {
-			t.Errorf("schema versions %v, want [1 2]: version 2 migrated forward, nothing of the failed run kept", versions)
+		if fmt.Sprint(versions) != "[1 2 3]" {
+			t.Errorf("schema versions %v, want [1 2 3]: migrated forward, nothing of the failed run kept", versions)
 		}
 		if err := rawExec(t, st, `INSERT INTO half_done (x) VALUES (1)`); err == nil {
 			t.Error("a table of the failed migration step exists")
