@@ -91,6 +91,9 @@ func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user 
 		}
 	}
 	st, err := review.Open(ctx, store, review.Options{ReadOnly: apply == ""})
+	if apply == "" && errors.Is(err, review.ErrNoStore) && review.IsPostgres(store) {
+		return exportBoxes(o, nil, s, exportTo, "an empty PostgreSQL database: the study's boxes as they are")
+	}
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package review
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // dialect is what differs between the two backends; the SQL text is otherwise shared
@@ -130,6 +133,16 @@ func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
 	return cur, err
 }
 
+// noTable reports whether err says that schema_version does not exist (SQLite's message,
+// PostgreSQL's SQLSTATE 42P01 undefined_table).
+func noTable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "42P01"
+	}
+	return strings.Contains(err.Error(), "no such table")
+}
+
 // migrate brings the store up to the last of steps in one transaction, or refuses a store
 // whose schema is newer than steps know, and returns the schema version. A store already
 // current is only read; so is a store opened read-only (readOnly: why), at whatever version.
@@ -144,6 +157,8 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, loc string, steps []mig
 		return cur, newerSchema(loc, cur, known)
 	case rerr == nil && cur == known:
 		return cur, nil
+	case readOnly != "" && rerr != nil && noTable(rerr):
+		return 0, fmt.Errorf("%w: %s holds no review tables yet", ErrNoStore, loc)
 	case readOnly != "" && rerr != nil:
 		return 0, fmt.Errorf("review store %s: read the schema version: %w", loc, rerr)
 	case readOnly != "":
