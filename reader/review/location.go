@@ -60,14 +60,8 @@ func sqlitePath(location string, readOnly bool) (path string, create bool, err e
 	return path, true, nil
 }
 
-// isStudy reports whether dir is a study folder: it has a worklist, or recorded sessions.
-func isStudy(dir string) bool {
-	if st, err := os.Stat(filepath.Join(dir, study.MasterSheet)); err == nil && st.Mode().IsRegular() {
-		return true
-	}
-	st, err := os.Stat(filepath.Join(dir, "sessions"))
-	return err == nil && st.IsDir()
-}
+// isStudy reports whether dir is a study folder (study.Check: a worklist, or recorded sessions).
+func isStudy(dir string) bool { return study.Check(dir) == nil }
 
 // notWritable says why this process cannot write the SQLite store at path ("" when it can):
 // SQLite in WAL mode writes the file and, beside it, the -wal and -shm files.
