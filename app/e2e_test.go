@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"sightline/internal/childproc"
+	"sightline/reader/audio/pulsetest"
 	"sightline/reader/egd"
 	"sightline/reader/session"
 	"sightline/reader/wav"
@@ -81,7 +83,8 @@ func startX(t *testing.T) string {
 	// -noreset: the server stays as it is when its last client (a killed station) goes.
 	x := exec.Command("Xvfb", "-displayfd", "3", "-noreset", "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
 	x.ExtraFiles = []*os.File{w} // fd 3
-	if err := x.Start(); err != nil {
+	// childproc: it dies with the test, should the test process be killed.
+	if err := childproc.Start(x); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}
 	w.Close()
@@ -96,7 +99,17 @@ func startX(t *testing.T) string {
 		_, _ = io.Copy(io.Discard, br)
 		r.Close()
 	}()
-	t.Cleanup(func() { _ = x.Process.Kill(); <-exited })
+	t.Cleanup(func() {
+		// SIGTERM: Xvfb removes its lock file and socket (/tmp/.X<n>-lock, /tmp/.X11-unix/X<n>)
+		// as it goes; a SIGKILL would leave them behind.
+		_ = x.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(time.Minute):
+			_ = x.Process.Kill()
+			<-exited
+		}
+	})
 	select {
 	case n := <-got:
 		if n == "" {
@@ -173,7 +186,7 @@ func station(t *testing.T, args ...string) (env []string, studyDir string, exite
 	cmd.Dir = studyDir // not beside a FyneApp.toml: its fyneDo migration would turn the thread checker off
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	if err := childproc.Start(cmd); err != nil {
 		t.Fatalf("start station: %v", err)
 	}
 	ch := make(chan error, 1)
@@ -388,10 +401,9 @@ func TestE2ESimulatorCalibrationThenReading(t *testing.T) {
 // that what was recorded up to a second before the kill is on disk and whole, then resumes the
 // session, reads it to the end and checks that it is complete and consistent.
 func TestE2EKillAndResume(t *testing.T) {
-	// A real audio path: PulseAudio with a null sink whose monitor is the default source.
-	if out, err := exec.Command("../scripts/pulse-test.sh", "start").CombinedOutput(); err != nil {
-		t.Fatalf("start PulseAudio: %v: %s", err, out)
-	}
+	// A real audio path: a PulseAudio server of the test's own (the machine's default sink and
+	// source untouched) with a null sink; the station records its monitor, named.
+	pulsetest.Start(t).AddSink("sightline_test", "Sightline_test")
 	bin := binary(t)
 	disp := startX(t)
 	studyDir := t.TempDir()
@@ -404,7 +416,7 @@ func TestE2EKillAndResume(t *testing.T) {
 		cmd.Dir = studyDir // not beside a FyneApp.toml (see station)
 		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
+		if err := childproc.Start(cmd); err != nil {
 			t.Fatalf("start station: %v", err)
 		}
 		done := make(chan struct{})
@@ -716,7 +728,7 @@ func TestE2ESignalEndsAndReaderContinues(t *testing.T) {
 		cmd.Dir = studyDir // not beside a FyneApp.toml (see station)
 		logf, _ := os.Create(filepath.Join(t.TempDir(), "station.log"))
 		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
+		if err := childproc.Start(cmd); err != nil {
 			t.Fatalf("start station: %v", err)
 		}
 		ch := make(chan error, 1)

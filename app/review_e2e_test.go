@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sightline/internal/childproc"
 	"sightline/reader/demo"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/stage"
@@ -57,7 +58,7 @@ func TestE2EReviewReplayFrame(t *testing.T) {
 	cmd.Env = env
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "review.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	if err := childproc.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -136,7 +137,7 @@ func BenchmarkE2EReviewCPU(b *testing.B) {
 		cmd.Env = env
 		var log strings.Builder
 		cmd.Stdout, cmd.Stderr = &log, &log
-		if err := cmd.Start(); err != nil {
+		if err := childproc.Start(cmd); err != nil {
 			b.Fatal(err)
 		}
 		exited := make(chan struct{})

@@ -11,15 +11,16 @@ SECS=${1:-120}
 RATE=${2:-150}
 OPERATOR=${3:-window}
 make --no-print-directory build >/dev/null
-scripts/pulse-test.sh start >/dev/null
 work=$(mktemp -d)
+# A PulseAudio server of the run's own (the machine's default sink and source untouched).
+eval "$(scripts/pulse-test.sh start "$work/pulse")"
 disp=:$((80 + RANDOM % 9))
 port=$((20000 + RANDOM % 20000))
 Xvfb "$disp" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
 xpid=$!
 ./bin/sightline gazesim --listen 127.0.0.1:$port --rate "$RATE" --seed 1 >/dev/null 2>&1 &
 simpid=$!
-trap 'kill $xpid $simpid ${spid:-} 2>/dev/null || true' EXIT
+trap 'kill $xpid $simpid ${spid:-} 2>/dev/null || true; scripts/pulse-test.sh stop "$work/pulse" >/dev/null; rm -rf "$work"' EXIT
 export DISPLAY=$disp LANG=en_US.UTF-8 FYNE_SCALE=1
 for _ in $(seq 100); do [ -S /tmp/.X11-unix/X${disp#:} ] && break; sleep 0.1; done
 ./bin/sightline demo --study "$work/study" --tracker opengaze://127.0.0.1:$port --operator "$OPERATOR" --seed 1 --resume no \
@@ -52,4 +53,3 @@ for f in glob.glob(os.path.join(work, "study/sessions/*/cases/*/eye_gaze.csv")):
 print(f"cpu: station {cpu:.1f}% of one core over {s1-s0:.0f} s (simulator in its own process); "
       f"{rows} gaze rows, lost records {gaps}, audio overruns {over}")
 PY
-rm -rf "$work"

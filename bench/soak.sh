@@ -13,12 +13,13 @@ work=$(mktemp -d)
 disp=:$((90 + RANDOM % 9))
 Xvfb "$disp" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
 xpid=$!
-trap 'kill $xpid ${spid:-} 2>/dev/null || true' EXIT
+trap 'kill $xpid ${spid:-} 2>/dev/null || true; scripts/pulse-test.sh stop "$work/pulse" >/dev/null; rm -rf "$work"' EXIT
 export DISPLAY=$disp LANG=en_US.UTF-8 FYNE_SCALE=1
 for _ in $(seq 100); do [ -S /tmp/.X11-unix/X${disp#:} ] && break; sleep 0.1; done
 
-# The test sink's monitor, named: taken by default, a monitor source is asked about.
-scripts/pulse-test.sh start >/dev/null
+# A PulseAudio server of the run's own (the machine's default sink and source untouched); the
+# test sink's monitor, named: taken by default, a monitor source is asked about.
+eval "$(scripts/pulse-test.sh start "$work/pulse")"
 ./bin/sightline demo --study "$work/study" --tracker sim --rate "$RATE" --operator window --seed 1 --resume no \
   --audio Sightline_test >"$work/station.log" 2>&1 &
 spid=$!
@@ -64,4 +65,3 @@ sys.exit(1 if gaps else 0)
 PY
 if grep -q "gaze buffer full" "$work/station.log"; then echo "soak: the station dropped samples (gaze buffer full)"; exit 1; fi
 ps -o rss= -p $$ >/dev/null
-rm -rf "$work"

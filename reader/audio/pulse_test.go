@@ -16,34 +16,15 @@ import (
 	"sightline/reader/audio/pulsetest"
 )
 
-// testSink is the null sink scripts/pulse-test.sh loads; its monitor is the source we record.
+// testSink is the null sink the test's private server gets; its monitor is the source we record.
 const testSink = "sightline_test"
 
-// ensurePulse makes sure a PulseAudio server answers with the test's null sink, running
-// scripts/pulse-test.sh start when it does not. The daemon is left running for the next test
-// (scripts/pulse-test.sh stop ends it): other test runs on this machine may be using it.
+// ensurePulse starts a PulseAudio server of the test's own (pulsetest: its own runtime folder,
+// stopped with the test) with the null sink testSink, and checks paplay is there to play into it.
 func ensurePulse(t *testing.T) {
 	t.Helper()
-	needTool(t, "pulseaudio", "pulseaudio")
-	needTool(t, "pactl", "pulseaudio-utils")
 	needTool(t, "paplay", "pulseaudio-utils")
-	ready := func() bool {
-		out, err := exec.Command("pactl", "list", "short", "sinks").Output()
-		return err == nil && strings.Contains(string(out), testSink)
-	}
-	if ready() {
-		return
-	}
-	script, err := filepath.Abs("../../scripts/pulse-test.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(script, "start").CombinedOutput(); err != nil {
-		t.Fatalf("scripts/pulse-test.sh start: %v\n%s", err, out)
-	}
-	if !ready() {
-		t.Fatalf("scripts/pulse-test.sh start ran, but no %s sink is listed", testSink)
-	}
+	pulsetest.Start(t).AddSink(testSink, "Sightline_test")
 }
 
 // toneWindows splits pcm (mono) into 100 ms windows and reports, for each, whether it holds a

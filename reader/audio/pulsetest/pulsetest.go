@@ -1,6 +1,6 @@
-// Package pulsetest gives tests a PulseAudio server of their own, with sources they may remove
-// or make default without disturbing the shared test server (scripts/pulse-test.sh) that other
-// tests record from.
+// Package pulsetest gives each test a PulseAudio server of its own (its own runtime folder and
+// socket), with sinks and sources it may remove or make default: the machine's own sound
+// server, its default sink and source, are never touched, and the daemon dies with the test.
 package pulsetest
 
 import (
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sightline/internal/childproc"
 )
 
 // Server is a private PulseAudio daemon with two null sinks, described "Keep" and "Doomed":
@@ -21,9 +23,10 @@ type Server struct {
 	exited <-chan struct{}
 }
 
-// Start starts the daemon (its socket in a temporary folder) and points PULSE_SERVER at it for
-// the rest of the test; the daemon is killed when the test ends. It fails the test, naming the
-// Debian package, when pulseaudio or pactl is missing.
+// Start starts the daemon (its socket and runtime folder in a temporary folder) and points
+// PULSE_SERVER and PULSE_RUNTIME_PATH at it for the rest of the test; the daemon is killed when
+// the test ends, and by the kernel should the test process die first (childproc). It fails the
+// test, naming the Debian package, when pulseaudio or pactl is missing.
 func Start(t *testing.T) *Server {
 	t.Helper()
 	for tool, pkg := range map[string]string{"pulseaudio": "pulseaudio", "pactl": "pulseaudio-utils"} {
@@ -38,12 +41,12 @@ func Start(t *testing.T) *Server {
 		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
 		"--load=module-null-sink sink_name=keep rate=48000 channels=1 sink_properties=device.description=Keep",
 		"--load=module-null-sink sink_name=doomed rate=48000 channels=1 sink_properties=device.description=Doomed")
-	daemon.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir)
+	daemon.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "PULSE_RUNTIME_PATH="+dir)
 	stderr, err := daemon.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := daemon.Start(); err != nil {
+	if err := childproc.Start(daemon); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
@@ -66,10 +69,11 @@ func Start(t *testing.T) *Server {
 	case <-up:
 	case <-exited:
 		t.Fatal("private PulseAudio daemon exited at start-up")
-	case <-time.After(10 * time.Second):
-		t.Fatal("private PulseAudio daemon not up within 10 s")
+	case <-time.After(2 * time.Minute): // it says when it is up: a loaded machine may be slow
+		t.Fatal("private PulseAudio daemon not up within 2 min")
 	}
 	t.Setenv("PULSE_SERVER", "unix:"+sock)
+	t.Setenv("PULSE_RUNTIME_PATH", dir)
 	return &Server{t: t, daemon: daemon, exited: exited}
 }
 
@@ -90,6 +94,20 @@ func (s *Server) Pactl(args ...string) string {
 		s.t.Fatalf("pactl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// AddSink loads one more null sink (48 kHz mono) named name, shown as description; its
+// monitor is the capture device "Monitor of <description>". The default sink and source stay.
+func (s *Server) AddSink(name, description string) {
+	s.t.Helper()
+	s.Pactl("load-module", "module-null-sink", "sink_name="+name, "rate=48000", "channels=1",
+		"sink_properties=device.description="+description)
+	for _, line := range strings.Split(s.Pactl("list", "short", "sinks"), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == name {
+			return
+		}
+	}
+	s.t.Fatalf("null sink %s loaded but not listed", name)
 }
 
 // RemoveDoomed unloads the "doomed" sink: its monitor source disappears.
