@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sightline/reader/display"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/session"
 	"sightline/reader/study"
@@ -102,7 +103,7 @@ func TestPrepareCommand(t *testing.T) {
 			t.Errorf("plan %+v", p)
 		}
 		for _, c := range st.Cases {
-			if _, _, err := studyprep.LoadDisplay(studyprep.DisplayPath(out, c.DicomID)); err != nil {
+			if _, _, err := display.LoadPNG(display.Path(out, c.DicomID)); err != nil {
 				t.Error(err)
 			}
 		}

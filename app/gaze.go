@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"sightline/reader/dicomimg"
-	studyprep "sightline/reader/prepare"
+	"sightline/reader/display"
 	"sightline/reader/reading"
 	"sightline/reader/replay"
 	"sightline/reader/stage"
@@ -231,7 +231,7 @@ func scenes(st *study.Study, log *slog.Logger) func(string) (gazesim.Scene, bool
 			return gazesim.Scene{}, false
 		}
 		var w, h int
-		if sc, serr := studyprep.ReadSidecar(studyprep.DisplayPath(st.Dir, id)); serr == nil {
+		if sc, serr := display.ReadSidecar(display.Path(st.Dir, id)); serr == nil {
 			w, h, err = sc.W, sc.H, nil
 		} else {
 			w, h, err = dicomimg.Size(path)

@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"sightline/reader/dicomimg"
-	"sightline/reader/prepare"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 )
@@ -24,10 +23,10 @@ func Load(st *study.Study, dicomID string) (image.Image, stage.Layout, error) {
 	if !ok {
 		return nil, stage.Layout{}, fmt.Errorf("case %s is not in the worklist", dicomID)
 	}
-	png := prepare.DisplayPath(st.Dir, c.DicomID)
+	png := Path(st.Dir, c.DicomID)
 	switch _, err := os.Stat(png); {
 	case err == nil:
-		return prepare.LoadDisplay(png)
+		return LoadPNG(png)
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, stage.Layout{}, fmt.Errorf("display image: %w", err)
 	}

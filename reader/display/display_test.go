@@ -1,4 +1,4 @@
-package display
+package display_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"sightline/reader/display"
 	"sightline/reader/prepare"
 	"sightline/reader/stage"
 	"sightline/reader/study"
@@ -79,7 +80,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(prepare.DisplayPath(out, "good")); err != nil {
+	if _, err := os.Stat(display.Path(out, "good")); err != nil {
 		t.Fatalf("prepare wrote no display image: %v", err)
 	}
 	tests := []struct {
@@ -97,7 +98,7 @@ func TestLoad(t *testing.T) {
 	imgs := map[string]*image.Gray{}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			img, l, err := Load(tc.st, tc.id)
+			img, l, err := display.Load(tc.st, tc.id)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err %v, want one naming %q", err, tc.err)
@@ -119,10 +120,10 @@ func TestLoad(t *testing.T) {
 		t.Fatal("the prepared display image and the DICOM drawn directly differ")
 	}
 	// A display image that is there but broken is named, not silently replaced by the DICOM.
-	if err := os.WriteFile(prepare.DisplayPath(out, "good"), []byte("not a PNG"), 0o644); err != nil {
+	if err := os.WriteFile(display.Path(out, "good"), []byte("not a PNG"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Load(prepared, "good"); err == nil || !strings.Contains(err.Error(), "good.png") {
+	if _, _, err := display.Load(prepared, "good"); err == nil || !strings.Contains(err.Error(), "good.png") {
 		t.Fatalf("broken display image: %v", err)
 	}
 }

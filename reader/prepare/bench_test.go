@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"sightline/internal/benchcpu"
+	"sightline/reader/display"
 )
 
 // BenchmarkCase prepares the demo study's twelve phantoms one after the other on one goroutine
@@ -20,7 +21,7 @@ func BenchmarkCase(b *testing.B) {
 		b.Fatalf("demo study: %d files (%v), want 12", len(files), err)
 	}
 	w := worker{study: b.TempDir(), tmp: b.TempDir()}
-	if err := os.MkdirAll(filepath.Join(w.study, DisplayDir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(w.study, display.Dir), 0o755); err != nil {
 		b.Fatal(err)
 	}
 	i := 0

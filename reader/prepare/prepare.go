@@ -34,13 +34,13 @@ import (
 	"unicode"
 
 	"sightline/reader/dicomimg"
+	"sightline/reader/display"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 )
 
 // Names inside a prepared study folder.
 const (
-	DisplayDir     = "display"
 	PlansDir       = "plans"
 	UnreadableFile = "unreadable.csv"
 	RecordFile     = "prepare.json"
@@ -157,7 +157,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("prepare: %w", err)
 	}
-	for _, dir := range []string{filepath.Join(o.Out, DisplayDir), filepath.Join(o.Out, PlansDir)} {
+	for _, dir := range []string{filepath.Join(o.Out, display.Dir), filepath.Join(o.Out, PlansDir)} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return Result{}, fmt.Errorf("prepare: %w", err)
 		}
@@ -391,16 +391,16 @@ func (w worker) prepare(ctx context.Context, dicomID, path string) outcome {
 	b := img.Bounds()
 	l := stage.Fit(b.Dx(), b.Dy())
 	st := Stage(img, l)
-	side := Sidecar{DicomID: dicomID, StageWidth: stage.Width, StageHeight: stage.Height, Layout: l,
+	side := display.Sidecar{DicomID: dicomID, StageWidth: stage.Width, StageHeight: stage.Height, Layout: l,
 		TransferSyntax: info.TransferSyntax, TranscodedWith: via, Photometric: info.Photometric,
 		BitsStored: info.BitsStored, Signed: info.Signed, RescaleSlope: info.RescaleSlope,
 		RescaleIntercept: info.RescaleIntercept, Windowing: info.Windowing,
 		WindowCenter: info.WindowCenter, WindowWidth: info.WindowWidth}
-	png := DisplayPath(w.study, dicomID)
+	png := display.Path(w.study, dicomID)
 	if err := writePNG(png, st); err != nil {
 		return outcome{err: fmt.Errorf("write %s: %w", png, err), fatal: true}
 	}
-	if err := writeJSON(sidecarPath(png), side); err != nil {
+	if err := writeJSON(display.SidecarPath(png), side); err != nil {
 		return outcome{err: err, fatal: true}
 	}
 	return outcome{layout: l, via: via}

@@ -18,6 +18,7 @@ import (
 
 	"sightline/reader/demo"
 	"sightline/reader/dicomimg"
+	"sightline/reader/display"
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
@@ -260,7 +261,7 @@ func TestPrepareRealFiles(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			u, bad := unreadable[id]
 			_, inSheet := sheet.Case(id)
-			_, pngErr := os.Stat(DisplayPath(p.out, id))
+			_, pngErr := os.Stat(display.Path(p.out, id))
 			if c.reason != "" {
 				if !bad {
 					t.Fatalf("prepared, want unreadable: %s", c.reason)
@@ -283,11 +284,11 @@ func TestPrepareRealFiles(t *testing.T) {
 			if !inSheet {
 				t.Fatal("prepared but not in the study's master_sheet.csv")
 			}
-			img, l, err := LoadDisplay(DisplayPath(p.out, id))
+			img, l, err := display.LoadPNG(display.Path(p.out, id))
 			if err != nil {
 				t.Fatal(err)
 			}
-			side, err := ReadSidecar(DisplayPath(p.out, id))
+			side, err := display.ReadSidecar(display.Path(p.out, id))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -326,7 +327,7 @@ func TestPrepareRealFiles(t *testing.T) {
 			if got := img.(*image.Gray); got.Rect != want.Rect || !slices.Equal(got.Pix, want.Pix) {
 				t.Errorf("display image differs from the decoded image fitted to %v", r)
 			}
-			checkBlackPads(t, DisplayPath(p.out, id), r)
+			checkBlackPads(t, display.Path(p.out, id), r)
 			c, _ := sheet.Case(id)
 			if got := pads(t, sheet, c); got != [4]int{l.Top, l.Bottom, l.Left, l.Right} {
 				t.Errorf("master_sheet pads %v, layout %+v", got, l)

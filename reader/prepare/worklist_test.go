@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"sightline/reader/display"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 )
@@ -174,15 +175,15 @@ func TestLoadDisplayRefuses(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Worklist: sheet, DicomRoot: root, Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	good := DisplayPath(out, "a")
-	img, l, err := LoadDisplay(good)
+	good := display.Path(out, "a")
+	img, l, err := display.LoadPNG(good)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l != stage.Fit(176, 176) || img.Bounds() != image.Rect(0, 0, 1080, 1080) {
 		t.Fatalf("layout %+v, image %v", l, img.Bounds())
 	}
-	side, _ := os.ReadFile(sidecarPath(good))
+	side, _ := os.ReadFile(display.SidecarPath(good))
 	pngBytes, _ := os.ReadFile(good)
 	small := filepath.Join(t.TempDir(), "small.png")
 	f, _ := os.Create(small)
@@ -210,9 +211,9 @@ func TestLoadDisplayRefuses(t *testing.T) {
 				os.WriteFile(p, tc.png, 0o644)
 			}
 			if tc.side != nil {
-				os.WriteFile(sidecarPath(p), tc.side, 0o644)
+				os.WriteFile(display.SidecarPath(p), tc.side, 0o644)
 			}
-			_, _, err := LoadDisplay(p)
+			_, _, err := display.LoadPNG(p)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want %q", err, tc.want)
 			}
@@ -270,11 +271,11 @@ func TestPrepareWriteFails(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "study")
 	// A folder where a's image goes: the rename onto it fails, even for root.
-	if err := os.MkdirAll(filepath.Join(DisplayPath(out, "a"), "in-the-way"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(display.Path(out, "a"), "in-the-way"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Run(context.Background(), Options{Worklist: sheet, DicomRoot: root, Out: out})
-	if err == nil || !strings.Contains(err.Error(), "write "+DisplayPath(out, "a")) {
+	if err == nil || !strings.Contains(err.Error(), "write "+display.Path(out, "a")) {
 		t.Fatalf("got %v, want the failed write", err)
 	}
 	if len(res.Unreadable) != 0 {

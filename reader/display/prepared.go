@@ -1,4 +1,4 @@
-package prepare
+package display
 
 import (
 	"bytes"
@@ -12,6 +12,13 @@ import (
 
 	"sightline/reader/stage"
 )
+
+// The prepared display image (written by `sightline prepare`, reader/prepare) is read here,
+// where every view takes its image from: the image floor reads it, the tool that writes it
+// stands above.
+
+// Dir is the folder of the display images in a prepared study.
+const Dir = "display"
 
 // Sidecar is display/<dicom_id>.json beside each display image: where the image sits on the
 // stage (the DICOM size and the pads, as in a session's layout.json) and how its grey levels
@@ -33,18 +40,19 @@ type Sidecar struct {
 	WindowWidth      float64 `json:"window_width"`
 }
 
-// DisplayPath is the display image of a case in a prepared study: STUDY/display/<dicom_id>.png.
-func DisplayPath(studyDir, dicomID string) string {
-	return filepath.Join(studyDir, DisplayDir, dicomID+".png")
+// Path is the display image of a case in a prepared study: STUDY/display/<dicom_id>.png.
+func Path(studyDir, dicomID string) string {
+	return filepath.Join(studyDir, Dir, dicomID+".png")
 }
 
-func sidecarPath(png string) string { return strings.TrimSuffix(png, ".png") + ".json" }
+// SidecarPath is the sidecar beside the display image png.
+func SidecarPath(png string) string { return strings.TrimSuffix(png, ".png") + ".json" }
 
 // ReadSidecar reads the sidecar of the display image at png (display/<dicom_id>.json) without
 // the image: the layout alone is enough to map gaze to DICOM pixels. The layout must be the one
 // stage.Fit gives for the DICOM size on the 1920×1080 stage.
 func ReadSidecar(png string) (Sidecar, error) {
-	path := sidecarPath(png)
+	path := SidecarPath(png)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Sidecar{}, fmt.Errorf("display layout: %w", err)
@@ -64,12 +72,12 @@ func ReadSidecar(png string) (Sidecar, error) {
 // maxDisplayBytes bounds a display PNG: the stage is 2 MB of grey uncompressed.
 const maxDisplayBytes = 16 << 20
 
-// LoadDisplay reads a display image written by Run and its layout (from the sidecar beside it).
+// LoadPNG reads a display image written by prepare.Run and its layout (from the sidecar beside it).
 // The image returned is the drawn rectangle of the stage (l.Rect() of the 1920×1080 file, with
 // its origin at 0,0), at the size the station draws it: what the station's loader gives the
 // reading view today (reading.Frame.Image, with Frame.Layout = l). The file and the sidecar must agree: a stage-sized
 // greyscale PNG, and pads that are what stage.Fit gives for the DICOM size.
-func LoadDisplay(path string) (image.Image, stage.Layout, error) {
+func LoadPNG(path string) (image.Image, stage.Layout, error) {
 	side, err := ReadSidecar(path)
 	if err != nil {
 		return nil, stage.Layout{}, err
