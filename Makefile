@@ -67,9 +67,12 @@ test: deps-test lint build
 	  echo; scripts/leftovers.sh check $(MACHINE) || rc=1; \
 	  exit $$rc
 
-# The review store's PostgreSQL tests fail here, rather than skip, when no server can be started.
+# The review store's PostgreSQL tests fail here, rather than skip, when no server can be started;
+# so does a test that would be NOT RUN for want of a tool scripts/deps.sh test installs
+# (internal/notrun: only a not-run the machine may have for good, notrun.Allow, is listed).
 # -timeout 60m: a hung test still fails, and a loaded machine is never mistaken for a hung one.
 test-suites: export SIGHTLINE_REQUIRE_POSTGRES := 1
+test-suites: export SIGHTLINE_REQUIRE_TOOLS := 1
 test-suites:
 	@[ -n "$(RACY)" ] || { echo "make: scripts/racy.sh listed no package"; exit 1; }
 	$(GO) test -tags $(TAGS) -race -timeout 60m -count=1 $(RACY)

@@ -32,9 +32,12 @@ import (
 )
 
 // waitFor polls cond until it holds or the deadline passes. Polling a condition (not sleeping
-// a fixed time) keeps the test correct on a slow machine and quick on a fast one.
+// a fixed time) keeps the test correct on a slow machine and quick on a fast one. d is what an
+// idle machine needs with room to spare; the deadline is patience × d, for a machine loaded
+// with other builds and tests (the station renders on the CPU).
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
+	d *= patience
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
@@ -43,6 +46,9 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// patience stretches every deadline of waitFor: none is what is tested.
+const patience = 4
 
 // binary is the station under test: $SIGHTLINE_BIN (make e2e builds it), or built here. It is
 // built without migrated_fynedo, so that Fyne's thread checker is on in it (checkStationLog).

@@ -1,7 +1,13 @@
-// Package notrun is how a test that cannot run on this machine (no root, no mount rights, a
-// tool the machine lacks) says so where `make test` shows it: the test is skipped with its
-// reason, and the reason is appended to the file named by $SIGHTLINE_NOT_RUN, which the
-// Makefile prints at the end of the run. A skipped test must never look like a passed one.
+// Package notrun is how a test that cannot run on this machine says so where `make test` shows
+// it: the test is skipped with its reason, and the reason is appended to the file named by
+// $SIGHTLINE_NOT_RUN, which the Makefile prints at the end of the run. A skipped test must never
+// look like a passed one.
+//
+// Two kinds of not-run. Skip: the test needs a tool that `scripts/deps.sh test` installs
+// (ffmpeg, pocketsphinx, chromium...); `make test` runs that first and sets RequireEnv, so there
+// such a skip is a gap in the run and fails the test instead. Allow: the machine may lack what
+// the test needs for good (mount rights for a tmpfs, a model no package ships); the test is
+// skipped and listed, and the run still passes.
 package notrun
 
 import (
@@ -14,8 +20,29 @@ import (
 // Env names the file the reasons are appended to; unset, the skip shows only in `go test -v`.
 const Env = "SIGHTLINE_NOT_RUN"
 
-// Skip records that t could not run here, and why, then skips it.
+// RequireEnv, set to 1 (as `make test` does once scripts/deps.sh test has installed the test
+// tools), turns Skip into a failure.
+const RequireEnv = "SIGHTLINE_REQUIRE_TOOLS"
+
+// Skip records that t could not run here because a tool scripts/deps.sh test installs is
+// missing, and why, then skips it; with RequireEnv=1 it fails t instead: that tool should be
+// here.
 func Skip(t testing.TB, reason string) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("NOT RUN, and it must run here (%s=1: scripts/deps.sh test installed the test tools): %s", RequireEnv, reason)
+	}
+	skip(t, reason)
+}
+
+// Allow records that t could not run here for a reason the machine may have for good (no mount
+// rights, no model file), then skips it, under `make test` too.
+func Allow(t testing.TB, reason string) {
+	t.Helper()
+	skip(t, reason)
+}
+
+func skip(t testing.TB, reason string) {
 	t.Helper()
 	if err := Note(t.Name(), reason); err != nil {
 		// The note is the only trace a skip leaves in `make test`: without it, fail.

@@ -39,6 +39,8 @@ func (c *collector) add(b Block) {
 	}
 }
 
+// wait waits until the collector has its frames; limit is generous (a loaded machine may be
+// slow), never part of what is tested.
 func (c *collector) wait(t *testing.T, limit time.Duration) {
 	t.Helper()
 	select {
@@ -66,7 +68,7 @@ func TestNullCapture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			col.wait(t, 10*time.Second)
+			col.wait(t, time.Minute)
 			if err := c.Stop(); err != nil {
 				t.Fatalf("Stop: %v", err)
 			}
@@ -131,8 +133,8 @@ func TestNullCaptureToCase(t *testing.T) {
 	}
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("one second of null audio did not arrive within 10 s")
+	case <-time.After(time.Minute):
+		t.Fatal("one second of null audio did not arrive within a minute")
 	}
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
@@ -234,12 +236,12 @@ func TestCaptureStopsWithContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col.wait(t, 5*time.Second)
+	col.wait(t, time.Minute)
 	cancel()
 	select {
 	case <-c.done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("capture still delivering 5 s after its context was cancelled")
+	case <-time.After(time.Minute):
+		t.Fatal("capture still delivering a minute after its context was cancelled")
 	}
 	if err := c.Stop(); err != nil {
 		t.Errorf("Stop after cancel: %v", err)
@@ -255,7 +257,7 @@ func TestDeviceStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col.wait(t, 5*time.Second)
+	col.wait(t, time.Minute)
 	// What miniaudio does when the backend reports the device gone: stop it, calling onStop.
 	if err := c.dev.Stop(); err != nil {
 		t.Fatal(err)
@@ -265,8 +267,8 @@ func TestDeviceStops(t *testing.T) {
 		if !errors.Is(err, ErrDeviceLost) {
 			t.Errorf("OnError got %v, want ErrDeviceLost", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("OnError not called within 5 s of the device stopping")
+	case <-time.After(time.Minute):
+		t.Fatal("OnError not called within a minute of the device stopping")
 	}
 	if !errors.Is(c.Err(), ErrDeviceLost) {
 		t.Errorf("Err() = %v", c.Err())

@@ -170,10 +170,10 @@ func TestPulseTone(t *testing.T) {
 			}
 		}
 	}
-	waitFrames(rate/2, 10*time.Second, "before the tone")
+	waitFrames(rate/2, time.Minute, "before the tone")
 	before := delivered.Load()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	play := exec.CommandContext(ctx, "paplay", "--device="+testSink, tone)
 	out, err := play.CombinedOutput()
@@ -183,14 +183,14 @@ func TestPulseTone(t *testing.T) {
 	select {
 	case <-heard:
 	case <-ctx.Done():
-		t.Fatal("the tone did not come through within 20 s")
+		t.Fatal("the tone did not come through within 2 min")
 	}
 	// PulseAudio may hand the monitor's audio over late and in bursts: wait until half a
 	// second without the tone has been recorded, however long after paplay that is.
 	select {
 	case <-gone:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the tone was still coming through 20 s after paplay ended (%d frames delivered)", delivered.Load())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the tone was still coming through 2 min after paplay ended (%d frames delivered)", delivered.Load())
 	}
 	if err := c.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
@@ -275,14 +275,14 @@ func TestPulseServerDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col.wait(t, 10*time.Second)
+	col.wait(t, time.Minute)
 	srv.Kill()
 	select {
 	case err := <-errs:
 		if !errors.Is(err, ErrDeviceLost) {
 			t.Errorf("OnError: %v, want ErrDeviceLost", err)
 		}
-	case <-time.After(stallTimeout + 5*time.Second):
+	case <-time.After(stallTimeout + time.Minute):
 		t.Fatal("losing the PulseAudio server was not reported")
 	}
 	stopped := make(chan error, 1)
@@ -292,7 +292,7 @@ func TestPulseServerDies(t *testing.T) {
 		if !errors.Is(err, ErrDeviceLost) {
 			t.Errorf("Stop: %v, want ErrDeviceLost", err)
 		}
-	case <-time.After(releaseTimeout + 5*time.Second):
+	case <-time.After(releaseTimeout + time.Minute):
 		t.Fatal("Stop hung after the PulseAudio server died")
 	}
 }

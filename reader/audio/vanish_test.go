@@ -43,12 +43,12 @@ func TestPulseSourceRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Stop()
-	col.wait(t, 10*time.Second)
+	col.wait(t, time.Minute)
 	if c.Over() {
 		t.Fatal("Over before the source was removed")
 	}
 	srv.RemoveDoomed()
-	err = waitErr(t, errs, ErrDeviceLost, stallTimeout)
+	err = waitErr(t, errs, ErrDeviceLost, stallTimeout+time.Minute)
 	if !strings.Contains(err.Error(), "removed") {
 		t.Errorf("reported %v, want the device named as removed", err)
 	}
@@ -73,9 +73,9 @@ func TestPulseDefaultChanged(t *testing.T) {
 	if c.Device() != "Monitor of Doomed" || !c.Monitor() {
 		t.Fatalf("capturing %q (monitor %v), want the default, Monitor of Doomed, a monitor", c.Device(), c.Monitor())
 	}
-	col.wait(t, 10*time.Second)
+	col.wait(t, time.Minute)
 	srv.Pactl("set-default-source", "keep.monitor")
-	err = waitErr(t, errs, ErrDeviceChanged, stallTimeout)
+	err = waitErr(t, errs, ErrDeviceChanged, stallTimeout+time.Minute)
 	if !strings.Contains(err.Error(), `from "Monitor of Doomed" to "Monitor of Keep"`) {
 		t.Errorf("reported %v, want both devices named", err)
 	}
@@ -110,7 +110,7 @@ func TestPulseDeviceBySourceName(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Device %q: %v", want, err)
 		}
-		col.wait(t, 10*time.Second)
+		col.wait(t, time.Minute)
 		if got := c.Device(); got != "Monitor of Doomed" {
 			t.Errorf("Device %q opened %q, want \"Monitor of Doomed\"", want, got)
 		}

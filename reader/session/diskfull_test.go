@@ -24,7 +24,7 @@ import (
 func TestDiskFull(t *testing.T) {
 	mnt := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
-		notrun.Skip(t, fmt.Sprintf("cannot mount a 256 KiB tmpfs (needs root and mount rights): %v: %s", err, out))
+		notrun.Allow(t, fmt.Sprintf("cannot mount a 256 KiB tmpfs (needs root and mount rights): %v: %s", err, out))
 	}
 	// A lazy unmount: the recorder's files may still be open when the test ends.
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
