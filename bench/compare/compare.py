@@ -2,7 +2,8 @@
 """`make bench-compare`: Sightline against the reference pipelines, side by side, on the same
 inputs, in one run (bench/compare/run.sh builds the binaries and generates the inputs first).
 
-Four comparisons, each ratio twice:
+Four comparisons, each against its strongest reference (and the reference's usual call where
+that is weaker: it says which), each ratio twice:
   per core       ours with GOMAXPROCS=1 (and --jobs 1) against one single-threaded Python
                  process: the ratio of their median CPU seconds (user + system, getrusage), which
                  a loaded machine inflates far less than wall-clock time;
@@ -11,9 +12,11 @@ Four comparisons, each ratio twice:
                  no parallel form, said so): the ratio of their median wall-clock seconds.
 Each side runs ROUNDS times (SCIPY_ROUNDS for the slow scipy blur), the sides interleaved round
 by round, and the load average is printed as it goes. The outputs must agree (identical pads and
-stage mean |Δ| ≤ 1 grey level; blur max |Δ| ≤ 1e-3 of the maximum; eye_gaze.csv byte-identical
-to pandas' to_csv of it; |Δp| ≤ 1e-12), or the run exits 1. It ends with one line per comparison:
-  COMPARE prepare per-core 2.31x whole-machine 3.90x agree=yes
+stage mean |Δ| ≤ 1 grey level and every pixel within MAX_PIXEL grey levels; blur max |Δ| ≤ 1e-3
+of the maximum, for ours and for each reference against scipy's exact blur; eye_gaze.csv
+byte-identical to pandas' to_csv of it; |Δp| and relative |Δt| ≤ 1e-12), or the run exits 1. It
+ends with one line per comparison and reference:
+  COMPARE prepare ref=pydicom+numpy+cv2.resize(INTER_AREA) per-core 2.31x whole-machine 3.90x agree=yes
 
 usage: compare.py WORK HELPER SIGHTLINE [prepare heatmap export ttest]
 Environment: ROUNDS (5), SCIPY_ROUNDS (3). Benchmark code, not product code.
@@ -34,6 +37,9 @@ PY = "/usr/bin/python3"  # Debian's, where the python3-* references are
 NPROC = os.cpu_count() or 1
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 SCIPY_ROUNDS = int(os.environ.get("SCIPY_ROUNDS", "3"))
+# The largest difference of one stage pixel prepare may show against the reference: the resampling
+# filters differ (area-widened Catmull-Rom against OpenCV's INTER_AREA), most at sharp edges.
+MAX_PIXEL = int(os.environ.get("MAX_PIXEL", "24"))
 ONE_THREAD = {"GOMAXPROCS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -146,40 +152,64 @@ def prepare(work, sightline):
     ok = True
     for ours_dir, py_dir in ((oa, p1), (o1, pa)):
         pads = {r["dicom_id"]: r for r in csv.DictReader(open(os.path.join(py_dir, "pads.csv")))}
-        diffs, bad = [], 0
+        diffs, peaks, bad = [], [], 0
         rows = list(csv.DictReader(open(os.path.join(ours_dir, "master_sheet.csv"))))
         for r in rows:
             p = pads.get(r["dicom_id"])
             bad += p is None or any(int(r[c]) != int(p[c]) for c in cols)
             a = cv2.imread(os.path.join(ours_dir, "display", r["dicom_id"] + ".png"), cv2.IMREAD_UNCHANGED)
             b = cv2.imread(os.path.join(py_dir, "display", r["dicom_id"] + ".png"), cv2.IMREAD_UNCHANGED)
-            diffs.append(np.abs(a.astype(int) - b.astype(int)).mean() if a is not None and b is not None and a.shape == b.shape else 999)
-        good = len(rows) == n == len(pads) and bad == 0 and max(diffs) <= 1
+            if a is not None and b is not None and a.shape == b.shape:
+                delta = np.abs(a.astype(int) - b.astype(int))
+                diffs.append(delta.mean())
+                peaks.append(int(delta.max()))  # an error confined to a small area shows here
+            else:
+                diffs.append(999)
+                peaks.append(999)
+        good = len(rows) == n == len(pads) and bad == 0 and max(diffs) <= 1 and max(peaks) <= MAX_PIXEL
         ok &= good
         print(f"   agree ({os.path.basename(ours_dir)} vs {os.path.basename(py_dir)}): pads identical in "
               f"{len(rows) - bad} of {n} images; stage mean |Δ| {statistics.mean(diffs):.3f} grey levels, "
-              f"worst image {max(diffs):.3f} (limit 1): {'yes' if good else 'NO'}")
+              f"worst image {max(diffs):.3f} (limit 1); largest |Δ| of one pixel {max(peaks)} "
+              f"(limit {MAX_PIXEL}): {'yes' if good else 'NO'}")
     pc, wm = ratios(ours1, py1, ours_all, py_all)
     print("   (the Pool's CPU s is its whole process tree's, interpreter start-up included; the other Python sides time the work alone)")
     print(f"   images/s: ours {n / ours_all.median('wall'):.1f} on {NPROC} cores, reference {n / py_all.median('wall'):.1f} "
           f"with Pool({NPROC}); CPU s/image: ours {ours1.median('cpu') / n:.3f}, reference {py1.median('cpu') / n:.3f}")
-    return pc, wm, ok
+    return [("pydicom+numpy+cv2.resize(INTER_AREA)", pc, wm, ok)]
 
 
 def heatmap(work, helper):
     d = os.path.join(work, "heatmap")
+    ref = os.path.join(HERE, "ref.py")
     ours1 = Side("heatmap.Blur GOMAXPROCS=1 (warm, per call)", [helper, "heatmap", d], env={"GOMAXPROCS": "1"})
     ours_all = Side(f"heatmap.Blur on {NPROC} cores (warm, per call)", [helper, "heatmap", d])
-    scipy1 = Side("scipy gaussian_filter (one process)", [PY, os.path.join(HERE, "ref.py"), "heatmap", d],
+    scipy1 = Side("scipy gaussian_filter, exact (one process)", [PY, ref, "heatmap", d],
                   env=ONE_THREAD, rounds=SCIPY_ROUNDS)
-    race("heatmap blur: one 2544x3056 canvas, 60 impulses, sigma 150", work, [ours1, ours_all, scipy1])
-    ours, ref = np.load(os.path.join(d, "ours.npy")).astype(np.float64), np.load(os.path.join(d, "ref.npy")).astype(np.float64)
-    rel = float(np.abs(ours - ref).max() / ref.max())
-    ok = rel <= 1e-3
-    print(f"   agree: max |ours - scipy| / max(scipy) = {rel:.2e} (limit 1e-3): {'yes' if ok else 'NO'}")
-    print("   whole machine: scipy's gaussian_filter has no parallel form; one process")
-    pc, wm = ratios(ours1, scipy1, ours_all, scipy1)
-    return pc, wm, ok
+    cv1 = Side("cv2.GaussianBlur, exact, 1 thread", [PY, ref, "heatmap-cv2", d], env=ONE_THREAD, rounds=SCIPY_ROUNDS)
+    cv_all = Side(f"cv2.GaussianBlur, exact, {NPROC} threads", [PY, ref, "heatmap-cv2", d],
+                  env={"OMP_NUM_THREADS": str(NPROC)}, rounds=SCIPY_ROUNDS)
+    dec1 = Side("numpy/scipy decimated f=15 (one process)", [PY, ref, "heatmap-dec", d], env=ONE_THREAD)
+    race("heatmap blur: one 2544x3056 canvas, 60 impulses, sigma 150", work, [ours1, ours_all, dec1, cv1, cv_all, scipy1])
+    exact = np.load(os.path.join(d, "ref.npy")).astype(np.float64)
+
+    def err(name):  # max |x - scipy's exact| / max(scipy's exact): the maximum, not the mean
+        return float(np.abs(np.load(os.path.join(d, name)).astype(np.float64) - exact).max() / exact.max())
+
+    e_ours, e_cv, e_dec = err("ours.npy"), err("cv2.npy"), err("dec.npy")
+    print(f"   agree with scipy's exact blur, max |Δ| / max (limit 1e-3): ours {e_ours:.2e}, "
+          f"cv2.GaussianBlur {e_cv:.2e}, numpy decimated {e_dec:.2e}")
+    print("   whole machine: scipy's gaussian_filter and the numpy version have no parallel form (one process);"
+          f" OpenCV on {NPROC} threads")
+    print("   ours and the decimated numpy version run the same algorithm (a coarse grid 15x smaller; ours a"
+          " recursive filter on it); scipy and OpenCV run the exact 1,201-tap kernel: those ratios are mostly the algorithm")
+    out = []
+    for ref_name, one, whole, e in (("numpy-decimated(same algorithm)", dec1, dec1, e_dec),
+                                    ("cv2.GaussianBlur(exact)", cv1, cv_all, e_cv),
+                                    ("scipy.gaussian_filter(exact)", scipy1, scipy1, 0.0)):
+        pc, wm = ratios(ours1, one, ours_all, whole)
+        out.append((ref_name, pc, wm, e_ours <= 1e-3 and e <= 1e-3))
+    return out
 
 
 def export(work, helper):
@@ -216,27 +246,37 @@ def export(work, helper):
     print(f"   peak RSS: ours {max(ours_all.rss):.0f} MB, pandas {max(pandas1.rss):.0f} MB (the tables read in, untimed, included)")
     print("   whole machine: pandas' to_csv has no parallel form; one process")
     pc, wm = ratios(ours1, pandas1, ours_all, pandas1)
-    return pc, wm, same
+    return [("pandas.DataFrame.to_csv", pc, wm, same)]
 
 
 def ttest(work, helper):
     d = os.path.join(work, "ttest")
+    ref = os.path.join(HERE, "ref.py")
     ours1 = Side("analysis.Student+Welch GOMAXPROCS=1", [helper, "ttest", d], env={"GOMAXPROCS": "1"})
     ours_all = Side(f"analysis.Student+Welch on {NPROC} cores", [helper, "ttest", d])
-    scipy1 = Side("scipy ttest_ind x2 (one process)", [PY, os.path.join(HERE, "ref.py"), "ttest", d], env=ONE_THREAD)
+    vec1 = Side("numpy + scipy t.sf, vectorised (one process)", [PY, ref, "ttest-vec", d], env=ONE_THREAD)
+    scipy1 = Side("scipy ttest_ind x2 per pair, a loop (one process)", [PY, ref, "ttest", d], env=ONE_THREAD)
     pairs = (len(np.fromfile(os.path.join(d, "offsets.i64"), dtype="<i8")) - 1) // 2
-    race(f"t-tests: {pairs} pairs of groups (3-300 values), Student and Welch each", work, [ours1, ours_all, scipy1])
+    race(f"t-tests: {pairs} pairs of groups (3-300 values), Student and Welch each", work, [ours1, ours_all, vec1, scipy1])
     a = np.fromfile(os.path.join(d, "ours_tp.f64"), dtype="<f8")
-    b = np.fromfile(os.path.join(d, "ref_tp.f64"), dtype="<f8")
-    same_nan = a.shape == b.shape and bool((np.isnan(a) == np.isnan(b)).all())
-    p_a, p_b = a[1::2], b[1::2]  # t, p, t, p per pair
-    dp = float(np.nanmax(np.abs(p_a - p_b))) if same_nan else float("inf")
-    dt = float(np.nanmax(np.abs(a[0::2] - b[0::2]) / np.maximum(1, np.abs(b[0::2])))) if same_nan else float("inf")
-    ok = same_nan and dp <= 1e-12
-    print(f"   agree: max |Δp| = {dp:.1e} (limit 1e-12), max |Δt| = {dt:.1e} (relative beyond 1): {'yes' if ok else 'NO'}")
+
+    def agree(name, label):  # t and p both: max |Δp|, max |Δt| relative beyond 1
+        b = np.fromfile(os.path.join(d, name), dtype="<f8")
+        same_nan = a.shape == b.shape and bool((np.isnan(a) == np.isnan(b)).all())
+        if not same_nan:
+            print(f"   agree with {label}: NaNs differ: NO")
+            return False
+        dp = float(np.nanmax(np.abs(a[1::2] - b[1::2])))
+        dt = float(np.nanmax(np.abs(a[0::2] - b[0::2]) / np.maximum(1, np.abs(b[0::2]))))
+        ok = dp <= 1e-12 and dt <= 1e-12
+        print(f"   agree with {label}: max |Δp| = {dp:.1e}, max |Δt| = {dt:.1e} (relative beyond 1; limits 1e-12): {'yes' if ok else 'NO'}")
+        return ok
+
+    ok_loop, ok_vec = agree("ref_tp.f64", "scipy ttest_ind"), agree("vec_tp.f64", "the vectorised version")
     print("   whole machine: neither side runs t-tests in parallel; one process each")
-    pc, wm = ratios(ours1, scipy1, ours_all, scipy1)
-    return pc, wm, ok
+    print("   the loop pays Python's call overhead twice a pair; the vectorised version is the strong reference")
+    return [("numpy+scipy.t.sf(vectorised)",) + ratios(ours1, vec1, ours_all, vec1) + (ok_vec,),
+            ("scipy.ttest_ind(loop)",) + ratios(ours1, scipy1, ours_all, scipy1) + (ok_loop,)]
 
 
 def main():
@@ -254,9 +294,9 @@ def main():
             results[name] = globals()[name](work, helper)
     print(f"\nload average at the end {load()} ({NPROC} CPUs)")
     for name in which:
-        pc, wm, ok = results[name]
-        print(f"COMPARE {name} per-core {pc:.2f}x whole-machine {wm:.2f}x agree={'yes' if ok else 'no'}")
-    sys.exit(0 if all(r[2] for r in results.values()) else 1)
+        for ref, pc, wm, ok in results[name]:
+            print(f"COMPARE {name} ref={ref} per-core {pc:.2f}x whole-machine {wm:.2f}x agree={'yes' if ok else 'no'}")
+    sys.exit(0 if all(r[3] for rs in results.values() for r in rs) else 1)
 
 
 if __name__ == "__main__":
