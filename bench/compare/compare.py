@@ -39,7 +39,7 @@ ROUNDS = int(os.environ.get("ROUNDS", "5"))
 SCIPY_ROUNDS = int(os.environ.get("SCIPY_ROUNDS", "3"))
 # The largest difference of one stage pixel prepare may show against the reference: the resampling
 # filters differ (area-widened Catmull-Rom against OpenCV's INTER_AREA), most at sharp edges.
-MAX_PIXEL = int(os.environ.get("MAX_PIXEL", "24"))
+MAX_PIXEL = int(os.environ.get("MAX_PIXEL", "24"))  # 19 measured on the 13 sources (2026-12-07)
 ONE_THREAD = {"GOMAXPROCS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
