@@ -15,14 +15,15 @@
 #   F1  formats, no reader/ package below them: atomicfile, dicomimg, stage, wav, transcript,
 #       egd (the EGD-CXR row; tracker/ only), playback, and the test servers audio/pulsetest,
 #       review/pgtest.
-#   F2  the study and what it holds, recordings aside: study (the folder's layout), review (the
-#       review store), display (a case's image as the reader saw it, read from the prepared
-#       study or decoded).
-#   F3  a session: session (recorder and read side), audio, reading, replay, and the kits that
+#   F2  a session: session (recorder and read side), audio, reading, replay, and the kits that
 #       record one for tests, export/exporttest and qa/qatest.
-#   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, export, qavideo,
-#       qareport, boxedit, transcribe (and transcribe/internal/genmodel).
-#   So: F1 ↛ F2, F3, F4; F2 ↛ F3, F4 (display ↛ prepare, display ↛ session); F3 ↛ F4.
+#   F3  the study and what it holds: study (the folder's layout, its sessions included), review
+#       (the review store), display (a case's image as the reader saw it, from the prepared
+#       study or decoded).
+#   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, metrics,
+#       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel).
+#   So: F1 ↛ F2, F3, F4; F2 ↛ F3, F4 (a session knows no study); F3 ↛ F4 (display ↛ prepare:
+#   the images are read where every view takes them, the tool that writes them stands above).
 #
 # Usage: scripts/layering.sh. TAGSETS: the build-tag sets, ";"-separated, an empty one for no
 # tags (default: "migrated_fynedo;migrated_fynedo,e2e;": the build and tests, the e2e tests,
@@ -33,9 +34,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 F1='atomicfile|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
-F2='study|review|display'
-F3='session|audio|reading|replay|export/exporttest|qa/qatest'
-F4='prepare|demo|qa|heatmap|analysis|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
+F2='session|audio|reading|replay|export/exporttest|qa/qatest'
+F3='study|review|display'
+F4='prepare|demo|qa|heatmap|analysis|metrics|reporting|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
 
 if [ -n "${TAGS+x}" ]; then
   tagsets=$TAGS
