@@ -41,7 +41,9 @@ func runReviewWindow(studyDir, reviewer, store, sessionID string) error {
 		return err
 	}
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	w.Resize(fyne.NewSize(1600, 950))
+	// The stage's size: the case table's columns all show and the replay takes the rest (a
+	// window manager fits it to a smaller screen).
+	w.Resize(fyne.NewSize(1920, 1080))
 	closeStore, err := openReview(w, studyDir, reviewer, store, sessionID, nil)
 	if err != nil {
 		return err

@@ -161,6 +161,7 @@ type Review struct {
 	// The case on show.
 	rp       *qa.Replay
 	m        qa.Measures
+	images   *reviewImages // decoded ahead around the case on show
 	head     *qa.Playhead
 	fixes    []reading.Fix
 	trail    [2][]Point // two buffers: the stage keeps the slice it was given
@@ -306,6 +307,7 @@ func (r *Review) OpenSession(dir string) error {
 		return err
 	}
 	r.sess, r.name = o, filepath.Base(dir)
+	r.images = nil // another session: its own images
 	r.cases = qa.Cases(o)
 	r.meas = make([]qa.Measures, len(r.cases))
 	for i, c := range r.cases {
@@ -369,10 +371,10 @@ func fmtAudio(a qa.AudioMeasure) string {
 	}
 	s := fmt.Sprintf("%.1f s", a.Seconds)
 	if a.HasPeak {
-		s += fmt.Sprintf(", peak %.0f dB", a.PeakDB)
+		s += fmt.Sprintf(", %.0f dB", a.PeakDB)
 	}
-	if a.HasDrift {
-		s += fmt.Sprintf(", drift %.1f ms", a.DriftMS)
+	if a.AudioDrifts() { // the column stays narrow: a drift is said only when beyond the limit
+		s += fmt.Sprintf(", drift %.0f ms", a.DriftMS)
 	}
 	return s
 }
@@ -421,6 +423,10 @@ func caseLabel(c *session.Case, m qa.Measures) string {
 	return s
 }
 
+// caseColumnWidths are the case table's column widths: Case, Data loss, Longest loss, Audio,
+// Calibration, QA.
+var caseColumnWidths = []float32{300, 80, 100, 150, 130, 170}
+
 // build lays out the session's view.
 func (r *Review) build() {
 	heads := []string{"Case", "Data loss", "Longest loss", "Audio", "Calibration", "QA"}
@@ -459,7 +465,7 @@ func (r *Review) build() {
 			o.(*widget.Label).SetText(heads[id.Col])
 		}
 	}
-	for i, wd := range []float32{330, 80, 100, 230, 130, 150} {
+	for i, wd := range caseColumnWidths {
 		r.table.SetColumnWidth(i, wd)
 	}
 	r.table.OnSelected = func(id widget.TableCellID) {
@@ -553,8 +559,15 @@ func (r *Review) build() {
 		r.banner.Hide()
 	}
 	top := container.NewVBox(container.NewHBox(back, title), r.banner)
-	split := container.NewHSplit(r.table, container.NewBorder(nil, nil, nil, side, replay))
-	split.Offset = 0.36
+	var cols float32
+	for _, wd := range caseColumnWidths {
+		cols += wd + theme.SeparatorThicknessSize()
+	}
+	// The table is as wide as its columns (none hidden behind a scroll that takes the case
+	// names away); the replay takes the rest, and the divider can still widen the table.
+	tableBox := container.New(minWidth{cols + theme.ScrollBarSize()}, r.table)
+	split := container.NewHSplit(tableBox, container.NewBorder(nil, nil, nil, side, replay))
+	split.Offset = 0
 	r.root.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, split)}
 	r.root.Refresh()
 }
@@ -619,30 +632,55 @@ func (r *Review) OpenCase(i int) {
 	r.show(true)
 }
 
-// loadImage draws the case's image as the reader saw it, in the background (a DICOM may take
-// a moment to decode).
+// loadImage draws the case's image as the reader saw it: at once when it was decoded ahead,
+// else when its decoding (off the UI goroutine) ends. The images of the cases before and after
+// it in the table are decoded meanwhile.
 func (r *Review) loadImage(c *session.Case) {
 	if r.opt.LoadImage == nil {
 		return
 	}
-	rp := r.rp
-	go func() {
-		img, l, err := r.opt.LoadImage(c.Screen.DicomID)
-		fyne.Do(func() {
-			if r.rp != rp {
-				return // another case since
+	if r.images == nil || r.images.load == nil {
+		r.images = &reviewImages{load: r.opt.LoadImage}
+	}
+	e := r.images.get(c.Screen.DicomID)
+	select {
+	case <-e.done:
+		r.showImage(c, e)
+	default:
+		rp := r.rp
+		go func() {
+			<-e.done
+			fyne.Do(func() {
+				if r.rp == rp { // else another case since
+					r.showImage(c, e)
+				}
+			})
+		}()
+	}
+	ids := []string{c.Screen.DicomID}
+	for _, d := range []int{1, -1, 2} {
+		if j := r.row + d; j >= 0 && j < len(r.order) {
+			if n := r.cases[r.order[j]]; n.Screen.Kind == session.KindCase {
+				ids = append(ids, n.Screen.DicomID)
+				r.images.get(n.Screen.DicomID)
 			}
-			if err != nil {
-				r.problems.SetText(r.problems.Text + "\nimage: " + err.Error())
-				return
-			}
-			if c.HasLayout {
-				l = c.Layout.Layout
-			}
-			r.stage.SetImage(img, l)
-			r.show(true)
-		})
-	}()
+		}
+	}
+	r.images.keep(ids)
+}
+
+// showImage puts a decoded image on the stage (the case on show is c).
+func (r *Review) showImage(c *session.Case, e *caseImage) {
+	if e.err != nil {
+		r.problems.SetText(r.problems.Text + "\nimage: " + e.err.Error())
+		return
+	}
+	l := e.l
+	if c.HasLayout {
+		l = c.Layout.Layout
+	}
+	r.stage.SetImage(e.img, l)
+	r.show(true)
 }
 
 func (r *Review) buildWords() {
@@ -1068,5 +1106,20 @@ func (t *keyTable) Tapped(e *fyne.PointEvent) {
 	t.Table.Tapped(e)
 	if c := fyne.CurrentApp().Driver().CanvasForObject(t); c != nil {
 		c.Unfocus()
+	}
+}
+
+// minWidth lays out one object over the whole space and asks for at least w of width.
+type minWidth struct{ w float32 }
+
+func (l minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := objs[0].MinSize()
+	return fyne.NewSize(max(m.Width, l.w), m.Height)
+}
+
+func (l minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.Position{})
+		o.Resize(size)
 	}
 }

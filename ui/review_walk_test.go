@@ -2,10 +2,12 @@ package ui
 
 import (
 	"errors"
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -14,6 +16,7 @@ import (
 
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/stage"
 )
 
 // pressKey delivers a key as the desktop driver does: to the focused widget when there is one,
@@ -173,5 +176,67 @@ func TestReviewTableFaultsAndUnmeasured(t *testing.T) {
 				t.Errorf("calibration screen: audio box %q ticked %v", got, r.checks[1].Checked)
 			}
 		}
+	}
+}
+
+// At 1920×1080 every column of the case table shows without scrolling, and the replay's
+// stage takes the width left beside the table and the verdict panel.
+func TestReviewColumnsAt1920(t *testing.T) {
+	study := reviewStudy(t)
+	r, w, _ := openReview(t, study)
+	w.Resize(fyne.NewSize(1920, 1080))
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	var cols float32
+	for _, wd := range caseColumnWidths {
+		cols += wd
+	}
+	if got := r.table.Size().Width; got < cols {
+		t.Fatalf("the case table is %v wide, its columns %v: some need scrolling", got, cols)
+	}
+	side := float32(0)
+	for _, o := range []fyne.CanvasObject{r.save} { // the verdict panel's width
+		side = o.Size().Width
+	}
+	left := 1920 - r.table.Size().Width - side
+	if got := r.Stage().Size().Width; got < left-80 {
+		t.Fatalf("the stage is %v wide; %v is left beside the table and the verdict panel", got, left)
+	}
+}
+
+// Stepping with N shows the next case's image at once: the neighbours' images are decoded
+// off the UI goroutine while the case on show plays (the stage stayed black 1–2 s).
+func TestReviewPreloadsNeighbours(t *testing.T) {
+	study := reviewStudy(t)
+	r, _, _ := openReview(t, study)
+	called := make(chan string, 16)
+	r.opt.LoadImage = func(id string) (image.Image, stage.Layout, error) {
+		called <- id
+		return image.NewGray(image.Rect(0, 0, 8, 8)), stage.Layout{W: 8, H: 8}, nil
+	}
+	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+		t.Fatal(err)
+	}
+	next := r.cases[r.order[1]].Screen.DicomID // 03-c's image
+	deadline := time.After(30 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case id := <-called:
+			seen = id == next
+		case <-deadline:
+			t.Fatalf("the next case's image %s is not loaded before N", next)
+		}
+	}
+	for !r.images.ready(next) {
+		select {
+		case <-deadline:
+			t.Fatal("the preload does not finish")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	r.StepCase(1)
+	if r.stage.img == nil {
+		t.Fatal("N shows a black stage: the preloaded image is not used")
 	}
 }
