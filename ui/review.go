@@ -196,6 +196,9 @@ type Review struct {
 	// noTicker: the tests call Frame themselves (Fyne's test driver runs fyne.Do on the
 	// calling goroutine, so a ticker would race with them).
 	noTicker bool
+	// post runs a function on the UI goroutine (fyne.Do when nil); the tests queue them, for
+	// the same reason.
+	post func(func())
 }
 
 // NewReview makes the review view of a study, showing its session list.
@@ -648,9 +651,13 @@ func (r *Review) loadImage(c *session.Case) {
 		r.showImage(c, e)
 	default:
 		rp := r.rp
+		post := fyne.Do
+		if r.post != nil {
+			post = r.post
+		}
 		go func() {
 			<-e.done
-			fyne.Do(func() {
+			post(func() {
 				if r.rp == rp { // else another case since
 					r.showImage(c, e)
 				}

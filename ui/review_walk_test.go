@@ -210,6 +210,8 @@ func TestReviewColumnsAt1920(t *testing.T) {
 func TestReviewPreloadsNeighbours(t *testing.T) {
 	study := reviewStudy(t)
 	r, _, _ := openReview(t, study)
+	posted := make(chan func(), 16)
+	r.post = func(f func()) { posted <- f }
 	called := make(chan string, 16)
 	r.opt.LoadImage = func(id string) (image.Image, stage.Layout, error) {
 		called <- id
@@ -224,6 +226,8 @@ func TestReviewPreloadsNeighbours(t *testing.T) {
 		select {
 		case id := <-called:
 			seen = id == next
+		case f := <-posted:
+			f()
 		case <-deadline:
 			t.Fatalf("the next case's image %s is not loaded before N", next)
 		}
@@ -232,6 +236,8 @@ func TestReviewPreloadsNeighbours(t *testing.T) {
 		select {
 		case <-deadline:
 			t.Fatal("the preload does not finish")
+		case f := <-posted:
+			f()
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
