@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"sightline/reader/bids"
 	"sightline/reader/export"
 	"sightline/reader/review"
 )
@@ -16,20 +18,39 @@ import (
 // dataset folder, with Sightline's own records beside it.
 func exportCommand(o *Options) *cobra.Command {
 	var (
-		out, store string
-		opts       export.Options
+		out, store, bidsDir string
+		opts                export.Options
 	)
 	cmd := &cobra.Command{
-		Use:   "export STUDY --out DIR",
+		Use:   "export STUDY --out DIR | --bids DIR",
 		Short: "write the study's sessions as an EGD-CXR dataset folder (eye_gaze.csv, fixations.csv, master_sheet.csv, …)",
 		Long: "Writes the complete and ended-early sessions of STUDY (or those named with --session) into DIR, laid out\n" +
 			"as the public EGD-CXR dataset: SESSION_ID 1, 2, … in order of start time (sessions.csv maps them to the\n" +
 			"session folders), MEDIA_ID the screen's position in its session, calibration screens named\n" +
 			"calibration-<session>-<n>. Sightline's own records (our fixation filters, screens and layouts, calibration\n" +
 			"checks, the event journal, quality, audio clocks) go in extra files beside, and qa.csv: every case folder's QA\n" +
-			"measurements with its latest verdict from the review store (STUDY/review.db or --store). DIR must not exist or be empty.",
+			"measurements with its latest verdict from the review store (STUDY/review.db or --store). DIR must not exist or be empty.\n" +
+			"--bids DIR writes a BIDS dataset instead (or as well): one subject per reader, one session per reading session,\n" +
+			"per case the gaze as a physio file (PhysioType eyetrack) with its JSON, the session's events (each case's\n" +
+			"onset, the space presses), the dictation as a _beh.wav with its transcript.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" && bidsDir == "" {
+				return errors.New("export: give --out DIR (EGD-CXR layout), --bids DIR, or both")
+			}
+			if bidsDir != "" {
+				res, err := bids.Export(args[0], bidsDir, bids.Options{Viewing: o.viewing()})
+				if err != nil {
+					return err
+				}
+				for _, s := range res.Skipped {
+					fmt.Fprintf(o.Err, "sightline: not in the BIDS dataset: %s\n", s)
+				}
+				fmt.Fprintf(o.Out, "BIDS dataset: %d subject(s), %d session(s), %d run(s) in %s\n", res.Subjects, res.Sessions, res.Runs, bidsDir)
+				if out == "" {
+					return nil
+				}
+			}
 			v, err := readVerdicts(cmd.Context(), args[0], store)
 			switch {
 			case err != nil && store != "":
@@ -64,7 +85,7 @@ func exportCommand(o *Options) *cobra.Command {
 	f.BoolVar(&opts.NoCalibrationRows, "no-calibration-rows", false, "leave calibration screens out (the reference heatmap script crashes on them)")
 	f.StringVar(&store, "store", "", "the review store whose QA verdicts go in qa.csv: a SQLite file or postgres://USER@HOST:PORT/DB (default STUDY/review.db when there is one)")
 	f.BoolVar(&opts.IncludeInterrupted, "include-interrupted", false, "add cases cut off by a crash (their *.interrupted-K copies) to eye_gaze_interrupted.csv and fixations_interrupted.csv")
-	cmd.MarkFlagRequired("out")
+	f.StringVar(&bidsDir, "bids", "", "write a BIDS dataset (eye-tracking physio, events, dictation) to this folder (must not exist or be empty)")
 	return cmd
 }
 

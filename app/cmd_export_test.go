@@ -168,3 +168,30 @@ func TestExportWritesQAVerdicts(t *testing.T) {
 		t.Fatalf("qa.csv:\n%s", b)
 	}
 }
+
+// TestExportBIDS: --bids alone writes the BIDS dataset; neither --out nor --bids is refused.
+func TestExportBIDS(t *testing.T) {
+	studyDir := filepath.Join(t.TempDir(), "study")
+	cases, err := exporttest.WriteStudy(studyDir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exporttest.Record(studyDir, exporttest.Spec{ID: "20261127-152705-ana", Reader: "ana", Seed: 3,
+		Started: time.Date(2026, 11, 27, 15, 27, 5, 0, time.UTC), Cases: cases, Samples: 20, Extras: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "bids")
+	stdout, stderr, err := runCommand(t, exportCommand, studyDir, "--bids", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "BIDS dataset: 1 subject(s), 1 session(s), 2 run(s)") {
+		t.Errorf("stdout: %s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "sub-ana", "ses-1", "beh")); err != nil {
+		t.Error(err)
+	}
+	if _, _, err := runCommand(t, exportCommand, studyDir); err == nil || !strings.Contains(err.Error(), "--bids") {
+		t.Errorf("no output folder: %v", err)
+	}
+}

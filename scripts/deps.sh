@@ -17,9 +17,10 @@ if [ "$want" = test ]; then
   # the real window; PulseAudio (null sink), sox and espeak-ng give the audio tests a real path;
   # the review store's tests start a throwaway PostgreSQL server (reader/review/pgtest); the QA
   # videos are encoded and measured with ffmpeg, the QA report is opened in chromium (headless)
-  # and its PDF rendered with poppler's pdftoppm.
+  # and its PDF rendered with poppler's pdftoppm; nodejs and npm run the official BIDS validator
+  # (npx bids-validator) on a BIDS export.
   pkgs+=(dcmtk libgdcm-tools xvfb xauth x11-apps xdotool imagemagick pulseaudio pulseaudio-utils
-         libasound2-plugins sox espeak-ng python3 postgresql ffmpeg chromium poppler-utils)
+         libasound2-plugins sox espeak-ng python3 postgresql ffmpeg chromium poppler-utils nodejs npm)
 fi
 
 missing=()
