@@ -121,7 +121,7 @@ func TestValidatorPasses(t *testing.T) {
 			Errors, Warnings []struct {
 				Key, Reason string
 				Files       []struct {
-					File struct{ RelativePath string } `json:"file"`
+					File   struct{ RelativePath string } `json:"file"`
 					Reason string
 				} `json:"files"`
 			}
