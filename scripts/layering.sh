@@ -20,7 +20,7 @@
 #   F3  the study and what it holds: study (the folder's layout, its sessions included), review
 #       (the review store), display (a case's image as the reader saw it, from the prepared
 #       study or decoded).
-#   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, metrics,
+#   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, metrics, bids,
 #       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel).
 #   So: F1 ↛ F2, F3, F4; F2 ↛ F3, F4 (a session knows no study); F3 ↛ F4 (display ↛ prepare:
 #   the images are read where every view takes them, the tool that writes them stands above).
@@ -36,7 +36,7 @@ cd "$(dirname "$0")/.."
 F1='atomicfile|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
 F2='session|audio|reading|replay|export/exporttest|qa/qatest'
 F3='study|review|display'
-F4='prepare|demo|qa|heatmap|analysis|metrics|reporting|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
+F4='prepare|demo|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
 
 if [ -n "${TAGS+x}" ]; then
   tagsets=$TAGS
