@@ -107,7 +107,7 @@ bench-compare:
 # tests. Several minutes of CPU: run niced.
 .PHONY: bench-asr
 bench-asr:
-	cd reader/transcribe && nice -n 10 $(GO) test -tags $(TAGS) -count=1 -timeout 60m -run 'TestUnseen|TestFrontEndRobust' -v . -args -asr.full 2>&1 \
+	cd reader/transcribe && nice -n 10 $(GO) test -tags $(TAGS) -count=1 -timeout 180m -run 'TestUnseen|TestFrontEndRobust' -v . -args -asr.full 2>&1 \
 	  | grep -E '^\s+(unseen|robust)_test.go|^(---|ok|FAIL|PASS)' | sed -E 's/^\s+(unseen|robust)_test.go:[0-9]+: //'; exit $${PIPESTATUS[0]}
 
 # Every fuzz target in the tree for FUZZTIME each (seeds also run in `make test`).

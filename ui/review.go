@@ -621,6 +621,7 @@ func (r *Review) OpenCase(i int) {
 	r.fillVerdict(c)
 	// The findings the table's ⚠ counts and the QA report lists (qa.Measures.Findings).
 	probs := r.m.Findings()
+	probs = append(probs, r.m.DraftNotes()...) // the draft transcript: worth a listen, not a fault
 	if len(probs) == 0 {
 		probs = []string{"none"}
 	}

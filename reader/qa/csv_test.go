@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,16 @@ func TestFade(t *testing.T) {
 		if got := qa.Fade(tc.i, tc.n); got != tc.want {
 			t.Errorf("Fade(%d, %d) = %v, want %v", tc.i, tc.n, got, tc.want)
 		}
+	}
+}
+
+func TestDraftNotes(t *testing.T) {
+	if n := (qa.Measures{}).DraftNotes(); n != nil {
+		t.Errorf("no draft: %q", n)
+	}
+	m := qa.Measures{Draft: &transcribe.DraftStats{Words: 40, LowConfidence: 0.25, NoNegation: true, AudioSeconds: 12.75}}
+	n := m.DraftNotes()
+	if len(n) != 2 || !strings.Contains(n[0], "25% of its 40 words below confidence 0.5") || !strings.Contains(n[1], "no negation word") || !strings.Contains(n[1], "13 s") {
+		t.Errorf("notes %q", n)
 	}
 }

@@ -1,6 +1,7 @@
 package qa
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -415,4 +416,23 @@ func SessionProgress(o *session.Opened, name string, latest map[review.CaseKey]r
 		}
 	}
 	return p
+}
+
+// DraftNotes are what the reviewer should know about the draft transcript: the share of its
+// words the recogniser was unsure of, and a dictation long enough to hold a negation where the
+// draft has none (a missed "no" inverts a finding). Empty without a draft.
+func (m Measures) DraftNotes() []string {
+	d := m.Draft
+	if d == nil {
+		return nil
+	}
+	var out []string
+	if !math.IsNaN(d.LowConfidence) && d.Words > 0 {
+		out = append(out, fmt.Sprintf("draft transcript: %.0f%% of its %d words below confidence %.1f (marked in the editor)",
+			100*d.LowConfidence, d.Words, transcribe.LowConfidence))
+	}
+	if d.NoNegation {
+		out = append(out, fmt.Sprintf("draft transcript: no negation word (no, not, without…) in %.0f s of dictation: listen for a missed \"no\"", d.AudioSeconds))
+	}
+	return out
 }
