@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"os/user"
+	"syscall"
 
 	"fyne.io/fyne/v2"
 
@@ -72,19 +74,34 @@ func openBoxEditor(w fyne.Window, dir, who, store string, back func()) error {
 		st.Close()
 		return err
 	}
-	cfg := ui.BoxEditorConfig{Study: s, Store: st, Who: who, Readings: readings}
+	// The journal lies beside the study, one per user: two editors on one machine, or a
+	// PostgreSQL store that is away, never lose an edit.
+	cfg := ui.BoxEditorConfig{Study: s, Store: st, Who: who, Readings: readings, Journal: review.OpenJournal(review.JournalPath(dir, who))}
 	closed := false
 	var ed *ui.BoxEditor
 	leave := func() {
-		if !closed {
-			closed = true
-			ed.Close()
-			st.Close()
+		if closed {
+			return
 		}
+		closed = true
+		if err := ed.Close(); err != nil {
+			fmt.Fprintf(os.Stderr, "sightline: %v\n", err)
+		}
+		st.Close()
 	}
 	if back != nil {
 		cfg.Back = func() { leave(); back() }
 	}
+	// SIGTERM and SIGINT save first, as closing the window does.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-sigs
+		fyne.Do(func() {
+			leave()
+			fyne.CurrentApp().Quit()
+		})
+	}()
 	ed, err = ui.NewBoxEditor(cfg, w)
 	if err != nil {
 		st.Close()

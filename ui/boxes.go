@@ -34,6 +34,13 @@ type BoxEditorConfig struct {
 	Masks func(dicomID string) ([]boxedit.MaskFile, error)
 	// Back, when set, adds a button that leaves the editor (after saving).
 	Back func()
+	// Journal keeps edits on local disk until the store has them (nil: none). Every save
+	// writes it first; edits the store did not take are retried, and a journal left by a
+	// crash is replayed when the editor opens.
+	Journal *review.Journal
+	// StoreTimeout bounds every store call (default 15 s); RetryEvery is the pause before
+	// unsaved edits are tried again (default 2 s).
+	StoreTimeout, RetryEvery time.Duration
 
 	// post runs work from the watch and the autosave timer on the UI goroutine (fyne.Do);
 	// the tests run it on theirs.
@@ -77,6 +84,15 @@ type BoxEditor struct {
 
 	autosave *time.Timer
 	stop     context.CancelFunc
+
+	// Store calls run off the UI goroutine (call); these are touched on it only.
+	busy    int         // store calls in flight
+	waiting string      // what the slowest call in flight waits for, once it took over 1 s
+	again   bool        // a save was asked for while one was in flight
+	thens   []func(bool) // what waits on that save
+	failed  int         // edits the store did not take at the last try (0: none)
+	retry   *time.Timer // the next try of failed edits
+	closing bool
 	// pre is the next image in the list, loading in the background while this one is edited.
 	pre *prefetch
 }
@@ -153,6 +169,12 @@ func NewBoxEditor(cfg BoxEditorConfig, w fyne.Window) (*BoxEditor, error) {
 	if cfg.post == nil {
 		cfg.post = fyne.Do
 	}
+	if cfg.StoreTimeout <= 0 {
+		cfg.StoreTimeout = 15 * time.Second
+	}
+	if cfg.RetryEvery <= 0 {
+		cfg.RetryEvery = 2 * time.Second
+	}
 	b := &BoxEditor{cfg: cfg, win: w, revs: map[int64]bool{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.stop = cancel
@@ -182,17 +204,108 @@ func NewBoxEditor(cfg BoxEditorConfig, w fyne.Window) (*BoxEditor, error) {
 			b.cfg.post(func() { b.remote(c) })
 		}
 	}()
+	if cfg.Journal != nil {
+		if p, err := cfg.Journal.Pending(); err != nil || len(p) > 0 {
+			// A journal left by a crash or a store that never came back: saved first.
+			b.message.SetText(fmt.Sprintf("saving %d edit(s) kept from the last session (%s)", len(p), cfg.Journal.Path()))
+			b.flush(nil)
+		}
+	}
 	return b, nil
 }
 
-// Close saves what is unsaved and stops watching the store.
-func (b *BoxEditor) Close() {
-	b.save()
+// Close saves what is unsaved, waiting for the store up to StoreTimeout, and stops watching
+// it. When the store does not take the edits they stay in the journal, and the error says so
+// (the next start saves them).
+func (b *BoxEditor) Close() error {
+	b.closing = true
 	if b.autosave != nil {
 		b.autosave.Stop()
 	}
-	b.stop()
+	if b.retry != nil {
+		b.retry.Stop()
+	}
+	defer b.stop()
+	var edits []review.BoxEdit
+	if b.ed != nil {
+		edits = b.ed.Edits()
+	}
+	if len(edits) == 0 && (b.cfg.Journal == nil || !b.journalPending()) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.StoreTimeout)
+	defer cancel()
+	_, err := b.store(ctx, edits)
+	switch {
+	case err == nil:
+		return nil
+	case b.cfg.Journal != nil && !errors.Is(err, errJournal):
+		return fmt.Errorf("%d box edit(s) could not reach the review store (%w); they are kept in %s and saved when the editor next opens",
+			len(edits), err, b.cfg.Journal.Path())
+	}
+	return fmt.Errorf("%d box edit(s) are NOT saved: %w", len(edits), err)
 }
+
+func (b *BoxEditor) journalPending() bool {
+	p, err := b.cfg.Journal.Pending()
+	return err != nil || len(p) > 0
+}
+
+// errJournal marks a failure to write the local journal (the disk, not the store).
+var errJournal = errors.New("the local journal cannot be written")
+
+// store writes edits: through the journal (on disk first, then every edit it holds, latest per
+// box, in one transaction) when there is one, straight to the store otherwise. Off the UI
+// goroutine, or at Close.
+func (b *BoxEditor) store(ctx context.Context, edits []review.BoxEdit) ([]review.BoxEdit, error) {
+	j := b.cfg.Journal
+	if j == nil {
+		if len(edits) == 0 {
+			return nil, nil
+		}
+		return b.cfg.Store.EditBoxes(ctx, edits)
+	}
+	if err := j.Add(edits); err != nil {
+		return nil, fmt.Errorf("%w: %w", errJournal, err)
+	}
+	return j.Replay(ctx, b.cfg.Store)
+}
+
+// call runs a store call off the UI goroutine with a deadline and gives its result to done on
+// the UI goroutine. The status line says what is pending, and after a second what it waits for.
+func (b *BoxEditor) call(what string, f func(ctx context.Context) error, done func(err error)) {
+	b.busy++
+	b.updateStatus("")
+	finished := make(chan struct{})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.StoreTimeout)
+		defer cancel()
+		slow := time.AfterFunc(time.Second, func() {
+			b.cfg.post(func() {
+				select {
+				case <-finished:
+				default:
+					b.waiting = fmt.Sprintf("%s: waiting for the review store %s (locked by another program, or the server not answering)", what, b.cfg.Store.Location())
+					b.updateStatus("")
+				}
+			})
+		})
+		err := f(ctx)
+		slow.Stop()
+		close(finished)
+		b.cfg.post(func() {
+			b.busy--
+			if b.busy == 0 {
+				b.waiting = ""
+			}
+			done(err)
+			b.updateStatus("")
+		})
+	}()
+}
+
+// Busy reports whether a store call is in flight.
+func (b *BoxEditor) Busy() bool { return b.busy > 0 }
 
 // Stage is the editor's canvas stage.
 func (b *BoxEditor) Stage() *Stage { return b.stage }
@@ -326,7 +439,7 @@ func (b *BoxEditor) Content() fyne.CanvasObject {
 		container.NewVBox(b.aid, b.adjudicate, b.message, widget.NewSeparator(), tools, layers), nil, nil, b.zoneList)
 	var bottom fyne.CanvasObject = b.status
 	if b.cfg.Back != nil {
-		bottom = container.NewBorder(nil, nil, widget.NewButton("Back", func() { b.Close(); b.cfg.Back() }), nil, b.status)
+		bottom = container.NewBorder(nil, nil, widget.NewButton("Back", func() { b.cfg.Back() }), nil, b.status)
 	}
 	split := container.NewHSplit(left, container.NewHSplit(b.cv, right))
 	split.Offset = 0.16
@@ -635,19 +748,25 @@ func describe(bx review.Box) string {
 
 // Adjudicate settles a conflict by keeping revision pick.
 func (b *BoxEditor) Adjudicate(c review.Conflict, pick int64) {
-	row, err := b.cfg.Store.Adjudicate(context.Background(), c, pick, b.cfg.Who)
-	if errors.Is(err, review.ErrStale) {
-		b.message.SetText("the box changed meanwhile: look again and pick")
+	var row review.BoxEdit
+	b.call("adjudicate", func(ctx context.Context) error {
+		var err error
+		row, err = b.cfg.Store.Adjudicate(ctx, c, pick, b.cfg.Who)
+		return err
+	}, func(err error) {
+		if errors.Is(err, review.ErrStale) {
+			b.message.SetText("the box changed meanwhile: look again and pick")
+			b.reload()
+			return
+		}
+		if err != nil {
+			b.message.SetText("not adjudicated: " + err.Error())
+			return
+		}
+		b.addRow(row)
 		b.reload()
-		return
-	}
-	if err != nil {
-		dialog.ShowError(err, b.win)
-		return
-	}
-	b.addRow(row)
-	b.reload()
-	b.message.SetText(fmt.Sprintf("%s: kept %s", c.Key.Zone, describe(row.After)))
+		b.message.SetText(fmt.Sprintf("%s: kept %s", c.Key.Zone, describe(row.After)))
+	})
 }
 
 // reload folds the image's rows in again.
@@ -681,10 +800,18 @@ func (b *BoxEditor) updateStatus(pointer string) {
 	c, w := b.stage.Window()
 	parts = append(parts, fmt.Sprintf("zoom %.2g× · W/L %.0f/%.0f", zoom, w, c))
 	n := len(b.ed.Edits())
-	if n > 0 {
+	switch {
+	case b.failed > 0:
+		parts = append(parts, fmt.Sprintf("%d unsaved, retrying", max(n, b.failed)))
+	case b.busy > 0:
+		parts = append(parts, "saving…")
+	case n > 0:
 		parts = append(parts, fmt.Sprintf("%d unsaved", n))
-	} else {
+	default:
 		parts = append(parts, "saved")
+	}
+	if b.waiting != "" {
+		parts = append(parts, b.waiting)
 	}
 	b.status.SetText(strings.Join(parts, " · "))
 }
@@ -727,30 +854,91 @@ func (b *BoxEditor) resetView() {
 	b.updateStatus("")
 }
 
-// save appends the unsaved edits to the store (Ctrl+S, the autosave, leaving the image).
-// Edits that met a box someone changed meanwhile are stored as conflicts and shown.
-func (b *BoxEditor) save() {
-	if b.ed == nil {
-		return
-	}
-	edits := b.ed.Edits()
-	if len(edits) == 0 {
-		return
-	}
-	rows, err := b.cfg.Store.EditBoxes(context.Background(), edits)
-	if err != nil {
-		b.message.SetText("not saved: " + err.Error())
-		return
-	}
-	for _, r := range rows {
-		b.addRow(r)
-	}
-	n := b.ed.Stored(rows)
-	if _, marked := b.marks[b.cur]; !marked {
-		// The first save on an image puts it in progress for everyone's list.
-		if m, err := b.cfg.Store.MarkImage(context.Background(), review.ImageMark{DicomID: b.cur, Status: review.InProgress, Who: b.cfg.Who}); err == nil {
-			b.marks[b.cur] = m.Status
+// save appends the unsaved edits to the store (Ctrl+S, the autosave, leaving the image), off
+// the UI goroutine. Edits that met a box someone changed meanwhile are stored as conflicts and
+// shown.
+func (b *BoxEditor) save() { b.flush(nil) }
+
+// flush saves the image's unsaved edits (and whatever the journal holds) and calls then (nil:
+// nothing) on the UI goroutine with whether the store took them. A flush asked for while one
+// is in flight runs after it.
+func (b *BoxEditor) flush(then func(ok bool)) {
+	if b.busy > 0 {
+		b.again = true
+		if then != nil {
+			b.thens = append(b.thens, then)
 		}
+		return
+	}
+	var edits []review.BoxEdit
+	ed, id := b.ed, b.cur
+	if ed != nil {
+		edits = ed.Edits()
+	}
+	if len(edits) == 0 && b.failed == 0 && (b.cfg.Journal == nil || !b.journalPending()) {
+		if then != nil {
+			then(true)
+		}
+		return
+	}
+	_, marked := b.marks[id]
+	var rows []review.BoxEdit
+	var mark review.ImageMark
+	b.call(fmt.Sprintf("saving %d change(s)", len(edits)), func(ctx context.Context) error {
+		var err error
+		if rows, err = b.store(ctx, edits); err != nil {
+			return err
+		}
+		if !marked && ed != nil && len(rows) > 0 {
+			// The first save on an image puts it in progress for everyone's list.
+			mark, _ = b.cfg.Store.MarkImage(ctx, review.ImageMark{DicomID: id, Status: review.InProgress, Who: b.cfg.Who})
+		}
+		return nil
+	}, func(err error) {
+		ok := b.saved(ed, edits, rows, mark, err)
+		if then != nil {
+			then(ok)
+		}
+		if b.again && !b.closing {
+			thens := b.thens
+			b.again, b.thens = false, nil
+			b.flush(func(ok bool) {
+				for _, f := range thens {
+					f(ok)
+				}
+			})
+		}
+	})
+}
+
+// saved takes a flush's result on the UI goroutine.
+func (b *BoxEditor) saved(ed *boxedit.Editor, edits, rows []review.BoxEdit, mark review.ImageMark, err error) bool {
+	if err != nil {
+		b.failed = max(len(edits), 1)
+		if b.cfg.Journal != nil && !errors.Is(err, errJournal) {
+			b.message.SetText(fmt.Sprintf("not saved yet: %v; kept in %s, retrying", err, b.cfg.Journal.Path()))
+		} else {
+			b.message.SetText("not saved: " + err.Error() + "; retrying")
+		}
+		b.scheduleRetry()
+		return false
+	}
+	b.failed = 0
+	for _, r := range rows {
+		if r.Rev > 0 {
+			b.addRow(r)
+		}
+	}
+	if mark.ID > 0 {
+		b.marks[mark.DicomID] = mark.Status
+	}
+	if ed == nil {
+		b.reload()
+		return true
+	}
+	n := ed.Stored(rows)
+	if ed != b.ed {
+		return true // the image was left meanwhile: its rows are in the log
 	}
 	b.reload()
 	msg := fmt.Sprintf("saved %d change(s)", len(rows))
@@ -762,6 +950,24 @@ func (b *BoxEditor) save() {
 		}
 	}
 	b.message.SetText(msg)
+	return true
+}
+
+// scheduleRetry tries the unsaved edits again after RetryEvery.
+func (b *BoxEditor) scheduleRetry() {
+	if b.closing {
+		return
+	}
+	if b.retry != nil {
+		b.retry.Stop()
+	}
+	b.retry = time.AfterFunc(b.cfg.RetryEvery, func() {
+		b.cfg.post(func() {
+			if !b.closing && b.failed > 0 {
+				b.flush(nil)
+			}
+		})
+	})
 }
 
 // Confirm confirms the image (Enter): the boxes still as the study gave them are confirmed,
@@ -771,19 +977,27 @@ func (b *BoxEditor) Confirm() {
 		return
 	}
 	b.ed.ConfirmAll()
-	b.save()
-	if b.ed.HasChanges() {
-		return
-	}
-	m, err := b.cfg.Store.MarkImage(context.Background(), review.ImageMark{DicomID: b.cur, Status: review.Done, Who: b.cfg.Who})
-	if err != nil {
-		b.message.SetText("not confirmed: " + err.Error())
-		return
-	}
-	b.marks[b.cur] = m.Status
-	b.imageList.Refresh()
-	b.redraw()
-	b.message.SetText(short(b.cur) + " confirmed")
+	id := b.cur
+	b.flush(func(ok bool) {
+		if !ok || b.ed == nil || b.cur != id || b.ed.HasChanges() {
+			return
+		}
+		var m review.ImageMark
+		b.call("confirming the image", func(ctx context.Context) error {
+			var err error
+			m, err = b.cfg.Store.MarkImage(ctx, review.ImageMark{DicomID: id, Status: review.Done, Who: b.cfg.Who})
+			return err
+		}, func(err error) {
+			if err != nil {
+				b.message.SetText("not confirmed: " + err.Error())
+				return
+			}
+			b.marks[id] = m.Status
+			b.imageList.Refresh()
+			b.redraw()
+			b.message.SetText(short(id) + " confirmed")
+		})
+	})
 }
 
 func (b *BoxEditor) focus() {

@@ -75,7 +75,7 @@ func benchEditor(b *testing.B) (*BoxEditor, fyne.Window, []demo.Case) {
 	}
 	w.SetContent(ed.Content())
 	w.Resize(fyne.NewSize(1600, 1000))
-	b.Cleanup(func() { ed.Close(); st.Close() })
+	b.Cleanup(func() { _ = ed.Close(); st.Close() })
 	return ed, w, cases
 }
 

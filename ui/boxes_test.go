@@ -40,7 +40,7 @@ type boxRig struct {
 	loads map[string]int // images loaded, by id (the prefetch runs on its own goroutine)
 }
 
-func newBoxRig(t *testing.T, scale float32) *boxRig {
+func newBoxRig(t *testing.T, scale float32, opts ...func(*BoxEditorConfig)) *boxRig {
 	t.Helper()
 	test.NewTempApp(t)
 	dir := t.TempDir()
@@ -57,10 +57,10 @@ func newBoxRig(t *testing.T, scale float32) *boxRig {
 	if err := os.WriteFile(filepath.Join(dir, study.BoundingBoxes), []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return openBoxRig(t, dir, cases, "ann", scale)
+	return openBoxRig(t, dir, cases, "ann", scale, opts...)
 }
 
-func openBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, scale float32) *boxRig {
+func openBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, scale float32, opts ...func(*BoxEditorConfig)) *boxRig {
 	t.Helper()
 	s, err := study.Load(dir)
 	if err != nil {
@@ -89,6 +89,9 @@ func openBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, s
 		},
 		post: func(f func()) { r.pump <- f },
 	}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	r.w = test.NewTempWindow(t, widget.NewLabel(""))
 	r.w.Canvas().(test.WindowlessCanvas).SetScale(scale)
 	r.ed, err = NewBoxEditor(cfg, r.w)
@@ -99,7 +102,12 @@ func openBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, s
 	r.w.SetPadded(false)
 	// The window is 1600×1000 device pixels at every scale.
 	r.w.Resize(fyne.NewSize(1600/scale, 1000/scale))
-	t.Cleanup(func() { r.ed.Close(); st.Close() })
+	t.Cleanup(func() {
+		if err := r.ed.Close(); err != nil {
+			t.Error(err)
+		}
+		st.Close()
+	})
 	if err := r.ed.Open(cases[0].DicomID); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +126,12 @@ func (r *boxRig) waitFor(what string, cond func() bool) {
 			r.t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// settle runs the editor's posted work until no store call is in flight.
+func (r *boxRig) settle() {
+	r.t.Helper()
+	r.waitFor("the store calls", func() bool { return !r.ed.Busy() })
 }
 
 func (r *boxRig) zone(name string) review.Box {
@@ -267,6 +281,7 @@ func TestBoxEditorKeys(t *testing.T) {
 		t.Fatal("rows written before saving")
 	}
 	r.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	r.settle()
 	rows := r.rows()
 	zones := map[string]review.BoxEdit{}
 	for _, e := range rows {
@@ -284,6 +299,7 @@ func TestBoxEditorKeys(t *testing.T) {
 	}
 	// Enter confirms: the boxes left original become confirmed, the image is marked.
 	r.key(fyne.KeyReturn)
+	r.settle()
 	if s := r.zone("left lung").Status; s != review.Confirmed {
 		t.Fatalf("left lung %q after Enter", s)
 	}
@@ -382,6 +398,7 @@ func TestBoxEditorSecondHandle(t *testing.T) {
 	}
 	r.waitFor("bob's trachea", func() bool { return r.ed.Editor().Zones[boxedit.ZoneIndex("trachea")].Stale })
 	r.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	r.settle()
 	z := r.ed.Editor().Zones[boxedit.ZoneIndex("trachea")]
 	if z.Conflict == nil || !strings.Contains(r.ed.message.Text, "conflict") {
 		t.Fatalf("no conflict shown: %q", r.ed.message.Text)
@@ -402,6 +419,7 @@ func TestBoxEditorSecondHandle(t *testing.T) {
 		t.Fatalf("the conflicts filter lists %v", r.ed.images)
 	}
 	test.Tap(buttons[1]) // keep ann's
+	r.settle()
 	log := r.rows()
 	last := log[len(log)-1]
 	if last.Kind != review.KindAdjudication || last.Who != "ann" || last.After != z.Conflict.Rivals[0].After {
@@ -427,6 +445,7 @@ func TestBoxEditorTwoEditors(t *testing.T) {
 			r.w.Canvas().Focus(r.ed.cv)
 			r.key(fyne.KeyDown)
 			r.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+			r.settle()
 		}
 	}
 	want := review.Replay(a.study.Boxes, a.rows())[a.cases[0].DicomID]
@@ -575,6 +594,7 @@ func TestBoxEditorFilters(t *testing.T) {
 	r.ed.Editor().Select(boxedit.ZoneIndex("trachea"))
 	r.key(fyne.KeyUp)
 	r.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	r.settle()
 	if got := r.ed.imageStatus(r.cases[0].DicomID); got != review.InProgress {
 		t.Fatalf("status %q after a save", got)
 	}

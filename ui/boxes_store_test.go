@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"sightline/reader/boxedit"
+	"sightline/reader/review"
+)
+
+// flakyStore is a review store whose server can be taken away.
+type flakyStore struct {
+	review.Store
+	down atomic.Bool
+}
+
+var errAway = errors.New("connection refused (the test took the server away)")
+
+func (f *flakyStore) EditBoxes(ctx context.Context, e []review.BoxEdit) ([]review.BoxEdit, error) {
+	if f.down.Load() {
+		return nil, errAway
+	}
+	return f.Store.EditBoxes(ctx, e)
+}
+
+func (f *flakyStore) BoxLog(ctx context.Context, id string) ([]review.BoxEdit, error) {
+	if f.down.Load() {
+		return nil, errAway
+	}
+	return f.Store.BoxLog(ctx, id)
+}
+
+func saveKey(r *boxRig) {
+	r.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+}
+
+// TestBoxEditorAnswersKeysWhileTheStoreIsLocked: another program holds SQLite's exclusive
+// lock; a save waits for it off the UI goroutine, and meanwhile the editor handles keys (a
+// nudge moves the box while the save is pending) and the status line says what it waits for.
+// When the lock goes the save completes by itself.
+func TestBoxEditorAnswersKeysWhileTheStoreIsLocked(t *testing.T) {
+	r := newBoxRig(t, 1)
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(r.dir, review.FileName)+"?_pragma=busy_timeout(1000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	locked := true
+	defer func() {
+		if locked {
+			conn.ExecContext(ctx, `ROLLBACK`)
+		}
+	}()
+	r.w.Canvas().Focus(r.ed.cv)
+	lung := boxedit.ZoneIndex("left lung")
+	r.ed.Editor().Select(lung)
+	r.key(fyne.KeyUp)
+	saveKey(r)
+	if !r.ed.Busy() {
+		t.Fatal("the save did not go off the UI goroutine")
+	}
+	y1 := r.zone("left lung").Y1
+	r.key(fyne.KeyUp) // handled now, while the save waits on the lock
+	if got := r.zone("left lung").Y1; got != y1-1 || !r.ed.Busy() {
+		t.Fatalf("a key while the store is locked: y1 %v → %v, save pending %v; want the nudge handled while the save waits", y1, got, r.ed.Busy())
+	}
+	r.waitFor("the status to say what it waits for", func() bool {
+		return strings.Contains(r.ed.status.Text, "waiting for the review store")
+	})
+	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	locked = false
+	r.waitFor("both nudges stored", func() bool {
+		if r.ed.Busy() {
+			return false
+		}
+		if r.ed.Editor().HasChanges() {
+			saveKey(r)
+			return false
+		}
+		rows := r.rows()
+		return len(rows) > 0 && rows[len(rows)-1].After.Y1 == y1-1
+	})
+}
+
+// TestBoxEditorKeepsEditsWhileTheStoreIsAway: with the store away a save goes to the journal,
+// the status line says "1 unsaved, retrying", and when the store comes back the edit is saved
+// by itself and the journal removed. Closing while it is away keeps the edit in the journal
+// and says so; the next editor on the study saves it when it opens.
+func TestBoxEditorKeepsEditsWhileTheStoreIsAway(t *testing.T) {
+	var flaky *flakyStore
+	var journal *review.Journal
+	r := newBoxRig(t, 1, func(c *BoxEditorConfig) {
+		flaky = &flakyStore{Store: c.Store}
+		c.Store = flaky
+		journal = review.OpenJournal(review.JournalPath(c.Study.Dir, c.Who))
+		c.Journal = journal
+		c.RetryEvery = 20 * 1e6
+	})
+	flaky.down.Store(true)
+	r.w.Canvas().Focus(r.ed.cv)
+	r.ed.Editor().Select(boxedit.ZoneIndex("trachea"))
+	r.key(fyne.KeyRight)
+	saveKey(r)
+	r.waitFor("the failed save", func() bool { return strings.Contains(r.ed.status.Text, "1 unsaved, retrying") })
+	if p, _ := journal.Pending(); len(p) != 1 || p[0].Key.Zone != "trachea" {
+		t.Fatalf("journal holds %+v, want the trachea edit", p)
+	}
+	flaky.down.Store(false)
+	r.waitFor("the retry", func() bool { return len(r.rows()) == 1 && strings.Contains(r.ed.status.Text, "saved") })
+	if _, err := os.Stat(journal.Path()); !os.IsNotExist(err) {
+		t.Errorf("journal left after the retry saved it: %v", err)
+	}
+
+	// Away again: a nudge, and the editor closes (the window, SIGTERM).
+	flaky.down.Store(true)
+	r.key(fyne.KeyRight)
+	r.settle()
+	err := r.ed.Close()
+	if err == nil || !strings.Contains(err.Error(), journal.Path()) {
+		t.Fatalf("closing with the store away: %v, want the journal named", err)
+	}
+	if p, _ := journal.Pending(); len(p) == 0 {
+		t.Fatal("the unsaved edit is not in the journal")
+	}
+	// The next start (the process was killed, or the server came back later) replays it.
+	flaky.down.Store(false)
+	r2 := openBoxRig(t, r.dir, r.cases, "ann", 1, func(c *BoxEditorConfig) {
+		c.Journal = review.OpenJournal(journal.Path())
+	})
+	r2.waitFor("the journal replayed", func() bool { return len(r2.rows()) == 2 && !r2.ed.Busy() })
+	if got := r2.rows()[1].After.X1; got != r.rows()[0].After.X1+1 {
+		t.Errorf("replayed x1 %v, want one more than the first save's", got)
+	}
+	if _, err := os.Stat(journal.Path()); !os.IsNotExist(err) {
+		t.Errorf("journal left after the replay: %v", err)
+	}
+}
