@@ -86,12 +86,12 @@ type BoxEditor struct {
 	stop     context.CancelFunc
 
 	// Store calls run off the UI goroutine (call); these are touched on it only.
-	busy    int         // store calls in flight
-	waiting string      // what the slowest call in flight waits for, once it took over 1 s
-	again   bool        // a save was asked for while one was in flight
+	busy    int          // store calls in flight
+	waiting string       // what the slowest call in flight waits for, once it took over 1 s
+	again   bool         // a save was asked for while one was in flight
 	thens   []func(bool) // what waits on that save
-	failed  int         // edits the store did not take at the last try (0: none)
-	retry   *time.Timer // the next try of failed edits
+	failed  int          // edits the store did not take at the last try (0: none)
+	retry   *time.Timer  // the next try of failed edits
 	closing bool
 	// pre is the next image in the list, loading in the background while this one is edited.
 	pre *prefetch
