@@ -498,8 +498,7 @@ func (r *Review) build() {
 	})
 	prev := widget.NewButtonWithIcon("", theme.MediaSkipPreviousIcon(), func() { r.StepCase(-1) })
 	next := widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() { r.StepCase(1) })
-	// The clock takes the width left: its text is cut, the controls never pushed off.
-	controls := container.NewBorder(nil, nil, container.NewHBox(prev, r.play, next, r.speed, r.rawGaze), nil, r.clock)
+	controls := container.NewHBox(prev, r.play, next, r.speed, r.rawGaze)
 	help := widget.NewLabel("Space play/pause · ←/→ 1 s · J slower, K pause, L play/faster · N/P next/previous case")
 	help.Importance = widget.LowImportance
 	r.words = container.New(layout.NewRowWrapLayout())
@@ -510,7 +509,9 @@ func (r *Review) build() {
 			dialog.ShowError(dialogError("open the transcript editor", err), r.w)
 		}
 	})
-	bottom := container.NewVBox(r.timeline, controls, words, container.NewHBox(edit), help)
+	// The clock line has a row of its own, as wide as the replay: its text is cut there, the
+	// layout never widened by it.
+	bottom := container.NewVBox(r.timeline, controls, r.clock, words, container.NewHBox(edit), help)
 	replay := container.NewBorder(nil, bottom, nil, nil, r.stage)
 
 	var items []fyne.CanvasObject
@@ -725,7 +726,10 @@ func (r *Review) fillVerdict(c *session.Case) {
 		if !ok && pre[i] == qa.Unmeasured {
 			text += " (not measured)" // left unticked for the reviewer, not claimed
 		}
-		r.checks[i].Text = text
+		if r.checks[i].Text != text {
+			r.checks[i].Text = text
+			r.checks[i].Refresh() // SetChecked redraws only a change of the tick
+		}
 		r.checks[i].SetChecked(on)
 	}
 	if ok {
