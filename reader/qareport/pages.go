@@ -112,6 +112,11 @@ var indexTmpl = template.Must(template.New("index").Funcs(funcs).Parse(`<!DOCTYP
 <tr><th style="width:24%">Session</th><th>Reader</th><th style="width:17%">Started</th><th>Status</th><th>Cases</th><th>With problems</th><th>Decided</th></tr>
 {{range .Sessions}}<tr>{{if .Opened}}<td><a href="{{.Page}}">{{.ID}}</a></td><td>{{.Opened.State.Reader}}</td><td>{{when .Opened.State.StartedWall}}</td><td>{{status .Opened}}</td><td>{{len .Cases}}</td><td>{{if .Faulty}}<span class="no">{{.Faulty}}</span>{{else}}0{{end}}</td><td>{{.Decided}} / {{len .Cases}}</td>{{else}}<td>{{.ID}}</td><td colspan="6" class="no">cannot be opened: {{.Err}}</td>{{end}}</tr>
 {{end}}</table>{{else}}<p>The study has no sessions.</p>{{end}}
+{{if .Agreement}}<h2>Inter-reader agreement</h2>
+<p class="meta">Images read by several readers: each ordered pair's fixation maps (σ = 1°), reader A's map judged against reader B's fixations (Bylinskii et al. 2019; <code>sightline metrics</code> writes the same for an export).</p>
+<table><tr><th>Image</th><th>Reader A</th><th>Reader B</th><th>Fixations A / B</th><th>CC</th><th>SIM</th><th>KLD</th><th>NSS</th><th>AUC-Judd</th></tr>
+{{range .Agreement}}<tr><td>{{.DicomID}}</td><td>{{.ReaderA}}</td><td>{{.ReaderB}}</td><td>{{.FixationsA}} / {{.FixationsB}}</td><td>{{f2 .CC}}</td><td>{{f2 .SIM}}</td><td>{{f2 .KLD}}</td><td>{{f2 .NSS}}</td><td>{{f2 .AUCJudd}}</td></tr>
+{{end}}</table>{{end}}
 </body></html>
 `))
 
@@ -136,6 +141,7 @@ var sessionTmpl = template.Must(template.New("session").Funcs(funcs).Parse(`<!DO
 <td>{{with .Audio}}{{if .HasDrift}}{{f2 .DriftMS}} ms{{else}}unknown{{end}}{{end}}</td>
 <td>{{with .Check}}round {{.Report.Round}}: {{.Report.Validation.Verdict}}{{if ge .Report.Validation.AccuracyDeg 0.0}}, {{f2 .Report.Validation.AccuracyDeg}}°{{end}}{{if not .Before}} (after){{end}}{{else}}<span class="no">none</span>{{end}}</td></tr></table>
 {{if .Reasons}}<p class="meta">Gate: {{join .Reasons "; "}}</p>{{end}}
+{{if .Zoned}}<p class="meta">Zones never fixated: {{if .NeverFixated}}{{join .NeverFixated ", "}}{{else}}none{{end}}</p>{{end}}
 <ul class="checks">{{range .Checks}}{{if eq .Mark.String "met"}}<li class="ok">✓ {{.Name}}</li>{{else if eq .Mark.String "unmet"}}<li class="no">✗ {{.Name}}</li>{{else}}<li class="unmeasured">– {{.Name}}: not measured</li>{{end}}{{end}}</ul>
 {{with .Verdict}}<p>Decided <b>{{.Decision}}</b> by {{.Reviewer}}, {{when .At}}{{if .Note}}: “{{.Note}}”{{end}}</p>{{end}}
 {{if .Measures.Problems}}<ul class="problems">{{range .Measures.Problems}}<li>{{.}}</li>{{end}}</ul>{{end}}
@@ -144,7 +150,7 @@ var sessionTmpl = template.Must(template.New("session").Funcs(funcs).Parse(`<!DO
 </body></html>
 `))
 
-func writePages(outDir, studyDir string, sessions []*sessionReport, sum Summary, opt Options) error {
+func writePages(outDir, studyDir string, sessions []*sessionReport, sum Summary, agreement []agreementLine, opt Options) error {
 	name := filepath.Base(filepath.Clean(studyDir))
 	for _, s := range sessions {
 		if s.Opened == nil {
@@ -159,13 +165,14 @@ func writePages(outDir, studyDir string, sessions []*sessionReport, sum Summary,
 		}
 	}
 	data := struct {
-		Study    string
-		Now      time.Time
-		Sum      Summary
-		Store    string
-		Chain    string
-		Sessions []*sessionReport
-	}{name, opt.Now(), sum, opt.Store, opt.Chain, sessions}
+		Study     string
+		Now       time.Time
+		Sum       Summary
+		Store     string
+		Chain     string
+		Sessions  []*sessionReport
+		Agreement []agreementLine
+	}{name, opt.Now(), sum, opt.Store, opt.Chain, sessions, agreement}
 	if err := atomicfile.Write(filepath.Join(outDir, IndexFile), func(w io.Writer) error { return indexTmpl.Execute(w, data) }); err != nil {
 		return fmt.Errorf("write %s: %w", IndexFile, err)
 	}

@@ -20,11 +20,14 @@ import (
 
 	"sightline/reader/atomicfile"
 	"sightline/reader/heatmap"
+	"sightline/reader/metrics"
 	"sightline/reader/qa"
 	"sightline/reader/qavideo"
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/study"
+	"sightline/tracker"
 )
 
 // CSVFile is the report's (and the export's) table of cases.
@@ -94,6 +97,17 @@ type caseReport struct {
 	ImageNote string // why the picture lacks the image, when it does
 	Faults    int
 	Checks    []checkItem
+	// NeverFixated are the zones of the image's boxes no fixation of the read fell in
+	// (metrics.NeverFixated); Zoned is false when the study has no boxes for the image.
+	NeverFixated []string
+	Zoned        bool
+	points       []metrics.Point // the read's fixations in DICOM pixels, for the agreement
+}
+
+// agreementLine is one ordered reader pair's agreement on an image read by several readers.
+type agreementLine struct {
+	DicomID string
+	metrics.Pair
 }
 
 type checkItem struct {
@@ -135,6 +149,13 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 		return sum, fmt.Errorf("report folder: %w", err)
 	}
 	imgs := qavideo.NewImages(studyDir)
+	var boxes map[string][]study.Box
+	if st, err := study.Load(studyDir); err == nil {
+		boxes = st.Boxes
+	}
+	// Every final read's fixations by image and reader, for the inter-reader agreement.
+	reads := map[string]map[string][]metrics.Point{}
+	layouts := map[string]stage.Layout{}
 	latest := review.LatestVerdicts(opt.Verdicts)
 	var (
 		rows     []qa.Row
@@ -164,6 +185,17 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 			cr, err := reportCase(o, c, i, id, outDir, latest, imgs)
 			if err != nil {
 				return sum, err
+			}
+			if bs, ok := boxes[c.Screen.DicomID]; ok && c.Screen.Kind == session.KindCase && cr.points != nil {
+				cr.Zoned, cr.NeverFixated = true, metrics.NeverFixated(bs, cr.points)
+			}
+			if c.Final() && c.Screen.Kind == session.KindCase && cr.points != nil && c.HasLayout {
+				if reads[c.Screen.DicomID] == nil {
+					reads[c.Screen.DicomID] = map[string][]metrics.Point{}
+				}
+				r := o.State.Reader
+				reads[c.Screen.DicomID][r] = append(reads[c.Screen.DicomID][r], cr.points...)
+				layouts[c.Screen.DicomID] = c.Layout.Layout
 			}
 			sr.Cases = append(sr.Cases, cr)
 			ms = append(ms, cr.Measures)
@@ -198,7 +230,8 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 	if err := atomicfile.Write(filepath.Join(outDir, CSVFile), func(w io.Writer) error { return qa.WriteCSV(w, rows) }); err != nil {
 		return sum, fmt.Errorf("write %s: %w", CSVFile, err)
 	}
-	if err := writePages(outDir, studyDir, sessions, sum, opt); err != nil {
+	agreement := agreementLines(reads, layouts)
+	if err := writePages(outDir, studyDir, sessions, sum, agreement, opt); err != nil {
 		return sum, err
 	}
 	return sum, nil
@@ -231,6 +264,16 @@ func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, la
 	if r == nil {
 		return cr, nil
 	}
+	if c.HasLayout {
+		cr.points = []metrics.Point{}
+		for _, f := range r.Fixations {
+			x, y, in := c.Layout.Layout.ToDICOM(f.X, f.Y)
+			if !in {
+				x, y = -1, -1
+			}
+			cr.points = append(cr.points, metrics.Point{X: x, Y: y})
+		}
+	}
 	img, l, note := imgs.Case(c)
 	cr.ImageNote = note
 	base := filepath.ToSlash(filepath.Join(imgDir, fileName(id), fileName(c.Name)))
@@ -259,6 +302,33 @@ func reportCase(o *session.Opened, c *session.Case, i int, id, outDir string, la
 		}
 	}
 	return cr, nil
+}
+
+// agreementLines compares, for each image read by two readers or more, their fixation maps
+// (metrics.Agreement, σ = 1° of the paper's viewing geometry through the image's layout), in
+// image order.
+func agreementLines(reads map[string]map[string][]metrics.Point, layouts map[string]stage.Layout) []agreementLine {
+	ids := make([]string, 0, len(reads))
+	for id, byReader := range reads {
+		if len(byReader) > 1 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	fx, fy := tracker.PaperViewing().DegreesToFraction(1)
+	var out []agreementLine
+	for _, id := range ids {
+		l := layouts[id]
+		dw, dh := float64(stage.Width-l.Left-l.Right), float64(stage.Height-l.Top-l.Bottom)
+		if dw <= 0 || dh <= 0 {
+			continue
+		}
+		sx, sy := fx*stage.Width*float64(l.W)/dw, fy*stage.Height*float64(l.H)/dh
+		for _, p := range metrics.Agreement(float64(l.W), float64(l.H), sx, sy, reads[id]) {
+			out = append(out, agreementLine{DicomID: id, Pair: p})
+		}
+	}
+	return out
 }
 
 // heatHeight is a heatmap picture's height in pixels.
