@@ -19,7 +19,14 @@ import (
 type audioRig struct {
 	cap *audio.Capture
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// route splits the capture's frames between the case, its pauses and nothing, at the
+	// instants the run gives (onset, pause, resume, end); delivered is broadcast on each
+	// block, for End waiting on the case's last frames.
+	route     *audio.Router
+	delivered *sync.Cond
+	first     chan struct{} // closed at the first block
+	gapSeen   int64         // the open case's gap frames already journalled
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
 	// aside is the recording of the case's paused stretch (reading.AsideAudio), asideFrom its
@@ -42,7 +49,9 @@ type audioRig struct {
 // startAudio opens the microphone named by --audio ("" the default device, "none" gaze only).
 // A missing device wraps audio.ErrNoDevice, for the station to offer a gaze-only session.
 func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
-	r := &audioRig{clock: clock, faults: make(chan reading.AudioFault, 16)}
+	r := &audioRig{clock: clock, faults: make(chan reading.AudioFault, 16), first: make(chan struct{})}
+	r.delivered = sync.NewCond(&r.mu)
+	r.route = audio.NewRouter(audio.DefaultRate, audio.DefaultChannels)
 	cfg := audio.Config{Device: o.Audio, Backend: o.AudioBackend, OnError: r.fault}
 	c, err := audio.Start(context.Background(), cfg, clock, r.onBlock)
 	if err != nil {
@@ -51,12 +60,39 @@ func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
 	r.mu.Lock() // fault may already be running on the capture's goroutines
 	r.cap = c
 	r.mu.Unlock()
+	// The first case must not open before the microphone delivers (PulseAudio takes up to
+	// ~2 s): its audio from the onset on is then held, not lost.
+	select {
+	case <-r.first:
+	case <-time.After(firstBlockWait):
+	}
 	return r, nil
 }
 
+// firstBlockWait bounds how long the station waits for the microphone's first audio before
+// going on; a first case that opens before it counts its missing start (gap_frames).
+const firstBlockWait = 5 * time.Second
+
+// endWait bounds how long a case's end waits for the device to deliver the case's last frames
+// (PulseAudio hands them over in fragments of up to ~100 ms); what has not come by then is
+// counted lost (lost_frames).
+const endWait = time.Second
+
+// errAudioGap is a fault of frames the device never delivered (journalled as audio_gap); the
+// gate judges how much the case lost.
+var errAudioGap = errors.New("audio gap")
+
 // fault runs on the capture's goroutines when the microphone is lost or the default source
-// changes: the open case's audio fails, and the journal hears of it now.
+// changes: the open case's audio fails, and the journal hears of it now. An audio gap (r.mu
+// held, from onBlock) is only journalled.
 func (r *audioRig) fault(err error) {
+	if errors.Is(err, errAudioGap) {
+		select {
+		case r.faults <- reading.AudioFault{Kind: "audio_gap", Err: err.Error()}:
+		default:
+		}
+		return
+	}
 	r.mu.Lock()
 	if !r.overErr {
 		r.err, r.overErr = err, r.cap != nil && r.cap.Over()
@@ -88,12 +124,23 @@ func (r *audioRig) describe() string {
 func (r *audioRig) onBlock(b audio.Block) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.first != nil {
+		close(r.first)
+		r.first = nil
+	}
+	defer r.delivered.Broadcast()
+	if err := r.route.Add(b); err != nil && r.writeErr == nil && r.cur != nil {
+		r.writeErr = err
+	}
 	if r.cur == nil {
 		return
 	}
+	if g := r.cur.Meta().GapFrames; g > r.gapSeen {
+		r.gapSeen = g
+		r.fault(fmt.Errorf("%w: %d frames (%.1f ms) of the case were not delivered; silence written in their place", errAudioGap, g, float64(g)*1000/float64(r.cap.Rate())))
+	}
 	if r.aside != nil {
-		_ = r.aside.Add(b) // the pause's sound is kept, but judges nothing
-		return
+		return // the pause's sound is kept, but judges nothing
 	}
 	loud := false
 	for _, v := range b.PCM {
@@ -103,9 +150,6 @@ func (r *audioRig) onBlock(b audio.Block) {
 	}
 	if loud {
 		r.lastLoud = b.Host
-	}
-	if err := r.cur.Add(b); err != nil && r.writeErr == nil {
-		r.writeErr = err
 	}
 }
 
@@ -122,7 +166,9 @@ func (r *audioRig) Begin(dir string, host time.Duration) error {
 		return fmt.Errorf("microphone: %w", r.err)
 	}
 	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr, r.lastLoud = c, host, 0, nil, nil, host
-	r.asideTotal = 0
+	r.asideTotal, r.gapSeen = 0, 0
+	// Its frames from the onset on: those already delivered are still held (audio.HoldBack).
+	r.route.SwitchAt(host, audio.Switch{To: c})
 	return nil
 }
 
@@ -135,11 +181,12 @@ func (r *audioRig) Aside(dir string, host time.Duration) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.aside != nil {
+	if r.aside != nil || r.cur == nil {
 		_ = c.Close()
 		return nil
 	}
 	r.aside, r.asideFrom = c, host
+	r.route.SwitchAt(host, audio.Switch{To: c})
 	return nil
 }
 
@@ -147,41 +194,67 @@ func (r *audioRig) Aside(dir string, host time.Duration) error {
 // the pause left out of it.
 func (r *audioRig) Back(host time.Duration) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	a := r.aside
 	r.aside = nil
-	if a != nil {
-		r.asideTotal += host - r.asideFrom
-		if r.cur != nil {
-			r.cur.Skip()
-		}
-		// Silence is judged on reading time: the pause's quiet does not count.
-		r.lastLoud = max(r.lastLoud, host)
-	}
-	r.mu.Unlock()
 	if a == nil {
 		return nil
 	}
-	err := a.Close()
-	r.pending = append(r.pending, a)
-	return err
+	r.asideTotal += host - r.asideFrom
+	// Silence is judged on reading time: the pause's quiet does not count.
+	r.lastLoud = max(r.lastLoud, host)
+	// The pause's recording closes once its last frame is written (the router passes the
+	// switch back, on the delivery goroutine or at the case's end), r.mu held either way.
+	r.route.SwitchAt(host, audio.Switch{To: r.cur, Resume: true, Passed: func() {
+		if err := a.Close(); err != nil && r.writeErr == nil {
+			r.writeErr = fmt.Errorf("close the pause's audio: %w", err)
+		}
+		r.pending = append(r.pending, a)
+	}})
+	return nil
 }
 
 // End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
 func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 	_ = r.Back(host) // a pause still open ends with the case
 	r.mu.Lock()
-	c, peak, werr, derr, start, paused := r.cur, r.peak, r.writeErr, r.caseErr, r.caseStart, r.asideTotal
-	r.cur = nil
-	r.mu.Unlock()
+	c := r.cur
 	if c == nil {
+		r.mu.Unlock()
 		return reading.AudioCheck{}, errors.New("no case audio open")
 	}
+	r.route.SwitchAt(host, audio.Switch{})
+	// The case's frames up to its end: wait for the device to deliver them, within endWait.
+	end, known := r.route.FrameAt(host)
+	timer := time.AfterFunc(endWait, func() {
+		r.mu.Lock()
+		r.delivered.Broadcast()
+		r.mu.Unlock()
+	})
+	deadline := time.Now().Add(endWait)
+	for known && r.route.Delivered() < end && !r.cap.Over() && time.Now().Before(deadline) {
+		r.delivered.Wait()
+	}
+	timer.Stop()
+	if !known {
+		end = -1 // no audio ever came: nothing to wait for
+	}
+	ferr := r.route.Flush(end)
+	if known {
+		c.Lost(end - c.Next())
+	}
+	r.cur = nil
+	peak, werr, derr, start, paused := r.peak, r.writeErr, r.caseErr, r.caseStart, r.asideTotal
+	r.mu.Unlock()
 	cerr := c.Close()
 	m := c.Meta()
 	chk := reading.AudioCheck{
-		Seconds: float64(m.Frames) / float64(max(m.Rate, 1)),
-		PeakDB:  -120,
-		DriftMS: float64(m.DriftNS) / 1e6,
+		Seconds:  float64(m.Frames) / float64(max(m.Rate, 1)),
+		PeakDB:   -120,
+		DriftMS:  float64(m.DriftNS) / 1e6,
+		DriftPPM: m.EnvelopePPM,
+		GapMS:    m.GapMS(),
+		JitterMS: float64(m.JitterNS) / 1e6,
 		// Measured here, not from the frames: a device that stops leaves the WAV short.
 		// Reading time: the pauses' sound is in their own folders.
 		ScreenSeconds: (host - start - paused).Seconds(),
@@ -193,14 +266,19 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 	if m.FirstFrameHostNS >= 0 {
 		chk.OffsetMS = float64(time.Duration(m.FirstFrameHostNS)-start) / 1e6
 	}
+	r.mu.Lock()
 	r.pending = append(r.pending, c)
-	return chk, errors.Join(werr, derr, cerr)
+	r.mu.Unlock()
+	return chk, errors.Join(werr, derr, ferr, cerr)
 }
 
 // Close stops the microphone and waits for the MP3s still being encoded.
 func (r *audioRig) Close() {
 	_ = r.cap.Stop()
-	for _, c := range r.pending {
+	r.mu.Lock()
+	pending := r.pending
+	r.mu.Unlock()
+	for _, c := range pending {
 		_ = c.Wait()
 	}
 }
@@ -247,6 +325,14 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 		worse("warn")
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio silent (peak %.0f dBFS)", a.PeakDB))
 	}
+	if a.GapMS > gapLimitMS {
+		worse("fail")
+		q.Reasons = append(q.Reasons, fmt.Sprintf("audio lost %.1f ms (frames the device did not deliver)", a.GapMS))
+	}
+	if math.Abs(a.DriftPPM) > ppmLimit {
+		worse("warn")
+		q.Reasons = append(q.Reasons, fmt.Sprintf("audio clock runs %+.0f ppm against the host's", a.DriftPPM))
+	}
 	// Audio delivery is bursty: the drift of a short case says little (see audio.FitClock).
 	if a.Seconds >= driftMinSeconds && math.Abs(a.DriftMS) > driftLimitMS {
 		worse("warn")
@@ -266,4 +352,6 @@ const (
 	silentDB        = -50.0 // a dictating reader peaks far above this
 	driftLimitMS    = 20.0  // docs/FORMATS.md §5 wants audio and gaze clocks within tens of ms
 	driftMinSeconds = 30.0
+	gapLimitMS      = 20.0  // a case that lost more audio than this fails
+	ppmLimit        = 500.0 // a sound card's clock is within ±100 ppm; beyond ±500 something is wrong
 )

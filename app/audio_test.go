@@ -107,6 +107,7 @@ func TestRigSilence(t *testing.T) {
 	defer rig.Close()
 	// The blocks are the test's: the device's own would interleave with them.
 	_ = rig.cap.Stop()
+	rig.route = audio.NewRouter(rig.cap.Rate(), rig.cap.Channels())
 	at := func(d time.Duration) { now.Store(int64(d)) }
 	if err := rig.Begin(t.TempDir(), clock()); err != nil {
 		t.Fatal(err)
@@ -131,7 +132,9 @@ func TestRigSilence(t *testing.T) {
 	if err := rig.Begin(t.TempDir(), clock()); err != nil {
 		t.Fatal(err)
 	}
-	rig.onBlock(audio.Block{Host: clock(), PCM: make([]int16, 480)})
+	// The clock the first block set puts 6 s at frame 96000.
+	rig.onBlock(audio.Block{Host: clock(), Frame: 96000, PCM: make([]int16, 480)})
+	at(6*time.Second + 10*time.Millisecond)
 	if chk, err := rig.End(clock()); err != nil || !chk.Silent {
 		t.Errorf("a case of digital silence: %+v, %v; want silent", chk, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,8 +20,9 @@ const (
 )
 
 // SyncEvery is the longest stretch of audio (by block host times) a CaseAudio holds before it
-// rewrites the WAV header and fsyncs: a crash costs at most this much.
-const SyncEvery = time.Second
+// rewrites the WAV header and fsyncs. With the Router's HoldBack before it, a crash costs at
+// most a second of audio.
+const SyncEvery = time.Second - HoldBack
 
 // ErrCaseClosed is returned by CaseAudio.Add after Close.
 var ErrCaseClosed = errors.New("case audio is closed")
@@ -75,6 +77,34 @@ func NewCase(dir string, rate, channels int, device, backend string) (*CaseAudio
 
 // Dir is the case folder.
 func (a *CaseAudio) Dir() string { return a.dir }
+
+// Anchor places the recording's first frame at device frame f, stamped host (the onset of the
+// case, through the capture's clock), before any block is added: a first block that starts
+// later leaves a gap, filled with silence and counted (gap_frames), so that the WAV's frame 0
+// stays at the onset.
+func (a *CaseAudio) Anchor(f int64, host time.Duration) error {
+	if a.closed {
+		return ErrCaseClosed
+	}
+	if a.started {
+		return fmt.Errorf("case audio: anchored at frame %d after audio was added", f)
+	}
+	a.started = true
+	a.base, a.next, a.lastSync = f, f, host
+	a.meta.FirstFrameHostNS, a.meta.StartHostNS, a.meta.Anchored = int64(host), int64(host), true
+	return a.writeMeta()
+}
+
+// Lost counts frames of the recording's span that the device delivered too late to be
+// written, or never (lost_frames): the WAV is that much short at its end.
+func (a *CaseAudio) Lost(frames int64) {
+	if frames > 0 {
+		a.meta.LostFrames += frames
+	}
+}
+
+// Next is the device frame after the last one written (the anchor before any).
+func (a *CaseAudio) Next() int64 { return a.next }
 
 // Add appends a block. A gap in the frame sequence (an overrun) is filled with silence; a block
 // overlapping what was written is refused. Every SyncEvery of host time the WAV is synced.
@@ -186,6 +216,9 @@ func (a *CaseAudio) Close() error {
 		a.meta.JitterNS = int64(fit.Jitter)
 		a.meta.EnvelopeOffsetNS = int64(fit.EnvelopeOffset)
 		a.meta.EnvelopeDriftNS = int64(fit.EnvelopeDrift)
+		if fit.Span > 0 {
+			a.meta.EnvelopePPM = math.Round(float64(fit.EnvelopeDrift)/float64(fit.Span)*1e6*10) / 10
+		}
 	}
 	a.meta.Complete = err == nil
 	if merr := a.writeMeta(); err == nil {

@@ -92,8 +92,13 @@ func TestCaseAudio(t *testing.T) {
 		Overruns: 1, GapFrames: 2 * per, Device: "Monitor of Sightline_test", Backend: BackendPulse, Complete: true}
 	got := m
 	got.FitOffsetNS, got.DriftNS, got.DriftPPM, got.JitterNS, got.EnvelopeOffsetNS, got.EnvelopeDriftNS = 0, 0, 0, 0, 0, 0
+	got.EnvelopePPM = 0
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("audio.json\n got %+v\nwant %+v", got, want)
+	}
+	// The device runs 30 ppm slow: the envelope's slope says so through the jitter.
+	if m.EnvelopePPM < 25 || m.EnvelopePPM > 35 {
+		t.Errorf("envelope_ppm %v, want ≈ 30", m.EnvelopePPM)
 	}
 	// 30 ppm slow over 3 s: 90 µs of drift; 0.1 ms of uniform jitter: about 29 µs RMS.
 	if d := time.Duration(m.DriftNS); d < 70*time.Microsecond || d > 110*time.Microsecond {

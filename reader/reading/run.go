@@ -923,18 +923,8 @@ func (r *Run) endScreen(host time.Duration) {
 	if r.haveFix {
 		r.closeFixation()
 	}
-	reading := r.readTime + host - r.readFrom
-	for _, f := range r.cfg.Filters {
-		fixes := f.Detect(r.raw)
-		rows := make([]tracker.Sample, len(fixes))
-		for i, x := range fixes {
-			rows[i] = x.Row()
-		}
-		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
-			r.fail(fmt.Errorf("write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
-			return
-		}
-	}
+	// The audio first: its frames after host are the next case's, held only so long
+	// (audio.HoldBack); the filters' files and fsyncs come after.
 	var ac *AudioCheck
 	if r.audioOn {
 		r.audioOn = false
@@ -948,6 +938,18 @@ func (r *Run) endScreen(host time.Duration) {
 		ac = &AudioCheck{Err: "not recorded: " + r.audioErr.Error()}
 	}
 	r.audioErr = nil
+	reading := r.readTime + host - r.readFrom
+	for _, f := range r.cfg.Filters {
+		fixes := f.Detect(r.raw)
+		rows := make([]tracker.Sample, len(fixes))
+		for i, x := range fixes {
+			rows[i] = x.Row()
+		}
+		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
+			r.fail(fmt.Errorf("write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
+			return
+		}
+	}
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
 		q := r.cfg.Gate(r.readingSegments(), reading)
 		if r.closingFull {

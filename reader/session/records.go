@@ -35,8 +35,14 @@ type Quality struct {
 type AudioCheck struct {
 	Seconds  float64 `json:"seconds"`   // recorded
 	PeakDB   float64 `json:"peak_dbfs"` // loudest block
-	OffsetMS float64 `json:"offset_ms"` // first audio frame's host time minus the screen's
+	OffsetMS float64 `json:"offset_ms"` // first audio frame's host time minus the case's onset
 	DriftMS  float64 `json:"drift_ms"`  // audio clock against the host clock over the case
+	// DriftPPM is the audio clock against the host's (audio.json's envelope_ppm); beyond ±500
+	// the case warns. GapMS is the audio the device lost in the case (gap_frames and
+	// lost_frames); beyond 20 ms the case fails. JitterMS is the clock fit's RMS residual.
+	DriftPPM float64 `json:"drift_ppm,omitempty"`
+	GapMS    float64 `json:"gap_ms"`
+	JitterMS float64 `json:"jitter_ms,omitempty"`
 	// ScreenSeconds is the case's time on screen while its audio was recorded: a WAV much
 	// shorter than it lost the microphone on the way.
 	ScreenSeconds float64 `json:"screen_seconds,omitempty"`
@@ -105,6 +111,15 @@ type AudioMeta struct {
 	// FirstFrameHostNS is the host time (session clock, ns) of the WAV's first frame as stamped
 	// at its block's callback; −1 until audio arrives.
 	FirstFrameHostNS int64 `json:"first_frame_host_ns"`
+	// Anchored: the WAV's frame 0 is the case's onset (the pause's start, for a paused-K
+	// recording), placed through the capture's clock at StartHostNS; a first block that came
+	// later left a gap of silence, counted in GapFrames. Recordings made before had their
+	// frame 0 at their first block.
+	Anchored    bool  `json:"anchored,omitempty"`
+	StartHostNS int64 `json:"start_host_ns,omitempty"`
+	// LostFrames are frames of the case's span the device delivered too late to be written,
+	// or never: the WAV is that much short at its end.
+	LostFrames int64 `json:"lost_frames,omitempty"`
 	// Frames in audio.wav, gap silence included.
 	Frames int64 `json:"frames"`
 	// Overruns counts the gaps in the device's frame sequence (one or more device callbacks
@@ -124,6 +139,9 @@ type AudioMeta struct {
 	JitterNS         int64   `json:"jitter_ns"`
 	EnvelopeOffsetNS int64   `json:"envelope_offset_ns,omitempty"`
 	EnvelopeDriftNS  int64   `json:"envelope_drift_ns"`
+	// EnvelopePPM is the lower envelope's slope − 1, in ppm: the device clock against the
+	// host's, robust to bursty delivery (the least-squares DriftPPM is not).
+	EnvelopePPM float64 `json:"envelope_ppm,omitempty"`
 	// Complete is set at Close; a file left with false was cut off by a crash (see
 	// audio.RecoverCase).
 	Complete  bool `json:"complete"`
@@ -170,12 +188,32 @@ func (m AudioMeta) wavFrame(d int64) int64 {
 	return d - cum
 }
 
+// maxPlacePPM bounds the drift used to place an anchored recording: beyond it the case is too
+// short or too bursty for its slope to be a clock's, and the nominal rate places it better.
+const maxPlacePPM = 1000
+
+// GapMS is the audio the device lost in the recording, in ms: gaps filled with silence and
+// frames never written.
+func (m AudioMeta) GapMS() float64 {
+	if m.Rate <= 0 {
+		return 0
+	}
+	return float64(m.GapFrames+m.LostFrames) * 1000 / float64(m.Rate)
+}
+
 // slope is host seconds per audio second, and origin the host time of frame 0, from the clock
 // fit of a closed recording, else from the first frame's stamp at the nominal rate. ok is false
 // when the record cannot place the audio: no rate, or no audio arrived.
 func (m AudioMeta) clock() (origin time.Duration, slope float64, ok bool) {
 	if m.Rate <= 0 {
 		return 0, 0, false
+	}
+	if m.Anchored {
+		slope = 1
+		if m.Complete && math.Abs(m.EnvelopePPM) < maxPlacePPM {
+			slope += m.EnvelopePPM * 1e-6
+		}
+		return time.Duration(m.StartHostNS), slope, true
 	}
 	if m.Complete && m.FitOffsetNS != 0 {
 		return time.Duration(m.FitOffsetNS), 1 + m.DriftPPM*1e-6, true
