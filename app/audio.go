@@ -254,6 +254,7 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 		DriftMS:  float64(m.DriftNS) / 1e6,
 		DriftPPM: m.EnvelopePPM,
 		GapMS:    m.GapMS(),
+		Gaps:     m.Overruns,
 		JitterMS: float64(m.JitterNS) / 1e6,
 		// Measured here, not from the frames: a device that stops leaves the WAV short.
 		// Reading time: the pauses' sound is in their own folders.

@@ -39,6 +39,8 @@ type Measures struct {
 	DataLoss    float64
 	LongestLoss time.Duration
 	Audio       AudioMeasure
+	// Offsets are the case's measured timing: how well its gaze and audio sit on the clock.
+	Offsets Offsets
 	// Check is the calibration check nearest the case (nil: none in the session).
 	Check *NearestCheck
 	// Start and Duration place the case on the session clock; Ended is false for a screen
@@ -64,6 +66,21 @@ type AudioMeasure struct {
 	// ScreenSeconds is the time the case was on screen while recording (0 when unknown).
 	ScreenSeconds float64
 	Complete      bool // audio.json was closed
+}
+
+// Offsets are a case's measured clock figures (quality.json): the tracker's latency (the
+// median round trip of the USER_DATA markers echoed during the case, HasLatency), the audio
+// clock fit's RMS residual and the clock's rate against the host's (HasAudio), and the audio
+// the device did not deliver (gaps and their length).
+type Offsets struct {
+	TrackerLatencyMS float64
+	TrackerMarkers   int
+	HasLatency       bool
+	AudioJitterMS    float64
+	AudioPPM         float64
+	AudioGaps        int64
+	AudioGapMS       float64
+	HasAudio         bool
 }
 
 // NearestCheck is the calibration and validation round nearest a case: the latest before it,
@@ -116,6 +133,11 @@ func Measure(o *session.Opened, c *session.Case) Measures {
 		a.Seconds, a.ScreenSeconds = q.Audio.Seconds, q.Audio.ScreenSeconds
 		a.PeakDB, a.HasPeak = q.Audio.PeakDB, true
 		a.DriftMS, a.HasDrift = q.Audio.DriftMS, true
+		m.Offsets.AudioJitterMS, m.Offsets.AudioPPM = q.Audio.JitterMS, q.Audio.DriftPPM
+		m.Offsets.AudioGaps, m.Offsets.AudioGapMS, m.Offsets.HasAudio = q.Audio.Gaps, q.Audio.GapMS, true
+	}
+	if q := c.Quality; q != nil && q.TrackerMarkers > 0 {
+		m.Offsets.TrackerLatencyMS, m.Offsets.TrackerMarkers, m.Offsets.HasLatency = q.TrackerLatencyMS, q.TrackerMarkers, true
 	}
 	m.Check = nearestCheck(o, m.Start)
 	if c.Transcript != "" {

@@ -140,6 +140,7 @@ var sessionTmpl = template.Must(template.New("session").Funcs(funcs).Parse(`<!DO
 <td>{{with .Audio}}{{if .Present}}{{secs .Seconds}}{{if .HasPeak}}, peak {{f1 .PeakDB}} dBFS{{end}}{{else if .Expected}}<span class="no">none</span>{{else}}none{{end}}{{end}}</td>
 <td>{{with .Audio}}{{if .HasDrift}}{{f2 .DriftMS}} ms{{else}}unknown{{end}}{{end}}</td>
 <td>{{with .Check}}round {{.Report.Round}}: {{.Report.Validation.Verdict}}{{if ge .Report.Validation.AccuracyDeg 0.0}}, {{f2 .Report.Validation.AccuracyDeg}}°{{end}}{{if not .Before}} (after){{end}}{{else}}<span class="no">none</span>{{end}}</td></tr></table>
+{{with .Offsets}}<p class="meta">Clock: tracker latency {{if .HasLatency}}{{f1 .TrackerLatencyMS}} ms ({{.TrackerMarkers}} markers){{else}}not measured{{end}} · audio {{if .HasAudio}}fit residual {{f2 .AudioJitterMS}} ms, {{f1 .AudioPPM}} ppm, {{.AudioGaps}} gaps ({{f1 .AudioGapMS}} ms lost){{else}}not measured{{end}}</p>{{end}}
 {{if .Reasons}}<p class="meta">Gate: {{join .Reasons "; "}}</p>{{end}}
 {{if .Zoned}}<p class="meta">Zones never fixated: {{if .NeverFixated}}{{join .NeverFixated ", "}}{{else}}none{{end}}</p>{{end}}
 <ul class="checks">{{range .Checks}}{{if eq .Mark.String "met"}}<li class="ok">✓ {{.Name}}</li>{{else if eq .Mark.String "unmet"}}<li class="no">✗ {{.Name}}</li>{{else}}<li class="unmeasured">– {{.Name}}: not measured</li>{{end}}{{end}}</ul>

@@ -10,6 +10,7 @@ import (
 	"image"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -276,6 +277,7 @@ type Run struct {
 	err         error
 
 	health    health // the tracker's silences, clock steps and marker latency
+	latFrom   int    // the open case's first marker echo in health.latencies
 	phase     phase
 	check     checkState
 	lastCheck CheckReport
@@ -795,6 +797,7 @@ func (r *Run) begin(l loaded, onset time.Duration) {
 		}
 	}
 	r.readFrom, r.readTime, r.seams = host, 0, r.seams[:0]
+	r.latFrom = len(r.health.latencies)
 	r.mark(fmt.Sprintf("SCREEN %d %s", l.frame.Index+1, l.frame.Screen.DicomID), host)
 	r.mu.Lock()
 	r.fixes, r.hasCur = r.fixes[:0], false
@@ -956,6 +959,11 @@ func (r *Run) endScreen(host time.Duration) {
 			// The reader did not finish the case: it is read again, whatever its samples say.
 			q.Verdict = "fail"
 			q.Reasons = append([]string{"disk full: the recording stopped during the case"}, q.Reasons...)
+		}
+		if l := r.health.latencies[min(r.latFrom, len(r.health.latencies)):]; len(l) > 0 {
+			l = slices.Clone(l)
+			slices.Sort(l)
+			q.TrackerMarkers, q.TrackerLatencyMS = len(l), float64(l[len(l)/2].Microseconds())/1000
 		}
 		if ac != nil {
 			q.Audio = ac

@@ -22,13 +22,17 @@ const (
 // Quality is a case's quality gate verdict, quality.json (data loss, track loss; audio and
 // clock alignment when recorded).
 type Quality struct {
-	Verdict       string      `json:"verdict"` // "pass", "warn" or "fail"
-	Reasons       []string    `json:"reasons,omitempty"`
-	DataLoss      float64     `json:"data_loss"`
-	LongestLossMS int64       `json:"longest_loss_ms"`
-	Samples       int         `json:"samples"`
-	Expected      int         `json:"expected"`
-	Audio         *AudioCheck `json:"audio,omitempty"`
+	Verdict       string   `json:"verdict"` // "pass", "warn" or "fail"
+	Reasons       []string `json:"reasons,omitempty"`
+	DataLoss      float64  `json:"data_loss"`
+	LongestLossMS int64    `json:"longest_loss_ms"`
+	Samples       int      `json:"samples"`
+	Expected      int      `json:"expected"`
+	// TrackerLatencyMS is the median round trip of the USER_DATA sync markers whose echo came
+	// back while the case was on screen (TrackerMarkers of them): sent → seen in a record.
+	TrackerLatencyMS float64     `json:"tracker_latency_ms,omitempty"`
+	TrackerMarkers   int         `json:"tracker_markers,omitempty"`
+	Audio            *AudioCheck `json:"audio,omitempty"`
 }
 
 // AudioCheck is a case's audio as the quality gate sees it (quality.json's "audio").
@@ -42,6 +46,7 @@ type AudioCheck struct {
 	// lost_frames); beyond 20 ms the case fails. JitterMS is the clock fit's RMS residual.
 	DriftPPM float64 `json:"drift_ppm,omitempty"`
 	GapMS    float64 `json:"gap_ms"`
+	Gaps     int64   `json:"gaps,omitempty"` // stretches the device did not deliver (audio.json's overruns)
 	JitterMS float64 `json:"jitter_ms,omitempty"`
 	// ScreenSeconds is the case's time on screen while its audio was recorded: a WAV much
 	// shorter than it lost the microphone on the way.
