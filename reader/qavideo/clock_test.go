@@ -40,11 +40,11 @@ const (
 // sounds (a tracker sample time: the first sample showing the jump is taken then), and an
 // optional pause.
 type clkCase struct {
-	id                  string
-	onset, jump         time.Duration
-	pauseFrom, pauseTo  time.Duration // 0: none
-	decideLate          time.Duration // how long after each instant the station acted on it
-	wantFrame, wantSlot int           // filled by plan: the first video frame at or after the jump
+	id                 string
+	onset, jump        time.Duration
+	pauseFrom, pauseTo time.Duration // 0: none
+	decideLate         time.Duration // how long after each instant the station acted on it
+	wantFrame          int           // the first video frame at or after the jump
 }
 
 func sampleTime(n int) time.Duration {
@@ -82,8 +82,7 @@ type clkEvent struct {
 	act  func()
 }
 
-// recordClocked records the plan into a session folder, with the audio or the gaze shifted
-// by the given amounts (0 for the honest recording; the test shows a shift is caught).
+// recordClocked records the plan into a session folder as the station would.
 func recordClocked(t *testing.T, plan []clkCase) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "study", "sessions", "clock")
