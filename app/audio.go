@@ -25,7 +25,8 @@ type audioRig struct {
 	// block, for End waiting on the case's last frames.
 	route     *audio.Router
 	delivered *sync.Cond
-	first     chan struct{} // closed at the first block
+	first     chan struct{} // closed at the first block (firstOnce)
+	firstOnce sync.Once
 	gapSeen   int64         // the open case's gap frames already journalled
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
@@ -124,10 +125,7 @@ func (r *audioRig) describe() string {
 func (r *audioRig) onBlock(b audio.Block) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.first != nil {
-		close(r.first)
-		r.first = nil
-	}
+	r.firstOnce.Do(func() { close(r.first) })
 	defer r.delivered.Broadcast()
 	if err := r.route.Add(b); err != nil && r.writeErr == nil && r.cur != nil {
 		r.writeErr = err
