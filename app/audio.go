@@ -27,7 +27,7 @@ type audioRig struct {
 	delivered *sync.Cond
 	first     chan struct{} // closed at the first block (firstOnce)
 	firstOnce sync.Once
-	gapSeen   int64         // the open case's gap frames already journalled
+	gapSeen   int64 // the open case's gap frames already journalled
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
 	// aside is the recording of the case's paused stretch (reading.AsideAudio), asideFrom its
