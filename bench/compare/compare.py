@@ -62,7 +62,7 @@ class Side:
         if self.before:
             self.before()
         env = dict(os.environ, **self.env)
-        log = os.path.join(work, "logs", self.name.replace(" ", "_") + ".log")
+        log = os.path.join(work, "logs", "".join(c if c.isalnum() or c in "-.=" else "_" for c in self.name) + ".log")
         # Peak RSS from /usr/bin/time: a child's own rusage counts the RSS its parent had when it
         # forked (this script holds the heatmap arrays); time's is a few MB.
         rssf = os.path.join(work, "logs", "rss.txt")
