@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"sightline/internal/benchcpu"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/study"
 )
 
 // BenchmarkApply10000SQLite is `sightline boxes STUDY --apply` of 10,000 edits (589 images ×
 // 17 zones, cut to 10,000) on a new SQLite store: parse, check, write in one transaction.
-// Target < 2 s per op.
+// Target < 1 s per op (the sizes come from the DICOM headers in the command, not measured here).
 func BenchmarkApply10000SQLite(b *testing.B) {
 	var images []Image
 	var csv bytes.Buffer
@@ -31,6 +32,7 @@ func BenchmarkApply10000SQLite(b *testing.B) {
 		images = append(images, im)
 	}
 	ctx := context.Background()
+	var cpu time.Duration
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -39,6 +41,7 @@ func BenchmarkApply10000SQLite(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+		c0 := benchcpu.Now()
 		rows, err := ReadBoxEdits(bytes.NewReader(csv.Bytes()), "edits.csv")
 		if err != nil {
 			b.Fatal(err)
@@ -48,9 +51,12 @@ func BenchmarkApply10000SQLite(b *testing.B) {
 			b.Fatalf("applied %d: %v", res.Applied, err)
 		}
 		b.StopTimer()
+		cpu += benchcpu.Now() - c0
 		st.Close()
 		b.StartTimer()
 	}
+	// Process CPU time per apply: on a shared machine wall time measures the queue too.
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkWatchPostgres is the time from one handle's box edit to its arrival on another

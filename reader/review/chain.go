@@ -60,35 +60,45 @@ func genesis(table string) string {
 // link is chain(n) from chain(n-1) and row n: every value typed and length-prefixed, so no
 // two different rows encode alike.
 func link(prev string, id int64, vals []any) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00i%d;", prev, id)
+	b := make([]byte, 0, 256)
+	b = append(b, prev...)
+	b = append(b, 0, 'i')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, ';')
 	for _, v := range vals {
 		switch x := v.(type) {
 		case nil:
-			h.Write([]byte("n;"))
+			b = append(b, "n;"...)
 		case int64:
-			fmt.Fprintf(h, "i%d;", x)
+			b = strconv.AppendInt(append(b, 'i'), x, 10)
+			b = append(b, ';')
 		case int32:
-			fmt.Fprintf(h, "i%d;", x)
+			b = strconv.AppendInt(append(b, 'i'), int64(x), 10)
+			b = append(b, ';')
 		case int:
-			fmt.Fprintf(h, "i%d;", x)
+			b = strconv.AppendInt(append(b, 'i'), int64(x), 10)
+			b = append(b, ';')
 		case float64:
-			fmt.Fprintf(h, "f%s;", strconv.FormatFloat(x, 'g', -1, 64))
+			b = strconv.AppendFloat(append(b, 'f'), x, 'g', -1, 64)
+			b = append(b, ';')
 		case string:
-			fmt.Fprintf(h, "s%d:%s;", len(x), x)
+			b = strconv.AppendInt(append(b, 's'), int64(len(x)), 10)
+			b = append(append(append(b, ':'), x...), ';')
 		case []byte:
-			fmt.Fprintf(h, "s%d:%s;", len(x), x)
+			b = strconv.AppendInt(append(b, 's'), int64(len(x)), 10)
+			b = append(append(append(b, ':'), x...), ';')
 		case bool:
 			if x {
-				h.Write([]byte("i1;"))
+				b = append(b, "i1;"...)
 			} else {
-				h.Write([]byte("i0;"))
+				b = append(b, "i0;"...)
 			}
 		default:
-			fmt.Fprintf(h, "?%v;", x)
+			b = fmt.Appendf(b, "?%v;", x)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // chainRow is one row as read back for the chain.

@@ -190,3 +190,35 @@ func TestPostgresEditingRole(t *testing.T) {
 }
 
 func pgtestDatabase(t *testing.T) string { return pgtest.Database(t) }
+
+// TestBulkEditsSeeTheCurrentBoxes: a batch big enough to read every box at once still stores
+// an edit based on an old revision as a conflict, and a current one as an edit.
+func TestBulkEditsSeeTheCurrentBoxes(t *testing.T) {
+	backends(t, func(t *testing.T, loc string) {
+		ctx := context.Background()
+		st := openT(t, loc)
+		box := func(x float64) Box { return Box{Status: Edited, X1: x, X2: x + 10, Y1: 1, Y2: 2} }
+		first, err := st.EditBoxes(ctx, []BoxEdit{{Key: BoxKey{"img", "trachea"}, After: box(1), Who: "ann"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.EditBoxes(ctx, []BoxEdit{{Key: BoxKey{"img", "trachea"}, Base: first[0].Rev, After: box(2), Who: "bob"}}); err != nil {
+			t.Fatal(err)
+		}
+		var batch []BoxEdit
+		for i := range bulkEdits + 10 {
+			batch = append(batch, BoxEdit{Key: BoxKey{fmt.Sprint("b", i), "trachea"}, After: box(float64(i)), Who: "model"})
+		}
+		batch = append(batch, BoxEdit{Key: BoxKey{"img", "trachea"}, Base: first[0].Rev, After: box(3), Who: "model"})
+		rows, err := st.EditBoxes(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k := rows[len(rows)-1].Kind; k != KindConflict {
+			t.Errorf("an edit based on an overruled revision, in a bulk batch: %s, want conflict", k)
+		}
+		if k := rows[0].Kind; k != KindEdit {
+			t.Errorf("a new box in a bulk batch: %s", k)
+		}
+	})
+}

@@ -180,6 +180,9 @@ func latest(ctx context.Context, st *sql.Stmt, k BoxKey) (BoxEdit, error) {
 	return e, err
 }
 
+// bulkEdits is the batch size above which EditBoxes reads every current box at once.
+const bulkEdits = 64
+
 const latestBox = `SELECT ` + boxCols + ` FROM box_edits
 	WHERE dicom_id = $1 AND bbox_name = $2 AND kind <> 'conflict' ORDER BY id DESC LIMIT 1`
 
@@ -197,8 +200,24 @@ func (s *sqlStore) EditBoxes(ctx context.Context, edits []BoxEdit) ([]BoxEdit, e
 			return err
 		}
 		defer latestSt.Close()
+		// A big batch reads every box as it stands in one query, not one query per edit.
+		var current map[BoxKey]BoxEdit
+		if len(edits) > bulkEdits {
+			rows, err := tx.QueryContext(ctx, `SELECT `+boxCols+` FROM box_edits WHERE kind <> 'conflict' ORDER BY id`)
+			if err != nil {
+				return err
+			}
+			all, err := collect(rows, scanBox)
+			if err != nil {
+				return err
+			}
+			current = CurrentBoxes(all)
+		}
 		for i, e := range edits {
-			cur, err := latest(ctx, latestSt, e.Key)
+			cur, err := current[e.Key], error(nil)
+			if current == nil {
+				cur, err = latest(ctx, latestSt, e.Key)
+			}
 			if err != nil {
 				return fmt.Errorf("%s/%s: read the current box: %w", e.Key.DicomID, e.Key.Zone, err)
 			}
@@ -233,6 +252,9 @@ func (s *sqlStore) EditBoxes(ctx context.Context, edits []BoxEdit) ([]BoxEdit, e
 			}
 			e.At = parseTime(at)
 			out[i] = e
+			if current != nil && e.Kind != KindConflict {
+				current[e.Key] = e // a second edit of the key in this batch is based on this one
+			}
 		}
 		return nil
 	})
