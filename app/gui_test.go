@@ -200,10 +200,12 @@ func TestNewStudyPartialThenRead(t *testing.T) {
 			return false
 		})
 	}
-	if len(entries) != 7 {
-		t.Fatalf("the New study form has %d fields, want 7", len(entries))
+	// Worklist, DICOM folder, study folder, readers, seed, session size, calibration frequency,
+	// shared cases (left empty: every reader reads every case, as before the split).
+	if len(entries) != 8 {
+		t.Fatalf("the New study form has %d fields, want 8", len(entries))
 	}
-	for i, v := range []string{mixed, root, out, "alice, bob", "7", "12", "5"} {
+	for i, v := range []string{mixed, root, out, "alice, bob", "7", "12", "5", ""} {
 		entries[i].SetText(v)
 	}
 	test.Tap(findOnCanvas(w, button("Prepare")).(*widget.Button))
