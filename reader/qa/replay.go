@@ -55,6 +55,9 @@ type Replay struct {
 	Marks     []Mark
 	// Phrases are the transcript's timed phrases on the session clock, by Begin.
 	Phrases []Phrase
+	// Pauses are the stretches the case was set aside (the pause card, a recalibration):
+	// its gaze and audio of then are in paused-K, not here.
+	Pauses []Pause
 	// Wave is audio.wav's envelope; nil without audio (or with Options.NoAudio).
 	Wave *Envelope
 	// Audio is the case's audio.json when it places the audio on the session clock.
@@ -81,6 +84,22 @@ type Fixation struct {
 // Duration is the fixation's length.
 func (f Fixation) Duration() time.Duration { return f.End - f.Start }
 
+// Pause is a stretch the case was set aside, from the journal's case_set_aside to its
+// case_taken_back (to the case's end when it never came back).
+type Pause struct {
+	From, To time.Duration
+}
+
+// PauseAt is the index of the pause t falls in, or −1.
+func (r *Replay) PauseAt(t time.Duration) int {
+	for i, p := range r.Pauses {
+		if t >= p.From && t < p.To {
+			return i
+		}
+	}
+	return -1
+}
+
 // Phrase is one timed phrase of the transcript on the session clock.
 type Phrase struct {
 	Text       string
@@ -102,6 +121,7 @@ func Load(o *session.Opened, c *session.Case, opt Options) (*Replay, error) {
 	}
 	r.readFixations(opt.Filter)
 	r.marksFromEvents(evs)
+	r.pausesFromEvents(evs)
 	r.marksFromGaze()
 	if c.Audio != nil && c.Audio.Meta != nil {
 		if _, ok := c.Audio.Meta.HostAt(0); ok {
@@ -217,6 +237,24 @@ func Onset(o *session.Opened, c *session.Case, shown time.Duration) (time.Durati
 		break
 	}
 	return shown, OnsetShown
+}
+
+func (r *Replay) pausesFromEvents(evs []session.Event) {
+	for _, e := range evs {
+		switch t := time.Duration(e.HostNS); e.Kind {
+		case "case_set_aside":
+			r.Pauses = append(r.Pauses, Pause{From: t, To: -1})
+		case "case_taken_back":
+			if n := len(r.Pauses); n > 0 && r.Pauses[n-1].To < 0 {
+				r.Pauses[n-1].To = t
+			}
+		}
+	}
+	for i := range r.Pauses {
+		if r.Pauses[i].To < 0 {
+			r.Pauses[i].To = r.End
+		}
+	}
 }
 
 // readGaze reads eye_gaze.csv; a broken row is a problem and the others read.
@@ -358,13 +396,15 @@ type Frame struct {
 	Trail   []Gaze
 	// Phrase is the index in Replay.Phrases of the phrase spoken at T, or −1.
 	Phrase int
+	// Pause is the index in Replay.Pauses of the pause T falls in, or −1.
+	Pause int
 }
 
 // At is what is visible at time t (clamped to the case): O(log n) in the case's rows and
 // without allocation.
 func (r *Replay) At(t time.Duration) Frame {
 	t = r.Clamp(t)
-	f := Frame{T: t, Current: -1, Phrase: -1}
+	f := Frame{T: t, Current: -1, Phrase: -1, Pause: r.PauseAt(t)}
 	n := sort.Search(len(r.Fixations), func(i int) bool { return r.Fixations[i].Start > t })
 	f.Fixations = r.Fixations[:n]
 	if n > 0 && r.Fixations[n-1].End >= t {

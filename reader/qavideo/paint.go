@@ -131,6 +131,9 @@ func (p *Painter) Paint(dst *image.RGBA, f qa.Frame) {
 	draw.Draw(dst, stageRect, p.bg, image.Point{}, draw.Src)
 	p.paintFixations(dst, f)
 	p.paintGaze(dst, f)
+	if f.Pause >= 0 {
+		p.paintPause(dst, f)
+	}
 	if p.Banner != "" {
 		p.paintBanner(dst)
 	}
@@ -183,6 +186,16 @@ func (p *Painter) paintGaze(dst *image.RGBA, f qa.Frame) {
 		x, y := p.at(f.Gaze.X, f.Gaze.Y)
 		p.disc(dst, x, y, float32(max(3, 14*p.k)), gazeColor)
 	}
+}
+
+// paintPause covers the stage with the pause card while the case was set aside: the reader
+// was not reading it, and its gaze and sound of then are in paused-K.
+func (p *Painter) paintPause(dst *image.RGBA, f qa.Frame) {
+	pa := p.r.Pauses[f.Pause]
+	draw.Draw(dst, image.Rect(0, 0, p.W, p.StageH), image.NewUniform(color.RGBA{20, 20, 28, 255}), image.Point{}, draw.Src)
+	msg := fmt.Sprintf("PAUSED %s of %s", clock(f.T-pa.From), clock(pa.To-pa.From))
+	w := font.MeasureString(p.label, msg).Ceil()
+	p.str(dst, p.label, msg, max(4, (p.W-w)/2), p.StageH/2, color.RGBA{230, 230, 230, 255})
 }
 
 func (p *Painter) paintBanner(dst *image.RGBA) {

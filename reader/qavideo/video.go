@@ -235,8 +235,10 @@ func writeAligned(path string, r *qa.Replay, length time.Duration) (silent, note
 		frame := make([]byte, fb)
 		zero := make([]byte, fb)
 		for i := range outFrames {
-			s := frameAt(r.Start + time.Duration(i)*time.Second/time.Duration(in.Rate))
-			if s < 0 || s >= end {
+			t := r.Start + time.Duration(i)*time.Second/time.Duration(in.Rate)
+			s := frameAt(t)
+			if s < 0 || s >= end || r.PauseAt(t) >= 0 {
+				// Silence while paused: the pause's sound is in paused-K, not this case's.
 				w.Write(zero)
 				continue
 			}
