@@ -512,6 +512,12 @@ func (b *BoxEditor) filter() {
 		b.images = append(b.images, c.DicomID)
 	}
 	b.imageList.Refresh()
+	// The highlighted row is the image on show, or none when the filter hides it.
+	if i := slices.Index(b.images, b.cur); i >= 0 {
+		b.imageList.Select(i)
+	} else {
+		b.imageList.UnselectAll()
+	}
 }
 
 // zonesPlaced counts an image's zones with a place, as they stand.
@@ -553,6 +559,7 @@ func (b *BoxEditor) Open(id string) error {
 	b.ed = boxedit.New(id, img.Layout.W, img.Layout.H, b.cfg.Who, b.cfg.Study.Boxes[id], b.imageLog(id))
 	b.stage.SetImage(img.Gray, img.Layout)
 	b.stage.FitImage()
+	b.stage.SetWindow(127.5, 255) // each image starts at its own window, not the last one's
 	var ms []Mask
 	for i, m := range masks {
 		ms = append(ms, Mask{Name: m.Name, Image: m.Image, Color: maskColors[i%len(maskColors)]})
@@ -881,7 +888,10 @@ func (b *BoxEditor) flush(then func(ok bool)) {
 		}
 		return
 	}
-	_, marked := b.marks[id]
+	st, marked := b.marks[id]
+	if st == review.Done {
+		marked = false // an edit of a confirmed image puts it back in progress
+	}
 	var rows []review.BoxEdit
 	var mark review.ImageMark
 	b.call(fmt.Sprintf("saving %d change(s)", len(edits)), func(ctx context.Context) error {
@@ -889,7 +899,7 @@ func (b *BoxEditor) flush(then func(ok bool)) {
 		if rows, err = b.store(ctx, edits); err != nil {
 			return err
 		}
-		if !marked && ed != nil && len(rows) > 0 {
+		if !marked && ed != nil && slices.ContainsFunc(rows, func(r review.BoxEdit) bool { return r.Key.DicomID == id && r.Rev > 0 }) {
 			// The first save on an image puts it in progress for everyone's list.
 			mark, _ = b.cfg.Store.MarkImage(ctx, review.ImageMark{DicomID: id, Status: review.InProgress, Who: b.cfg.Who})
 		}
@@ -976,8 +986,12 @@ func (b *BoxEditor) Confirm() {
 	if b.ed == nil {
 		return
 	}
-	b.ed.ConfirmAll()
 	id := b.cur
+	if b.marks[id] == review.Done && !b.ed.HasChanges() {
+		b.Next(1) // confirmed and nothing changed since: Enter goes on to the next image
+		return
+	}
+	b.ed.ConfirmAll()
 	b.flush(func(ok bool) {
 		if !ok || b.ed == nil || b.cur != id || b.ed.HasChanges() {
 			return
@@ -998,6 +1012,21 @@ func (b *BoxEditor) Confirm() {
 			b.message.SetText(short(id) + " confirmed")
 		})
 	})
+}
+
+// Next opens the image delta places on in the list (Page Down +1, Page Up −1).
+func (b *BoxEditor) Next(delta int) {
+	i := slices.Index(b.images, b.cur)
+	j := i + delta
+	if i < 0 {
+		j = 0
+	}
+	if j < 0 || j >= len(b.images) || b.images[j] == b.cur {
+		return
+	}
+	if err := b.Open(b.images[j]); err != nil {
+		b.message.SetText(err.Error())
+	}
 }
 
 func (b *BoxEditor) focus() {

@@ -207,6 +207,10 @@ func (c *boxCanvas) TypedKey(e *fyne.KeyEvent) {
 		b.toggleSolo()
 	case fyne.KeyReturn, fyne.KeyEnter:
 		b.Confirm()
+	case fyne.KeyPageDown:
+		b.Next(1)
+	case fyne.KeyPageUp:
+		b.Next(-1)
 	case fyne.KeyEscape:
 		ed.Select(-1)
 		b.redraw()

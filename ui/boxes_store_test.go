@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -153,5 +154,63 @@ func TestBoxEditorKeepsEditsWhileTheStoreIsAway(t *testing.T) {
 	}
 	if _, err := os.Stat(journal.Path()); !os.IsNotExist(err) {
 		t.Errorf("journal left after the replay: %v", err)
+	}
+}
+
+// TestBoxEditorSmallThings: issue 17's item 7, each checked. Window/level starts afresh on
+// each image; Page Down opens the next image; Enter on a confirmed image with nothing changed
+// goes on to the next; editing a confirmed image puts it back in progress; a filter that hides
+// the image on show leaves no row highlighted.
+func TestBoxEditorSmallThings(t *testing.T) {
+	r := newBoxRig(t, 1)
+	ids := r.ed.images
+	r.w.Canvas().Focus(r.ed.cv)
+	r.ed.stage.SetWindow(60, 100)
+	r.key(fyne.KeyPageDown)
+	if r.ed.cur != ids[1] {
+		t.Fatalf("Page Down opened %s, want %s", r.ed.cur, ids[1])
+	}
+	if c, w := r.ed.stage.Window(); c != 127.5 || w != 255 {
+		t.Errorf("window/level %v/%v carried over to the next image", w, c)
+	}
+	r.key(fyne.KeyPageUp)
+	r.key(fyne.KeyReturn) // confirm the first image
+	r.settle()
+	if r.ed.imageStatus(ids[0]) != review.Done || r.ed.cur != ids[0] {
+		t.Fatalf("after Enter: %s on show, status %s", r.ed.cur, r.ed.imageStatus(ids[0]))
+	}
+	r.key(fyne.KeyReturn) // confirmed, nothing changed: on to the next
+	r.settle()
+	if r.ed.cur != ids[1] {
+		t.Fatalf("Enter on a confirmed image stayed on %s", r.ed.cur)
+	}
+	r.key(fyne.KeyPageUp)
+	r.w.Canvas().Focus(r.ed.cv)
+	r.ed.Editor().Select(boxedit.ZoneIndex("trachea"))
+	r.key(fyne.KeyDown)
+	saveKey(r)
+	r.settle()
+	if st := r.ed.imageStatus(ids[0]); st != review.InProgress {
+		t.Errorf("an edit of a confirmed image left it %q", st)
+	}
+	marks, _ := r.store.ImageMarks(context.Background())
+	if st := review.ImageStatuses(marks)[ids[0]]; st != review.InProgress {
+		t.Errorf("the store says %q after editing a confirmed image", st)
+	}
+	// A filter that hides the image on show: no stale highlight.
+	r.ed.editedBy.SetSelected("edited by anyone")
+	r.ed.missing.SetChecked(true) // every test image lacks zones: all listed
+	unselected := -1
+	r.ed.imageList.OnUnselected = func(id int) { unselected = id }
+	r.ed.conflicted.SetChecked(true)
+	if len(r.ed.images) != 0 {
+		t.Fatalf("conflicts filter lists %v", r.ed.images)
+	}
+	if unselected < 0 {
+		t.Error("the hidden image's row stayed highlighted")
+	}
+	r.ed.conflicted.SetChecked(false)
+	if i := slices.Index(r.ed.images, r.ed.cur); i < 0 {
+		t.Fatal("the image on show is not listed")
 	}
 }

@@ -363,8 +363,8 @@ func (e *Editor) DragTo(p Pt) bool {
 	if d == nil {
 		return false
 	}
-	nb := e.moved(d.start, d.part, p.X-d.from.X, p.Y-d.from.Y)
 	z := &e.Zones[d.zone]
+	nb := z.unmoved(e.moved(d.start, d.part, p.X-d.from.X, p.Y-d.from.Y))
 	if nb == z.Box {
 		return false
 	}
@@ -424,7 +424,18 @@ func (e *Editor) Nudge(dx, dy float64) bool {
 	if !e.editable(e.Sel) {
 		return false
 	}
-	return e.set(e.Sel, e.moved(e.Zones[e.Sel].Box, Body, dx, dy))
+	z := &e.Zones[e.Sel]
+	return e.set(e.Sel, z.unmoved(e.moved(z.Box, Body, dx, dy)))
+}
+
+// unmoved gives a box moved back to where it is saved its saved status again: a nudge that
+// comes back leaves nothing to save.
+func (z *Zone) unmoved(b review.Box) review.Box {
+	s := z.Saved
+	if s.HasCoords() && b.X1 == s.X1 && b.X2 == s.X2 && b.Y1 == s.Y1 && b.Y2 == s.Y2 && b.Locked == s.Locked {
+		return s
+	}
+	return b
 }
 
 // set changes zone i's box as one undo step; no step when nothing changes.

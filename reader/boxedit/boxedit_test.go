@@ -598,3 +598,17 @@ func TestUndoRevertsOnlyYourOwnStep(t *testing.T) {
 		}
 	})
 }
+
+// TestNudgeBackLeavesNothingToSave: a box nudged away and back is as saved: no edit.
+func TestNudgeBackLeavesNothingToSave(t *testing.T) {
+	e := newEditor()
+	e.Select(trachea)
+	e.Nudge(1, 0)
+	if !e.HasChanges() {
+		t.Fatal("a nudge left nothing to save")
+	}
+	e.Nudge(-1, 0)
+	if e.HasChanges() || len(e.Edits()) != 0 || e.Zones[trachea].Box.Status != review.Original {
+		t.Errorf("nudged back: changes %v, status %q; want nothing to save", e.HasChanges(), e.Zones[trachea].Box.Status)
+	}
+}
