@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +28,8 @@ type audioRig struct {
 	delivered *sync.Cond
 	first     chan struct{} // closed at the first block (firstOnce)
 	firstOnce sync.Once
-	gapSeen   int64 // the open case's gap frames already journalled
+	gapSeen   int64  // the open case's gap frames already journalled
+	clockNote string // the last case's audio clock out of bounds, for the console
 	cur       *audio.CaseAudio
 	caseStart time.Duration // host time the case was shown
 	// aside is the recording of the case's paused stretch (reading.AsideAudio), asideFrom its
@@ -262,6 +264,19 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 		chk.PeakDB = 20 * math.Log10(peak)
 	}
 	chk.Silent = chk.Seconds > 0 && chk.PeakDB < silentDB
+	var note []string
+	if math.Abs(chk.DriftPPM) > ppmLimit {
+		note = append(note, fmt.Sprintf("audio clock %+.0f ppm", chk.DriftPPM))
+	}
+	if chk.GapMS > 0 {
+		note = append(note, fmt.Sprintf("%.1f ms of audio lost", chk.GapMS))
+	}
+	r.mu.Lock()
+	r.clockNote = ""
+	if len(note) > 0 {
+		r.clockNote = "last case: " + strings.Join(note, ", ")
+	}
+	r.mu.Unlock()
 	if m.FirstFrameHostNS >= 0 {
 		chk.OffsetMS = float64(time.Duration(m.FirstFrameHostNS)-start) / 1e6
 	}
@@ -286,7 +301,7 @@ func (r *audioRig) Close() {
 func (r *audioRig) status() ui.AudioStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := ui.AudioStatus{Enabled: true, Device: r.cap.Device(), LevelDB: r.cap.Level().RMS}
+	s := ui.AudioStatus{Enabled: true, Device: r.cap.Device(), LevelDB: r.cap.Level().RMS, Clock: r.clockNote}
 	if r.cur != nil {
 		now := r.clock()
 		s.Recording = true

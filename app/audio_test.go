@@ -129,6 +129,14 @@ func TestRigSilence(t *testing.T) {
 	if chk.Silent || chk.PeakDB < -22 {
 		t.Errorf("a case with a loud block: %+v", chk)
 	}
+	// Its audio stopped 2 s before its end: the console says so, and the gate fails it.
+	if s := rig.status(); !strings.Contains(s.Clock, "ms of audio lost") || chk.GapMS < 1900 {
+		t.Errorf("console %q, gap %.1f ms: want the 2 s never delivered shown", s.Clock, chk.GapMS)
+	}
+	q := reading.Quality{Verdict: "pass"}
+	if audioGate(&q, chk); q.Verdict != "fail" {
+		t.Errorf("a case that lost %.0f ms of audio: %s %q", chk.GapMS, q.Verdict, q.Reasons)
+	}
 	if err := rig.Begin(t.TempDir(), clock()); err != nil {
 		t.Fatal(err)
 	}

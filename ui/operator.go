@@ -40,6 +40,9 @@ type AudioStatus struct {
 	// Silent is how long the case being recorded has heard nothing above the silence
 	// threshold; the console flags it from SilentFlag on.
 	Silent time.Duration
+	// Clock is what the last case's audio clock said when it was out of bounds (a rate beyond
+	// ±500 ppm, audio the device did not deliver); "" when it was fine.
+	Clock string
 }
 
 // MeterFloorDB is the bottom of the console's level meter: a quiet room through a real
@@ -280,6 +283,9 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 	flag := ""
 	if a.Recording && a.Err == "" && a.Silent >= SilentFlag {
 		flag = fmt.Sprintf("silent for %s", a.Silent.Truncate(time.Second))
+	}
+	if a.Clock != "" {
+		flag = strings.TrimPrefix(flag+" · "+a.Clock, " · ")
 	}
 	setText(o.silent, flag)
 	setText(o.marked, rereadLine(st.Marked, st.Reread))
