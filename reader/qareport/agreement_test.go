@@ -2,6 +2,7 @@ package qareport
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,5 +50,19 @@ func TestReportAgreementAndZones(t *testing.T) {
 	}
 	if n := strings.Count(string(page), "Zones never fixated: "); n != 2 {
 		t.Errorf("%d cases say their zones never fixated, want 2", n)
+	}
+}
+
+// TestAgreementUndefinedIsADash: a metric not defined for a pair (NaN: a reader with no fixation
+// on the image) reads "–" on the page, never "NaN"; a defined one keeps two decimals.
+func TestAgreementUndefinedIsADash(t *testing.T) {
+	f2 := funcs["f2"].(func(float64) string)
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{{math.NaN(), "–"}, {math.Inf(1), "–"}, {0.456, "0.46"}, {-1, "-1.00"}} {
+		if got := f2(c.v); got != c.want {
+			t.Errorf("f2(%v) = %q, want %q", c.v, got, c.want)
+		}
 	}
 }

@@ -86,7 +86,14 @@ var funcs = template.FuncMap{
 	},
 	"secs": func(v float64) string { return fmt.Sprintf("%.1f s", v) },
 	"f1":   func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"f2":   func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	// A metric that is not defined for a pair (a reader with no fixation on the image, a flat
+	// map) is NaN: the page shows a dash, as the CSV leaves the cell empty.
+	"f2": func(v float64) string {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f", v)
+	},
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"join": strings.Join,
 	"css":  func() template.CSS { return template.CSS(css) },
