@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"os/user"
-	"syscall"
 
 	"fyne.io/fyne/v2"
 
@@ -32,11 +30,15 @@ func runBoxEditor(studyDir, who, store string) error {
 	if err != nil {
 		return err
 	}
-	if err := openBoxEditor(w, studyDir, who, store, nil); err != nil {
+	leave, err := openBoxEditorLeave(w, studyDir, who, store, nil)
+	if err != nil {
 		return err
 	}
 	w.Resize(fyne.NewSize(1600, 1000))
 	w.ShowAndRun()
+	// Fyne's driver ends the loop on SIGTERM and SIGINT by itself, without closing the window:
+	// unsaved edits are saved here, once the loop has returned.
+	leave()
 	return nil
 }
 
@@ -55,9 +57,15 @@ func defaultUser() string {
 // STUDY/review.db). back, when set, is where the editor's Back button leads; the store is
 // closed when the editor is left or the window closes.
 func openBoxEditor(w fyne.Window, dir, who, store string, back func()) error {
+	_, err := openBoxEditorLeave(w, dir, who, store, back)
+	return err
+}
+
+// openBoxEditorLeave is openBoxEditor, and returns what saves and closes it (once).
+func openBoxEditorLeave(w fyne.Window, dir, who, store string, back func()) (func(), error) {
 	s, err := study.Load(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if store == "" {
 		store = dir
@@ -67,12 +75,12 @@ func openBoxEditor(w fyne.Window, dir, who, store string, back func()) error {
 	}
 	st, err := review.Open(context.Background(), store, review.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	readings, err := boxedit.OpenReadings(dir)
 	if err != nil {
 		st.Close()
-		return err
+		return nil, err
 	}
 	// The journal lies beside the study, one per user: two editors on one machine, or a
 	// PostgreSQL store that is away, never lose an edit.
@@ -92,27 +100,17 @@ func openBoxEditor(w fyne.Window, dir, who, store string, back func()) error {
 	if back != nil {
 		cfg.Back = func() { leave(); back() }
 	}
-	// SIGTERM and SIGINT save first, as closing the window does.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-sigs
-		fyne.Do(func() {
-			leave()
-			fyne.CurrentApp().Quit()
-		})
-	}()
 	ed, err = ui.NewBoxEditor(cfg, w)
 	if err != nil {
 		st.Close()
-		return err
+		return nil, err
 	}
 	w.SetContent(ed.Content())
 	w.SetOnClosed(leave)
 	if len(s.Cases) > 0 {
 		if err := ed.Open(s.Cases[0].DicomID); err != nil {
-			return fmt.Errorf("open %s: %w", s.Cases[0].DicomID, err)
+			return leave, fmt.Errorf("open %s: %w", s.Cases[0].DicomID, err)
 		}
 	}
-	return nil
+	return leave, nil
 }
