@@ -15,6 +15,7 @@ import (
 	"sightline/reader/export/exporttest"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // The export and import-egd commands run end to end on a recorded study, flags and all.
@@ -146,7 +147,7 @@ func TestExportWritesQAVerdicts(t *testing.T) {
 	if err := firstErr(r.Screens(-1), r.Close(session.StatusComplete)); err != nil {
 		t.Fatal(err)
 	}
-	ents, _ := os.ReadDir(filepath.Join(studyDir, "sessions", id, "cases"))
+	ents, _ := os.ReadDir(filepath.Join(study.SessionDir(studyDir, id), "cases"))
 	ctx := context.Background()
 	st, err := review.Open(ctx, studyDir, review.Options{})
 	if err != nil {

@@ -169,7 +169,7 @@ func writeVideos(ctx context.Context, o *Options, studyDir, id, out string, opt 
 	start := time.Now()
 	var video time.Duration
 	failed := 0
-	vs, sess, err := qavideo.WriteSession(ctx, filepath.Join(studyDir, qareport.SessionsDir, id), qavideo.NewImages(studyDir), out, opt,
+	vs, sess, err := qavideo.WriteSession(ctx, study.SessionDir(studyDir, id), qavideo.NewImages(studyDir), out, opt,
 		func(v qavideo.CaseVideo) {
 			if v.Err != nil {
 				failed++

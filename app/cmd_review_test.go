@@ -14,6 +14,7 @@ import (
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // reviewStudy is a study folder with two recorded sessions (one with its dictation, one
@@ -21,11 +22,11 @@ import (
 func reviewStudy(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "study")
-	qatest.Record(t, filepath.Join(dir, "sessions", "s1"), qatest.Session{Reader: "R1", Cases: []qatest.Case{
+	qatest.Record(t, study.SessionDir(dir, "s1"), qatest.Session{Reader: "R1", Cases: []qatest.Case{
 		{DicomID: session.CalibrationID("s1", 1), Kind: session.KindCalibration, Samples: 30},
 		{DicomID: "img-a", Samples: 90, JumpAt: 45, Audio: true, Click: 750 * time.Millisecond},
 	}})
-	qatest.Record(t, filepath.Join(dir, "sessions", "s2"), qatest.Session{Reader: "R2", GazeOnly: true,
+	qatest.Record(t, study.SessionDir(dir, "s2"), qatest.Session{Reader: "R2", GazeOnly: true,
 		Cases: []qatest.Case{{DicomID: "img-b", Samples: 60}}})
 	return dir
 }

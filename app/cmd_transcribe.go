@@ -2,11 +2,9 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 	"sightline/reader/transcribe"
 )
 
@@ -61,11 +60,11 @@ type transcribeJob struct {
 	c       *session.Case
 }
 
-func runTranscribe(ctx context.Context, o *Options, study, sessionID, caseID, store string, align bool, cfg transcribe.Config) error {
+func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID, store string, align bool, cfg transcribe.Config) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	jobs, err := transcribeJobs(o, study, sessionID, caseID)
+	jobs, err := transcribeJobs(o, studyDir, sessionID, caseID)
 	if err != nil {
 		return err
 	}
@@ -74,7 +73,7 @@ func runTranscribe(ctx context.Context, o *Options, study, sessionID, caseID, st
 		if caseID != "" {
 			what = "no recorded case " + caseID
 		}
-		return fmt.Errorf("%s under %s", what, filepath.Join(study, "sessions"))
+		return fmt.Errorf("%s under %s", what, study.SessionsRoot(studyDir))
 	}
 	eng, err := transcribe.New(cfg)
 	if err != nil {
@@ -83,7 +82,7 @@ func runTranscribe(ctx context.Context, o *Options, study, sessionID, caseID, st
 	defer transcribe.Close(eng)
 	corrected := map[[2]string]review.TranscriptEdit{}
 	if !align {
-		if corrected, err = storeCorrections(ctx, study, store); err != nil {
+		if corrected, err = storeCorrections(ctx, studyDir, store); err != nil {
 			return err
 		}
 	}
@@ -153,22 +152,18 @@ func runTranscribe(ctx context.Context, o *Options, study, sessionID, caseID, st
 
 // transcribeJobs lists the study's recorded cases (calibration screens and sessions being
 // recorded now left out), in session and reading order.
-func transcribeJobs(o *Options, study, sessionID, caseID string) ([]transcribeJob, error) {
-	root := filepath.Join(study, "sessions")
+func transcribeJobs(o *Options, studyDir, sessionID, caseID string) ([]transcribeJob, error) {
 	var dirs []string
 	if sessionID != "" {
-		dirs = []string{filepath.Join(root, sessionID)}
+		dirs = []string{study.SessionDir(studyDir, sessionID)}
 	} else {
-		ents, err := os.ReadDir(root)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		ids, err := study.SessionIDs(studyDir)
+		if err != nil {
 			return nil, err
 		}
-		for _, e := range ents {
-			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-				dirs = append(dirs, filepath.Join(root, e.Name()))
-			}
+		for _, id := range ids {
+			dirs = append(dirs, study.SessionDir(studyDir, id))
 		}
-		slices.Sort(dirs)
 	}
 	var jobs []transcribeJob
 	for _, d := range dirs {
@@ -198,13 +193,13 @@ func transcribeJobs(o *Options, study, sessionID, caseID string) ([]transcribeJo
 
 // storeCorrections are the cases whose transcripts the review store records a correction
 // of, keyed by session and case (the case's dicom_id or folder name), latest last.
-func storeCorrections(ctx context.Context, study, store string) (map[[2]string]review.TranscriptEdit, error) {
+func storeCorrections(ctx context.Context, studyDir, store string) (map[[2]string]review.TranscriptEdit, error) {
 	out := map[[2]string]review.TranscriptEdit{}
 	if store == "" {
-		if _, err := os.Stat(filepath.Join(study, "review.db")); err != nil {
+		if _, err := os.Stat(filepath.Join(studyDir, "review.db")); err != nil {
 			return out, nil // no store: the files say what is corrected
 		}
-		store = study
+		store = studyDir
 	}
 	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
 	if err != nil {

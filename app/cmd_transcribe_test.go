@@ -15,6 +15,7 @@ import (
 	"sightline/internal/notrun"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 	"sightline/reader/transcribe"
 	"sightline/reader/transcript"
 )
@@ -31,9 +32,9 @@ func transcribeStudy(t *testing.T) string {
 			notrun.Skip(t, p+" is not installed (scripts/deps.sh test installs it)")
 		}
 	}
-	study := t.TempDir()
+	studyDir := t.TempDir()
 	mkSession := func(name string, plan []session.Screen) string {
-		dir := filepath.Join(study, "sessions", name)
+		dir := study.SessionDir(studyDir, name)
 		st := session.State{Status: session.StatusComplete}
 		st.SessionID, st.Reader, st.Plan = name, "r1", plan
 		for _, s := range plan {
@@ -77,15 +78,15 @@ func transcribeStudy(t *testing.T) string {
 	encbinary.LittleEndian.PutUint32(b[40:], uint32(2*(len(b)-44))) // sox writes a 44-byte header
 	os.WriteFile(cut, b, 0o644)
 	os.WriteFile(filepath.Join(cases, "04-calibration-x-1", "audio.wav"), nil, 0o644)
-	return study
+	return studyDir
 }
 
 func caseFolder(s session.Screen) string { return fmt.Sprintf("%02d-%s", s.Index, s.DicomID) }
 
 func TestTranscribeCommand(t *testing.T) {
-	study := transcribeStudy(t)
-	spoken := filepath.Join(study, "sessions", "20261202-010000-r1", "cases", "00-spoken")
-	stdout, stderr, err := runCommand(t, transcribeCommand, study)
+	studyDir := transcribeStudy(t)
+	spoken := study.CaseDir(studyDir, "20261202-010000-r1", "00-spoken")
+	stdout, stderr, err := runCommand(t, transcribeCommand, studyDir)
 	if err != nil {
 		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
 	}
@@ -125,7 +126,7 @@ func TestTranscribeCommand(t *testing.T) {
 	fixed.Phrases[0].Phrase = "Prominent"
 	corrected, _ := transcript.Marshal(&fixed)
 	os.WriteFile(filepath.Join(spoken, "transcript.json"), corrected, 0o644)
-	stdout, _, err = runCommand(t, transcribeCommand, study, "--session", "20261202-010000-r1", "--case", "spoken")
+	stdout, _, err = runCommand(t, transcribeCommand, studyDir, "--session", "20261202-010000-r1", "--case", "spoken")
 	if err != nil || !strings.Contains(stdout, "00-spoken: kept; transcript.json has been corrected since its draft") {
 		t.Errorf("corrected: %v\n%s", err, stdout)
 	}
@@ -134,7 +135,7 @@ func TestTranscribeCommand(t *testing.T) {
 	}
 
 	// Forced alignment keeps the words, re-times them and records how.
-	stdout, stderr, err = runCommand(t, transcribeCommand, study, "--align", "--case", "spoken")
+	stdout, stderr, err = runCommand(t, transcribeCommand, studyDir, "--align", "--case", "spoken")
 	if err != nil || !strings.Contains(stdout, "00-spoken: written (") {
 		t.Fatalf("align: %v\n%s\n%s", err, stdout, stderr)
 	}
@@ -157,13 +158,13 @@ func TestTranscribeCommand(t *testing.T) {
 	}
 
 	// Corrected in the review store: kept, with who and when.
-	st, err := review.Open(context.Background(), study, review.Options{})
+	st, err := review.Open(context.Background(), studyDir, review.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.AddTranscriptEdit(context.Background(), review.TranscriptEdit{Session: "20261202-010000-r1", Case: "cut", Before: "a", After: "b", Who: "ann"})
 	st.Close()
-	stdout, _, err = runCommand(t, transcribeCommand, study, "--case", "cut")
+	stdout, _, err = runCommand(t, transcribeCommand, studyDir, "--case", "cut")
 	if err != nil || !strings.Contains(stdout, "02-cut: kept; corrected in the review store by ann at ") {
 		t.Errorf("store: %v\n%s", err, stdout)
 	}
@@ -172,7 +173,7 @@ func TestTranscribeCommand(t *testing.T) {
 // TestTranscribeHangAndCrash: a recogniser that hangs on one case is killed at the time-out
 // and named; the case after it is transcribed; the run ends with an error counting it.
 func TestTranscribeHangAndCrash(t *testing.T) {
-	study := transcribeStudy(t)
+	studyDir := transcribeStudy(t)
 	real, _ := exec.LookPath(transcribe.SphinxBin)
 	bin := t.TempDir()
 	// Hangs the first time (the spoken case), runs the real recogniser after.
@@ -182,7 +183,7 @@ func TestTranscribeHangAndCrash(t *testing.T) {
 	// The time-out bounds every run, the real recogniser's too: it must be one a loaded machine
 	// meets with room to spare (a 3 s one was missed under -race at load 10), so the hang
 	// costs the test that long, idle.
-	stdout, stderr, err := runCommand(t, transcribeCommand, study, "--timeout", "60s", "--session", "20261202-010000-r1")
+	stdout, stderr, err := runCommand(t, transcribeCommand, studyDir, "--timeout", "60s", "--session", "20261202-010000-r1")
 	if err == nil || !strings.Contains(err.Error(), "1 of 4 case(s) could not be transcribed") {
 		t.Errorf("err %v", err)
 	}
@@ -194,7 +195,7 @@ func TestTranscribeHangAndCrash(t *testing.T) {
 	}
 	// A crash.
 	os.WriteFile(filepath.Join(bin, transcribe.SphinxBin), []byte("#!/bin/sh\necho 'segfault in ngram_search' >&2\nkill -SEGV $$\n"), 0o755)
-	_, stderr, _ = runCommand(t, transcribeCommand, study, "--session", "20261202-010000-r1", "--case", "spoken")
+	_, stderr, _ = runCommand(t, transcribeCommand, studyDir, "--session", "20261202-010000-r1", "--case", "spoken")
 	if !strings.Contains(stderr, "00-spoken: failed: ") || !strings.Contains(stderr, "segfault in ngram_search") {
 		t.Errorf("crash:\n%s", stderr)
 	}
@@ -202,14 +203,14 @@ func TestTranscribeHangAndCrash(t *testing.T) {
 
 // TestTranscribeNotInstalled: without pocketsphinx, transcribe says what to install.
 func TestTranscribeNotInstalled(t *testing.T) {
-	study := t.TempDir()
-	os.MkdirAll(filepath.Join(study, "sessions", "s", "cases", "00-a"), 0o755)
+	studyDir := t.TempDir()
+	os.MkdirAll(study.CaseDir(studyDir, "s", "00-a"), 0o755)
 	st := session.State{Status: session.StatusComplete}
 	st.Plan = []session.Screen{{Index: 0, Kind: session.KindCase, DicomID: "a"}}
 	b, _ := json.Marshal(st)
-	os.WriteFile(filepath.Join(study, "sessions", "s", session.StateFile), b, 0o644)
+	os.WriteFile(filepath.Join(study.SessionDir(studyDir, "s"), session.StateFile), b, 0o644)
 	t.Setenv("PATH", t.TempDir())
-	_, _, err := runCommand(t, transcribeCommand, study)
+	_, _, err := runCommand(t, transcribeCommand, studyDir)
 	if err == nil || err.Error() != "pocketsphinx is not installed: apt-get install pocketsphinx pocketsphinx-en-us (or run scripts/deps.sh)" {
 		t.Errorf("err %v", err)
 	}

@@ -28,6 +28,7 @@ import (
 	"sightline/reader/audio/pulsetest"
 	"sightline/reader/egd"
 	"sightline/reader/session"
+	"sightline/reader/study"
 	"sightline/reader/wav"
 )
 
@@ -241,7 +242,7 @@ func fyneThreadErrors(log []byte) []string {
 func sessionDir(t *testing.T, studyDir string) string {
 	var session string
 	waitFor(t, "the session folder", 90*time.Second, func() bool {
-		m, _ := filepath.Glob(filepath.Join(studyDir, "sessions", "*"))
+		m, _ := filepath.Glob(study.SessionDir(studyDir, "*"))
 		if len(m) == 1 {
 			session = m[0]
 			return true
@@ -785,7 +786,7 @@ func TestE2ESignalEndsAndReaderContinues(t *testing.T) {
 		if err := syscall.Flock(int(lk.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			t.Errorf("after %v: the session lock is still held: %v", sig, err)
 		}
-		if cut, _ := session.Interrupted(filepath.Dir(sess)); len(cut) != 0 {
+		if cut, _ := study.Interrupted(filepath.Dir(filepath.Dir(sess))); len(cut) != 0 {
 			t.Errorf("after %v: the session counts as interrupted", sig)
 		}
 	}
@@ -830,7 +831,7 @@ func TestE2ESignalEndsAndReaderContinues(t *testing.T) {
 	// The same reader starts again: the session continues at screen 2.
 	cmd, exited = run()
 	waitFor(t, "the third case", 60*time.Second, func() bool { return len(screenDirs(t, sess)) >= 3 })
-	if m, _ := filepath.Glob(filepath.Join(studyDir, "sessions", "*")); len(m) != 1 {
+	if m, _ := filepath.Glob(study.SessionDir(studyDir, "*")); len(m) != 1 {
 		t.Fatalf("sessions %v: the reader's ended session was not continued", m)
 	}
 	third := screenDirs(t, sess)[2]

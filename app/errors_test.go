@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sightline/reader/study"
 	"strings"
 	"testing"
 )
@@ -92,12 +93,12 @@ func TestUserFacingErrors(t *testing.T) {
 		}
 	}
 	dir := writeStudy(t, map[string][]byte{"files/good.dcm": realDICOM(t)})
-	if err := os.WriteFile(filepath.Join(dir, "sessions"), []byte("x"), 0o644); err != nil {
+	if err := os.WriteFile(study.SessionsRoot(dir), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err = prepare(o, dir)
-	want := regexp.MustCompile("^create session folder " + regexp.QuoteMeta(filepath.Join(dir, "sessions")) + `/\d{8}-\d{6}-r: mkdir ` +
-		regexp.QuoteMeta(filepath.Join(dir, "sessions")) + ": not a directory$")
+	want := regexp.MustCompile("^create session folder " + regexp.QuoteMeta(study.SessionsRoot(dir)) + `/\d{8}-\d{6}-r: mkdir ` +
+		regexp.QuoteMeta(study.SessionsRoot(dir)) + ": not a directory$")
 	if err == nil || !want.MatchString(err.Error()) {
 		t.Errorf("an unwritable sessions folder: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"sightline/reader/audio/pulsetest"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // find walks o (containers and widget renderers) depth first and returns the first object
@@ -262,7 +263,7 @@ func TestMonitorSourceAsks(t *testing.T) {
 	if find(w.Content(), button("Read the demo study")) == nil {
 		t.Fatal("after No the window does not show the start screen")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "sessions")); err == nil {
+	if _, err := os.Stat(study.SessionsRoot(dir)); err == nil {
 		t.Error("a session was started though the operator said No")
 	}
 
@@ -314,11 +315,11 @@ func TestDemoMonitorOnlyRecordsGaze(t *testing.T) {
 // onlySession is session.json of the study's one session.
 func onlySession(t *testing.T, dir string) session.State {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, "sessions"))
+	entries, err := os.ReadDir(study.SessionsRoot(dir))
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("sessions: %v, %v; want one", entries, err)
 	}
-	st, err := session.ReadState(filepath.Join(dir, "sessions", entries[0].Name()))
+	st, err := session.ReadState(study.SessionDir(dir, entries[0].Name()))
 	if err != nil {
 		t.Fatal(err)
 	}

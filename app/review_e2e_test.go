@@ -18,6 +18,7 @@ import (
 	"sightline/reader/demo"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/stage"
+	"sightline/reader/study"
 )
 
 // overlayPixels counts the fixation overlay's amber in img.
@@ -42,19 +43,19 @@ func overlayPixels(img image.Image) int {
 func TestE2EReviewReplayFrame(t *testing.T) {
 	bin := binary(t)
 	disp := startX(t)
-	study := t.TempDir()
-	cases, err := demo.Write(study)
+	studyDir := t.TempDir()
+	cases, err := demo.Write(studyDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := cases[0]
 	l := stage.Fit(c.Cols, c.Rows)
-	qatest.Record(t, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+	qatest.Record(t, study.SessionDir(studyDir, "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
 		{DicomID: c.DicomID, Samples: 600, JumpAt: 300, Layout: &l, Audio: true, Click: 5 * time.Second,
 			Phrases: []qatest.Phrase{{Text: "heart size", Begin: 1, End: 2}, {Text: "normal", Begin: 4.5, End: 5.5}}},
 	}})
 	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
-	cmd := exec.Command(bin, "review", study, "--reviewer", "qa1", "--session", "s1")
+	cmd := exec.Command(bin, "review", studyDir, "--reviewer", "qa1", "--session", "s1")
 	cmd.Env = env
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "review.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -121,19 +122,19 @@ func BenchmarkE2EReviewCPU(b *testing.B) {
 	if disp == "" {
 		b.Skip("SIGHTLINE_DISPLAY: an Xvfb display to measure on")
 	}
-	study := b.TempDir()
-	cases, err := demo.Write(study)
+	studyDir := b.TempDir()
+	cases, err := demo.Write(studyDir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	c := cases[0]
 	l := stage.Fit(c.Cols, c.Rows)
-	qatest.Record(b, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+	qatest.Record(b, study.SessionDir(studyDir, "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
 		{DicomID: c.DicomID, Samples: 60 * 60, JumpAt: 1800, Layout: &l, Audio: true, Click: 30 * time.Second},
 	}})
 	env := append(os.Environ(), "DISPLAY="+disp, "LANG=en_US.UTF-8", "FYNE_SCALE=1")
 	for b.Loop() {
-		cmd := exec.Command(bin, "review", study, "--reviewer", "qa1", "--session", "s1")
+		cmd := exec.Command(bin, "review", studyDir, "--reviewer", "qa1", "--session", "s1")
 		cmd.Env = env
 		var log strings.Builder
 		cmd.Stdout, cmd.Stderr = &log, &log

@@ -6,7 +6,6 @@ import (
 	"image"
 	"os"
 	"os/user"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -112,7 +111,7 @@ func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back
 	w.SetContent(r.Content())
 	w.Canvas().SetOnTypedKey(r.TypedKey)
 	if sessionID != "" {
-		if err := r.OpenSession(filepath.Join(studyDir, "sessions", sessionID)); err != nil {
+		if err := r.OpenSession(study.SessionDir(studyDir, sessionID)); err != nil {
 			st.Close()
 			return nil, err
 		}

@@ -115,7 +115,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	}
 	if planned == nil && !o.NewSession {
 		// The station plans this session itself: the cases this reader has not read yet.
-		if ids, err = unread(filepath.Join(dir, "sessions"), o.Reader, ids); err != nil {
+		if ids, err = unread(dir, o.Reader, ids); err != nil {
 			closeAll()
 			return nil, err
 		}
@@ -129,7 +129,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		if planned != nil {
 			plan = planned.screens
 		}
-		sdir = filepath.Join(dir, "sessions", id)
+		sdir = study.SessionDir(dir, id)
 		rec, err = session.Create(sdir, session.Meta{
 			SessionID:      id,
 			Reader:         o.Reader,
@@ -265,11 +265,10 @@ func preparedPlan(o *Options, dir string) (*planned, error) {
 	n := o.Session
 	if n == 0 {
 		done := map[string]bool{}
-		if entries, err := os.ReadDir(filepath.Join(dir, "sessions")); err == nil {
-			for _, e := range entries {
-				if st, err := session.ReadState(filepath.Join(dir, "sessions", e.Name())); err == nil && st.Status == session.StatusComplete {
-					done[planKey(st.Plan)] = true
-				}
+		states, _ := study.SessionStates(dir)
+		for _, st := range states {
+			if st.Status == session.StatusComplete {
+				done[planKey(st.Plan)] = true
 			}
 		}
 		for k := range pl.Sessions {
@@ -313,12 +312,11 @@ var errAllRead = errors.New("every case of the study is read")
 
 // unread is ids less the cases reader has read to their end in the study's earlier sessions, in
 // order; none left is errAllRead.
-func unread(root, reader string, ids []string) ([]string, error) {
+func unread(studyDir, reader string, ids []string) ([]string, error) {
 	read := map[string]bool{}
-	entries, _ := os.ReadDir(root)
-	for _, e := range entries {
-		st, err := session.ReadState(filepath.Join(root, e.Name()))
-		if err != nil || st.Reader != reader {
+	states, _ := study.SessionStates(studyDir)
+	for _, st := range states {
+		if st.Reader != reader {
 			continue
 		}
 		for _, i := range st.Done {
@@ -346,7 +344,7 @@ func resume(o *Options, dir string, st session.State, cont bool) (*prepared, err
 	if err != nil {
 		return nil, fmt.Errorf("open study: %w", err)
 	}
-	sdir := filepath.Join(dir, "sessions", st.SessionID)
+	sdir := study.SessionDir(dir, st.SessionID)
 	// Same boot: the session's clock goes on. After a reboot CLOCK_MONOTONIC restarted, so the
 	// clock restarts too; the journal's session_resumed event (with wall time) marks the seam.
 	origin := time.Duration(st.ClockOriginNS)
@@ -515,7 +513,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 			return runSession(w, &oo, p)
 		}
 		fresh := func(oo *Options) (*prepared, error) { return prepare(oo, dir) }
-		cut, err := session.Interrupted(filepath.Join(dir, "sessions"))
+		cut, err := study.Interrupted(dir)
 		// Only the reader's own sessions are theirs to resume.
 		cut = slices.DeleteFunc(cut, func(st session.State) bool { return st.Reader != oo.Reader })
 		if err != nil || len(cut) == 0 || o.Resume == "no" {
@@ -523,7 +521,7 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 			if oo.NewSession || oo.Session != 0 {
 				return begin(fresh)
 			}
-			st, ok, err := session.Latest(filepath.Join(dir, "sessions"), oo.Reader)
+			st, ok, err := study.Latest(dir, oo.Reader)
 			if err != nil {
 				return err
 			}

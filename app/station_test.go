@@ -92,11 +92,11 @@ func TestLoaderSkipsBadFilesWithReasons(t *testing.T) {
 func TestUnwritableSessionFolderFailsAtStart(t *testing.T) {
 	dir := writeStudy(t, map[string][]byte{"files/good.dcm": realDICOM(t)})
 	// sessions/ is a regular file: nothing can be created under it (even as root).
-	if err := os.WriteFile(filepath.Join(dir, "sessions"), []byte("x"), 0o644); err != nil {
+	if err := os.WriteFile(study.SessionsRoot(dir), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := prepare(&Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Audio: "none", Err: io.Discard}, dir)
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "sessions")) {
+	if err == nil || !strings.Contains(err.Error(), study.SessionsRoot(dir)) {
 		t.Fatalf("prepare: err = %v, want one naming the sessions folder", err)
 	}
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,15 +10,16 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"sightline/reader/qa"
+	"sightline/reader/study"
 	"sightline/reader/transcript"
 )
 
 // Ctrl+Shift+Z redoes in the transcript editor, as its help line and the README say (Fyne's
 // own redo shortcut is Ctrl+Y; the driver sends Ctrl+Shift+Z as a custom shortcut).
 func TestTranscriptEditorCtrlShiftZ(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, w, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {

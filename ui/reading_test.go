@@ -17,6 +17,7 @@ import (
 	"sightline/reader/reading"
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/study"
 )
 
 // fakeControls records what the view asked of the run.
@@ -192,7 +193,7 @@ func TestOverlayToggle(t *testing.T) {
 func TestSummary(t *testing.T) {
 	v, _, _ := newReadingWindow(t)
 	v.Show(caseFrame(2544, 3056))
-	v.SessionDir = "/study/sessions/x"
+	v.SessionDir = study.SessionDir("/study", "x")
 	v.Finished(reading.Summary{Status: "complete", Screens: 13, Shown: 13, Samples: 1200, Fixations: 40,
 		Skipped: []reading.Skip{{DicomID: "abc", Reason: "bad file"}},
 		Failed:  []reading.Skip{{DicomID: "def", Reason: "data loss 17.0% ≥ 15.0%"}}, Marked: []string{"ghi"}})
@@ -208,7 +209,7 @@ func TestSummary(t *testing.T) {
 			text += l.Text
 		}
 	})
-	for _, want := range []string{"Session complete", "13 of 13", "abc: bad file", "/study/sessions/x",
+	for _, want := range []string{"Session complete", "13 of 13", "abc: bad file", study.SessionDir("/study", "x"),
 		"Failed the quality gate: 1", "def: data loss 17.0% ≥ 15.0%", "Marked for re-reading by the operator: ghi"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/study"
 )
 
 // Sound is the review's audio output (reader/playback.Out): it plays a case's samples from a
@@ -77,25 +77,18 @@ func SessionStatus(o *session.Opened) string {
 	return "interrupted"
 }
 
-// ListSessions reads the study's sessions (STUDY/sessions/*) with their QA progress from the
+// SessionRows reads the study's sessions (study.SessionIDs) with their QA progress from the
 // verdicts, newest first.
-func ListSessions(studyDir string, verdicts []review.Verdict) ([]SessionRow, error) {
-	root := filepath.Join(studyDir, "sessions")
-	ents, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+func SessionRows(studyDir string, verdicts []review.Verdict) ([]SessionRow, error) {
+	ids, err := study.SessionIDs(studyDir)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, err
 	}
 	latest := review.LatestVerdicts(verdicts)
 	var rows []SessionRow
-	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		dir := filepath.Join(root, e.Name())
-		row := SessionRow{Dir: dir, Name: e.Name()}
+	for _, id := range ids {
+		dir := study.SessionDir(studyDir, id)
+		row := SessionRow{Dir: dir, Name: id}
 		o, err := session.Open(dir)
 		if err != nil {
 			row.Status, row.Err = "unreadable", err.Error()
@@ -104,7 +97,7 @@ func ListSessions(studyDir string, verdicts []review.Verdict) ([]SessionRow, err
 		}
 		row.Reader, row.Started, row.Status = o.State.Reader, o.State.StartedWall, SessionStatus(o)
 		// Counted as the case table lists them and the QA report counts them.
-		p := qa.SessionProgress(o, e.Name(), latest)
+		p := qa.SessionProgress(o, id, latest)
 		row.Cases, row.Decided, row.Failed = p.Cases, p.Decided, p.Failed
 		rows = append(rows, row)
 	}
@@ -234,7 +227,7 @@ func (r *Review) ShowSessions() error {
 	if err := r.loadVerdicts(); err != nil {
 		return err
 	}
-	rows, err := ListSessions(r.opt.StudyDir, r.verdicts)
+	rows, err := SessionRows(r.opt.StudyDir, r.verdicts)
 	if err != nil {
 		return err
 	}
@@ -281,7 +274,7 @@ func (r *Review) ShowSessions() error {
 	top := container.NewVBox(container.NewHBox(r.backButton(), title), who)
 	var body fyne.CanvasObject = t
 	if len(rows) == 0 {
-		body = widget.NewLabel("No sessions recorded in " + filepath.Join(r.opt.StudyDir, "sessions") + " yet.")
+		body = widget.NewLabel("No sessions recorded in " + study.SessionsRoot(r.opt.StudyDir) + " yet.")
 	}
 	r.root.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, body)}
 	r.root.Refresh()

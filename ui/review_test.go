@@ -17,6 +17,7 @@ import (
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 const msec = time.Millisecond
@@ -25,30 +26,30 @@ const msec = time.Millisecond
 // case with audio, clicks and a transcript, a case with half its gaze lost, and a silent one;
 // s2 with one good case.
 func reviewStudy(t testing.TB) string {
-	study := t.TempDir()
-	qatest.Record(t, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+	studyDir := t.TempDir()
+	qatest.Record(t, study.SessionDir(studyDir, "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
 		{DicomID: session.CalibrationID("s1", 1), Kind: session.KindCalibration, Samples: 60},
 		{DicomID: "a", Samples: 300, JumpAt: 150, Audio: true, AudioLead: 100 * msec, Click: 2500 * msec,
 			Phrases: []qatest.Phrase{{Text: "heart", Begin: 1, End: 1.5}, {Text: "normal", Begin: 2, End: 2.5}}},
 		{DicomID: "b", Samples: 120, InvalidFrom: 10, InvalidTo: 70, Audio: true},
 		{DicomID: "c", Samples: 120, Audio: true, Silent: true},
 	}})
-	qatest.Record(t, filepath.Join(study, "sessions", "s2"), qatest.Session{ID: "s2", Reader: "R2", Cases: []qatest.Case{
+	qatest.Record(t, study.SessionDir(studyDir, "s2"), qatest.Session{ID: "s2", Reader: "R2", Cases: []qatest.Case{
 		{DicomID: "a", Samples: 60, Audio: true},
 	}})
-	return study
+	return studyDir
 }
 
-func openReview(t *testing.T, study string) (*Review, fyne.Window, review.Store) {
+func openReview(t *testing.T, studyDir string) (*Review, fyne.Window, review.Store) {
 	t.Helper()
 	test.NewTempApp(t)
-	st, err := review.Open(context.Background(), study, review.Options{})
+	st, err := review.Open(context.Background(), studyDir, review.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	w := test.NewTempWindow(t, nil)
-	r, err := NewReview(w, ReviewOptions{StudyDir: study, Store: st, Reviewer: "qa1"})
+	r, err := NewReview(w, ReviewOptions{StudyDir: studyDir, Store: st, Reviewer: "qa1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +63,8 @@ func openReview(t *testing.T, study string) (*Review, fyne.Window, review.Store)
 func key(w fyne.Window, k fyne.KeyName) { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: k}) }
 
 func TestReviewSessionList(t *testing.T) {
-	study := reviewStudy(t)
-	r, _, _ := openReview(t, study)
+	studyDir := reviewStudy(t)
+	r, _, _ := openReview(t, studyDir)
 	rows := r.Sessions()
 	if len(rows) != 2 {
 		t.Fatalf("%d sessions listed", len(rows))
@@ -80,9 +81,9 @@ func TestReviewSessionList(t *testing.T) {
 
 // The case table lists every screen, the faulty ones first (each group in reading order).
 func TestReviewCasesProblemsFirst(t *testing.T) {
-	study := reviewStudy(t)
-	r, _, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, _, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Join(r.CaseOrder(), " ")
@@ -98,9 +99,9 @@ func TestReviewCasesProblemsFirst(t *testing.T) {
 }
 
 func TestReviewKeysAndSeek(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, w, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	key(w, fyne.KeyN)
@@ -171,9 +172,9 @@ func TestReviewKeysAndSeek(t *testing.T) {
 
 // A verdict is saved to the store with the reviewer; a change is a new row.
 func TestReviewVerdictSaved(t *testing.T) {
-	study := reviewStudy(t)
-	r, _, st := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, _, st := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.SaveVerdict(); err == nil {
@@ -217,23 +218,23 @@ func TestReviewVerdictSaved(t *testing.T) {
 
 // A session still being recorded opens read-only and says so.
 func TestReviewLiveSession(t *testing.T) {
-	study := t.TempDir()
-	qatest.Record(t, filepath.Join(study, "sessions", "live"), qatest.Session{ID: "live", Reader: "R1", Cases: []qatest.Case{
+	studyDir := t.TempDir()
+	qatest.Record(t, study.SessionDir(studyDir, "live"), qatest.Session{ID: "live", Reader: "R1", Cases: []qatest.Case{
 		{DicomID: "a", Samples: 60, Audio: true},
 		{DicomID: "b", Samples: 60, Audio: true, Open: true},
 	}})
-	before := snapshotDir(t, study+"/sessions")
-	r, _, _ := openReview(t, study)
+	before := snapshotDir(t, study.SessionsRoot(studyDir))
+	r, _, _ := openReview(t, studyDir)
 	if s := r.Sessions(); len(s) != 1 || s[0].Status != "recording" {
 		t.Fatalf("sessions %+v", s)
 	}
-	if err := r.OpenSession(filepath.Join(study, "sessions", "live")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "live")); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(r.Banner(), "opened read-only") {
 		t.Fatalf("banner %q", r.Banner())
 	}
-	if after := snapshotDir(t, study+"/sessions"); after != before {
+	if after := snapshotDir(t, study.SessionsRoot(studyDir)); after != before {
 		t.Fatal("the review wrote into the session folder")
 	}
 }
@@ -271,10 +272,10 @@ func TestReviewBadInput(t *testing.T) {
 		}, "eye_gaze.csv:4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			study := reviewStudy(t)
-			tc.spoil(filepath.Join(study, "sessions", "s2", "cases", "00-a"))
-			r, _, _ := openReview(t, study)
-			if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+			studyDir := reviewStudy(t)
+			tc.spoil(study.CaseDir(studyDir, "s2", "00-a"))
+			r, _, _ := openReview(t, studyDir)
+			if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(r.problems.Text, tc.want) {
@@ -291,18 +292,18 @@ func TestReviewBadInput(t *testing.T) {
 		live := filepath.Join(t.TempDir(), "live")
 		qatest.Record(t, live, qatest.Session{ID: "cut", Cases: []qatest.Case{
 			{DicomID: "a", Samples: 60, Audio: true}, {DicomID: "b", Samples: 60, Audio: true, Open: true}}})
-		study := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(study, "sessions"), 0o755); err != nil {
+		studyDir := t.TempDir()
+		if err := os.MkdirAll(study.SessionsRoot(studyDir), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := exec.Command("cp", "-r", live, filepath.Join(study, "sessions", "cut")).CombinedOutput(); err != nil {
+		if out, err := exec.Command("cp", "-r", live, study.SessionDir(studyDir, "cut")).CombinedOutput(); err != nil {
 			t.Fatalf("cp: %v: %s", err, out)
 		}
-		r, _, _ := openReview(t, study)
+		r, _, _ := openReview(t, studyDir)
 		if s := r.Sessions(); len(s) != 1 || s[0].Status != "interrupted" {
 			t.Fatalf("sessions %+v", s)
 		}
-		if err := r.OpenSession(filepath.Join(study, "sessions", "cut")); err != nil {
+		if err := r.OpenSession(study.SessionDir(studyDir, "cut")); err != nil {
 			t.Fatal(err)
 		}
 		if got := r.CaseOrder(); got[0] != "01-b" || !strings.Contains(r.problems.Text, "cut off by a crash") {
@@ -313,11 +314,11 @@ func TestReviewBadInput(t *testing.T) {
 		}
 	})
 	t.Run("gaze-only session", func(t *testing.T) {
-		study := t.TempDir()
-		qatest.Record(t, filepath.Join(study, "sessions", "g"), qatest.Session{ID: "g", GazeOnly: true,
+		studyDir := t.TempDir()
+		qatest.Record(t, study.SessionDir(studyDir, "g"), qatest.Session{ID: "g", GazeOnly: true,
 			Cases: []qatest.Case{{DicomID: "a", Samples: 60}}})
-		r, _, _ := openReview(t, study)
-		if err := r.OpenSession(filepath.Join(study, "sessions", "g")); err != nil {
+		r, _, _ := openReview(t, studyDir)
+		if err := r.OpenSession(study.SessionDir(studyDir, "g")); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(r.problems.Text, "gaze-only") || !strings.Contains(r.ClockText(), "wall clock: no audio") {
@@ -329,21 +330,21 @@ func TestReviewBadInput(t *testing.T) {
 // BenchmarkOpenSession30 opens a recorded session of 30 cases in the view: the measurements
 // of every case, the table, and the first case loaded for replay (issue 11: < 1 s).
 func BenchmarkOpenSession30(b *testing.B) {
-	study := b.TempDir()
+	studyDir := b.TempDir()
 	var cases []qatest.Case
 	for i := range 30 {
 		cases = append(cases, qatest.Case{DicomID: fmt.Sprintf("c%02d", i), Samples: 1800, Audio: true,
 			Phrases: []qatest.Phrase{{Text: "lungs", Begin: 1, End: 2}}})
 	}
-	dir := qatest.Record(b, filepath.Join(study, "sessions", "s30"), qatest.Session{ID: "s30", Cases: cases})
+	dir := qatest.Record(b, study.SessionDir(studyDir, "s30"), qatest.Session{ID: "s30", Cases: cases})
 	test.NewTempApp(b)
-	st, err := review.Open(context.Background(), study, review.Options{})
+	st, err := review.Open(context.Background(), studyDir, review.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
 	w := test.NewTempWindow(b, nil)
-	r, err := NewReview(w, ReviewOptions{StudyDir: study, Store: st, Reviewer: "qa1"})
+	r, err := NewReview(w, ReviewOptions{StudyDir: studyDir, Store: st, Reviewer: "qa1"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -375,11 +376,11 @@ func (f *fakeSound) Stop()                       { f.playing = false }
 // The audio clock drives the picture at 1×: the play head is where the heard frame maps on
 // the session clock; away from 1× the audio is muted and the wall clock drives.
 func TestReviewAudioClockDrives(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, _ := openReview(t, study)
+	studyDir := reviewStudy(t)
+	r, w, _ := openReview(t, studyDir)
 	snd := &fakeSound{}
 	r.opt.Sound = func() (Sound, error) { return snd, nil }
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 		t.Fatal(err)
 	}
 	rp := r.Replay()
@@ -429,9 +430,9 @@ func TestSessionStatus(t *testing.T) {
 // The timeline moves its play head only when it moves by a pixel: a sub-pixel step redraws
 // nothing (every refresh repaints the window).
 func TestTimelineHeadMovesByPixels(t *testing.T) {
-	study := reviewStudy(t)
-	r, _, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+	studyDir := reviewStudy(t)
+	r, _, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 		t.Fatal(err)
 	}
 	tl, rp := r.Timeline(), r.Replay()
@@ -451,23 +452,23 @@ func TestTimelineHeadMovesByPixels(t *testing.T) {
 // BenchmarkReviewSeek is a seek in the view: the play head moved, the frame there drawn onto
 // the stage, the timeline and the clock (issue 11: < 50 ms).
 func BenchmarkReviewSeek(b *testing.B) {
-	study := b.TempDir()
-	qatest.Record(b, filepath.Join(study, "sessions", "s"), qatest.Session{ID: "s", Cases: []qatest.Case{
+	studyDir := b.TempDir()
+	qatest.Record(b, study.SessionDir(studyDir, "s"), qatest.Session{ID: "s", Cases: []qatest.Case{
 		{DicomID: "a", Samples: 60 * 300, Audio: true}}}) // 5 minutes, 1,500 fixations
 	test.NewTempApp(b)
-	st, err := review.Open(context.Background(), study, review.Options{})
+	st, err := review.Open(context.Background(), studyDir, review.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
 	w := test.NewTempWindow(b, nil)
-	r, err := NewReview(w, ReviewOptions{StudyDir: study, Store: st, Reviewer: "qa1"})
+	r, err := NewReview(w, ReviewOptions{StudyDir: studyDir, Store: st, Reviewer: "qa1"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	w.SetContent(r.Content())
 	w.Resize(fyne.NewSize(1600, 900))
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "s")); err != nil {
 		b.Fatal(err)
 	}
 	rp := r.Replay()
@@ -500,10 +501,10 @@ func TestStartScreenReview(t *testing.T) {
 // A sound output that cannot open leaves the wall clock driving the replay, and the clock line
 // says why.
 func TestReviewNoSoundCard(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, _ := openReview(t, study)
+	studyDir := reviewStudy(t)
+	r, w, _ := openReview(t, studyDir)
 	r.opt.Sound = func() (Sound, error) { return nil, errors.New("sound output: not ready within 5s") }
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 		t.Fatal(err)
 	}
 	key(w, fyne.KeySpace)

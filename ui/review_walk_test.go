@@ -17,6 +17,7 @@ import (
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/study"
 )
 
 // pressKey delivers a key as the desktop driver does: to the focused widget when there is one,
@@ -52,13 +53,13 @@ func TestReviewNoSoundKeepsLayout(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			study := reviewStudy(t)
+			studyDir := reviewStudy(t)
 			if tc.spoil != nil {
-				tc.spoil(filepath.Join(study, "sessions", "s2", "cases", "00-a"))
+				tc.spoil(study.CaseDir(studyDir, "s2", "00-a"))
 			}
-			r, w, _ := openReview(t, study)
+			r, w, _ := openReview(t, studyDir)
 			r.opt.Sound = tc.sound
-			if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+			if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 				t.Fatal(err)
 			}
 			before := r.Content().MinSize()
@@ -80,9 +81,9 @@ func TestReviewNoSoundKeepsLayout(t *testing.T) {
 // Clicking a case row opens it and leaves the replay's keys working (the table took the keys
 // and Space, arrows, N and P did nothing until the image was clicked).
 func TestReviewKeysAfterRowClick(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, w, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	// The second data row of the table, clicked where the pointer would be.
@@ -109,15 +110,15 @@ func TestReviewKeysAfterRowClick(t *testing.T) {
 // The verdict history counts its rows in good English, and an unreadable session's status
 // stays in its column (the reason is shown when the row is clicked).
 func TestReviewWording(t *testing.T) {
-	study := reviewStudy(t)
-	bad := filepath.Join(study, "sessions", "zz-bad")
+	studyDir := reviewStudy(t)
+	bad := study.SessionDir(studyDir, "zz-bad")
 	if err := os.MkdirAll(bad, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(bad, session.StateFile), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, _, _ := openReview(t, study)
+	r, _, _ := openReview(t, studyDir)
 	var row SessionRow
 	for _, s := range r.Sessions() {
 		if s.Name == "zz-bad" {
@@ -130,7 +131,7 @@ func TestReviewWording(t *testing.T) {
 	if got := sessionCell(row, 3); got != "unreadable: click for why" {
 		t.Fatalf("status cell %q", got)
 	}
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s2")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 		t.Fatal(err)
 	}
 	r.SetDecision(review.Pass, "")

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"sightline/reader/study"
 	"sightline/reader/transcribe"
 )
 
@@ -18,15 +19,15 @@ import (
 // splits at the cursor, undoes and redoes with the keys, and saves: the file, the draft kept
 // beside, the store's row with the reviewer, the replay's words.
 func TestTranscriptEditor(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, st := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, w, st := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
 		key(w, fyne.KeyN) // 01-a
 	}
-	caseDir := filepath.Join(study, "sessions", "s1", "cases", "01-a")
+	caseDir := study.CaseDir(studyDir, "s1", "01-a")
 	// An editable transcript: the test's own draft (written by transcribe in real use).
 	before, _ := os.ReadFile(filepath.Join(caseDir, transcribe.TranscriptFile))
 
@@ -142,9 +143,9 @@ func TestTranscriptEditor(t *testing.T) {
 
 // TestTranscriptEditorWithoutTranscript: a case with none says to transcribe it first.
 func TestTranscriptEditorWithoutTranscript(t *testing.T) {
-	study := reviewStudy(t)
-	r, _, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	studyDir := reviewStudy(t)
+	r, _, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := r.EditTranscript(); err == nil || !strings.Contains(err.Error(), "run sightline transcribe first") {

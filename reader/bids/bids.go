@@ -80,7 +80,7 @@ func Export(studyDir, out string, o Options) (*Result, error) {
 		byReader[s.State.Reader] = append(byReader[s.State.Reader], s)
 	}
 	if len(byReader) == 0 {
-		return nil, fmt.Errorf("bids: no complete or ended session under %s", study.SessionsDir(studyDir))
+		return nil, fmt.Errorf("bids: no complete or ended session under %s", study.SessionsRoot(studyDir))
 	}
 	w := &writer{out: out, o: o, res: res}
 	readers := slices.Sorted(func(yield func(string) bool) {

@@ -3,16 +3,12 @@ package boxedit
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"sightline/reader/egd"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
-
-// SessionsDir is the folder of a study's sessions.
-const SessionsDir = "sessions"
 
 // Readings are the reads of each image across a study's sessions: the final read of every
 // case (not an interrupted copy, not a read superseded by a re-read), for the gaze aid.
@@ -32,27 +28,17 @@ type read struct {
 // no readings and no error.
 func OpenReadings(dir string) (*Readings, error) {
 	r := &Readings{byImage: map[string][]read{}}
-	root := filepath.Join(dir, SessionsDir)
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return r, nil
-	}
+	ids, err := study.SessionIDs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
+		return nil, err
 	}
-	for _, ent := range entries {
-		if !ent.IsDir() {
-			continue
-		}
-		o, err := session.Open(filepath.Join(root, ent.Name()))
+	for _, id := range ids {
+		o, err := session.Open(study.SessionDir(dir, id))
 		if err != nil {
-			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", ent.Name(), err))
+			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", id, err))
 			continue
 		}
-		for _, c := range o.Cases {
-			if c.Screen.Kind != session.KindCase || !c.Final() {
-				continue
-			}
+		for _, c := range study.FinalReads(o) {
 			r.byImage[c.Screen.DicomID] = append(r.byImage[c.Screen.DicomID], read{o.State.Reader, o.State.SessionID, c})
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"sightline/reader/qa"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // crashEnv makes the test binary a station that records part of a session and dies (see
@@ -150,10 +151,10 @@ func standard(t *testing.T) *fixture {
 	return f
 }
 
-func mustExport(t *testing.T, study string, o Options) (string, *Result) {
+func mustExport(t *testing.T, studyDir string, o Options) (string, *Result) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "export")
-	res, err := Export(study, out, o)
+	res, err := Export(studyDir, out, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +401,7 @@ func TestSessionNumbers(t *testing.T) {
 func TestInterruptedCopies(t *testing.T) {
 	f := newFixture(t, 6)
 	f.crash(t)
-	copies, _ := filepath.Glob(filepath.Join(f.dir, "sessions", "*", "cases", "*.interrupted-1"))
+	copies, _ := filepath.Glob(study.CaseDir(f.dir, "*", "*.interrupted-1"))
 	if len(copies) != 1 {
 		t.Fatalf("interrupted copies %v, want one", copies)
 	}
@@ -474,7 +475,7 @@ func TestPadsFromLayout(t *testing.T) {
 	}
 
 	// Redraw one case in the second session: the export refuses.
-	m, _ := filepath.Glob(filepath.Join(f.dir, "sessions", "20261127-160000-reader3", "cases", "*-"+f.cases[0].DicomID, "layout.json"))
+	m, _ := filepath.Glob(filepath.Join(study.CaseDir(f.dir, "20261127-160000-reader3", "*-"+f.cases[0].DicomID), "layout.json"))
 	var lf layoutFile
 	b, _ := os.ReadFile(m[0])
 	json.Unmarshal(b, &lf)
@@ -566,7 +567,7 @@ func TestExportRefusesNonEmptyOutput(t *testing.T) {
 	}
 	// A failed export leaves nothing behind, not even its staging folder.
 	parent := t.TempDir()
-	os.MkdirAll(filepath.Join(f.dir, "sessions", "s1", "cases", "99-nonsense"), 0o755)
+	os.MkdirAll(study.CaseDir(f.dir, "s1", "99-nonsense"), 0o755)
 	if _, err := Export(f.dir, filepath.Join(parent, "out"), Options{}); err == nil {
 		t.Fatal("export of a broken session succeeded")
 	}
@@ -599,7 +600,7 @@ func TestSlowPathFallback(t *testing.T) {
 	want, _ := mustExport(t, f.dir, Options{})
 	wantGaze, _ := os.ReadFile(filepath.Join(want, GazeFile))
 
-	files, _ := filepath.Glob(filepath.Join(f.dir, "sessions", "*", "cases", "*", session.GazeFile))
+	files, _ := filepath.Glob(filepath.Join(study.CaseDir(f.dir, "*", "*"), session.GazeFile))
 	slices.Sort(files)
 	edits := []func(string) string{
 		func(s string) string { return "\ufeff" + s },
@@ -734,12 +735,12 @@ func TestSupersededReads(t *testing.T) {
 // its measurements and its latest verdict.
 func TestQAFile(t *testing.T) {
 	f := standard(t)
-	ents, err := os.ReadDir(filepath.Join(f.dir, "sessions"))
+	ents, err := os.ReadDir(study.SessionsRoot(f.dir))
 	if err != nil || len(ents) == 0 {
 		t.Fatalf("sessions: %v", err)
 	}
 	sess := ents[0].Name()
-	cases, _ := os.ReadDir(filepath.Join(f.dir, "sessions", sess, "cases"))
+	cases, _ := os.ReadDir(filepath.Join(study.SessionDir(f.dir, sess), "cases"))
 	v := review.Verdict{Session: sess, Case: cases[0].Name(), Decision: review.Fail, Reviewer: "qa1", Note: "mic, off", At: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
 	out := filepath.Join(t.TempDir(), "out")
 	if _, err := Export(f.dir, out, Options{Verdicts: []review.Verdict{v}}); err != nil {

@@ -67,7 +67,6 @@ const (
 	caseAudioMeta  = "audio.json"
 	filterPrefix   = "fixations_"
 	interruptedSep = ".interrupted-"
-	sessionsDir    = "sessions"
 )
 
 // MaskFiles are the anatomy masks the dataset ships per image (255 = anatomy, 0 = background).

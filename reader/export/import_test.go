@@ -9,6 +9,7 @@ import (
 
 	"sightline/reader/egd"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // publishedRows are the three fixation rows of docs/FORMATS.md §1, real data from EGD-CXR.
@@ -63,7 +64,7 @@ func TestPublishedRowsSurvive(t *testing.T) {
 	if len(res.Renamed) != 1 || res.Renamed[0].DicomID != "calibration-egd-1-1" || res.Renamed[0].Published != "1a3f39ce-ebe90275-9a66145a-af03360e-ee3b1" {
 		t.Errorf("renamed %+v", res.Renamed)
 	}
-	caseDir := filepath.Join(studyDir, "sessions", "egd-1", "cases", "00-"+publishedID)
+	caseDir := study.CaseDir(studyDir, "egd-1", "00-"+publishedID)
 	var lf layoutFile
 	b, err := os.ReadFile(filepath.Join(caseDir, session.LayoutFile))
 	if err != nil || json.Unmarshal(b, &lf) != nil || lf.Top != 0 || lf.Bottom != 0 || lf.Left != 534 || lf.Right != 534 || lf.Kind != "case" {
@@ -194,19 +195,19 @@ func TestImportSplit(t *testing.T) {
 		"master_sheet.csv": publishedSheet,
 		"eye_gaze.csv":     gazeHeader + r[0] + "\n" + other + "\n" + r[1] + "\n" + r[2] + "\n",
 	})
-	study := filepath.Join(t.TempDir(), "study")
-	res, err := Import(dir, study, ImportOptions{})
+	studyDir := filepath.Join(t.TempDir(), "study")
+	res, err := Import(dir, studyDir, ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Sessions) != 2 || res.GazeRows != 4 || res.Screens != 2 {
 		t.Errorf("result %+v", res)
 	}
-	b, _ := os.ReadFile(filepath.Join(study, "sessions", "egd-1", "cases", "00-"+publishedID, "eye_gaze.csv"))
+	b, _ := os.ReadFile(filepath.Join(study.CaseDir(studyDir, "egd-1", "00-"+publishedID), "eye_gaze.csv"))
 	if n := strings.Count(string(b), "\n"); n != 4 {
 		t.Errorf("session 1's case has %d lines, want the header and 3 rows:\n%s", n, b)
 	}
-	st, err := session.ReadState(filepath.Join(study, "sessions", "egd-2"))
+	st, err := session.ReadState(study.SessionDir(studyDir, "egd-2"))
 	if err != nil || st.Status != session.StatusComplete || len(st.Done) != 1 {
 		t.Errorf("session egd-2: %+v %v", st, err)
 	}
@@ -235,8 +236,8 @@ func FuzzImport(f *testing.F) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "master_sheet.csv"), []byte(sheet), 0o644)
 		os.WriteFile(filepath.Join(dir, "fixations.csv"), []byte(fixations), 0o644)
-		study := filepath.Join(t.TempDir(), "s")
-		res, err := Import(dir, study, ImportOptions{})
+		studyDir := filepath.Join(t.TempDir(), "s")
+		res, err := Import(dir, studyDir, ImportOptions{})
 		if err != nil {
 			if !strings.Contains(err.Error(), ".csv") {
 				t.Fatalf("error names no file: %v", err)
@@ -244,7 +245,7 @@ func FuzzImport(f *testing.F) {
 			return
 		}
 		out1 := filepath.Join(t.TempDir(), "e")
-		r1, err := Export(study, out1, Options{})
+		r1, err := Export(studyDir, out1, Options{})
 		if err != nil {
 			t.Fatalf("export of an imported study: %v", err)
 		}

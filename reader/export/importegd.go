@@ -159,7 +159,7 @@ type impScreen struct {
 	where     string // file:line that listed the screen
 }
 
-func (s *impSession) dir(out *outDir) string { return out.path(sessionsDir, s.st.SessionID) }
+func (s *impSession) dir(out *outDir) string { return study.SessionDir(out.tmp, s.st.SessionID) }
 
 func (im *importer) run() error {
 	if err := im.st.WriteMasterSheet(im.out.path(study.MasterSheet), nil); err != nil {
@@ -611,7 +611,7 @@ func (c *caseWriter) close() error {
 // openCase opens a case file of a screen for appending, creating the case folder and the file
 // (with its header) the first time.
 func (im *importer) openCase(sc *impScreen, name string) (*os.File, error) {
-	dir := im.out.path(sessionsDir, sc.s.st.SessionID, session.CasesDir, sc.dir)
+	dir := study.CaseDir(im.out.tmp, sc.s.st.SessionID, sc.dir)
 	if sc.files == nil {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -729,7 +729,7 @@ func (im *importer) readFlat(name, caseName string, extra func(t *table, i int, 
 			}
 		}
 		if len(obj) > 0 || name != AudioFile {
-			dir := im.out.path(sessionsDir, sc.s.st.SessionID, session.CasesDir, sc.dir)
+			dir := study.CaseDir(im.out.tmp, sc.s.st.SessionID, sc.dir)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
@@ -841,7 +841,7 @@ func (im *importer) audioFiles(src string, sc *impScreen) error {
 	if err != nil {
 		return err
 	}
-	dir := im.out.path(sessionsDir, sc.s.st.SessionID, session.CasesDir, sc.dir)
+	dir := study.CaseDir(im.out.tmp, sc.s.st.SessionID, sc.dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -2,9 +2,7 @@ package export
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,10 +50,9 @@ func (s *screen) hasAudio() bool { return s.wav || s.mp3 || s.transcript || s.au
 // ended-early session; the others are returned as skipped, with the reason. A named session must
 // exist and be exportable.
 func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
-	root := filepath.Join(studyDir, sessionsDir)
-	ents, err := os.ReadDir(root)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("list sessions: %w", err)
+	ids, err := study.SessionIDs(studyDir)
+	if err != nil {
+		return nil, nil, err
 	}
 	named := map[string]bool{}
 	for _, w := range want {
@@ -66,16 +63,12 @@ func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
 		skipped []string
 		found   = map[string]bool{}
 	)
-	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		name := e.Name()
+	for _, name := range ids {
 		if len(named) > 0 && !named[name] {
 			continue
 		}
 		found[name] = true
-		dir := filepath.Join(root, name)
+		dir := study.SessionDir(studyDir, name)
 		if !exists(filepath.Join(dir, session.StateFile)) {
 			if named[name] {
 				return nil, nil, fmt.Errorf("session %s: no %s", name, session.StateFile)
@@ -102,7 +95,7 @@ func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
 	}
 	for _, w := range want {
 		if !found[w] {
-			return nil, nil, fmt.Errorf("session %s: no such folder under %s", w, root)
+			return nil, nil, fmt.Errorf("session %s: no such folder under %s", w, study.SessionsRoot(studyDir))
 		}
 	}
 	slices.SortStableFunc(out, func(a, b *sess) int {

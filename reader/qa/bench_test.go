@@ -8,6 +8,7 @@ import (
 
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
+	"sightline/reader/study"
 )
 
 // bigReplay is a long case in memory: 5,000 fixations of 12 samples at 60 Hz (16.7 minutes),
@@ -65,7 +66,7 @@ func BenchmarkSeek(b *testing.B) {
 // transcript): what opening a case for replay costs.
 func BenchmarkLoad(b *testing.B) {
 	s := qatest.Session{ID: "s1", Cases: []qatest.Case{{DicomID: "a", Samples: 1800, Audio: true, Click: time.Second}}}
-	dir := qatest.Record(b, filepath.Join(b.TempDir(), "sessions", "s1"), s)
+	dir := qatest.Record(b, study.SessionDir(b.TempDir(), "s1"), s)
 	o, _ := openSession(b, dir)
 	for b.Loop() {
 		if _, err := qa.Load(o, o.Cases[0], qa.Options{}); err != nil {

@@ -11,6 +11,7 @@ import (
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // TestImportedSessionReplays: a session brought in with import-egd from a published folder
@@ -61,7 +62,7 @@ func TestImportedSessionReplays(t *testing.T) {
 	if _, err := export.Import(dataset, imported, export.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	dirs, _ := filepath.Glob(filepath.Join(imported, "sessions", "*"))
+	dirs, _ := filepath.Glob(study.SessionDir(imported, "*"))
 	if len(dirs) != 1 {
 		t.Fatalf("imported sessions %v", dirs)
 	}

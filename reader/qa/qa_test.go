@@ -11,6 +11,7 @@ import (
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/session"
+	"sightline/reader/study"
 	"sightline/reader/wav"
 )
 
@@ -32,7 +33,7 @@ func threeCases() qatest.Session {
 
 func load(t testing.TB, s qatest.Session, i int) (*session.Opened, *qa.Replay) {
 	t.Helper()
-	dir := qatest.Record(t, filepath.Join(t.TempDir(), "sessions", s.ID), s)
+	dir := qatest.Record(t, study.SessionDir(t.TempDir(), s.ID), s)
 	o, err := session.Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +285,7 @@ func TestMeasureAndChecklist(t *testing.T) {
 	s := threeCases()
 	s.Cases = append(s.Cases, qatest.Case{DicomID: "c", Samples: 60, Audio: true, Silent: true},
 		qatest.Case{DicomID: "d", Samples: 60, Audio: true, Open: true})
-	dir := qatest.Record(t, filepath.Join(t.TempDir(), "sessions", "s1"), s)
+	dir := qatest.Record(t, study.SessionDir(t.TempDir(), "s1"), s)
 	o, err := session.Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -353,7 +354,7 @@ func TestBadInput(t *testing.T) {
 		}, "eye_gaze.csv:6"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := qatest.Record(t, filepath.Join(t.TempDir(), "sessions", "s1"), s)
+			dir := qatest.Record(t, study.SessionDir(t.TempDir(), "s1"), s)
 			o0, _ := session.Open(dir)
 			tc.spoil(t, o0.Cases[1].Dir)
 			o, err := session.Open(dir)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sightline/reader/qa/qatest"
+	"sightline/reader/study"
 )
 
 // BenchmarkReport30 writes the report of a session of 30 cases (10 s of 60 Hz gaze and audio
@@ -20,7 +21,7 @@ func BenchmarkReport30(b *testing.B) {
 	for i := range 30 {
 		cs = append(cs, qatest.Case{DicomID: ids[i%len(ids)], Samples: 600, JumpAt: 300, Audio: true})
 	}
-	qatest.Record(b, filepath.Join(dir, SessionsDir, "s1"), qatest.Session{Reader: "R1", Cases: cs})
+	qatest.Record(b, study.SessionDir(dir, "s1"), qatest.Session{Reader: "R1", Cases: cs})
 	b.ResetTimer()
 	for i := range b.N {
 		sum, err := Write(context.Background(), dir, filepath.Join(b.TempDir(), fmt.Sprint(i)), Options{})

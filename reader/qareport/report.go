@@ -6,7 +6,6 @@ package qareport
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -64,28 +63,16 @@ type Summary struct {
 	Unreadable []string
 }
 
-// SessionsDir is where a study keeps its session folders.
-const SessionsDir = "sessions"
-
-// ListSessions lists the study's session folders (those holding a session.json), by name.
-func ListSessions(studyDir string) ([]string, error) {
-	ents, err := os.ReadDir(filepath.Join(studyDir, SessionsDir))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
-	}
+// recordedSessions lists the study's session folders that hold a session.json, by name.
+func recordedSessions(studyDir string) ([]string, error) {
+	ids, err := study.SessionIDs(studyDir)
 	var out []string
-	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(studyDir, SessionsDir, e.Name(), session.StateFile)); err == nil {
-			out = append(out, e.Name())
+	for _, id := range ids {
+		if _, err := os.Stat(filepath.Join(study.SessionDir(studyDir, id), session.StateFile)); err == nil {
+			out = append(out, id)
 		}
 	}
-	return out, nil
+	return out, err
 }
 
 // caseReport is one case on its session's page.
@@ -141,7 +128,7 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 		opt.Now = time.Now
 	}
 	sum := Summary{Dir: outDir}
-	ids, err := ListSessions(studyDir)
+	ids, err := recordedSessions(studyDir)
 	if err != nil {
 		return sum, err
 	}
@@ -167,7 +154,7 @@ func Write(ctx context.Context, studyDir, outDir string, opt Options) (Summary, 
 		}
 		sr := &sessionReport{ID: id, Page: pageName(id)}
 		sessions = append(sessions, sr)
-		o, err := session.Open(filepath.Join(studyDir, SessionsDir, id))
+		o, err := session.Open(study.SessionDir(studyDir, id))
 		if err != nil {
 			sr.Err = err.Error()
 			sum.Unreadable = append(sum.Unreadable, id+": cannot be opened: "+err.Error())

@@ -19,6 +19,7 @@ import (
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 var (
@@ -66,7 +67,7 @@ func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	dir = filepath.Join(t.TempDir(), "study")
 	// Hard links: the study's files stay inside it (study.DicomPath refuses symlinks out).
 	copyTree(t, src, dir, linkFile)
-	sess := func(id string) string { return filepath.Join(dir, SessionsDir, id) }
+	sess := func(id string) string { return study.SessionDir(dir, id) }
 	c := func(i int) qatest.Case {
 		return qatest.Case{DicomID: ids[i], Samples: 180, JumpAt: 90, Audio: true, Click: time.Second}
 	}

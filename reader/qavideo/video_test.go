@@ -19,6 +19,7 @@ import (
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 const ms = time.Millisecond
@@ -35,7 +36,7 @@ func needFFmpeg(t testing.TB) {
 // record records s and opens its case i as a replay.
 func record(t testing.TB, s qatest.Session, i int, edit func(c *session.Case)) *qa.Replay {
 	t.Helper()
-	dir := qatest.Record(t, filepath.Join(t.TempDir(), "study", "sessions", "s1"), s)
+	dir := qatest.Record(t, study.SessionDir(filepath.Join(t.TempDir(), "study"), "s1"), s)
 	if edit != nil {
 		o, err := session.Open(dir)
 		if err != nil {

@@ -29,7 +29,7 @@ func journal(t *testing.T, dir string) []Event {
 // An ended session is continued by its reader where they stopped: the next screen of the plan,
 // no screen done before read again, the session "recording" once more until it is closed.
 func TestContinueEndedSession(t *testing.T) {
-	root := filepath.Join(t.TempDir(), "sessions")
+	root := t.TempDir()
 	plan := []Screen{{0, KindCase, "a"}, {1, KindCase, "b"}, {2, KindCase, "c"}}
 	mk := func(id, reader string, started time.Time) string {
 		dir := filepath.Join(root, id)
@@ -50,15 +50,13 @@ func TestContinueEndedSession(t *testing.T) {
 	dir := mk("new", "alice", t0.Add(time.Hour))
 	mk("bob", "bob", t0.Add(2*time.Hour))
 
-	st, ok, err := Latest(root, "alice")
-	if err != nil || !ok || st.SessionID != "new" || st.EndReason != "SIGTERM" {
-		t.Fatalf("Latest(alice) = %s %v %v", st.SessionID, ok, err)
+	// Which of a reader's sessions is continued is reader/study's Latest (tested there).
+	st := readState(t, dir)
+	if !st.Continuable() || st.SessionID != "new" || st.EndReason != "SIGTERM" {
+		t.Fatalf("state of the ended session %s: continuable %v, end reason %q", st.SessionID, st.Continuable(), st.EndReason)
 	}
 	if rem := st.Remaining(); len(rem) != 2 || rem[0].DicomID != "b" {
 		t.Fatalf("remaining %v", rem)
-	}
-	if _, ok, _ := Latest(root, "carol"); ok {
-		t.Fatal("a reader with no session has one to continue")
 	}
 
 	r, err := Continue(dir, 90*time.Second)
@@ -91,7 +89,7 @@ func TestContinueEndedSession(t *testing.T) {
 		t.Fatalf("state after the continued session: %+v", st)
 	}
 	// Complete: nothing left to continue, and Continue refuses it.
-	if _, ok, _ := Latest(root, "alice"); ok {
+	if readState(t, dir).Continuable() {
 		t.Fatal("a complete session offered for continuing")
 	}
 	if _, err := Continue(dir, 0); err == nil {

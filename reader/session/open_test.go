@@ -53,7 +53,7 @@ const openSamples = 40
 
 func record(t *testing.T, meta Meta, audio bool) *recorded {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "sessions", "s1")
+	dir := filepath.Join(t.TempDir(), "s1")
 	plan := []Screen{{0, KindCase, "a"}, {1, KindCalibration, CalibrationID("s1", 1)}, {2, KindCase, "b"}, {3, KindCase, "c"}}
 	meta.SessionID, meta.Plan = "s1", plan
 	r, err := Create(dir, meta)

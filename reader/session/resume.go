@@ -40,35 +40,19 @@ func lock(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// Interrupted lists the sessions under root (a study's sessions/ folder) that were cut off:
-// status still "recording" and nobody holding their lock. Sessions are returned oldest first.
-func Interrupted(root string) ([]State, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+// Cut reads the state of the session in dir and says whether it was cut off: status still
+// "recording" and nobody holding its lock. reader/study lists a study's interrupted sessions.
+func Cut(dir string) (State, bool) {
+	st, err := ReadState(dir)
+	if err != nil || st.Status != StatusRecording {
+		return State{}, false
 	}
+	l, err := lock(dir)
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", root, err)
+		return State{}, false // live, or not ours to judge
 	}
-	var out []State
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(root, e.Name())
-		st, err := ReadState(dir)
-		if err != nil || st.Status != StatusRecording {
-			continue
-		}
-		l, err := lock(dir)
-		if err != nil {
-			continue // live, or not ours to judge
-		}
-		l.Close()
-		out = append(out, st)
-	}
-	slices.SortFunc(out, func(a, b State) int { return a.StartedWall.Compare(b.StartedWall) })
-	return out, nil
+	l.Close()
+	return st, true
 }
 
 // Remaining is the plan's screens not yet ended, in plan order: the interrupted screen first.
@@ -168,36 +152,10 @@ func reopen(dir string, st State, host time.Duration, attrs map[string]string) (
 	return r, nil
 }
 
-// Latest is the newest session under root (a study's sessions/ folder) of reader that was
-// ended before its plan was done and has screens left: the one the reader continues.
-func Latest(root, reader string) (State, bool, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return State{}, false, nil
-	}
-	if err != nil {
-		return State{}, false, fmt.Errorf("list %s: %w", root, err)
-	}
-	var (
-		best  State
-		found bool
-	)
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		st, err := ReadState(filepath.Join(root, e.Name()))
-		if err != nil || st.Reader != reader {
-			continue
-		}
-		if !found || st.StartedWall.After(best.StartedWall) {
-			best, found = st, true
-		}
-	}
-	if !found || (best.Status != StatusEnded && best.Status != StatusEndedEarly) || len(best.Remaining()) == 0 {
-		return State{}, false, nil
-	}
-	return best, true, nil
+// Continuable says whether the session was ended before its plan was done and has screens
+// left: its reader may continue it (Continue).
+func (st State) Continuable() bool {
+	return (st.Status == StatusEnded || st.Status == StatusEndedEarly) && len(st.Remaining()) > 0
 }
 
 // setAsideInterrupted renames the interrupted screen's folder and trims its files to whole rows.

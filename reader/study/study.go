@@ -1,5 +1,7 @@
-// Package study loads a study folder: its worklist (master_sheet.csv, EGD-CXR layout) and its
-// anatomical boxes (bounding_boxes.csv), validated with errors that name the file and line.
+// Package study owns a study folder: its worklist (master_sheet.csv, EGD-CXR layout) and its
+// anatomical boxes (bounding_boxes.csv), validated with errors that name the file and line, and
+// the layout below it (folder.go): session folders, case folders, which read of a case counts,
+// and which sessions are interrupted or continue. Nothing else joins a path under a study.
 package study
 
 import (
@@ -364,26 +366,4 @@ func csvErr(name string, err error) error {
 		return fmt.Errorf("%s:%d: %w (every row must be as wide as the header)", name, pe.Line, pe.Err)
 	}
 	return fmt.Errorf("%s:%d: column %d: %w", name, pe.Line, pe.Column, pe.Err)
-}
-
-// SessionsDir is the folder of a study's session folders.
-func SessionsDir(studyDir string) string { return filepath.Join(studyDir, "sessions") }
-
-// SessionDirs lists the session folders of a study (those holding a session.json are the
-// caller's to tell), by name; none when the study has no sessions folder.
-func SessionDirs(studyDir string) ([]string, error) {
-	ents, err := os.ReadDir(SessionsDir(studyDir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
-	}
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, filepath.Join(SessionsDir(studyDir), e.Name()))
-		}
-	}
-	return out, nil
 }

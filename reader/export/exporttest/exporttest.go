@@ -16,6 +16,7 @@ import (
 
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/study"
 	"sightline/tracker"
 )
 
@@ -107,7 +108,7 @@ func Start(studyDir string, spec Spec) (*Recording, error) {
 		ids[i] = c.DicomID
 		byID[c.DicomID] = c
 	}
-	rec, err := session.Create(filepath.Join(studyDir, "sessions", spec.ID), session.Meta{
+	rec, err := session.Create(study.SessionDir(studyDir, spec.ID), session.Meta{
 		SessionID: spec.ID, Reader: spec.Reader, Seed: spec.Seed, CalibEvery: spec.CalibEvery,
 		StudyDir: studyDir, Tracker: "gazesim GP3 60 Hz", TrackerRate: 60,
 		FixationFilter: "I-DT dispersion=1.00deg min=100ms", Plan: session.NewPlan(spec.ID, ids, spec.Seed, spec.CalibEvery),
@@ -134,7 +135,7 @@ func Record(studyDir string, spec Spec) error {
 // Resume reopens an interrupted session (see session.Resume); the recording goes on with a
 // device clock later than before the crash.
 func Resume(studyDir string, spec Spec) (*Recording, error) {
-	rec, err := session.Resume(filepath.Join(studyDir, "sessions", spec.ID), 0)
+	rec, err := session.Resume(study.SessionDir(studyDir, spec.ID), 0)
 	if err != nil {
 		return nil, err
 	}
