@@ -38,11 +38,13 @@ deps-test:
 # lint fails on unformatted code, a broken layering rule (scripts/layering.sh, under every tag
 # set built here: reader/ and tracker/ import no Fyne, nor app/ or ui/; tracker/ nothing from
 # reader/; ui/ nothing from app/; the floors inside reader/), go vet or staticcheck findings,
-# and an untidy go.mod/go.sum.
+# an untidy go.mod/go.sum, and a function over cyclomatic complexity 15 that is not on
+# scripts/cyclo-exceptions.txt or grew past its line there (scripts/cyclo.sh).
 lint:
 	@bad=$$(gofmt -l $$(find . -name '*.go' -not -path './.*')); \
 	  if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
 	@scripts/layering.sh
+	@scripts/cyclo.sh
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) vet -tags $(TAGS),e2e ./app/
 	$(STATICCHECK) -tags $(TAGS),e2e ./...
