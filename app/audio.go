@@ -11,6 +11,7 @@ import (
 
 	"sightline/reader/audio"
 	"sightline/reader/reading"
+	"sightline/tracker/quality"
 	"sightline/ui"
 )
 
@@ -320,23 +321,23 @@ func (r *audioRig) status() ui.AudioStatus {
 // audioGate adds the audio's part of the case quality gate: audio present, not silent, its clock
 // in step with the gaze's.
 func audioGate(q *reading.Quality, a reading.AudioCheck) {
-	worse := func(v string) {
-		if v == "fail" || (v == "warn" && q.Verdict == "pass") {
+	worse := func(v quality.GateVerdict) {
+		if v == quality.Fail || (v == quality.Warn && q.Verdict == quality.Pass) {
 			q.Verdict = v
 		}
 	}
 	switch {
 	case a.Err != "":
-		worse("fail")
+		worse(quality.Fail)
 		q.Reasons = append(q.Reasons, "audio: "+a.Err)
 	case a.Seconds == 0:
-		worse("fail")
+		worse(quality.Fail)
 		q.Reasons = append(q.Reasons, "no audio recorded")
 	case a.ScreenSeconds-a.Seconds > shortLimit(a.ScreenSeconds):
-		worse("fail")
+		worse(quality.Fail)
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio covers %.1f s of the case's %.1f s on screen", a.Seconds, a.ScreenSeconds))
 	case a.Silent:
-		worse("warn")
+		worse(quality.Warn)
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio silent (peak %.0f dBFS)", a.PeakDB))
 	}
 	if a.GapMS > gapLimitMS {
@@ -349,7 +350,7 @@ func audioGate(q *reading.Quality, a reading.AudioCheck) {
 	}
 	// Audio delivery is bursty: the drift of a short case says little (see audio.FitClock).
 	if a.Seconds >= driftMinSeconds && math.Abs(a.DriftMS) > driftLimitMS {
-		worse("warn")
+		worse(quality.Warn)
 		q.Reasons = append(q.Reasons, fmt.Sprintf("audio–gaze clock drift %.0f ms over the case", a.DriftMS))
 	}
 }

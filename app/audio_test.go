@@ -9,13 +9,14 @@ import (
 	"sightline/reader/audio"
 	"sightline/reader/audio/pulsetest"
 	"sightline/reader/reading"
+	"sightline/tracker/quality"
 )
 
 func TestAudioGate(t *testing.T) {
 	cases := []struct {
 		name    string
 		a       reading.AudioCheck
-		verdict string
+		verdict quality.GateVerdict
 		reason  string
 	}{
 		{"good", reading.AudioCheck{Seconds: 4.9, ScreenSeconds: 5, PeakDB: -12}, "pass", ""},

@@ -49,7 +49,7 @@ func assess(per [][]tracker.Sample, pts []reading.Point, rate float64, v tracker
 		AccuracyDeg:  res.MeanAccuracyDeg,
 		PrecisionDeg: res.MeanPrecisionDeg,
 		DataLoss:     res.DataLoss,
-		Verdict:      strings.ToLower(res.Verdict),
+		Verdict:      res.Verdict,
 		Reasons:      res.Reasons,
 	}
 	for i, pr := range res.Points {
@@ -113,7 +113,7 @@ func gate(o *Options, g *gazeSource) func([][]tracker.Sample, time.Duration) rea
 		}
 		// Reading time only: the paused stretches of a case are not judged.
 		q := quality.CaseGateSegments(segs, rate, readTime, th)
-		return reading.Quality{Verdict: strings.ToLower(q.Verdict), Reasons: q.Reasons, DataLoss: q.DataLoss,
+		return reading.Quality{Verdict: q.Verdict, Reasons: q.Reasons, DataLoss: q.DataLoss,
 			LongestLossMS: q.LongestLoss.Milliseconds(), Samples: q.Valid, Expected: q.Expected}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"sightline/reader/reading"
 	"sightline/reader/session"
+	"sightline/tracker/quality"
 )
 
 // earlier is what the earlier sittings of a session recorded, for the run that goes on with
@@ -36,7 +37,7 @@ func earlier(dir string) reading.Before {
 		if q := c.Quality; q != nil && c.Screen.Kind == session.KindCase {
 			why := reading.Skip{DicomID: c.Screen.DicomID, Reason: strings.Join(q.Reasons, "; ")}
 			switch {
-			case q.Verdict == "fail":
+			case q.Verdict == quality.Fail:
 				why.Kind = reading.RereadFailed
 				b.Failed = append(b.Failed, why)
 			case q.Audio != nil && q.Audio.Silent:

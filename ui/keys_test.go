@@ -9,12 +9,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/reading"
+	"sightline/tracker/quality"
 )
 
 // TestEnterTriggersHighlightedButton: on every card the reader can meet, Enter does exactly
 // what the blue (HighImportance) button does, and that button is the one the card recommends.
 func TestEnterTriggersHighlightedButton(t *testing.T) {
-	report := func(verdict string) reading.CheckReport {
+	report := func(verdict quality.ValidationVerdict) reading.CheckReport {
 		return reading.CheckReport{Round: 1, Validation: reading.Validation{AccuracyDeg: 0.8, Verdict: verdict,
 			Points: []reading.PointQuality{{X: 0.3, Y: 0.3, GazeX: 0.31, GazeY: 0.3, N: 40}}}}
 	}

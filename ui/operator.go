@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/reading"
+	"sightline/reader/session"
 )
 
 // OperatorSource is what the operator console reads and drives (*reading.Run satisfies it).
@@ -187,10 +188,10 @@ func (o *Operator) refresh() {
 // Update shows a snapshot. Call on the UI goroutine.
 func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) {
 	switch {
-	case st.Screen.Kind == "calibration" && st.Phase == "reading":
-		if o.shown != "calibration" {
+	case st.Screen.Kind == session.KindCalibration && st.Phase == "reading":
+		if o.shown != session.KindCalibration {
 			o.Stage.SetCalibration()
-			o.shown = "calibration"
+			o.shown = session.KindCalibration
 		}
 	case st.Image != nil && o.shown != any(st.Image):
 		o.Stage.SetImage(st.Image, st.Layout)
@@ -201,7 +202,7 @@ func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) 
 	o.Stage.SetGaze(g.BPOGX, g.BPOGY, g.BPOGV)
 
 	kind := "case"
-	if st.Screen.Kind == "calibration" {
+	if st.Screen.Kind == session.KindCalibration {
 		kind = "calibration screen"
 	}
 	if st.Total == 0 { // the run has shown nothing yet (connecting, calibrating)

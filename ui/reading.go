@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/reading"
+	"sightline/tracker/quality"
 )
 
 // Controls is what the reading view asks of a reading run (*reading.Run satisfies it).
@@ -416,9 +417,9 @@ func CheckText(r reading.CheckReport) string {
 	}
 	fmt.Fprintf(&b, "Validation: accuracy %.2f°, precision %.2f° RMS, data loss %.1f%%\n",
 		val.AccuracyDeg, val.PrecisionDeg, 100*val.DataLoss)
-	verdict := map[string]string{"good": "Good", "acceptable": "Acceptable", "redo": "Redo recommended"}[val.Verdict]
+	verdict := map[quality.ValidationVerdict]string{quality.Good: "Good", quality.Acceptable: "Acceptable", quality.Redo: "Redo recommended"}[val.Verdict]
 	if verdict == "" {
-		verdict = val.Verdict
+		verdict = string(val.Verdict)
 	}
 	fmt.Fprintf(&b, "Verdict: %s", verdict)
 	return b.String()
@@ -459,7 +460,7 @@ func (v *Reading) Check(r reading.CheckReport) {
 			v.ctl.Accept()
 		}
 	})
-	if r.Validation.Verdict != "redo" {
+	if r.Validation.Verdict != quality.Redo {
 		accept.Importance = widget.HighImportance
 	}
 	redo := widget.NewButtonWithIcon("Redo calibration", theme.ViewRefreshIcon(), func() {
@@ -467,7 +468,7 @@ func (v *Reading) Check(r reading.CheckReport) {
 			v.ctl.Recalibrate()
 		}
 	})
-	if r.Validation.Verdict == "redo" || !r.Validation.Acceptable() {
+	if r.Validation.Verdict == quality.Redo || !r.Validation.Acceptable() {
 		redo.Importance = widget.HighImportance
 	}
 	second := fyne.CanvasObject(accept)

@@ -28,8 +28,8 @@ type ScreenQuality struct {
 	// Duration is TIMETICK from the first sample to the last, seconds; EffectiveRate is
 	// (Samples − 1) ÷ Duration, Hz (NaN when it cannot be told).
 	Duration, EffectiveRate float64
-	Verdict                 string   // quality.Pass, Warn or Fail (REFLACX's per-case gate)
-	Reasons                 []string // why, when not Pass
+	Verdict                 quality.GateVerdict // quality.Pass, Warn or Fail (REFLACX's per-case gate)
+	Reasons                 []string            // why, when not Pass
 }
 
 // QualityConfig are the parameters of the data-quality measures.

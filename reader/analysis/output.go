@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sightline/reader/egd"
+	"sightline/reader/session"
 	"sightline/tracker/quality"
 )
 
@@ -149,13 +150,13 @@ func (w *writer) anatomy() {
 func (w *writer) quality() {
 	var rows [][]string
 	for _, q := range w.rep.Quality {
-		kind := "case"
+		kind := session.KindCase
 		if q.Calibration {
-			kind = "calibration"
+			kind = session.KindCalibration
 		}
-		rows = append(rows, []string{q.SessionID, q.DicomID, kind, fi(q.Line), fi(q.Samples), fi(q.Valid), fi(q.Expected),
+		rows = append(rows, []string{q.SessionID, q.DicomID, string(kind), fi(q.Line), fi(q.Samples), fi(q.Valid), fi(q.Expected),
 			ff(q.DataLoss), ff(q.LongestLoss.Seconds()), ff(q.PrecisionDeg), fi(q.PrecisionPairs),
-			ff(q.Duration), ff(q.EffectiveRate), q.Verdict, strings.Join(q.Reasons, "; ")})
+			ff(q.Duration), ff(q.EffectiveRate), string(q.Verdict), strings.Join(q.Reasons, "; ")})
 	}
 	w.table(DataQualityFile, []string{"session_id", "dicom_id", "kind", "line", "samples", "valid", "expected",
 		"data_loss", "longest_loss_s", "precision_rms_deg", "precision_pairs", "duration_s", "effective_rate_hz",
@@ -201,7 +202,7 @@ func (r *Report) Summary(dir string) string {
 	}
 	if q := r.Quality; q != nil {
 		var loss, prec, rate []float64
-		verdicts := map[string]int{}
+		verdicts := map[quality.GateVerdict]int{}
 		cases := 0
 		for _, s := range q {
 			if s.Calibration {

@@ -346,7 +346,7 @@ func TestExportRows(t *testing.T) {
 				}
 			}
 			screens := readCSV(t, filepath.Join(out, ScreensFile))
-			if kinds := column(screens, "kind"); slices.Contains(kinds, session.KindCalibration) == noCalib {
+			if kinds := column(screens, "kind"); slices.Contains(kinds, string(session.KindCalibration)) == noCalib {
 				t.Errorf("screens.csv kinds %v with noCalibrationRows=%v", kinds, noCalib)
 			}
 		})

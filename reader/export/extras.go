@@ -66,7 +66,7 @@ func (x *exporter) extras() error {
 			itoa(s.st.Resumed), strings.Join(interrupted, ";"), itoa(m.ClockOriginNS), m.BootID})
 		for _, list := range [][]*screen{s.screens, s.copies} {
 			for _, sc := range list {
-				row := []string{id, itoa(sc.index), sc.dicomID, sc.kind, itoa(sc.copy), "", "", "", "", "", ""}
+				row := []string{id, itoa(sc.index), sc.dicomID, string(sc.kind), itoa(sc.copy), "", "", "", "", "", ""}
 				if sc.hasLayout {
 					l := sc.layout.Layout
 					for i, v := range []int{l.W, l.H, l.Top, l.Bottom, l.Left, l.Right} {
@@ -190,7 +190,7 @@ func checkRows(s *sess, id string) ([][]string, error) {
 			return nil, fmt.Errorf("%s:%d: %w", name, i, err)
 		}
 		v := r.Validation
-		row := []string{id, itoa(r.Round), pyFloat(v.AccuracyDeg), pyFloat(v.PrecisionDeg), pyFloat(v.DataLoss), v.Verdict, "", "", r.CalError}
+		row := []string{id, itoa(r.Round), pyFloat(v.AccuracyDeg), pyFloat(v.PrecisionDeg), pyFloat(v.DataLoss), string(v.Verdict), "", "", r.CalError}
 		if c := r.Calibration; c != nil {
 			row[6], row[7] = pyFloat(c.AveErrorPx), itoa(c.ValidPoints)
 		}

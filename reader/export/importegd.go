@@ -19,6 +19,7 @@ import (
 	"sightline/reader/stage"
 	"sightline/reader/study"
 	"sightline/reader/transcript"
+	"sightline/tracker/quality"
 )
 
 // ImportOptions tune Import.
@@ -147,7 +148,7 @@ type impScreen struct {
 	index     int
 	dicomID   string // as imported
 	published string // the published id, when renamed
-	kind      string
+	kind      session.Kind
 	copy      int
 	layout    stage.Layout
 	hasLayout bool
@@ -437,7 +438,7 @@ func (im *importer) readScreens() error {
 				return err
 			}
 		}
-		sc := &impScreen{s: s, index: int(v[0]), copy: int(v[1]), dicomID: t.get(i, "DICOM_ID"), kind: t.get(i, "kind"),
+		sc := &impScreen{s: s, index: int(v[0]), copy: int(v[1]), dicomID: t.get(i, "DICOM_ID"), kind: session.Kind(t.get(i, "kind")),
 			want: [2]int64{v[2], v[3]}, where: fmt.Sprintf("%s:%d", t.name, t.lines[i])}
 		if sc.index < 0 || sc.copy < 0 || v[2] < 0 || v[3] < 0 {
 			return t.errf(i, "negative MEDIA_ID, copy or row count")
@@ -905,7 +906,7 @@ func (im *importer) readChecks() error {
 		if err != nil {
 			return err
 		}
-		r.Round, r.CalError, r.Validation.Verdict = int(round), t.get(i, "calibration_error"), t.get(i, "verdict")
+		r.Round, r.CalError, r.Validation.Verdict = int(round), t.get(i, "calibration_error"), quality.ValidationVerdict(t.get(i, "verdict"))
 		for _, f := range []struct {
 			col string
 			dst *float64

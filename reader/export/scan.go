@@ -25,7 +25,7 @@ type screen struct {
 	dir, name string
 	index     int
 	dicomID   string
-	kind      string
+	kind      session.Kind
 	copy      int // k of "<case>.interrupted-k"; 0 for the screen as read
 	layout    layoutFile
 	hasLayout bool

@@ -22,7 +22,7 @@ func ImageSizes(dir string) (sizes map[string]Size, ok bool, err error) {
 	sizes = map[string]Size{}
 	line := map[string]int{}
 	for i := range t.rows {
-		if t.get(i, "kind") != session.KindCase || t.get(i, "image_width") == "" {
+		if session.Kind(t.get(i, "kind")) != session.KindCase || t.get(i, "image_width") == "" {
 			continue
 		}
 		w, err := t.int(i, "image_width")

@@ -71,8 +71,8 @@ func (r Row) fields() []string {
 	m := r.Measures
 	a := m.Audio
 	f := []string{
-		r.Session, m.Case, m.Kind, m.DicomID, strconv.Itoa(m.Copy), bit(m.Reread),
-		num(m.Duration.Seconds(), 3), bit(m.Ended), m.Gate, num(m.DataLoss, 4), "",
+		r.Session, m.Case, string(m.Kind), m.DicomID, strconv.Itoa(m.Copy), bit(m.Reread),
+		num(m.Duration.Seconds(), 3), bit(m.Ended), string(m.Gate), num(m.DataLoss, 4), "",
 		bit(a.Present), "", "", "",
 		"", "", "",
 	}
@@ -90,7 +90,7 @@ func (r Row) fields() []string {
 	}
 	if c := m.Check; c != nil {
 		f[15] = strconv.Itoa(c.Report.Round)
-		f[16] = c.Report.Validation.Verdict
+		f[16] = string(c.Report.Validation.Verdict)
 		if acc := c.Report.Validation.AccuracyDeg; acc >= 0 {
 			f[17] = num(acc, 2)
 		}

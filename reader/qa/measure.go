@@ -11,6 +11,7 @@ import (
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/transcribe"
+	"sightline/tracker/quality"
 )
 
 // The checklist's thresholds: the station's quality gate (docs/FORMATS.md §5).
@@ -25,14 +26,13 @@ const (
 // Measures are a case's figures for the reviewer, taken from what session.Open read (no rows
 // are read: a session's list of cases opens at once).
 type Measures struct {
-	Case    string // the case folder's name
-	Kind    string // session.KindCase or session.KindCalibration
+	Case    string       // the case folder's name
+	Kind    session.Kind // session.KindCase or session.KindCalibration
 	DicomID string
 	Copy    int  // interrupted copy number; 0 for a read
 	Reread  bool // read again later in the session: this read does not count
-	// Gate is the station's quality gate verdict ("pass", "warn", "fail"; "" without
-	// quality.json) and its reasons.
-	Gate    string
+	// Gate is the station's quality gate verdict ("" without quality.json) and its reasons.
+	Gate    quality.GateVerdict
 	Reasons []string
 	// DataLoss is the fraction of expected samples lost (NaN when unknown); LongestLoss the
 	// longest track loss (−1 when unknown).
@@ -100,7 +100,7 @@ func (n *NearestCheck) Good() bool {
 		return false
 	}
 	v := n.Report.Validation.Verdict
-	return v == "good" || v == "acceptable"
+	return v == quality.Good || v == quality.Acceptable
 }
 
 // Measure takes case c's figures from session o.
@@ -348,8 +348,8 @@ func (m Measures) Findings() []string {
 			out = append(out, s)
 		}
 	}
-	if m.Gate == "fail" || m.Gate == "warn" {
-		s := "quality gate " + m.Gate
+	if m.Gate == quality.Fail || m.Gate == quality.Warn {
+		s := "quality gate " + string(m.Gate)
 		if len(m.Reasons) > 0 {
 			s += ": " + strings.Join(m.Reasons, "; ")
 		}

@@ -211,7 +211,7 @@ func TestReport(t *testing.T) {
 	for _, tc := range []struct {
 		key, column, want string
 	}{
-		{"s1/00-" + session.CalibrationID("s1", 1), "kind", session.KindCalibration},
+		{"s1/00-" + session.CalibrationID("s1", 1), "kind", string(session.KindCalibration)},
 		{"s1/02-" + ids[1], "problems", "cases/02-" + ids[1] + "/audio.wav: cut off by a kill"},
 		{"s1/03-" + ids[2], "problems", "cases/03-" + ids[2] + "/eye_gaze.csv:5:"},
 		{"s1/03-" + ids[2], "files_whole", "0"},

@@ -331,11 +331,11 @@ func (r *Run) checkSample(s tracker.Sample) {
 func (r *Run) accept() {
 	if r.phase == phaseReview && !r.lastCheck.Validation.Acceptable() {
 		// Nothing was measured: reading on would record cases without gaze.
-		r.event("accept_refused", map[string]string{"round": fmt.Sprint(r.check.round), "verdict": r.lastCheck.Validation.Verdict})
+		r.event("accept_refused", map[string]string{"round": fmt.Sprint(r.check.round), "verdict": string(r.lastCheck.Validation.Verdict)})
 		return
 	}
 	if r.phase == phaseReview {
-		r.event("check_accepted", map[string]string{"round": fmt.Sprint(r.check.round), "verdict": r.lastCheck.Validation.Verdict})
+		r.event("check_accepted", map[string]string{"round": fmt.Sprint(r.check.round), "verdict": string(r.lastCheck.Validation.Verdict)})
 	} else {
 		r.event("recalibration_declined", nil)
 	}

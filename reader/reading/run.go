@@ -20,6 +20,7 @@ import (
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/tracker"
+	"sightline/tracker/quality"
 )
 
 // Recorder is where a run writes; *session.Recorder satisfies it. Only the run's own goroutine
@@ -975,10 +976,10 @@ func (r *Run) endScreen(host time.Duration) {
 			r.fail(fmt.Errorf("write the quality of screen %d: %w", r.idx+1, err))
 			return
 		}
-		r.event("quality", map[string]string{"verdict": q.Verdict, "reasons": strings.Join(q.Reasons, "; ")})
+		r.event("quality", map[string]string{"verdict": string(q.Verdict), "reasons": strings.Join(q.Reasons, "; ")})
 		why := Skip{DicomID: r.frame.Screen.DicomID, Reason: strings.Join(q.Reasons, "; ")}
 		switch {
-		case q.Verdict == "fail":
+		case q.Verdict == quality.Fail:
 			why.Kind = RereadFailed
 			r.failed = append(r.failed, why)
 		case q.Audio != nil && q.Audio.Silent:

@@ -29,7 +29,7 @@ const InterruptedSep = ".interrupted-"
 // it.
 type LayoutRecord struct {
 	Index       int    `json:"index"`
-	Kind        string `json:"kind"`
+	Kind        Kind   `json:"kind"`
 	DicomID     string `json:"dicom_id"`
 	StageWidth  int    `json:"stage_width"`
 	StageHeight int    `json:"stage_height"`

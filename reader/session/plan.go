@@ -8,16 +8,20 @@ import (
 	"math/rand/v2"
 )
 
+// Kind is what a screen of a plan shows; the constants are the one place each is spelled, in
+// session.json's plan, layout.json and the journal's screen events.
+type Kind string
+
 // Screen kinds.
 const (
-	KindCase        = "case"
-	KindCalibration = "calibration"
+	KindCase        Kind = "case"
+	KindCalibration Kind = "calibration"
 )
 
 // Screen is one screen of a session plan.
 type Screen struct {
 	Index   int    `json:"index"`    // position in the plan, from 0
-	Kind    string `json:"kind"`     // KindCase or KindCalibration
+	Kind    Kind   `json:"kind"`     // KindCase or KindCalibration
 	DicomID string `json:"dicom_id"` // the case, or CalibrationID for a calibration screen
 }
 

@@ -358,7 +358,7 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 	r.cur = s
 	r.lastHost = max(r.lastHost, host)
 	r.st.Screen = sc.Index
-	err = r.Event(host, EventScreenShown, map[string]string{"kind": sc.Kind, "layout": fmt.Sprintf(
+	err = r.Event(host, EventScreenShown, map[string]string{"kind": string(sc.Kind), "layout": fmt.Sprintf(
 		"%dx%d pads top %d bottom %d left %d right %d", l.W, l.H, l.Top, l.Bottom, l.Left, l.Right)})
 	return errors.Join(err, r.writeStateErr())
 }

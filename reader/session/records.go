@@ -2,6 +2,7 @@ package session
 
 import (
 	"math"
+	"sightline/tracker/quality"
 	"time"
 )
 
@@ -22,12 +23,12 @@ const (
 // Quality is a case's quality gate verdict, quality.json (data loss, track loss; audio and
 // clock alignment when recorded).
 type Quality struct {
-	Verdict       string   `json:"verdict"` // "pass", "warn" or "fail"
-	Reasons       []string `json:"reasons,omitempty"`
-	DataLoss      float64  `json:"data_loss"`
-	LongestLossMS int64    `json:"longest_loss_ms"`
-	Samples       int      `json:"samples"`
-	Expected      int      `json:"expected"`
+	Verdict       quality.GateVerdict `json:"verdict"`
+	Reasons       []string            `json:"reasons,omitempty"`
+	DataLoss      float64             `json:"data_loss"`
+	LongestLossMS int64               `json:"longest_loss_ms"`
+	Samples       int                 `json:"samples"`
+	Expected      int                 `json:"expected"`
 	// TrackerLatencyMS is the median round trip of the USER_DATA sync markers whose echo came
 	// back while the case was on screen (TrackerMarkers of them): sent → seen in a record.
 	TrackerLatencyMS float64     `json:"tracker_latency_ms,omitempty"`
@@ -83,17 +84,17 @@ type CalSummary struct {
 
 // Validation is the outcome of the validation targets.
 type Validation struct {
-	AccuracyDeg  float64        `json:"accuracy_deg"`
-	PrecisionDeg float64        `json:"precision_deg"`
-	DataLoss     float64        `json:"data_loss"`
-	Verdict      string         `json:"verdict"` // "good", "acceptable", "redo", "failed"
-	Reasons      []string       `json:"reasons,omitempty"`
-	Points       []PointQuality `json:"points"`
+	AccuracyDeg  float64                   `json:"accuracy_deg"`
+	PrecisionDeg float64                   `json:"precision_deg"`
+	DataLoss     float64                   `json:"data_loss"`
+	Verdict      quality.ValidationVerdict `json:"verdict"`
+	Reasons      []string                  `json:"reasons,omitempty"`
+	Points       []PointQuality            `json:"points"`
 }
 
 // VerdictFailed is a validation that measured nothing (no valid sample on any target): its
 // accuracy is -1 in the file, meaning none, and the reader is never offered to accept it.
-const VerdictFailed = "failed"
+const VerdictFailed = quality.Failed
 
 // Acceptable reports whether the reader may accept the validation and go on reading.
 func (v Validation) Acceptable() bool { return v.Verdict != VerdictFailed }

@@ -8,21 +8,29 @@ import (
 	"sightline/tracker"
 )
 
-// Verdicts of CaseGate.
+// GateVerdict is CaseGate's verdict on a case. The constants below are the one place each is
+// spelled; quality.json (reader/session.Quality) carries them as they are.
+type GateVerdict string
+
+// Verdicts of CaseGate, best first.
 const (
-	Pass = "pass"
-	Warn = "warn"
-	Fail = "fail"
+	Pass GateVerdict = "pass"
+	Warn GateVerdict = "warn"
+	Fail GateVerdict = "fail"
 )
 
-// Verdicts of Validate.
+// ValidationVerdict is Validate's verdict on a calibration check, spelled once here;
+// calibrations.jsonl (reader/session.Validation) carries it as it is.
+type ValidationVerdict string
+
+// Verdicts of Validate, best first.
 const (
-	Good       = "good"
-	Acceptable = "acceptable"
-	Redo       = "redo"
+	Good       ValidationVerdict = "good"
+	Acceptable ValidationVerdict = "acceptable"
+	Redo       ValidationVerdict = "redo"
 	// Failed is a validation that measured nothing: not one valid sample on any target (the
 	// tracker sent none, or never saw the eyes). There is no accuracy to accept.
-	Failed = "failed"
+	Failed ValidationVerdict = "failed"
 )
 
 // Thresholds are the limits behind the verdicts of Validate and CaseGate.
@@ -49,8 +57,8 @@ func DefaultThresholds() Thresholds {
 
 // Gate is the quality verdict on one case's samples.
 type Gate struct {
-	Verdict string   // Pass, Warn or Fail
-	Reasons []string // one per warning or failure, worst first; empty on Pass
+	Verdict GateVerdict // Pass, Warn or Fail
+	Reasons []string    // one per warning or failure, worst first; empty on Pass
 	// DataLoss is the lost fraction of Expected samples; Valid of them arrived valid.
 	DataLoss        float64
 	Expected, Valid int

@@ -38,7 +38,7 @@ func TestCaseGate(t *testing.T) {
 	tests := []struct {
 		name     string
 		samples  []tracker.Sample
-		verdict  string
+		verdict  GateVerdict
 		reasons  []string // substrings, one per reason, in order
 		loss     float64
 		longest  time.Duration

@@ -40,8 +40,8 @@ type ValidationResult struct {
 	// MeanAccuracyDeg and MeanPrecisionDeg average the points that have a value (NaN if none);
 	// DataLoss pools every point's window.
 	MeanAccuracyDeg, MeanPrecisionDeg, DataLoss float64
-	Verdict                                     string   // Good, Acceptable or Redo
-	Reasons                                     []string // why it is not Good, worst first
+	Verdict                                     ValidationVerdict // Good, Acceptable or Redo
+	Reasons                                     []string          // why it is not Good, worst first
 }
 
 // Validate is ValidateWith at DefaultThresholds.

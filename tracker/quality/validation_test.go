@@ -74,7 +74,7 @@ func TestValidate(t *testing.T) {
 		deg      []float64
 		lost     func(i, k int) byte
 		edit     func([][]tracker.Sample) [][]tracker.Sample
-		verdict  string
+		verdict  ValidationVerdict
 		reasons  []string // substrings, in order
 		acc      float64  // mean accuracy
 		prec     float64  // mean precision

@@ -18,6 +18,7 @@ import (
 	"sightline/reader/stage"
 	"sightline/reader/study"
 	"sightline/tracker"
+	"sightline/tracker/quality"
 )
 
 // Case is a case of a synthetic study.
@@ -241,7 +242,7 @@ func (r *Recording) screen(sc session.Screen, samples int) error {
 		if sc.Kind == session.KindCalibration {
 			r.calib++
 			rep := session.CheckReport{Round: r.calib, Validation: session.Validation{
-				AccuracyDeg: 0.1 * float64(r.calib+2), PrecisionDeg: 0.12, DataLoss: 1.0 / 3, Verdict: "good"}}
+				AccuracyDeg: 0.1 * float64(r.calib+2), PrecisionDeg: 0.12, DataLoss: 1.0 / 3, Verdict: quality.Good}}
 			if r.calib%2 == 1 {
 				rep.Calibration = &session.CalSummary{AveErrorPx: 17.04, ValidPoints: 9}
 			} else {
@@ -293,7 +294,7 @@ func (r *Recording) caseFiles(sc session.Screen) error {
 		"transcript.json": fmt.Sprintf(`{"full_text": " prominent heart. case %d, \u00e9tude.", "time_stamped_text": [{"phrase": "prominent", %q: 1.0, "end_time": 1.7}, {"phrase": "heart.", "%s": 1.7, "end_time": 2.0}]}`,
 			sc.Index, begin, begin),
 		"quality.json": fmt.Sprintf(`{"verdict": %q, "data_loss": %v, "reasons": ["data loss 12%%"], "expected": %d, "note": null, "longest_loss_ms": "1500"}`,
-			[]string{"pass", "warn"}[sc.Index%2], 0.1+0.01*float64(sc.Index), 100+sc.Index),
+			[]quality.GateVerdict{quality.Pass, quality.Warn}[sc.Index%2], 0.1+0.01*float64(sc.Index), 100+sc.Index),
 	}
 	if sc.Index%3 == 0 {
 		delete(files, "quality.json") // quality records on some cases only

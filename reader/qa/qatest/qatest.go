@@ -17,6 +17,7 @@ import (
 	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/tracker"
+	"sightline/tracker/quality"
 )
 
 // Rate is the synthetic tracker's rate and AudioRate the synthetic microphone's.
@@ -28,8 +29,8 @@ const (
 // Case describes one screen to record.
 type Case struct {
 	DicomID string
-	Kind    string // session.KindCase (default) or session.KindCalibration
-	Samples int    // gaze samples at Rate
+	Kind    session.Kind // session.KindCase (default) or session.KindCalibration
+	Samples int          // gaze samples at Rate
 	// JumpAt is the sample at which the gaze jumps from the left half of the stage (0.25) to
 	// the right (0.75); 0: no jump (the gaze wanders on the left).
 	JumpAt int
@@ -138,7 +139,7 @@ func Record(tb testing.TB, dir string, s Session) string {
 			round++
 			must(tb, r.Event(start, "check_started", map[string]string{"round": fmt.Sprint(round)}))
 			must(tb, r.SaveCheck(session.CheckReport{Round: round, Validation: session.Validation{
-				AccuracyDeg: 0.6, PrecisionDeg: 0.1, DataLoss: 0.01, Verdict: "good"}}))
+				AccuracyDeg: 0.6, PrecisionDeg: 0.1, DataLoss: 0.01, Verdict: quality.Good}}))
 		}
 		evs := c.Events
 		var fixFrom float64
@@ -184,7 +185,7 @@ func Record(tb testing.TB, dir string, s Session) string {
 			writeAudio(tb, r.ScreenDir(), c, start, end)
 		}
 		if sc.Kind == session.KindCase {
-			q := session.Quality{Verdict: "pass", Samples: valid, Expected: c.Samples,
+			q := session.Quality{Verdict: quality.Pass, Samples: valid, Expected: c.Samples,
 				DataLoss:      1 - float64(valid)/float64(max(c.Samples, 1)),
 				LongestLossMS: int64(c.InvalidTo-c.InvalidFrom) * 1000 / Rate}
 			if c.Audio {
