@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"sightline/reader/session"
 )
@@ -45,22 +44,13 @@ type notStudy struct{ error }
 func (e notStudy) Unwrap() error      { return e.error }
 func (notStudy) Is(target error) bool { return target == ErrNotStudy }
 
-// hasSessions reports whether dir/sessions holds a session folder (one with its state file).
+// hasSessions reports whether the study holds a session folder (one with its state file).
 func hasSessions(dir string) bool {
-	root := filepath.Join(dir, sessionsDir)
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			if _, err := os.Stat(filepath.Join(root, e.Name(), session.StateFile)); err == nil {
-				return true
-			}
+	ids, _ := SessionIDs(dir)
+	for _, id := range ids {
+		if _, err := os.Stat(filepath.Join(SessionDir(dir, id), session.StateFile)); err == nil {
+			return true
 		}
 	}
 	return false
 }
-
-// sessionsDir is the study's folder of sessions.
-const sessionsDir = "sessions"

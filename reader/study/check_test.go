@@ -21,7 +21,7 @@ func TestCheck(t *testing.T) {
 		{"garbage worklist", func(d string) { checkWrite(t, d, MasterSheet, "\x00\x01garbage\n\"unclosed") }, "master_sheet.csv", ErrNotStudy},
 		{"worklist", func(d string) { checkWrite(t, d, MasterSheet, "dicom_id,path\na,a.dcm\n") }, "", nil},
 		{"sessions without a worklist", func(d string) { checkWrite(t, d, "sessions/s1/session.json", "{}") }, "", nil},
-		{"an empty sessions folder", func(d string) { checkMust(t, os.MkdirAll(filepath.Join(d, "sessions", "x"), 0o755)) }, "no recorded sessions", ErrNotStudy},
+		{"an empty sessions folder", func(d string) { checkMust(t, os.MkdirAll(SessionDir(d, "x"), 0o755)) }, "no recorded sessions", ErrNotStudy},
 		{"a file", nil, "it is not a folder", ErrNotStudy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
