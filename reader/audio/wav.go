@@ -12,8 +12,8 @@ import (
 	"sightline/reader/wav"
 )
 
-// headerSize is the size of the canonical PCM header this package writes: RIFF, fmt, data.
-const headerSize = 44
+// headerSize is the size of the canonical PCM header this package writes (wav.Header).
+const headerSize = wav.HeaderSize
 
 // maxData is the largest data chunk a RIFF size field can describe.
 const maxData = 1<<32 - 1 - (headerSize - 8)
@@ -65,24 +65,7 @@ func Create(path string, rate, channels int) (*WAV, error) {
 }
 
 // header returns the 44-byte canonical header for data bytes of 16-bit PCM.
-func header(rate, channels int, data uint32) []byte {
-	h := make([]byte, headerSize)
-	blockAlign := channels * 2
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], data+headerSize-8)
-	copy(h[8:], "WAVE")
-	copy(h[12:], "fmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], uint16(channels))
-	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(rate*blockAlign))
-	binary.LittleEndian.PutUint16(h[32:], uint16(blockAlign))
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], data)
-	return h
-}
+func header(rate, channels int, data uint32) []byte { return wav.Header(rate, channels, data) }
 
 // Path is the file's path.
 func (w *WAV) Path() string { return w.path }

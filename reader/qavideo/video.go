@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -283,20 +282,7 @@ func writeWAV(path string, rate, channels int, frames int64, body func(*bufio.Wr
 		f.Close()
 		return errors.New("audio too long for a WAV file")
 	}
-	var h [44]byte
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+data))
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1)
-	binary.LittleEndian.PutUint16(h[22:], uint16(channels))
-	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(rate*2*channels))
-	binary.LittleEndian.PutUint16(h[32:], uint16(2*channels))
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(data))
-	w.Write(h[:])
+	w.Write(wav.Header(rate, channels, uint32(data)))
 	err = body(w)
 	if ferr := w.Flush(); err == nil {
 		err = ferr

@@ -13,24 +13,13 @@ import (
 	"time"
 
 	"sightline/reader/stage"
+	"sightline/reader/wav"
 	"sightline/tracker"
 )
 
 // wavBytes is a 16-bit mono PCM WAV of frames frames at 16 kHz, as reader/audio writes one.
 func wavBytes(frames int) []byte {
-	b := make([]byte, 44+2*frames)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*frames))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 16000)
-	binary.LittleEndian.PutUint32(b[28:], 32000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*frames))
+	b := append(wav.Header(16000, 1, uint32(2*frames)), make([]byte, 2*frames)...)
 	for i := range frames {
 		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(i*37))
 	}

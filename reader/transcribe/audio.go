@@ -199,18 +199,4 @@ func Resample(x []float64, from, to int) []float64 {
 }
 
 // putWAVHeader fills b's first 44 bytes: mono 16-bit PCM.
-func putWAVHeader(b []byte, rate int, frames int64) {
-	le := binary.LittleEndian
-	copy(b[0:], "RIFF")
-	le.PutUint32(b[4:], uint32(36+2*frames))
-	copy(b[8:], "WAVEfmt ")
-	le.PutUint32(b[16:], 16)
-	le.PutUint16(b[20:], 1)
-	le.PutUint16(b[22:], 1)
-	le.PutUint32(b[24:], uint32(rate))
-	le.PutUint32(b[28:], uint32(2*rate))
-	le.PutUint16(b[32:], 2)
-	le.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	le.PutUint32(b[40:], uint32(2*frames))
-}
+func putWAVHeader(b []byte, rate int, frames int64) { copy(b, wav.Header(rate, 1, uint32(2*frames))) }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sightline/reader/transcript"
+	"sightline/reader/wav"
 )
 
 var sphinxOut = `the heart is enlarged
@@ -350,11 +351,7 @@ func writeWAV(t *testing.T, path string, rate, ch int, s []int16, declared int) 
 		frames = declared
 	}
 	b := make([]byte, 44+2*len(s))
-	putWAVHeader(b, rate, int64(frames))
-	binary.LittleEndian.PutUint16(b[22:], uint16(ch))
-	binary.LittleEndian.PutUint32(b[28:], uint32(2*rate*ch))
-	binary.LittleEndian.PutUint16(b[32:], uint16(2*ch))
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*frames*ch))
+	copy(b, wav.Header(rate, ch, uint32(2*frames*ch)))
 	for i, v := range s {
 		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
 	}

@@ -2,7 +2,6 @@ package wav
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,20 +10,7 @@ import (
 
 // pcm16 is a canonical 44-byte header declaring declared frames of mono 16 kHz, then body bytes.
 func pcm16(declared int, body int) []byte {
-	b := make([]byte, 44+body)
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*declared))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], 1)
-	binary.LittleEndian.PutUint32(b[24:], 16000)
-	binary.LittleEndian.PutUint32(b[28:], 32000)
-	binary.LittleEndian.PutUint16(b[32:], 2)
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*declared))
-	return b
+	return append(Header(16000, 1, uint32(2*declared)), make([]byte, body)...)
 }
 
 func TestInspect(t *testing.T) {

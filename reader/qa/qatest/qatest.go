@@ -16,6 +16,7 @@ import (
 
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/wav"
 	"sightline/tracker"
 	"sightline/tracker/quality"
 )
@@ -285,21 +286,9 @@ func writeAudio(tb testing.TB, dir string, c Case, start, end time.Duration) {
 
 // WAV is a canonical 16-bit PCM WAV file of pcm (interleaved).
 func WAV(rate, channels int, pcm []int16) []byte {
-	b := make([]byte, 44+2*len(pcm))
-	copy(b, "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*len(pcm)))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)
-	binary.LittleEndian.PutUint16(b[20:], 1)
-	binary.LittleEndian.PutUint16(b[22:], uint16(channels))
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(b[28:], uint32(rate*channels*2))
-	binary.LittleEndian.PutUint16(b[32:], uint16(channels*2))
-	binary.LittleEndian.PutUint16(b[34:], 16)
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(2*len(pcm)))
+	b := append(wav.Header(rate, channels, uint32(2*len(pcm))), make([]byte, 2*len(pcm))...)
 	for i, v := range pcm {
-		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+		binary.LittleEndian.PutUint16(b[wav.HeaderSize+2*i:], uint16(v))
 	}
 	return b
 }
