@@ -5,16 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"sightline/reader/demo"
+	"sightline/internal/testkit/demostudy"
 	"sightline/reader/reading"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/stage"
@@ -38,31 +36,10 @@ func (s signalView) Finished(sum reading.Summary) {
 	close(s.shown)
 }
 
-var demoOnce sync.Once
-var demoDir string
-
-// demoStudy writes the demo study once per test binary; TestMain removes it.
-func demoStudy(b testing.TB) string {
-	var err error
-	demoOnce.Do(func() {
-		var tmp string
-		if tmp, err = os.MkdirTemp("", "sightline-bench-"); err == nil {
-			demoDir = filepath.Join(tmp, "demo")
-			_, err = demo.Write(demoDir)
-		}
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return demoDir
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	pgtest.StopShared()
-	if demoDir != "" {
-		_ = os.RemoveAll(filepath.Dir(demoDir))
-	}
+	demostudy.Remove()
 	os.Exit(code)
 }
 
@@ -71,7 +48,7 @@ func TestMain(m *testing.M) {
 // and reading view (Fyne's test driver: the GL paint that follows is not included). As in a
 // real reading, the key is pressed once the next image has been decoded.
 func BenchmarkSpaceToImage(b *testing.B) {
-	dir := demoStudy(b)
+	dir := demostudy.Dir(b)
 	test.NewTempApp(b)
 	var lat []time.Duration
 	// The default microphone, a monitor on a test machine: taken without asking, as before.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"sightline/internal/testkit/demostudy"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/study"
 )
@@ -17,7 +18,7 @@ func TestBoxesCommandNeedsAMode(t *testing.T) {
 	// study that is not there is named first.
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	_, _, err := runCommand(t, boxesCommand, demoStudy(t))
+	_, _, err := runCommand(t, boxesCommand, demostudy.Dir(t))
 	if !errors.Is(err, errNoDisplay) {
 		t.Errorf("err %v, want no display", err)
 	}
@@ -25,7 +26,7 @@ func TestBoxesCommandNeedsAMode(t *testing.T) {
 	if err == nil || errors.Is(err, errNoDisplay) || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("a missing study: err %v, want it named", err)
 	}
-	_, _, err = runCommand(t, boxesCommand, demoStudy(t), "--apply", "x.csv")
+	_, _, err = runCommand(t, boxesCommand, demostudy.Dir(t), "--apply", "x.csv")
 	if err == nil || !strings.Contains(err.Error(), "--user") {
 		t.Errorf("--apply without --user: err %v", err)
 	}
@@ -39,7 +40,7 @@ func TestBoxesCommand(t *testing.T) {
 }
 
 func boxesCommandCase(t *testing.T, store string) {
-	dir := demoStudy(t)
+	dir := demostudy.Dir(t)
 	if store == "" {
 		store = dir
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sightline/internal/testkit"
 	"sightline/reader/study"
 	"strings"
 	"testing"
@@ -92,7 +93,7 @@ func TestUserFacingErrors(t *testing.T) {
 			t.Errorf("read %s\n said: %v\n want: %s", tc.dir, err, tc.want)
 		}
 	}
-	dir := writeStudy(t, map[string][]byte{"files/good.dcm": realDICOM(t)})
+	dir := writeStudy(t, map[string][]byte{"files/good.dcm": testkit.RealDICOM(t)})
 	if err := os.WriteFile(study.SessionsRoot(dir), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"sightline/internal/testkit"
 	"sightline/reader/audio/pulsetest"
 	studyprep "sightline/reader/prepare"
 	"sightline/reader/session"
@@ -78,7 +79,7 @@ func guiOptions() *Options {
 // sentence with the details behind a Details control; "No" leads back to the start screen
 // rather than leaving the window empty.
 func TestNoMicrophoneNoGoesBackToStart(t *testing.T) {
-	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
+	dir := writeStudy(t, map[string][]byte{"files/one.dcm": testkit.RealDICOM(t)})
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	o := guiOptions()
@@ -243,7 +244,7 @@ func TestNewStudyPartialThenRead(t *testing.T) {
 func TestMonitorSourceAsks(t *testing.T) {
 	srv := pulsetest.Start(t)
 	srv.Pactl("set-default-source", "doomed.monitor")
-	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
+	dir := writeStudy(t, map[string][]byte{"files/one.dcm": testkit.RealDICOM(t)})
 	a := test.NewTempApp(t)
 	o := guiOptions()
 	o.Audio, o.AudioBackend = "", "pulse"
@@ -286,7 +287,7 @@ func TestMonitorSourceAsks(t *testing.T) {
 func TestDemoMonitorOnlyRecordsGaze(t *testing.T) {
 	srv := pulsetest.Start(t)
 	srv.Pactl("set-default-source", "doomed.monitor")
-	dir := writeStudy(t, map[string][]byte{"files/one.dcm": realDICOM(t)})
+	dir := writeStudy(t, map[string][]byte{"files/one.dcm": testkit.RealDICOM(t)})
 	a := test.NewTempApp(t)
 	o := guiOptions()
 	o.Audio, o.AudioBackend, o.demo = "", "", true // the backend as `make run` leaves it: the default order

@@ -5,12 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"sightline/internal/testkit"
 	"sightline/reader/session"
 	"sightline/reader/study"
 )
@@ -41,22 +41,9 @@ func writeStudy(t *testing.T, files map[string][]byte) string {
 	return dir
 }
 
-func realDICOM(t *testing.T) []byte {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/suyashkumar/dicom").Output()
-	if err != nil {
-		t.Fatalf("locate the dicom module: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", "1.dcm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestLoaderSkipsBadFilesWithReasons(t *testing.T) {
 	dir := writeStudy(t, map[string][]byte{
-		"files/good.dcm":    realDICOM(t),
+		"files/good.dcm":    testkit.RealDICOM(t),
 		"files/garbage.dcm": []byte("this is not a DICOM file at all, just text"),
 		"files/missing.dcm": nil,
 	})
@@ -90,7 +77,7 @@ func TestLoaderSkipsBadFilesWithReasons(t *testing.T) {
 }
 
 func TestUnwritableSessionFolderFailsAtStart(t *testing.T) {
-	dir := writeStudy(t, map[string][]byte{"files/good.dcm": realDICOM(t)})
+	dir := writeStudy(t, map[string][]byte{"files/good.dcm": testkit.RealDICOM(t)})
 	// sessions/ is a regular file: nothing can be created under it (even as root).
 	if err := os.WriteFile(study.SessionsRoot(dir), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -102,7 +89,7 @@ func TestUnwritableSessionFolderFailsAtStart(t *testing.T) {
 }
 
 func TestSecondSessionInTheSameSecond(t *testing.T) {
-	dir := writeStudy(t, map[string][]byte{"files/good.dcm": realDICOM(t)})
+	dir := writeStudy(t, map[string][]byte{"files/good.dcm": testkit.RealDICOM(t)})
 	o := &Options{Reader: "r", CalibEvery: 20, Rate: 60, TrackerSpec: "mouse", Audio: "none", Seed: 9, SeedSet: true, Err: io.Discard}
 	a, err := prepare(o, dir)
 	if err != nil {

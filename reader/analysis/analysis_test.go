@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"image/png"
 	"math"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"sightline/internal/testkit"
 	"sightline/reader/egd"
 	"sightline/reader/heatmap"
 	"sightline/tracker"
@@ -186,20 +186,6 @@ func writeDataset(t *testing.T) string {
 	return dir
 }
 
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return recs
-}
-
 func num(t *testing.T, s string) float64 {
 	t.Helper()
 	if s == "" {
@@ -350,7 +336,7 @@ func TestRunPlantedDataset(t *testing.T) {
 	}
 
 	t.Run("per-image box counts", func(t *testing.T) {
-		recs := readCSV(t, filepath.Join(out, BoxCountsFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, BoxCountsFile))
 		if want := append(append([]string(nil), boxOrder...), "dicom_id", "condition"); !slices.Equal(recs[0], want) {
 			t.Fatalf("header %v, want %v", recs[0], want)
 		}
@@ -393,7 +379,7 @@ func TestRunPlantedDataset(t *testing.T) {
 				}
 			}
 		}
-		recs := readCSV(t, filepath.Join(out, BoxDurationFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, BoxDurationFile))
 		if !slices.Equal(recs[0], append([]string{"Condition"}, boxOrder...)) {
 			t.Fatalf("header %v", recs[0])
 		}
@@ -426,7 +412,7 @@ func TestRunPlantedDataset(t *testing.T) {
 			file  string
 			welch bool
 		}{{PValuesFile, false}, {PValuesWelchFile, true}} {
-			recs := readCSV(t, filepath.Join(out, tc.file))
+			recs := testkit.ReadCSV(t, filepath.Join(out, tc.file))
 			if !slices.Equal(recs[0], append([]string{""}, boxOrder...)) || len(recs) != 4 {
 				t.Fatalf("%s: header %v, %d rows", tc.file, recs[0], len(recs))
 			}
@@ -453,7 +439,7 @@ func TestRunPlantedDataset(t *testing.T) {
 			}
 		}
 		// The long table carries t and df too.
-		recs := readCSV(t, filepath.Join(out, TTestsFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, TTestsFile))
 		for _, r := range recs[1:] {
 			if r[0] != "right lung" || r[1] != "normal vs CHF" {
 				continue
@@ -467,7 +453,7 @@ func TestRunPlantedDataset(t *testing.T) {
 	})
 
 	t.Run("totals", func(t *testing.T) {
-		recs := readCSV(t, filepath.Join(out, TotalsFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, TotalsFile))
 		got := map[string][]string{}
 		for _, r := range recs[1:] {
 			got[r[0]+"/"+r[1]] = r
@@ -514,7 +500,7 @@ func TestRunPlantedDataset(t *testing.T) {
 		}
 		mx, sx := pop(ex)
 		my, sy := pop(ey)
-		recs := readCSV(t, filepath.Join(out, CalibrationErrorFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, CalibrationErrorFile))
 		if !slices.Equal(recs[0], []string{"statistic", "n", "x_fraction", "y_fraction", "x_px", "y_px", "x_deg", "y_deg", "deg"}) {
 			t.Fatalf("header %v", recs[0])
 		}
@@ -535,14 +521,14 @@ func TestRunPlantedDataset(t *testing.T) {
 		if p := rep.CalibrationPoints[0]; !near(p.DegX, math.Atan(0.01*wcm/71)*180/math.Pi, 1e-9) || p.Line == 0 {
 			t.Errorf("first point %+v", p)
 		}
-		pts := readCSV(t, filepath.Join(out, CalibrationPtsFile))
+		pts := testkit.ReadCSV(t, filepath.Join(out, CalibrationPtsFile))
 		if len(pts) != 5 || pts[1][1] != "calibration-1-1" || pts[4][0] != "2" {
 			t.Errorf("points table %v", pts)
 		}
 	})
 
 	t.Run("type B", func(t *testing.T) {
-		recs := readCSV(t, filepath.Join(out, TypeBFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, TypeBFile))
 		single, all := 4.0, 7.0 // at run time, as Python computes 1 − 4/7 (not the constant 3/7)
 		want := []string{"2", "7", "4", "3", ff(1 - single/all)}
 		if !slices.Equal(recs[1], want) {
@@ -551,7 +537,7 @@ func TestRunPlantedDataset(t *testing.T) {
 	})
 
 	t.Run("data quality", func(t *testing.T) {
-		recs := readCSV(t, filepath.Join(out, DataQualityFile))
+		recs := testkit.ReadCSV(t, filepath.Join(out, DataQualityFile))
 		if len(recs) != 3 {
 			t.Fatalf("%d rows", len(recs))
 		}

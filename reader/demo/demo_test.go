@@ -2,7 +2,6 @@ package demo
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"image"
@@ -22,6 +21,7 @@ import (
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/tag"
 
+	"sightline/internal/testkit"
 	"sightline/reader/stage"
 )
 
@@ -433,23 +433,9 @@ func TestCardiothoracicRatio(t *testing.T) {
 	}
 }
 
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return recs
-}
-
 func TestMasterSheet(t *testing.T) {
 	dir, cases := study(t)
-	recs := readCSV(t, filepath.Join(dir, MasterSheet))
+	recs := testkit.ReadCSV(t, filepath.Join(dir, MasterSheet))
 	if !reflect.DeepEqual(recs[0], MasterSheetHeader) || len(recs[0]) != 59 {
 		t.Fatalf("header = %v (%d columns), want the 59 EGD-CXR columns", recs[0], len(recs[0]))
 	}
@@ -497,7 +483,7 @@ var oneDecimal = regexp.MustCompile(`^[0-9]+\.[0-9]$`)
 
 func TestBoundingBoxesCSV(t *testing.T) {
 	dir, cases := study(t)
-	recs := readCSV(t, filepath.Join(dir, BoundingBoxes))
+	recs := testkit.ReadCSV(t, filepath.Join(dir, BoundingBoxes))
 	if !reflect.DeepEqual(recs[0], []string{"dicom_id", "bbox_name", "x1", "x2", "y1", "y2"}) {
 		t.Fatalf("header = %v", recs[0])
 	}

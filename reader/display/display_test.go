@@ -5,29 +5,16 @@ import (
 	"context"
 	"image"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"sightline/internal/testkit"
 	"sightline/reader/display"
 	"sightline/reader/prepare"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 )
-
-func realDICOM(t *testing.T) []byte {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/suyashkumar/dicom").Output()
-	if err != nil {
-		t.Fatalf("locate the dicom module: %v", err)
-	}
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "testdata", "1.dcm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // worklist writes a master sheet for files (nil: listed but missing) under dir.
 func worklist(t *testing.T, dir string, files map[string][]byte) string {
@@ -66,7 +53,7 @@ func gray(t *testing.T, img image.Image) *image.Gray {
 // same pixels; bad files are named.
 func TestLoad(t *testing.T) {
 	src := t.TempDir()
-	files := map[string][]byte{"files/good.dcm": realDICOM(t), "files/garbage.dcm": []byte("not a DICOM file at all"), "files/missing.dcm": nil}
+	files := map[string][]byte{"files/good.dcm": testkit.RealDICOM(t), "files/garbage.dcm": []byte("not a DICOM file at all"), "files/missing.dcm": nil}
 	worklist(t, src, files)
 	raw, err := study.Load(src)
 	if err != nil {

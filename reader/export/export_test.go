@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"sightline/internal/testkit"
 	"sightline/reader/egd"
 	"sightline/reader/export/exporttest"
 	"sightline/reader/qa"
@@ -236,21 +237,6 @@ func firstDiff(x, y []byte) string {
 	return "(same lines)"
 }
 
-// readCSV reads a whole CSV file of an export.
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
 func column(rows [][]string, name string) []string {
 	i := slices.Index(rows[0], name)
 	var out []string
@@ -301,13 +287,13 @@ func TestExportRows(t *testing.T) {
 			if len(res.Skipped) != 0 {
 				t.Errorf("skipped %v", res.Skipped)
 			}
-			sessions := readCSV(t, filepath.Join(out, SessionsFile))
+			sessions := testkit.ReadCSV(t, filepath.Join(out, SessionsFile))
 			numOf := map[string]string{}
 			for _, r := range sessions[1:] {
 				numOf[r[0]] = r[1]
 			}
 			for _, file := range []string{GazeFile, FixationsFile, "fixations_idt.csv", "fixations_ivt.csv"} {
-				rows := readCSV(t, filepath.Join(out, file))
+				rows := testkit.ReadCSV(t, filepath.Join(out, file))
 				type key struct{ s, m, d string }
 				seen := map[key]bool{}
 				var prev key
@@ -345,7 +331,7 @@ func TestExportRows(t *testing.T) {
 					t.Errorf("%s: %d calibration rows with noCalibrationRows=%v", file, calibs, noCalib)
 				}
 			}
-			screens := readCSV(t, filepath.Join(out, ScreensFile))
+			screens := testkit.ReadCSV(t, filepath.Join(out, ScreensFile))
 			if kinds := column(screens, "kind"); slices.Contains(kinds, string(session.KindCalibration)) == noCalib {
 				t.Errorf("screens.csv kinds %v with noCalibrationRows=%v", kinds, noCalib)
 			}
@@ -368,7 +354,7 @@ func TestSessionNumbers(t *testing.T) {
 	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], "20261127-170000-reader9") {
 		t.Errorf("skipped %q, want the session still recording", res.Skipped)
 	}
-	rows := readCSV(t, filepath.Join(out, SessionsFile))
+	rows := testkit.ReadCSV(t, filepath.Join(out, SessionsFile))
 	if !slices.Equal(rows[0][:7], []string{"SESSION_ID", "session", "reader", "seed", "started", "tracker", "status"}) {
 		t.Errorf("sessions.csv header %v", rows[0])
 	}
@@ -381,7 +367,7 @@ func TestSessionNumbers(t *testing.T) {
 			t.Errorf("sessions.csv row %d: %v, want %v", i+1, rows[i+1][:7], w)
 		}
 	}
-	gaze := readCSV(t, filepath.Join(out, GazeFile))
+	gaze := testkit.ReadCSV(t, filepath.Join(out, GazeFile))
 	if ids := slices.Compact(column(gaze, "SESSION_ID")); !slices.Equal(ids, []string{"1", "2"}) {
 		t.Errorf("eye_gaze.csv SESSION_IDs %v, want [1 2]", ids)
 	}
@@ -412,7 +398,7 @@ func TestInterruptedCopies(t *testing.T) {
 	for _, include := range []bool{false, true} {
 		t.Run(fmt.Sprint("include=", include), func(t *testing.T) {
 			out, res := mustExport(t, f.dir, Options{IncludeInterrupted: include})
-			gaze := readCSV(t, filepath.Join(out, GazeFile))
+			gaze := testkit.ReadCSV(t, filepath.Join(out, GazeFile))
 			n := 0
 			for _, id := range column(gaze, "DICOM_ID") {
 				if id == copyID {
@@ -429,13 +415,13 @@ func TestInterruptedCopies(t *testing.T) {
 			if include != (err == nil) {
 				t.Fatalf("%s present = %v with include %v", InterruptedGazeFile, err == nil, include)
 			}
-			screens := readCSV(t, filepath.Join(out, ScreensFile))
+			screens := testkit.ReadCSV(t, filepath.Join(out, ScreensFile))
 			cp := column(screens, "interrupted_copy")
 			if include != slices.Contains(cp, "1") {
 				t.Errorf("screens.csv interrupted_copy %v with include %v", cp, include)
 			}
 			if include {
-				rows := readCSV(t, filepath.Join(out, InterruptedGazeFile))
+				rows := testkit.ReadCSV(t, filepath.Join(out, InterruptedGazeFile))
 				if int64(len(rows)-1) != copyRows || rows[1][2] != copyID || rows[1][0] != "1" {
 					t.Errorf("%s: %d rows, first %v; want %d rows of %s in session 1", InterruptedGazeFile, len(rows)-1, rows[1][:3], copyRows, copyID)
 				}
@@ -451,7 +437,7 @@ func TestPadsFromLayout(t *testing.T) {
 		sessionSpec{id: "20261127-152705-reader1", started: t0, cases: 5},
 		sessionSpec{id: "20261127-160000-reader3", started: t0.Add(time.Hour), cases: 3})
 	out, _ := mustExport(t, f.dir, Options{})
-	rows := readCSV(t, filepath.Join(out, "master_sheet.csv"))
+	rows := testkit.ReadCSV(t, filepath.Join(out, "master_sheet.csv"))
 	for i, c := range f.cases {
 		l := c.Layout()
 		want := []string{fmt.Sprint(l.Top), fmt.Sprint(l.Bottom), fmt.Sprint(l.Left), fmt.Sprint(l.Right)}
@@ -469,7 +455,7 @@ func TestPadsFromLayout(t *testing.T) {
 	if ind := column(rows, "cxr_exam_indication")[0]; !strings.Contains(ind, "\n") {
 		t.Errorf("indication lost its newline: %q", ind)
 	}
-	boxes := readCSV(t, filepath.Join(out, "bounding_boxes.csv"))
+	boxes := testkit.ReadCSV(t, filepath.Join(out, "bounding_boxes.csv"))
 	if !slices.Equal(boxes[0], []string{"dicom_id", "bbox_name", "x1", "x2", "y1", "y2"}) || boxes[1][3] != "800.5" {
 		t.Errorf("bounding_boxes.csv starts %v %v", boxes[0], boxes[1])
 	}
@@ -493,19 +479,19 @@ func TestExtras(t *testing.T) {
 		sessionSpec{id: "20261127-160000-reader3", started: t0.Add(time.Hour), cases: 2, extras: true})
 	out, _ := mustExport(t, f.dir, Options{})
 
-	filters := readCSV(t, filepath.Join(out, FiltersFile))
+	filters := testkit.ReadCSV(t, filepath.Join(out, FiltersFile))
 	if got := fmt.Sprint(slices.Compact(column(filters, "file"))); !strings.Contains(got, "fixations_idt.csv") {
 		t.Errorf("filters.csv files %s", got)
 	}
-	checks := readCSV(t, filepath.Join(out, ChecksFile))
+	checks := testkit.ReadCSV(t, filepath.Join(out, ChecksFile))
 	if len(checks) < 2 || checks[1][2] != "0.30000000000000004" || checks[1][6] != "17.04" || checks[1][7] != "9" {
 		t.Errorf("calibration_checks.csv %v", checks)
 	}
-	events := readCSV(t, filepath.Join(out, EventsFile))
+	events := testkit.ReadCSV(t, filepath.Join(out, EventsFile))
 	if kinds := column(events, "kind"); !slices.Contains(kinds, session.EventScreenShown) || !slices.Contains(kinds, "key") {
 		t.Errorf("events.csv kinds %v", kinds)
 	}
-	quality := readCSV(t, filepath.Join(out, QualityFile))
+	quality := testkit.ReadCSV(t, filepath.Join(out, QualityFile))
 	if !slices.Equal(quality[0], []string{"SESSION_ID", "MEDIA_ID", "DICOM_ID", "data_loss", "expected", "longest_loss_ms", "note", "reasons", "verdict"}) {
 		t.Errorf("quality.csv header %v", quality[0])
 	}
@@ -514,7 +500,7 @@ func TestExtras(t *testing.T) {
 	}
 	// The first session's recording of each case is in audio_segmentation_transcripts/, the
 	// second's beside it; transcripts spell begin_time.
-	audio := readCSV(t, filepath.Join(out, AudioFile))
+	audio := testkit.ReadCSV(t, filepath.Join(out, AudioFile))
 	var inDataset, bySession int
 	for _, folder := range column(audio, "folder") {
 		switch {
@@ -587,7 +573,7 @@ func TestExportEmpty(t *testing.T) {
 	if string(b) != strings.Join(egd.GazeHeader, ",")+"\n" {
 		t.Errorf("eye_gaze.csv %q", b)
 	}
-	if rows := readCSV(t, filepath.Join(out, "master_sheet.csv")); len(rows) != 1 {
+	if rows := testkit.ReadCSV(t, filepath.Join(out, "master_sheet.csv")); len(rows) != 1 {
 		t.Errorf("master_sheet.csv has %d rows, want the header only (no case read)", len(rows))
 	}
 }
@@ -673,7 +659,7 @@ func TestSupersededReads(t *testing.T) {
 	out, res := mustExport(t, f.dir, Options{})
 	mediaOf := func(file string) map[string][]string { // "session dicom" → MEDIA_IDs, in order, once each
 		m := map[string][]string{}
-		rows := readCSV(t, filepath.Join(out, file))
+		rows := testkit.ReadCSV(t, filepath.Join(out, file))
 		for _, row := range rows[1:] {
 			k := row[0] + " " + row[2]
 			if l := m[k]; len(l) == 0 || l[len(l)-1] != row[1] {
@@ -698,10 +684,10 @@ func TestSupersededReads(t *testing.T) {
 	if res.Superseded != 1 {
 		t.Errorf("result says %d superseded reads, want 1", res.Superseded)
 	}
-	if n := len(readCSV(t, filepath.Join(out, GazeFile))) - 1; int64(n) != res.GazeRows {
+	if n := len(testkit.ReadCSV(t, filepath.Join(out, GazeFile))) - 1; int64(n) != res.GazeRows {
 		t.Errorf("result says %d gaze rows, eye_gaze.csv has %d", res.GazeRows, n)
 	}
-	screens := readCSV(t, filepath.Join(out, ScreensFile))
+	screens := testkit.ReadCSV(t, filepath.Join(out, ScreensFile))
 	var order []string
 	for _, row := range screens[1:] {
 		if row[0] == "1" && row[2] == again {
@@ -711,7 +697,7 @@ func TestSupersededReads(t *testing.T) {
 	if !slices.Equal(order, []string{strconv.Itoa(first), strconv.Itoa(final)}) {
 		t.Errorf("screens.csv lists the reads %v, want %d then %d", order, first, final)
 	}
-	audio := readCSV(t, filepath.Join(out, AudioFile))
+	audio := testkit.ReadCSV(t, filepath.Join(out, AudioFile))
 	folders := map[string]string{}
 	for _, row := range audio[1:] {
 		folders[row[0]+" "+row[1]] = row[3]

@@ -11,12 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sightline/internal/testkit/demostudy"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-
-	"sightline/reader/demo"
 )
 
 var fixtures string // a folder for the whole test binary, removed at the end
@@ -29,6 +28,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(fixtures)
+	demostudy.Remove()
 	os.Exit(code)
 }
 
@@ -46,18 +46,6 @@ func (o *once[T]) get(t testing.TB, make func() (T, error)) T {
 		t.Fatal(o.err)
 	}
 	return o.v
-}
-
-var demoOnce once[string]
-
-// demoStudy is the demo study (reader/demo), written once: twelve phantoms in every encoding
-// the demo has, with an EGD-CXR master sheet and boxes.
-func demoStudy(t testing.TB) string {
-	return demoOnce.get(t, func() (string, error) {
-		dir := filepath.Join(fixtures, "demo")
-		_, err := demo.Write(dir)
-		return dir, err
-	})
 }
 
 var libOnce once[string]

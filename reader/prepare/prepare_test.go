@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"sightline/internal/testkit"
+	"sightline/internal/testkit/demostudy"
 	"sightline/reader/demo"
 	"sightline/reader/dicomimg"
 	"sightline/reader/display"
@@ -81,7 +83,7 @@ func img2dcm(t *testing.T) string {
 
 func demoCase(i int) func(t *testing.T) string {
 	return func(t *testing.T) string {
-		dir := demoStudy(t)
+		dir := demostudy.Dir(t)
 		cases, err := demo.Write(dir) // idempotent: reads back what it wrote
 		if err != nil {
 			t.Fatal(err)
@@ -410,7 +412,7 @@ func TestPrepareStudyFolder(t *testing.T) {
 	}
 
 	t.Run("unreadable.csv", func(t *testing.T) {
-		rows := readCSVFile(t, filepath.Join(p.out, UnreadableFile))
+		rows := testkit.ReadCSV(t, filepath.Join(p.out, UnreadableFile))
 		if !slices.Equal(rows[0], []string{"line", "dicom_id", "path", "reason"}) || len(rows) != len(p.res.Unreadable)+1 {
 			t.Fatalf("unreadable.csv: %q", rows)
 		}
@@ -421,8 +423,8 @@ func TestPrepareStudyFolder(t *testing.T) {
 		}
 	})
 	t.Run("master_sheet carries the worklist", func(t *testing.T) {
-		in := readCSVFile(t, p.sheet)
-		out := readCSVFile(t, filepath.Join(p.out, study.MasterSheet))
+		in := testkit.ReadCSV(t, p.sheet)
+		out := testkit.ReadCSV(t, filepath.Join(p.out, study.MasterSheet))
 		if want := append(slices.Clone(in[0]), study.PadColumns...); !slices.Equal(out[0], want) {
 			t.Fatalf("header %q, want %q", out[0], want)
 		}
@@ -520,20 +522,6 @@ func mustLoad(t *testing.T, dir string) *study.Study {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func readCSVFile(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
 }
 
 // checkPlan checks the promises of a plan: sessions within the size, every case once,

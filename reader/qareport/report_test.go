@@ -10,11 +10,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"sightline/reader/demo"
+	"sightline/internal/testkit/demostudy"
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
@@ -22,40 +21,9 @@ import (
 	"sightline/reader/study"
 )
 
-var (
-	demoOnce sync.Once
-	demoDir  string
-	demoIDs  []string
-	demoErr  error
-)
-
-// demoStudy is the demo study (real images through display.Load), written once per test
-// binary.
-func demoStudy(t testing.TB) (string, []string) {
-	t.Helper()
-	demoOnce.Do(func() {
-		tmp, err := os.MkdirTemp("", "sightline-qareport-")
-		if demoErr = err; err != nil {
-			return
-		}
-		demoDir = filepath.Join(tmp, "demo")
-		cs, err := demo.Write(demoDir)
-		demoErr = err
-		for _, c := range cs {
-			demoIDs = append(demoIDs, c.DicomID)
-		}
-	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	return demoDir, demoIDs
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if demoDir != "" {
-		os.RemoveAll(filepath.Dir(demoDir))
-	}
+	demostudy.Remove()
 	os.Exit(code)
 }
 
@@ -63,7 +31,7 @@ func TestMain(m *testing.M) {
 // station records them and then damaged: every bad input of the QA review at once.
 func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	t.Helper()
-	src, ids := demoStudy(t)
+	src, ids := demostudy.Get(t)
 	dir = filepath.Join(t.TempDir(), "study")
 	// Hard links: the study's files stay inside it (study.DicomPath refuses symlinks out).
 	copyTree(t, src, dir, linkFile)
