@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -513,28 +512,25 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 			return runSession(w, &oo, p)
 		}
 		fresh := func(oo *Options) (*prepared, error) { return prepare(oo, dir) }
-		cut, err := study.Interrupted(dir)
-		// Only the reader's own sessions are theirs to resume.
-		cut = slices.DeleteFunc(cut, func(st session.State) bool { return st.Reader != oo.Reader })
-		if err != nil || len(cut) == 0 || o.Resume == "no" {
-			// A reader who ended a session goes on where they stopped, unless told otherwise.
-			if oo.NewSession || oo.Session != 0 {
-				return begin(fresh)
-			}
-			st, ok, err := study.Latest(dir, oo.Reader)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return begin(fresh)
-			}
+		cut, _ := study.Interrupted(dir)
+		states, err := study.SessionStates(dir)
+		if err != nil && !oo.NewSession && oo.Session == 0 {
+			return err
+		}
+		// What to do is reader/session's decision; here it is shown and carried out.
+		choice := session.DecideStart(cut, states, session.StartOptions{Reader: oo.Reader, Resume: o.Resume,
+			NewSession: oo.NewSession, Session: oo.Session})
+		st := choice.Session
+		switch choice.Action {
+		case session.StartNew:
+			return begin(fresh)
+		case session.StartContinue:
 			fmt.Fprintf(o.Err, "sightline: continuing session %s of reader %s: %d of %d screens left (--new-session starts a new one)\n",
 				st.SessionID, st.Reader, len(st.Remaining()), len(st.Plan))
 			return begin(func(oo *Options) (*prepared, error) { return resume(oo, dir, st, true) })
 		}
-		st := cut[len(cut)-1] // the latest interrupted session
 		again := func(oo *Options) (*prepared, error) { return resume(oo, dir, st, false) }
-		if o.Resume == "yes" {
+		if choice.Action == session.StartResume {
 			return begin(again)
 		}
 		msg := fmt.Sprintf("Session %s (reader %s, started %s) was interrupted after %d of %d screens.\n"+

@@ -100,19 +100,8 @@ func Latest(studyDir, reader string) (session.State, bool, error) {
 	if err != nil {
 		return session.State{}, false, err
 	}
-	var (
-		best  session.State
-		found bool
-	)
-	for _, st := range states {
-		if st.Reader == reader && (!found || st.StartedWall.After(best.StartedWall)) {
-			best, found = st, true
-		}
-	}
-	if !found || !best.Continuable() {
-		return session.State{}, false, nil
-	}
-	return best, true, nil
+	st, ok := session.LatestOf(states, reader)
+	return st, ok, nil
 }
 
 // FinalRead says whether a case folder is the read of its image that counts: a case screen (not
