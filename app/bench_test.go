@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"sightline/internal/testkit/demostudy"
+	"sightline/reader/demo/demotest"
 	"sightline/reader/reading"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/stage"
@@ -39,7 +39,7 @@ func (s signalView) Finished(sum reading.Summary) {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	pgtest.StopShared()
-	demostudy.Remove()
+	demotest.Remove()
 	os.Exit(code)
 }
 
@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 // and reading view (Fyne's test driver: the GL paint that follows is not included). As in a
 // real reading, the key is pressed once the next image has been decoded.
 func BenchmarkSpaceToImage(b *testing.B) {
-	dir := demostudy.Dir(b)
+	dir := demotest.Dir(b)
 	test.NewTempApp(b)
 	var lat []time.Duration
 	// The default microphone, a monitor on a test machine: taken without asking, as before.

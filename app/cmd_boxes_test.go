@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sightline/internal/testkit/demostudy"
+	"sightline/reader/demo/demotest"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/study"
 )
@@ -18,7 +18,7 @@ func TestBoxesCommandNeedsAMode(t *testing.T) {
 	// study that is not there is named first.
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
-	_, _, err := runCommand(t, boxesCommand, demostudy.Dir(t))
+	_, _, err := runCommand(t, boxesCommand, demotest.Dir(t))
 	if !errors.Is(err, errNoDisplay) {
 		t.Errorf("err %v, want no display", err)
 	}
@@ -26,7 +26,7 @@ func TestBoxesCommandNeedsAMode(t *testing.T) {
 	if err == nil || errors.Is(err, errNoDisplay) || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("a missing study: err %v, want it named", err)
 	}
-	_, _, err = runCommand(t, boxesCommand, demostudy.Dir(t), "--apply", "x.csv")
+	_, _, err = runCommand(t, boxesCommand, demotest.Dir(t), "--apply", "x.csv")
 	if err == nil || !strings.Contains(err.Error(), "--user") {
 		t.Errorf("--apply without --user: err %v", err)
 	}
@@ -40,7 +40,7 @@ func TestBoxesCommand(t *testing.T) {
 }
 
 func boxesCommandCase(t *testing.T, store string) {
-	dir := demostudy.Dir(t)
+	dir := demotest.Dir(t)
 	if store == "" {
 		store = dir
 	}

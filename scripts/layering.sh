@@ -15,13 +15,15 @@
 #   F1  formats, no reader/ package below them: atomicfile, dicomimg, stage, wav, transcript,
 #       egd (the EGD-CXR row; tracker/ only), playback, and the test servers audio/pulsetest,
 #       review/pgtest.
-#   F2  a session: session (recorder and read side), audio, reading, replay, and the kits that
-#       record one for tests, export/exporttest and qa/qatest.
+#   F2  a session: session (recorder and read side), audio, reading, replay, and the kit that
+#       records one for tests, qa/qatest.
 #   F3  the study and what it holds: study (the folder's layout, its sessions included), review
 #       (the review store), display (a case's image as the reader saw it, from the prepared
 #       study or decoded).
 #   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, metrics, bids,
-#       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel).
+#       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel), and
+#       the test kits that write whole studies: export/exporttest (its sessions are placed
+#       through reader/study) and demo/demotest.
 #   So: F1 ↛ F2, F3, F4; F2 ↛ F3, F4 (a session knows no study); F3 ↛ F4 (display ↛ prepare:
 #   the images are read where every view takes them, the tool that writes them stands above).
 #
@@ -34,9 +36,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 F1='atomicfile|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
-F2='session|audio|reading|replay|export/exporttest|qa/qatest'
+F2='session|audio|reading|replay|qa/qatest'
 F3='study|review|display'
-F4='prepare|demo|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
+F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
 
 if [ -n "${TAGS+x}" ]; then
   tagsets=$TAGS

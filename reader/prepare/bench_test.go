@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"sightline/internal/benchcpu"
-	"sightline/internal/testkit/demostudy"
+	"sightline/reader/demo/demotest"
 	"sightline/reader/display"
 )
 
@@ -16,7 +16,7 @@ import (
 // (decode, fit to the stage, PNG, sidecar): the per-core work of `sightline prepare --jobs 1`.
 // Reported per case; run with GOMAXPROCS=1 for the per-core figure, -cpuprofile for where it goes.
 func BenchmarkCase(b *testing.B) {
-	dir := demostudy.Dir(b)
+	dir := demotest.Dir(b)
 	files, err := filepath.Glob(filepath.Join(dir, "files", "*", "*", "*", "*.dcm"))
 	if err != nil || len(files) != 12 {
 		b.Fatalf("demo study: %d files (%v), want 12", len(files), err)

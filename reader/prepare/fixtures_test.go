@@ -11,7 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sightline/internal/testkit/demostudy"
+	"sightline/reader/demo/demotest"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(fixtures)
-	demostudy.Remove()
+	demotest.Remove()
 	os.Exit(code)
 }
 

@@ -17,8 +17,8 @@ import (
 	"testing"
 
 	"sightline/internal/testkit"
-	"sightline/internal/testkit/demostudy"
 	"sightline/reader/demo"
+	"sightline/reader/demo/demotest"
 	"sightline/reader/dicomimg"
 	"sightline/reader/display"
 	"sightline/reader/session"
@@ -83,7 +83,7 @@ func img2dcm(t *testing.T) string {
 
 func demoCase(i int) func(t *testing.T) string {
 	return func(t *testing.T) string {
-		dir := demostudy.Dir(t)
+		dir := demotest.Dir(t)
 		cases, err := demo.Write(dir) // idempotent: reads back what it wrote
 		if err != nil {
 			t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"sightline/internal/testkit/demostudy"
+	"sightline/reader/demo/demotest"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/study"
 )
@@ -15,7 +15,7 @@ import (
 // each, the demo study's images): open, measure, draw and encode every picture, write the pages.
 // go test -run XXX -bench Report30 -benchtime 1x ./reader/qareport/
 func BenchmarkReport30(b *testing.B) {
-	src, ids := demostudy.Get(b)
+	src, ids := demotest.Get(b)
 	dir := filepath.Join(b.TempDir(), "study")
 	copyTree(b, src, dir, linkFile)
 	var cs []qatest.Case

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"sightline/internal/testkit/demostudy"
+	"sightline/reader/demo/demotest"
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
@@ -23,7 +23,7 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	demostudy.Remove()
+	demotest.Remove()
 	os.Exit(code)
 }
 
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // station records them and then damaged: every bad input of the QA review at once.
 func badStudy(t *testing.T) (dir string, ids []string, release func()) {
 	t.Helper()
-	src, ids := demostudy.Get(t)
+	src, ids := demotest.Get(t)
 	dir = filepath.Join(t.TempDir(), "study")
 	// Hard links: the study's files stay inside it (study.DicomPath refuses symlinks out).
 	copyTree(t, src, dir, linkFile)

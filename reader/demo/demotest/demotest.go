@@ -1,7 +1,7 @@
-// Package demostudy writes the demo study (reader/demo) once per test binary, for the tests of
-// several packages that read it. It is apart from testkit because it imports reader/demo, whose
-// own tests use testkit.
-package demostudy
+// Package demotest writes the demo study (reader/demo) once per test binary, for the tests of
+// several packages that read it (internal/testkit imports nothing of the project, so the kit
+// that needs reader/demo lives here, on the tools' floor).
+package demotest
 
 import (
 	"os"
