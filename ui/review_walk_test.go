@@ -156,13 +156,13 @@ func TestReviewErrorText(t *testing.T) {
 // A garbage transcript.json is a fault in the case table before its case is opened, and the
 // calibration screen's audio box is shown as not measured, not ticked.
 func TestReviewTableFaultsAndUnmeasured(t *testing.T) {
-	study := reviewStudy(t)
-	p := filepath.Join(study, "sessions", "s1", "cases", "01-a", session.TranscriptFile)
+	studyDir := reviewStudy(t)
+	p := filepath.Join(study.CaseDir(studyDir, "s1", "01-a"), session.TranscriptFile)
 	if err := os.WriteFile(p, []byte("{garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, _, _ := openReview(t, study)
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	r, _, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	for k, i := range r.order {
@@ -183,10 +183,10 @@ func TestReviewTableFaultsAndUnmeasured(t *testing.T) {
 // At 1920×1080 every column of the case table shows without scrolling, and the replay's
 // stage takes the width left beside the table and the verdict panel.
 func TestReviewColumnsAt1920(t *testing.T) {
-	study := reviewStudy(t)
-	r, w, _ := openReview(t, study)
+	studyDir := reviewStudy(t)
+	r, w, _ := openReview(t, studyDir)
 	w.Resize(fyne.NewSize(1920, 1080))
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	var cols float32
@@ -209,8 +209,8 @@ func TestReviewColumnsAt1920(t *testing.T) {
 // Stepping with N shows the next case's image at once: the neighbours' images are decoded
 // off the UI goroutine while the case on show plays (the stage stayed black 1–2 s).
 func TestReviewPreloadsNeighbours(t *testing.T) {
-	study := reviewStudy(t)
-	r, _, _ := openReview(t, study)
+	studyDir := reviewStudy(t)
+	r, _, _ := openReview(t, studyDir)
 	posted := make(chan func(), 16)
 	r.post = func(f func()) { posted <- f }
 	called := make(chan string, 16)
@@ -218,7 +218,7 @@ func TestReviewPreloadsNeighbours(t *testing.T) {
 		called <- id
 		return image.NewGray(image.Rect(0, 0, 8, 8)), stage.Layout{W: 8, H: 8}, nil
 	}
-	if err := r.OpenSession(filepath.Join(study, "sessions", "s1")); err != nil {
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
 	next := r.cases[r.order[1]].Screen.DicomID // 03-c's image

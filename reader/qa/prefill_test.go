@@ -11,6 +11,7 @@ import (
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // TestPrefillMeasured: each checklist item is ticked from a measurement or shown as not
@@ -40,7 +41,7 @@ func TestPrefillMeasured(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := threeCases()
 			s.Cases = append(s.Cases, qatest.Case{DicomID: "c", Samples: 120, Audio: true, Click: time.Second})
-			dir := qatest.Record(t, filepath.Join(t.TempDir(), "sessions", "s1"), s)
+			dir := qatest.Record(t, study.SessionDir(t.TempDir(), "s1"), s)
 			if tc.spoil != nil {
 				tc.spoil(filepath.Join(dir, "cases", "03-c"))
 			}
@@ -88,7 +89,7 @@ func TestPrefillMeasured(t *testing.T) {
 // before the case is loaded (the table's ⚠ counts it, as the report does).
 func TestGarbageTranscriptIsAFault(t *testing.T) {
 	s := threeCases()
-	dir := qatest.Record(t, filepath.Join(t.TempDir(), "sessions", "s1"), s)
+	dir := qatest.Record(t, study.SessionDir(t.TempDir(), "s1"), s)
 	p := filepath.Join(dir, "cases", "01-a", session.TranscriptFile)
 	if err := os.WriteFile(p, []byte("{garbage"), 0o644); err != nil {
 		t.Fatal(err)
@@ -115,7 +116,7 @@ func TestGarbageTranscriptIsAFault(t *testing.T) {
 // TestOrderAndProgress: a case sent back by its verdict comes first; progress counts every
 // case folder the table lists.
 func TestOrderAndProgress(t *testing.T) {
-	dir := qatest.Record(t, filepath.Join(t.TempDir(), "sessions", "s1"), threeCases())
+	dir := qatest.Record(t, study.SessionDir(t.TempDir(), "s1"), threeCases())
 	o, err := session.Open(dir)
 	if err != nil {
 		t.Fatal(err)

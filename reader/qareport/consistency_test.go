@@ -13,6 +13,7 @@ import (
 	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
+	"sightline/reader/study"
 )
 
 // TestReportAgreesWithItself: the index's "with problems" and the session page's problem list
@@ -21,8 +22,8 @@ import (
 // checklist item is ticked from a measurement or said not measured; the calibration screen's
 // thumbnail shows its white disc.
 func TestReportAgreesWithItself(t *testing.T) {
-	study := t.TempDir()
-	dir := qatest.Record(t, filepath.Join(study, "sessions", "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
+	studyDir := t.TempDir()
+	dir := qatest.Record(t, study.SessionDir(studyDir, "s1"), qatest.Session{ID: "s1", Reader: "R1", Cases: []qatest.Case{
 		{DicomID: session.CalibrationID("s1", 1), Kind: session.KindCalibration, Samples: 60},
 		{DicomID: "a", Samples: 120, Audio: true, Click: time.Second},
 		{DicomID: "b", Samples: 120, Audio: true, Silent: true},
@@ -36,7 +37,7 @@ func TestReportAgreesWithItself(t *testing.T) {
 	must(t, os.WriteFile(wav, b, 0o644))
 	verdicts := []review.Verdict{{Session: "s1", Case: "04-d", Decision: review.Fail, Reviewer: "qa", At: time.Unix(1, 0)}}
 	out := filepath.Join(t.TempDir(), "qa")
-	sum, err := Write(context.Background(), study, out, Options{Verdicts: verdicts, Store: "test"})
+	sum, err := Write(context.Background(), studyDir, out, Options{Verdicts: verdicts, Store: "test"})
 	must(t, err)
 	page := read(t, filepath.Join(out, pageName("s1")))
 	index := read(t, filepath.Join(out, IndexFile))
