@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/reading"
+	"sightline/reader/study"
 )
 
 // TestConsoleShowsASilentTracker: a tracker that has sent nothing for half a second shows at
@@ -165,7 +167,7 @@ func labelsIn(o fyne.CanvasObject) string {
 // without the failed write's path and error.
 func TestSummaryDiskFull(t *testing.T) {
 	err := fmt.Errorf("flush session files: write eye_gaze.csv row: %w",
-		&os.PathError{Op: "write", Path: "/data/sessions/s/cases/02-x/eye_gaze.csv", Err: syscall.ENOSPC})
+		&os.PathError{Op: "write", Path: filepath.Join(study.CaseDir("/data", "s", "02-x"), "eye_gaze.csv"), Err: syscall.ENOSPC})
 	txt := SummaryText(reading.Summary{Status: "ended", Reason: reading.ReasonDiskFull, Screens: 13, Shown: 3, Err: err}, "")
 	if !strings.Contains(txt, "Why: disk full") || !strings.Contains(txt, "Recording stopped: the disk is full.") ||
 		strings.Contains(txt, "eye_gaze.csv") || strings.Contains(txt, "no space left") {
