@@ -16,6 +16,7 @@ import (
 	"sightline/reader/qa"
 	"sightline/reader/session"
 	"sightline/reader/stage"
+	"sightline/reader/study"
 	"sightline/tracker"
 )
 
@@ -85,7 +86,7 @@ type clkEvent struct {
 // recordClocked records the plan into a session folder as the station would.
 func recordClocked(t *testing.T, plan []clkCase) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "study", "sessions", "clock")
+	dir := study.SessionDir(filepath.Join(t.TempDir(), "study"), "clock")
 	screens := make([]session.Screen, len(plan))
 	for i, c := range plan {
 		screens[i] = session.Screen{Index: i, Kind: session.KindCase, DicomID: c.id}
