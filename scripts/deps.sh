@@ -20,7 +20,10 @@ if [ "$want" = test ]; then
   # and its PDF rendered with poppler's pdftoppm; nodejs and npm run the official BIDS validator
   # (npx bids-validator) on a BIDS export.
   pkgs+=(dcmtk libgdcm-tools xvfb xauth x11-apps xdotool imagemagick pulseaudio pulseaudio-utils
-         libasound2-plugins sox espeak-ng python3 postgresql ffmpeg chromium poppler-utils nodejs npm)
+         libasound2-plugins sox espeak-ng python3 postgresql ffmpeg chromium poppler-utils)
+  # A machine whose Node.js came from elsewhere (NodeSource's nodejs bundles npm, and Debian's
+  # npm conflicts with it) already has npx: Debian's pair only where there is none.
+  command -v npx >/dev/null || pkgs+=(nodejs npm)
 fi
 
 missing=()

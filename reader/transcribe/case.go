@@ -101,6 +101,11 @@ func Corrected(caseDir string) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
+	// A file that does not read as a transcript is neither a draft to replace nor a correction
+	// to keep for good (it may be a correction half-saved by hand): it is reported, and left.
+	if _, err := transcript.Read(bytes.NewReader(b), TranscriptFile); err != nil {
+		return false, "", fmt.Errorf("%w: not a transcript, left as it is (fix or remove it)", err)
+	}
 	r, err := ReadRaw(caseDir)
 	if errors.Is(err, os.ErrNotExist) {
 		return true, "transcript.json was not written by transcribe (no transcript_raw.json)", nil
@@ -166,7 +171,7 @@ type Result struct {
 // dir from its audio.wav, unless its transcript.json has been corrected (StatusKept).
 func TranscribeCase(ctx context.Context, eng Engine, dir string, now time.Time) Result {
 	if ok, why, err := Corrected(dir); err != nil {
-		return Result{Status: StatusFailed, Err: fmt.Errorf("check transcript.json: %w", err)}
+		return Result{Status: StatusFailed, Err: err} // it names the file
 	} else if ok {
 		return Result{Status: StatusKept, Notes: []string{why}}
 	}

@@ -128,3 +128,38 @@ func TestAlignCase(t *testing.T) {
 		t.Errorf("bad transcript: %+v", r)
 	}
 }
+
+// TestTranscribeCaseGarbageTranscript: a transcript.json that does not read as a transcript is
+// neither a draft to replace nor a correction to keep for good: the case fails, naming the
+// file, its line and what to do, and the file is left byte for byte; once it is removed the
+// case is drafted again.
+func TestTranscribeCaseGarbageTranscript(t *testing.T) {
+	ctx := context.Background()
+	f := &fakeEngine{words: []Word{{"the", 0.1, 0.2, 0.9}, {"heart", 0.3, 0.6, 0.8}}}
+	for _, withRecord := range []bool{true, false} {
+		dir := caseWithAudio(t)
+		if r := TranscribeCase(ctx, f, dir, now); r.Status != StatusWritten {
+			t.Fatalf("draft: %+v", r)
+		}
+		if !withRecord {
+			os.Remove(filepath.Join(dir, RawFile))
+		}
+		path := filepath.Join(dir, TranscriptFile)
+		garbage := []byte("{\"full_text\": \" the\",\n \"time_stamped_text\": 7}\n")
+		os.WriteFile(path, garbage, 0o644)
+		if ok, _, err := Corrected(dir); ok || err == nil || !strings.Contains(err.Error(), TranscriptFile+":2:") {
+			t.Errorf("record %v: Corrected = %v, %v; want an error naming %s line 2", withRecord, ok, err, TranscriptFile)
+		}
+		r := TranscribeCase(ctx, f, dir, now)
+		if r.Status != StatusFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "fix or remove it") {
+			t.Errorf("record %v: garbage transcript.json: %+v, want failed with what to do", withRecord, r)
+		}
+		if b, _ := os.ReadFile(path); !bytes.Equal(b, garbage) {
+			t.Errorf("record %v: the garbage file was changed: %q", withRecord, b)
+		}
+		os.Remove(path)
+		if r := TranscribeCase(ctx, f, dir, now); r.Status != StatusWritten {
+			t.Errorf("record %v: after removing it: %+v", withRecord, r)
+		}
+	}
+}

@@ -107,7 +107,12 @@ func TestEditSave(t *testing.T) {
 	f := &fakeEngine{words: []Word{{"the", 0.1, 0.2, 1}, {"hart", 0.3, 0.6, 1}}}
 	TranscribeCase(ctx, f, dir, now)
 	draft, _ := os.ReadFile(filepath.Join(dir, TranscriptFile))
-	st, err := review.Open(ctx, filepath.Join(t.TempDir(), "review.db"), review.Options{})
+	// A review store is made only inside a study folder (one holding a master_sheet.csv).
+	study := t.TempDir()
+	if err := os.WriteFile(filepath.Join(study, "master_sheet.csv"), []byte("dicom_id,path\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := review.Open(ctx, study, review.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
