@@ -78,11 +78,13 @@ func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user 
 	ctx := cmd.Context()
 	if store == "" || filepath.Clean(store) == filepath.Clean(dir) {
 		store = dir
-		if _, err := os.Stat(filepath.Join(dir, review.FileName)); errors.Is(err, os.ErrNotExist) {
+		if _, statErr := os.Stat(filepath.Join(dir, review.FileName)); errors.Is(statErr, os.ErrNotExist) {
 			if apply == "" {
 				// Nothing edited yet and nothing to apply: export the study's boxes, make no store.
 				return exportBoxes(o, nil, s, exportTo, "")
 			}
+			// err is the command's result (named): the stat's error must not be the one the
+			// deferred check sees, or a store made by a command that worked is removed too.
 			defer func() {
 				if err != nil {
 					removeStore(filepath.Join(dir, review.FileName))

@@ -92,4 +92,13 @@ func boxesCommandCase(t *testing.T, store string) {
 	if !strings.Contains(string(audit), ","+id+",trachea,edit,0,0,original,") || !strings.Contains(string(audit), ",absent,,,,,0,ann,") {
 		t.Errorf("audit:\n%s", audit)
 	}
+	// The edits stay stored once the command has ended: a later export finds them.
+	again := filepath.Join(tmp, "again.csv")
+	stdout, stderr, err = runCommand(t, boxesCommand, dir, "--store", store, "--export", again)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "the audit (2 changes)") {
+		t.Errorf("a later export: %q, want the 2 changes applied before", stdout)
+	}
 }
