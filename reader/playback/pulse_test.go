@@ -49,7 +49,10 @@ func findClicks(pcm []int16) []int {
 // frames to the end. Timing on this loaded machine is not asserted, only what was heard.
 func TestPlaysThroughPulse(t *testing.T) {
 	pulsetest.Start(t) // a private server: its first null sink ("keep") is the default
-	rec := exec.Command("parec", "-d", "keep.monitor", "--raw", "--format=s16le", "--rate=16000", "--channels=1", "--latency-msec=20")
+	// The witness gets a deep buffer: a recorder starved of CPU on a loaded machine drops whole
+	// blocks of the monitor (a run under -race recorded 757 frames fewer between two clicks than
+	// were played: fewer, so the recorder lost them; a player that ran dry would add silence).
+	rec := exec.Command("parec", "-d", "keep.monitor", "--raw", "--format=s16le", "--rate=16000", "--channels=1", "--latency-msec=500")
 	got := &lockedBuffer{}
 	rec.Stdout = got
 	if err := rec.Start(); err != nil {
