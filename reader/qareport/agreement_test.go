@@ -66,3 +66,17 @@ func TestAgreementUndefinedIsADash(t *testing.T) {
 		}
 	}
 }
+
+// TestCountWords: the index says "1 session" and "2 case folders".
+func TestCountWords(t *testing.T) {
+	count := funcs["count"].(func(int, string) string)
+	if got := count(1, "session"); got != "1 session" {
+		t.Errorf("count(1) = %q", got)
+	}
+	if got := count(2, "case folder"); got != "2 case folders" {
+		t.Errorf("count(2) = %q", got)
+	}
+	if got := count(0, "session"); got != "0 sessions" {
+		t.Errorf("count(0) = %q", got)
+	}
+}

@@ -88,6 +88,13 @@ var funcs = template.FuncMap{
 	"f1":   func(v float64) string { return fmt.Sprintf("%.1f", v) },
 	// A metric that is not defined for a pair (a reader with no fixation on the image, a flat
 	// map) is NaN: the page shows a dash, as the CSV leaves the cell empty.
+	// count says "1 session", "2 sessions".
+	"count": func(n int, what string) string {
+		if n == 1 {
+			return "1 " + what
+		}
+		return fmt.Sprintf("%d %ss", n, what)
+	},
 	"f2": func(v float64) string {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return "–"
@@ -112,7 +119,7 @@ var indexTmpl = template.Must(template.New("index").Funcs(funcs).Parse(`<!DOCTYP
 <html lang="en"><head><meta charset="utf-8"><title>QA report: {{.Study}}</title><style>{{css}}</style></head>
 <body>
 <h1>QA report: {{.Study}}</h1>
-<p class="meta">Written {{when .Now}} · {{.Sum.Sessions}} sessions · {{.Sum.Cases}} case folders · {{.Sum.Faulty}} with problems · {{.Sum.Decided}} decided{{if .Store}} · verdicts from {{.Store}}{{if .Chain}} ({{.Chain}}){{end}}{{else}} · no review store yet: nothing decided{{end}} · table of every case: <a href="qa.csv">qa.csv</a></p>
+<p class="meta">Written {{when .Now}} · {{count .Sum.Sessions "session"}} · {{count .Sum.Cases "case folder"}} · {{.Sum.Faulty}} with problems · {{.Sum.Decided}} decided{{if .Store}} · verdicts from {{.Store}}{{if .Chain}} ({{.Chain}}){{end}}{{else}} · no review store yet: nothing decided{{end}} · table of every case: <a href="qa.csv">qa.csv</a></p>
 {{if .Sum.Unreadable}}<h2>Problems</h2><ul class="problems">{{range .Sum.Unreadable}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <h2>Sessions</h2>
 {{if .Sessions}}<table>

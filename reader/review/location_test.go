@@ -144,3 +144,34 @@ func TestReadOnlyStore(t *testing.T) {
 		}
 	})
 }
+
+// TestReadOnlyFolder: a study whose folder this user may not write (a reviewer without write
+// rights) is read as it stands: a WAL store's reader cannot make its -shm file there, so the
+// store is opened immutable when its log holds nothing, and says so.
+func TestReadOnlyFolder(t *testing.T) {
+	ctx := context.Background()
+	dir := studyDir(t)
+	w, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillAll(t, w)
+	w.Close() // the last connection checkpoints: the -wal is empty or gone
+	writable := folderWritable
+	folderWritable = func(string) bool { return false } // root may write everywhere: stand in
+	t.Cleanup(func() { folderWritable = writable })
+	r, err := Open(ctx, dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open in a folder this user cannot write: %v", err)
+	}
+	defer r.Close()
+	if !strings.Contains(r.ReadOnly(), "read as it stood when opened (the folder is not writable)") {
+		t.Errorf("read-only %q: want it to say the store is read as it stood, and why", r.ReadOnly())
+	}
+	if vs, err := r.Verdicts(ctx, ""); err != nil || len(vs) != 1 {
+		t.Errorf("verdicts %v %v, want the one stored", vs, err)
+	}
+	if rep, err := VerifyChain(ctx, r); err != nil || !rep.OK() {
+		t.Errorf("verify: %+v %v", rep, err)
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver: pure Go, no cgo
@@ -34,6 +37,16 @@ var sqliteDialect = dialect{
 	},
 }
 
+// folderWritable reports whether this process may create files in dir (a test stands in for a
+// user without the right: root has it everywhere).
+var folderWritable = func(dir string) bool { return syscall.Access(dir, 2) == nil }
+
+// walHolds reports whether path's write-ahead log holds anything: commits not yet in the file.
+func walHolds(path string) bool {
+	st, err := os.Stat(path + "-wal")
+	return err == nil && st.Size() > 0
+}
+
 // openSQLite opens the SQLite store at path in WAL mode (creating it when create is set), or
 // read-only when asked or when this process cannot write it.
 func openSQLite(ctx context.Context, path string, create bool, opt Options, steps []migration) (Store, error) {
@@ -56,6 +69,13 @@ func openSQLite(ctx context.Context, path string, create bool, opt Options, step
 	case readOnly != "":
 		// No journal_mode pragma (it writes); query_only refuses writes in SQLite itself too.
 		dsn = "file:" + path + "?mode=ro&_pragma=busy_timeout(30000)&_pragma=query_only(1)"
+		if !folderWritable(filepath.Dir(path)) && !walHolds(path) {
+			// A reader of a WAL database needs its -shm file, which it cannot make in a folder
+			// it may not write ("attempt to write a readonly database"). With no -wal content
+			// the file itself is the whole store: read it as immutable, which needs neither.
+			dsn += "&immutable=1"
+			readOnly += "; read as it stood when opened (the folder is not writable)"
+		}
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -64,6 +84,9 @@ func openSQLite(ctx context.Context, path string, create bool, opt Options, step
 	var mode string
 	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
 		db.Close()
+		if readOnly != "" && !folderWritable(filepath.Dir(path)) {
+			return nil, fmt.Errorf("review store %s: someone is writing it, and reading beside a writer needs its lock files, which this user cannot make in %s: read it with write access to that folder, or once the editors are closed", path, filepath.Dir(path))
+		}
 		return nil, fmt.Errorf("review store %s: open: %w", path, err)
 	}
 	if mode != "wal" && readOnly == "" {
