@@ -60,23 +60,7 @@ func openSQLite(ctx context.Context, path string, create bool, opt Options, step
 	case !create:
 		readOnly = notWritable(path)
 	}
-	// synchronous(FULL): a commit is on disk when it returns (nothing recorded is lost).
-	// mode=rw: a file that vanished since it was checked is not made again.
-	dsn := "file:" + path + "?mode=rw&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
-	switch {
-	case create:
-		dsn = "file:" + path + "?mode=rwc&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
-	case readOnly != "":
-		// No journal_mode pragma (it writes); query_only refuses writes in SQLite itself too.
-		dsn = "file:" + path + "?mode=ro&_pragma=busy_timeout(30000)&_pragma=query_only(1)"
-		if !folderWritable(filepath.Dir(path)) && !walHolds(path) {
-			// A reader of a WAL database needs its -shm file, which it cannot make in a folder
-			// it may not write ("attempt to write a readonly database"). With no -wal content
-			// the file itself is the whole store: read it as immutable, which needs neither.
-			dsn += "&immutable=1"
-			readOnly += "; read as it stood when opened (the folder is not writable)"
-		}
-	}
+	dsn, readOnly := sqliteDSN(path, create, readOnly)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("review store %s: %w", path, err)
@@ -113,4 +97,27 @@ func openSQLite(ctx context.Context, path string, create bool, opt Options, step
 		}
 	}
 	return s, nil
+}
+
+// sqliteDSN is how path is opened: created, written, or read only (readOnly says why; to it is
+// added how the store is read when its folder is not writable).
+func sqliteDSN(path string, create bool, readOnly string) (string, string) {
+	// synchronous(FULL): a commit is on disk when it returns (nothing recorded is lost).
+	// mode=rw: a file that vanished since it was checked is not made again.
+	dsn := "file:" + path + "?mode=rw&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	switch {
+	case create:
+		dsn = "file:" + path + "?mode=rwc&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	case readOnly != "":
+		// No journal_mode pragma (it writes); query_only refuses writes in SQLite itself too.
+		dsn = "file:" + path + "?mode=ro&_pragma=busy_timeout(30000)&_pragma=query_only(1)"
+		if !folderWritable(filepath.Dir(path)) && !walHolds(path) {
+			// A reader of a WAL database needs its -shm file, which it cannot make in a folder
+			// it may not write ("attempt to write a readonly database"). With no -wal content
+			// the file itself is the whole store: read it as immutable, which needs neither.
+			dsn += "&immutable=1"
+			readOnly += "; read as it stood when opened (the folder is not writable)"
+		}
+	}
+	return dsn, readOnly
 }
