@@ -173,10 +173,13 @@ type Review struct {
 	banner   *widget.Label
 	problems *widget.Label
 	words    *fyne.Container
-	wordBtns []*widget.Button
-	speed    *widget.Select
-	rawGaze  *widget.Check
-	play     *widget.Button
+	// wordsScroll holds the words: it sizes them, so it is refreshed when they change (a
+	// refresh of the words alone lays them out in the old size, clipping the rows past it).
+	wordsScroll *container.Scroll
+	wordBtns    []*widget.Button
+	speed       *widget.Select
+	rawGaze     *widget.Check
+	play        *widget.Button
 
 	checks   [5]*widget.Check
 	decision *widget.RadioGroup
@@ -497,6 +500,7 @@ func (r *Review) build() {
 	r.words = container.New(layout.NewRowWrapLayout())
 	words := container.NewVScroll(r.words)
 	words.SetMinSize(fyne.NewSize(200, 70))
+	r.wordsScroll = words
 	edit := widget.NewButtonWithIcon("Edit transcript…", theme.DocumentCreateIcon(), func() {
 		if _, _, err := r.EditTranscript(); err != nil {
 			dialog.ShowError(dialogError("open the transcript editor", err), r.w)
@@ -685,6 +689,21 @@ func (r *Review) showImage(c *session.Case, e *caseImage) {
 	r.show(true)
 }
 
+// refreshWords lays the words out again in the size their scroll gives them.
+func (r *Review) refreshWords() {
+	if r.wordsScroll == nil {
+		r.words.Refresh()
+		return
+	}
+	// A row-wrap layout knows how tall its rows are only once it has laid them out at a width,
+	// and the scroll sizes its content only when it is itself laid out (a resize, or a hover
+	// that shows its bar): lay the words out, give them the height their rows now need, and
+	// let the scroll update its bar.
+	r.words.Refresh()
+	r.words.Resize(r.words.MinSize().Max(r.wordsScroll.Size()))
+	r.wordsScroll.Refresh()
+}
+
 func (r *Review) buildWords() {
 	r.wordBtns = r.wordBtns[:0]
 	r.words.Objects = r.words.Objects[:0]
@@ -694,7 +713,7 @@ func (r *Review) buildWords() {
 			l.SetText("The transcript has no timed phrases.")
 		}
 		r.words.Objects = append(r.words.Objects, l)
-		r.words.Refresh()
+		r.refreshWords()
 		return
 	}
 	for _, p := range r.rp.Phrases {
@@ -704,7 +723,7 @@ func (r *Review) buildWords() {
 		r.wordBtns = append(r.wordBtns, b)
 		r.words.Objects = append(r.words.Objects, b)
 	}
-	r.words.Refresh()
+	r.refreshWords()
 }
 
 func (r *Review) fillVerdict(c *session.Case) {
