@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"os"
 	"os/user"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -83,9 +85,21 @@ func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back
 	if store == "" {
 		store = studyDir
 	}
-	st, err := review.Open(context.Background(), store, review.Options{})
-	if err != nil {
-		return nil, err
+	var st review.Store
+	noStore := ""
+	if _, statErr := os.Stat(filepath.Join(studyDir, review.FileName)); store == studyDir && errors.Is(statErr, os.ErrNotExist) && !review.CanMake(studyDir) {
+		// Nobody has reviewed it, and this user may not make its store: view it without one.
+		noStore = "nothing reviewed yet, and this user cannot make the review store in " + studyDir
+	} else {
+		var err error
+		if st, err = review.Open(context.Background(), store, review.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	closeStore := func() {
+		if st != nil {
+			st.Close()
+		}
 	}
 	var loadImage func(string) (image.Image, stage.Layout, error)
 	if s, err := study.Load(studyDir); err == nil {
@@ -95,28 +109,28 @@ func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back
 			return nil, stage.Layout{}, fmt.Errorf("the study's images cannot be shown: %w", err)
 		}
 	}
-	opts := ui.ReviewOptions{StudyDir: studyDir, Store: st, Reviewer: reviewer, LoadImage: loadImage, Sound: openSound}
+	opts := ui.ReviewOptions{StudyDir: studyDir, Store: st, NoStore: noStore, Reviewer: reviewer, LoadImage: loadImage, Sound: openSound}
 	if back != nil {
 		opts.Back = func() {
 			w.Canvas().SetOnTypedKey(nil)
-			st.Close()
+			closeStore()
 			back()
 		}
 	}
 	r, err := ui.NewReview(w, opts)
 	if err != nil {
-		st.Close()
+		closeStore()
 		return nil, err
 	}
 	w.SetContent(r.Content())
 	w.Canvas().SetOnTypedKey(r.TypedKey)
 	if sessionID != "" {
 		if err := r.OpenSession(study.SessionDir(studyDir, sessionID)); err != nil {
-			st.Close()
+			closeStore()
 			return nil, err
 		}
 	}
-	return func() { st.Close() }, nil
+	return closeStore, nil
 }
 
 // askReviewer asks who reviews, offering the last name used, and opens the review of dir.

@@ -38,7 +38,10 @@ type Sound interface {
 // ReviewOptions configure the QA review view.
 type ReviewOptions struct {
 	StudyDir string
+	// Store holds the verdicts; nil when there is none and none can be made (NoStore says
+	// why): the cases are shown, nothing is decided, and no verdict can be saved.
 	Store    review.Store
+	NoStore  string
 	Reviewer string
 	// LoadImage gives a case's image as drawn (reader/display.Load); nil leaves the stage black.
 	LoadImage func(dicomID string) (image.Image, stage.Layout, error)
@@ -209,10 +212,24 @@ func NewReview(w fyne.Window, opt ReviewOptions) (*Review, error) {
 	return r, nil
 }
 
+// storeLine says who reviews into which store, or why nothing can be saved.
+func (r *Review) storeLine() string {
+	if r.opt.Store == nil {
+		return "READ-ONLY, verdicts cannot be saved (" + r.opt.NoStore + ") · click a session to view its cases"
+	}
+	if why := r.opt.Store.ReadOnly(); why != "" {
+		return "READ-ONLY, verdicts cannot be saved (" + why + ") · store: " + r.opt.Store.Location() + " · click a session to view its cases"
+	}
+	return "Reviewer: " + r.opt.Reviewer + " · store: " + r.opt.Store.Location() + " · click a session to review its cases"
+}
+
 // Content is the view's root object.
 func (r *Review) Content() fyne.CanvasObject { return r.root }
 
 func (r *Review) loadVerdicts() error {
+	if r.opt.Store == nil {
+		return nil
+	}
 	v, err := r.opt.Store.Verdicts(context.Background(), "")
 	if err != nil {
 		return fmt.Errorf("read the verdicts: %w", err)
@@ -269,11 +286,7 @@ func (r *Review) ShowSessions() error {
 		}
 	}
 	title := widget.NewLabelWithStyle("QA review — "+r.opt.StudyDir, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	line := "Reviewer: " + r.opt.Reviewer + " · store: " + r.opt.Store.Location() + " · click a session to review its cases"
-	if why := r.opt.Store.ReadOnly(); why != "" {
-		line = "READ-ONLY, verdicts cannot be saved (" + why + ") · store: " + r.opt.Store.Location() + " · click a session to view its cases"
-	}
-	who := widget.NewLabel(line)
+	who := widget.NewLabel(r.storeLine())
 	top := container.NewVBox(container.NewHBox(r.backButton(), title), who)
 	var body fyne.CanvasObject = t
 	if len(rows) == 0 {
@@ -769,6 +782,9 @@ func (r *Review) SaveVerdict() (review.Verdict, error) {
 		Note: r.note.Text, Reviewer: r.opt.Reviewer, Checklist: review.Checklist{
 			FilesWhole: r.checks[0].Checked, AudioOK: r.checks[1].Checked, NoAbruptStop: r.checks[2].Checked,
 			GazeValid: r.checks[3].Checked, CalibrationGood: r.checks[4].Checked}}
+	if r.opt.Store == nil {
+		return review.Verdict{}, errors.New("verdicts cannot be saved: " + r.opt.NoStore)
+	}
 	saved, err := r.opt.Store.AddVerdict(context.Background(), v)
 	if err != nil {
 		return review.Verdict{}, fmt.Errorf("save the verdict: %w", err)

@@ -2,12 +2,16 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/qa"
+	"sightline/reader/review"
 	"sightline/reader/study"
 )
 
@@ -43,4 +47,58 @@ func TestReviewWordsLaidOut(t *testing.T) {
 	if last.Size().Width == 0 || last.Position().Y+last.Size().Height > r.words.Size().Height {
 		t.Fatalf("the last phrase at %v size %v lies outside the words (%v)", last.Position(), last.Size(), r.words.Size())
 	}
+}
+
+// TestReviewWithoutStore: a study nobody has reviewed, opened by a user who may not make its
+// review store, is viewed all the same: the header says why nothing can be saved, the cases
+// replay, and saving a verdict says why it cannot.
+func TestReviewWithoutStore(t *testing.T) {
+	studyDir := reviewStudy(t)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	why := "nothing reviewed yet, and this user cannot make the review store in " + studyDir
+	r, err := NewReview(w, ReviewOptions{StudyDir: studyDir, NoStore: why, Reviewer: "qa1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.noTicker = true
+	w.SetContent(r.Content())
+	w.Canvas().SetOnTypedKey(r.TypedKey)
+	w.Resize(fyne.NewSize(1600, 900))
+	if findOnCanvasText(w, "READ-ONLY, verdicts cannot be saved ("+why+")") == nil {
+		t.Error("the header does not say why verdicts cannot be saved")
+	}
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
+		t.Fatal(err)
+	}
+	key(w, fyne.KeyN)
+	if r.Replay() == nil {
+		t.Fatal("no case replays without a store")
+	}
+	r.SetDecision(review.Pass, "ok")
+	if _, err := r.SaveVerdict(); err == nil || !strings.Contains(err.Error(), why) {
+		t.Errorf("save without a store: %v, want why it cannot", err)
+	}
+}
+
+// findOnCanvasText finds a label whose text contains s.
+func findOnCanvasText(w fyne.Window, s string) fyne.CanvasObject {
+	var found fyne.CanvasObject
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil {
+			return
+		}
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, s) {
+			found = l
+			return
+		}
+		if c, ok := o.(*fyne.Container); ok {
+			for _, ch := range c.Objects {
+				walk(ch)
+			}
+		}
+	}
+	walk(w.Content())
+	return found
 }

@@ -335,13 +335,7 @@ func (r *Review) EditTranscript() (*TranscriptEditor, fyne.Window, error) {
 	sessionName, row := r.name, r.row
 	opt := TranscriptEditorOptions{
 		Save: func(ed *transcribe.Edit) (transcribe.Saved, error) {
-			eng, err := transcribe.New(transcribe.Config{})
-			if err != nil {
-				eng = nil // saved without re-timing; Saved.Align says why
-			} else {
-				defer transcribe.Close(eng)
-			}
-			return ed.Save(context.Background(), eng, r.opt.Store, sessionName, c.Name, r.opt.Reviewer, r.opt.Now())
+			return r.saveCorrection(ed, sessionName, c.Name)
 		},
 		Saved: func() {
 			if r.name == sessionName && r.row == row {
@@ -379,4 +373,19 @@ func (r *Review) EditTranscript() (*TranscriptEditor, fyne.Window, error) {
 	w.Resize(fyne.NewSize(900, 600))
 	w.Show()
 	return e, w, nil
+}
+
+// saveCorrection stores a corrected transcript of case caseName as the reviewer's, re-timed
+// when the recogniser is at hand.
+func (r *Review) saveCorrection(ed *transcribe.Edit, sessionName, caseName string) (transcribe.Saved, error) {
+	if r.opt.Store == nil {
+		return transcribe.Saved{}, errors.New("corrections cannot be saved: " + r.opt.NoStore)
+	}
+	eng, err := transcribe.New(transcribe.Config{})
+	if err != nil {
+		eng = nil // saved without re-timing; Saved.Align says why
+	} else {
+		defer transcribe.Close(eng)
+	}
+	return ed.Save(context.Background(), eng, r.opt.Store, sessionName, caseName, r.opt.Reviewer, r.opt.Now())
 }

@@ -124,3 +124,7 @@ func redactErr(err error) error {
 	}
 	return redactedErr{err}
 }
+
+// CanMake reports whether this process may make a review store in the folder dir: a reviewer
+// without write rights views a study nobody has reviewed without one.
+func CanMake(dir string) bool { return folderWritable(dir) }
