@@ -19,7 +19,9 @@ func TestWhisperReal(t *testing.T) {
 	e, err := NewWhisper(Config{})
 	var ni *NotInstalledError
 	if errors.As(err, &ni) {
-		notrun.Skip(t, ni.Error())
+		// whisper.cpp and its model are a site's own (no Debian package; scripts/deps.sh does
+		// not install them): a machine may lack them for good.
+		notrun.Allow(t, ni.Error())
 	}
 	if err != nil {
 		t.Fatal(err)
