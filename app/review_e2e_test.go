@@ -79,8 +79,9 @@ func TestE2EReviewReplayFrame(t *testing.T) {
 	var first image.Image
 	waitFor(t, "the case's image in the window", 60*time.Second, func() bool {
 		first = shot(t, env, filepath.Join(dir, "review-start.png"))
-		// The X-ray: a large bright area inside the stage.
-		mean, _, _ := regionStats(first, image.Rect(700, 200, 1200, 600))
+		// The X-ray: a large bright area inside the stage, which stands right of the case
+		// table (930 px wide at 1920×1080) and above the timeline.
+		mean, _, _ := regionStats(first, image.Rect(1100, 250, 1450, 600))
 		return mean > 40
 	})
 	start := overlayPixels(first)
