@@ -7,6 +7,7 @@ package bids
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -284,19 +285,9 @@ func (w *writer) session(sub, ses string, s *session.Opened) error {
 	slices.SortStableFunc(events, func(a, b []string) int {
 		x, _ := strconv.ParseFloat(a[0], 64)
 		y, _ := strconv.ParseFloat(b[0], 64)
-		return cmpFloat(x, y)
+		return cmp.Compare(x, y)
 	})
 	return w.file(base+"_events.tsv", tsv([]string{"onset", "duration", "trial_type", "run", "dicom_id"}, events))
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // screenDuration is a screen's time on screen: its screen_ended minus its onset, seconds.

@@ -296,14 +296,7 @@ func TestWriteTemporal(t *testing.T) {
 			t.Errorf("frame %d differs from fixation %d alone by %d bins", k, k+1, diff)
 		}
 	}
-	if _, err := WriteTemporal(context.Background(), root, "../x", fix, w, h, opt); err == nil {
-		t.Error("dicom_id ../x accepted")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := WriteTemporal(ctx, root, "other", fix, w, h, opt); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
+	temporalRefuses(t, root, fix, w, h, opt)
 }
 
 // TestWriteCumulative: the cumulative frames, under their own name: <n>_cumulative.png, frame n
@@ -375,14 +368,7 @@ func TestWriteCumulative(t *testing.T) {
 			t.Errorf("frame %d differs from the static heatmap of fixations 1…%d by %d bins", n, n, diff)
 		}
 	}
-	if _, err := WriteTemporal(context.Background(), root, "../x", fix, w, h, opt); err == nil {
-		t.Error("dicom_id ../x accepted")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := WriteTemporal(ctx, root, "other", fix, w, h, opt); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
+	temporalRefuses(t, root, fix, w, h, opt)
 }
 
 func TestFrameName(t *testing.T) {
@@ -502,5 +488,19 @@ func TestReadFixationsPlanRender(t *testing.T) {
 		if d > 1 || d < -1 {
 			t.Fatalf("last frame and heatmap.png differ by %d bins", d)
 		}
+	}
+}
+
+// temporalRefuses: WriteTemporal refuses a dicom_id that would leave root, and stops when its
+// context is cancelled, whichever frames opt asks for.
+func temporalRefuses(t *testing.T, root string, fix []Fixation, w, h int, opt Options) {
+	t.Helper()
+	if _, err := WriteTemporal(context.Background(), root, "../x", fix, w, h, opt); err == nil {
+		t.Error("dicom_id ../x accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := WriteTemporal(ctx, root, "other", fix, w, h, opt); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }
