@@ -201,13 +201,18 @@ type progressBar struct {
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil {
-			tty = st.Mode()&os.ModeCharDevice != 0
-		}
+	return &progressBar{w: w, tty: isTerminal(w), now: time.Now, tenth: -1}
+}
+
+// isTerminal says whether w is a terminal: a line redrawn in place with \r belongs only there
+// (in a log file or a pipe it piles up as one long line).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return &progressBar{w: w, tty: tty, now: time.Now, tenth: -1}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progressBar) update(done, total int) {

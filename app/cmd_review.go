@@ -113,9 +113,11 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 		}
 	}
 	n := 0
-	opt.Progress = func(string, string) {
-		n++
-		fmt.Fprintf(o.Err, "\rreport: %d case(s)", n)
+	if isTerminal(o.Err) {
+		opt.Progress = func(string, string) {
+			n++
+			fmt.Fprintf(o.Err, "\rreport: %d case(s)\x1b[K", n)
+		}
 	}
 	sum, err := qareport.Write(ctx, studyDir, out, opt)
 	if n > 0 {

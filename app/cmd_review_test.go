@@ -68,6 +68,10 @@ func TestReviewReportCommand(t *testing.T) {
 	if want := "wrote the QA report of 2 session(s), 3 case folder(s)"; !strings.Contains(stdout, want) {
 		t.Errorf("stdout %q lacks %q", stdout, want)
 	}
+	// stderr is not a terminal here: no line redrawn in place with \r (it piled up in logs).
+	if strings.Contains(stderr, "\r") || strings.Contains(stderr, "case(s)") {
+		t.Errorf("stderr, not a terminal, has a progress line: %q", stderr)
+	}
 	csv, err := os.ReadFile(filepath.Join(out, "qa.csv"))
 	if err != nil {
 		t.Fatal(err)
