@@ -24,7 +24,8 @@ func metricsCommand(o *Options) *cobra.Command {
 		Short: "zone measures, coverage, inter-reader agreement and reporting moments of a dataset",
 		Long: "DATASET is a folder in the EGD-CXR layout (an export, or the published dataset): fixations.csv and\n" +
 			"master_sheet.csv, with bounding_boxes.csv for the zones, audio_segmentation_transcripts/ for the\n" +
-			"reporting moments, and an export's sessions.csv (readers) and screens.csv (image sizes).\n" +
+			"reporting moments and the anatomy masks (zones of their own, and the lungs' area), and an export's\n" +
+			"sessions.csv (readers) and screens.csv (image sizes).\n" +
 			"Writes to --out: zones.csv (per dicom_id, session and zone: fixated, time to first fixation, dwell,\n" +
 			"visits, fixations), coverage.csv (per read: zones fixated, lung area within --radius-deg of a\n" +
 			"fixation, scanpath length, zones never fixated), agreement.csv (per image read by two or more\n" +
@@ -57,8 +58,8 @@ func metricsCommand(o *Options) *cobra.Command {
 			for _, n := range res.Notes {
 				fmt.Fprintln(o.Out, "note:", n)
 			}
-			fmt.Fprintf(o.Out, "%d images, %d reads, %d reader pairs, %d phrases in %s: wrote %d files to %s\n",
-				res.Images, res.Screens, res.Pairs, res.Phrases, time.Since(start).Round(time.Millisecond), len(res.Written), out)
+			fmt.Fprintf(o.Out, "%d images, %d reads, %d reader pairs, %d phrases, %d anatomy masks in %s: wrote %d files to %s\n",
+				res.Images, res.Screens, res.Pairs, res.Phrases, res.Masks, time.Since(start).Round(time.Millisecond), len(res.Written), out)
 			return nil
 		},
 	}

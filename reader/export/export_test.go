@@ -339,16 +339,19 @@ func TestExportRows(t *testing.T) {
 	}
 }
 
-// SESSION_ID is 1, 2, … in order of start time, and sessions.csv maps it to the session.
+// SESSION_ID is an integer, as published, with the reader in it: with several readers the r-th
+// reader to start has r·100 + 1, r·100 + 2, … in order of start, and the rows go in SESSION_ID
+// order; with one reader, 1, 2, …. sessions.csv maps each to its session and reader.
 func TestSessionNumbers(t *testing.T) {
 	f := newFixture(t, 4,
 		sessionSpec{id: "20261127-152705-reader1", started: t0.Add(time.Hour), cases: 3},
 		sessionSpec{id: "20261127-160000-reader3", started: t0, cases: 2},
+		sessionSpec{id: "20261127-180000-reader3", started: t0.Add(2 * time.Hour), cases: 2},
 		sessionSpec{id: "20261127-170000-reader9", started: t0.Add(3 * time.Hour), cases: 2, status: session.StatusRecording},
 	)
 	out, res := mustExport(t, f.dir, Options{})
 	got := fmt.Sprint(res.Sessions)
-	if want := "[{1 20261127-160000-reader3} {2 20261127-152705-reader1}]"; got != want {
+	if want := "[{101 20261127-160000-reader3} {102 20261127-180000-reader3} {201 20261127-152705-reader1}]"; got != want {
 		t.Errorf("sessions %s, want %s", got, want)
 	}
 	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], "20261127-170000-reader9") {
@@ -359,20 +362,44 @@ func TestSessionNumbers(t *testing.T) {
 		t.Errorf("sessions.csv header %v", rows[0])
 	}
 	want := [][]string{
-		{"1", "20261127-160000-reader3", "reader3", "23", "2026-11-27T15:27:05Z", "gazesim GP3 60 Hz", "complete"},
-		{"2", "20261127-152705-reader1", "reader1", "23", "2026-11-27T16:27:05Z", "gazesim GP3 60 Hz", "complete"},
+		{"101", "20261127-160000-reader3", "reader3", "23", "2026-11-27T15:27:05Z", "gazesim GP3 60 Hz", "complete"},
+		{"102", "20261127-180000-reader3", "reader3", "23", "2026-11-27T17:27:05Z", "gazesim GP3 60 Hz", "complete"},
+		{"201", "20261127-152705-reader1", "reader1", "23", "2026-11-27T16:27:05Z", "gazesim GP3 60 Hz", "complete"},
 	}
 	for i, w := range want {
 		if !slices.Equal(rows[i+1][:7], w) {
 			t.Errorf("sessions.csv row %d: %v, want %v", i+1, rows[i+1][:7], w)
 		}
 	}
-	gaze := testkit.ReadCSV(t, filepath.Join(out, GazeFile))
-	if ids := slices.Compact(column(gaze, "SESSION_ID")); !slices.Equal(ids, []string{"1", "2"}) {
-		t.Errorf("eye_gaze.csv SESSION_IDs %v, want [1 2]", ids)
+	for _, file := range []string{GazeFile, FixationsFile} {
+		gaze := testkit.ReadCSV(t, filepath.Join(out, file))
+		if ids := slices.Compact(column(gaze, "SESSION_ID")); !slices.Equal(ids, []string{"101", "102", "201"}) {
+			t.Errorf("%s SESSION_IDs %v, want [101 102 201] (grouped, in order)", file, ids)
+		}
+	}
+	// The dataset's files alone, as a researcher may pass them on, still import (import-egd
+	// requires integer SESSION_IDs without sessions.csv): a session per SESSION_ID.
+	for _, e := range mustReadDir(t, out) {
+		if !slices.Contains([]string{GazeFile, FixationsFile, "master_sheet.csv", "bounding_boxes.csv"}, e) {
+			if err := os.RemoveAll(filepath.Join(out, e)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	imp, err := Import(out, filepath.Join(t.TempDir(), "study"), ImportOptions{})
+	if err != nil {
+		t.Fatalf("import of the dataset's files alone: %v", err)
+	}
+	if got, want := fmt.Sprint(imp.Sessions), "[{101 egd-101} {102 egd-102} {201 egd-201}]"; got != want {
+		t.Errorf("imported sessions %s, want %s", got, want)
+	}
+	// One reader's sessions alone: 1, 2, as the published dataset numbers its one reader's.
+	_, res = mustExport(t, f.dir, Options{Sessions: []string{"20261127-180000-reader3", "20261127-160000-reader3"}})
+	if got, want := fmt.Sprint(res.Sessions), "[{1 20261127-160000-reader3} {2 20261127-180000-reader3}]"; got != want {
+		t.Errorf("one reader: sessions %s, want %s", got, want)
 	}
 	// Naming a session that is still recording is an error, not a silent skip.
-	_, err := Export(f.dir, filepath.Join(t.TempDir(), "x"), Options{Sessions: []string{"20261127-170000-reader9"}})
+	_, err = Export(f.dir, filepath.Join(t.TempDir(), "x"), Options{Sessions: []string{"20261127-170000-reader9"}})
 	if err == nil || !strings.Contains(err.Error(), "not finished") {
 		t.Errorf("export of a recording session: %v", err)
 	}
@@ -380,6 +407,51 @@ func TestSessionNumbers(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no such folder") {
 		t.Errorf("export of a missing session: %v", err)
 	}
+}
+
+// The reader blocks of SESSION_ID: readers numbered in order of their first session, a block
+// of 100 sessions each, or of 1,000 when a reader has 100 or more.
+func TestNumberSessions(t *testing.T) {
+	cases := []struct {
+		name    string
+		readers []string // of the sessions, in order of start
+		want    []int    // in that order
+	}{
+		{"none", nil, []int{}},
+		{"one reader", []string{"a", "a", "a"}, []int{1, 2, 3}},
+		{"published: no reader named", []string{"", ""}, []int{1, 2}},
+		{"two readers, interleaved", []string{"b", "a", "b", "a", "a"}, []int{101, 201, 102, 202, 203}},
+		{"an unnamed reader beside a named one", []string{"", "a"}, []int{101, 201}},
+		{"a reader with 100 sessions", append(slices.Repeat([]string{"a"}, 100), "b"), append(seq(1001, 100), 2001)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ss := make([]*sess, len(c.readers))
+			for i, r := range c.readers {
+				ss[i] = &sess{st: session.State{Meta: session.Meta{Reader: r, SessionID: fmt.Sprint(i)}}}
+			}
+			byStart := slices.Clone(ss)
+			number(ss)
+			got := make([]int, len(byStart))
+			for i, s := range byStart {
+				got[i] = s.num
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("numbers %v, want %v", got, c.want)
+			}
+			if !slices.IsSortedFunc(ss, func(a, b *sess) int { return a.num - b.num }) {
+				t.Error("sessions not returned in SESSION_ID order")
+			}
+		})
+	}
+}
+
+func seq(from, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = from + i
+	}
+	return out
 }
 
 // The interrupted copy of a case is left out by default (the re-read is exported) and added to
@@ -506,7 +578,7 @@ func TestExtras(t *testing.T) {
 		switch {
 		case strings.HasPrefix(folder, TranscriptsDir+"/"):
 			inDataset++
-		case strings.HasPrefix(folder, AudioBySessionDir+"/2/"):
+		case strings.HasPrefix(folder, AudioBySessionDir+"/201/"): // reader3's first session
 			bySession++
 		}
 		for _, name := range []string{"audio.wav", "audio.mp3", "transcript.json"} {
@@ -520,7 +592,7 @@ func TestExtras(t *testing.T) {
 		}
 	}
 	if inDataset != 4 || bySession != 2 {
-		t.Errorf("audio folders: %d in %s, %d of session 2; want 4 and 2", inDataset, TranscriptsDir, bySession)
+		t.Errorf("audio folders: %d in %s, %d of session 201; want 4 and 2", inDataset, TranscriptsDir, bySession)
 	}
 }
 
@@ -656,7 +728,7 @@ func TestSupersededReads(t *testing.T) {
 	// A second session reads the case once: its read is not superseded by another session's.
 	f.record(t, sessionSpec{id: "20261127-160000-reader2", started: t0.Add(time.Hour), cases: 2, extras: true})
 
-	out, res := mustExport(t, f.dir, Options{})
+	out, res := mustExport(t, f.dir, Options{})        // two readers: SESSION_IDs 101 and 201
 	mediaOf := func(file string) map[string][]string { // "session dicom" → MEDIA_IDs, in order, once each
 		m := map[string][]string{}
 		rows := testkit.ReadCSV(t, filepath.Join(out, file))
@@ -670,15 +742,15 @@ func TestSupersededReads(t *testing.T) {
 	}
 	for _, file := range []string{GazeFile, FixationsFile, "fixations_idt.csv", "fixations_ivt.csv"} {
 		m := mediaOf(file)
-		if got := m["1 "+again]; !slices.Equal(got, []string{strconv.Itoa(final)}) {
-			t.Errorf("%s: session 1 reads of the re-read case %v, want its final read %d only", file, got, final)
+		if got := m["101 "+again]; !slices.Equal(got, []string{strconv.Itoa(final)}) {
+			t.Errorf("%s: session 101 (reader1's first) reads of the re-read case %v, want its final read %d only", file, got, final)
 		}
-		if got := m["2 "+again]; len(got) != 1 {
-			t.Errorf("%s: session 2 reads of the case %v, want one", file, got)
+		if got := m["201 "+again]; len(got) != 1 {
+			t.Errorf("%s: session 201 (reader2's first) reads of the case %v, want one", file, got)
 		}
 		beside := supersededFile(file)
-		if got := mediaOf(beside); len(got) != 1 || !slices.Equal(got["1 "+again], []string{strconv.Itoa(first)}) {
-			t.Errorf("%s: %v, want session 1's first read %d of %s", beside, got, first, again)
+		if got := mediaOf(beside); len(got) != 1 || !slices.Equal(got["101 "+again], []string{strconv.Itoa(first)}) {
+			t.Errorf("%s: %v, want session 101's first read %d of %s", beside, got, first, again)
 		}
 	}
 	if res.Superseded != 1 {
@@ -690,7 +762,7 @@ func TestSupersededReads(t *testing.T) {
 	screens := testkit.ReadCSV(t, filepath.Join(out, ScreensFile))
 	var order []string
 	for _, row := range screens[1:] {
-		if row[0] == "1" && row[2] == again {
+		if row[0] == "101" && row[2] == again {
 			order = append(order, row[1])
 		}
 	}
@@ -702,10 +774,10 @@ func TestSupersededReads(t *testing.T) {
 	for _, row := range audio[1:] {
 		folders[row[0]+" "+row[1]] = row[3]
 	}
-	if got, want := folders["1 "+strconv.Itoa(final)], TranscriptsDir+"/"+again; got != want {
+	if got, want := folders["101 "+strconv.Itoa(final)], TranscriptsDir+"/"+again; got != want {
 		t.Errorf("final read's audio in %q, want %q", got, want)
 	}
-	if got, want := folders["1 "+strconv.Itoa(first)], AudioBySessionDir+"/1/"+again+".superseded-"+strconv.Itoa(first); got != want {
+	if got, want := folders["101 "+strconv.Itoa(first)], AudioBySessionDir+"/101/"+again+".superseded-"+strconv.Itoa(first); got != want {
 		t.Errorf("superseded read's audio in %q, want %q", got, want)
 	}
 
@@ -756,4 +828,17 @@ func TestQAFile(t *testing.T) {
 	if n != len(cases) || !found {
 		t.Fatalf("qa.csv has %d rows of %s (want %d) and the verdict: %v\n%s", n, sess, len(cases), found, b)
 	}
+}
+
+func mustReadDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
 }

@@ -45,10 +45,10 @@ type screen struct {
 
 func (s *screen) hasAudio() bool { return s.wav || s.mp3 || s.transcript || s.audio != nil }
 
-// findSessions lists the session folders of a study to export, in SESSION_ID order: by start
-// time, then by id with numbers compared as numbers. With want empty, every complete or
-// ended-early session; the others are returned as skipped, with the reason. A named session must
-// exist and be exportable.
+// findSessions lists the session folders of a study to export, numbered (number) in order of
+// start time, then of id with numbers compared as numbers, and returned in SESSION_ID order.
+// With want empty, every complete or ended-early session; the others are returned as skipped,
+// with the reason. A named session must exist and be exportable.
 func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
 	ids, err := study.SessionIDs(studyDir)
 	if err != nil {
@@ -110,10 +110,44 @@ func findSessions(studyDir string, want []string) ([]*sess, []string, error) {
 		}
 		return strings.Compare(a.st.SessionID, b.st.SessionID)
 	})
-	for i, s := range out {
-		s.num = i + 1
-	}
+	number(out)
 	return out, skipped, nil
+}
+
+// number gives each session its SESSION_ID, and puts the sessions in SESSION_ID order. The
+// published dataset's SESSION_ID is an integer (pandas reads it as int64; import-egd of a
+// folder with the dataset's files alone requires one), so the reader is put in it as digits:
+// with one reader, as the published dataset has, the sessions are 1, 2, … in order of start;
+// with several, the r-th reader to start a session has r·100 + 1, r·100 + 2, … (r·1000 + …
+// when some reader has 100 sessions or more), so that 203 is the second reader's third session.
+// sessions.csv names the reader of each.
+func number(out []*sess) {
+	readerOf := map[string]int{} // reader → r, from 1, in order of first start
+	perReader := map[string]int{}
+	most := 0
+	for _, s := range out {
+		if _, ok := readerOf[s.st.Reader]; !ok {
+			readerOf[s.st.Reader] = len(readerOf) + 1
+		}
+		perReader[s.st.Reader]++
+		most = max(most, perReader[s.st.Reader])
+	}
+	if len(readerOf) < 2 {
+		for i, s := range out {
+			s.num = i + 1
+		}
+		return
+	}
+	block := 100
+	for block <= most {
+		block *= 10
+	}
+	clear(perReader)
+	for _, s := range out {
+		perReader[s.st.Reader]++
+		s.num = readerOf[s.st.Reader]*block + perReader[s.st.Reader]
+	}
+	slices.SortStableFunc(out, func(a, b *sess) int { return a.num - b.num })
 }
 
 // scan takes a session's case folders from session.Open: the screens as read, in the order

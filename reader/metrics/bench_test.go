@@ -1,8 +1,11 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	goimage "image"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,8 +22,9 @@ import (
 // genDataset writes a dataset folder of the published EGD-CXR size and shape into dir: n cases
 // (2544 × 3056 images, pads as drawn), the 17 boxes of each, every case read by each of readers
 // (one session per reader, sessions.csv naming them when there are several) with fixes fixations
-// of 0.1–0.5 s, and a transcript of 18 phrases per case (19,499 phrases over 1,083 cases in the
-// published one).
+// of 0.1–0.5 s, a transcript of 18 phrases per case (19,499 phrases over 1,083 cases in the
+// published one), and the four anatomy masks of each case at the DICOM's resolution (elliptic
+// blobs; one set of files, hard-linked into every case's folder: decoding is the cost).
 func genDataset(dir string, n, readers, fixes int) error {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const w, h = 2544, 3056
@@ -28,6 +32,10 @@ func genDataset(dir string, n, readers, fixes int) error {
 	var sheet, boxes strings.Builder
 	sheet.WriteString("dicom_id,path,image_top_pad,image_bottom_pad,image_left_pad,image_right_pad,Normal,CHF,pneumonia\n")
 	boxes.WriteString("dicom_id,bbox_name,x1,x2,y1,y2\n")
+	masks, err := genMasks(dir, w, h)
+	if err != nil {
+		return err
+	}
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%08x-%08x-%08x-%08x-%08x", i, i*7, i*13, i*17, i*19)
@@ -48,6 +56,11 @@ func genDataset(dir string, n, readers, fixes int) error {
 		}
 		if err := os.WriteFile(filepath.Join(dir, "audio_segmentation_transcripts", ids[i], "transcript.json"), []byte(t+"]}"), 0o644); err != nil {
 			return err
+		}
+		for name, src := range masks {
+			if err := os.Link(src, filepath.Join(dir, "audio_segmentation_transcripts", ids[i], name)); err != nil {
+				return err
+			}
 		}
 	}
 	b := egd.AppendHeader(nil)
@@ -82,6 +95,42 @@ func genDataset(dir string, n, readers, fixes int) error {
 		}
 	}
 	return nil
+}
+
+// genMasks writes the four masks of a w × h image into dir/masks-template/: ellipses where a
+// chest's lungs, mediastinum and aortic knob would be. It returns file name → path.
+func genMasks(dir string, w, h int) (map[string]string, error) {
+	tdir := filepath.Join(dir, "masks-template")
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		return nil, err
+	}
+	blobs := map[string][4]float64{ // centre x, y and radii, as fractions of w and h
+		"right_lung.png": {0.3, 0.45, 0.17, 0.3}, "left_lung.png": {0.7, 0.45, 0.17, 0.3},
+		"mediastinum.png": {0.5, 0.5, 0.08, 0.3}, "aortic_knob.png": {0.55, 0.25, 0.04, 0.03},
+	}
+	out := map[string]string{}
+	for name, e := range blobs {
+		g := goimage.NewGray(goimage.Rect(0, 0, w, h))
+		for y := range h {
+			dy := (float64(y)/float64(h) - e[1]) / e[3]
+			for x := range w {
+				dx := (float64(x)/float64(w) - e[0]) / e[2]
+				if dx*dx+dy*dy <= 1 {
+					g.Pix[y*w+x] = 255
+				}
+			}
+		}
+		var b bytes.Buffer
+		if err := png.Encode(&b, g); err != nil {
+			return nil, err
+		}
+		p := filepath.Join(tdir, name)
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
+		out[name] = p
+	}
+	return out, nil
 }
 
 // cpuTime is the process's user + system CPU time so far.
@@ -119,7 +168,7 @@ func BenchmarkMetrics1083(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if res.Images != 1083 || res.Phrases != 1083*18*min(readers, 1) {
+				if res.Images != 1083 || res.Phrases != 1083*18*min(readers, 1) || res.Masks != 4*1083 || len(res.Notes) != 0 {
 					b.Fatalf("result %+v", res)
 				}
 			}

@@ -13,12 +13,13 @@ type fixation = analysis.Fixation
 
 // CoverageHeader is coverage.csv's header (docs/FORMATS.md §12).
 var CoverageHeader = []string{"dicom_id", "SESSION_ID", "reader", "fixations", "zones_present", "zones_fixated",
-	"right_lung_covered", "left_lung_covered", "scanpath_deg", "zones_never_fixated"}
+	"right_lung_covered", "left_lung_covered", "right_lung_area", "left_lung_area", "scanpath_deg", "zones_never_fixated"}
 
 // coverageRow sums up one read: of the 17 zones, how many have a box and how many were
-// fixated; the share of each lung's box within cfg.RadiusDeg of a fixation; the scanpath's
-// length in degrees (between consecutive fixations' FPOG, through the viewing geometry); and the
-// zones with a box that no fixation fell in.
+// fixated; the share of each lung's area within cfg.RadiusDeg of a fixation, the lung's mask
+// where the dataset has one, else its box; the scanpath's length in degrees (between
+// consecutive fixations' FPOG, through the viewing geometry); and the zones with a box that no
+// fixation fell in.
 func coverageRow(cfg Config, im *image, sc screen, zs []zone, h hits) []string {
 	present, fixated := 0, 0
 	var never []string
@@ -41,57 +42,99 @@ func coverageRow(cfg Config, im *image, sc screen, zs []zone, h hits) []string {
 		}
 	}
 	right, left := math.NaN(), math.NaN()
+	rightFrom, leftFrom := lungArea(zs, "right"), lungArea(zs, "left")
 	if im.geom.ok {
 		rx, ry := im.geom.radii(cfg, cfg.RadiusDeg)
-		right = covered(boxesOf(zs, "right lung"), sc.Fixations, rx, ry)
-		left = covered(boxesOf(zs, "left lung"), sc.Fixations, rx, ry)
+		right = covered(rightFrom, sc.Fixations, rx, ry)
+		left = covered(leftFrom, sc.Fixations, rx, ry)
 	}
 	return []string{im.c.DicomID, sc.SessionID, sc.Reader, strconv.Itoa(len(sc.Fixations)), strconv.Itoa(present),
-		strconv.Itoa(fixated), num(right), num(left), num(scanpath(cfg, sc.Fixations)), strings.Join(never, ";")}
+		strconv.Itoa(fixated), num(right), num(left), rightFrom.source(), leftFrom.source(),
+		num(scanpath(cfg, sc.Fixations)), strings.Join(never, ";")}
 }
 
-// boxesOf is the boxes of the zone called name.
-func boxesOf(zs []zone, name string) []study.Box {
+// area is a lung's area: its mask, or its box, or neither (source "").
+type area struct {
+	mask *mask
+	box  *study.Box
+}
+
+func (a area) source() string {
+	switch {
+	case a.mask != nil:
+		return "mask"
+	case a.box != nil:
+		return "box"
+	}
+	return ""
+}
+
+// lungArea is the side's ("right", "left") lung: its mask when it has anatomy, else the first
+// box of the zone "<side> lung".
+func lungArea(zs []zone, side string) area {
+	var a area
 	for _, z := range zs {
-		if z.name == name {
-			return z.boxes
+		switch {
+		case z.mask != nil && z.name == side+" lung (mask)" && z.mask.area > 0:
+			return area{mask: z.mask}
+		case z.mask == nil && z.name == side+" lung" && len(z.boxes) > 0:
+			a.box = &z.boxes[0]
 		}
 	}
-	return nil
+	return a
 }
 
-// covered is the share of the first box's area within the ellipse of radii rx, ry (DICOM
-// pixels) around an on-image fixation, sampled on a grid of a quarter radius. NaN without a box.
-func covered(boxes []study.Box, fixes []fixation, rx, ry float64) float64 {
-	if len(boxes) == 0 || !(rx > 0) || !(ry > 0) {
+// covered is the share of the area within the ellipse of radii rx, ry (DICOM pixels) around an
+// on-image fixation, sampled on a grid of a quarter radius over its bounding box (a mask's grid
+// points outside the anatomy not counted). NaN without an area.
+func covered(a area, fixes []fixation, rx, ry float64) float64 {
+	if a.source() == "" || !(rx > 0) || !(ry > 0) {
 		return math.NaN()
 	}
-	b := boxes[0]
+	var x1, x2, y1, y2 float64
+	if a.mask != nil {
+		x1, x2, y1, y2 = a.mask.box()
+	} else {
+		x1, x2, y1, y2 = a.box.X1, a.box.X2, a.box.Y1, a.box.Y2
+	}
 	var near []fixation
 	for _, f := range fixes {
 		x, y := float64(f.X), float64(f.Y)
-		if f.X >= 0 && f.Y >= 0 && x >= b.X1-rx && x <= b.X2+rx && y >= b.Y1-ry && y <= b.Y2+ry {
+		if f.X >= 0 && f.Y >= 0 && x >= x1-rx && x <= x2+rx && y >= y1-ry && y <= y2+ry {
 			near = append(near, f)
 		}
 	}
-	stepX, stepY := rx/4, ry/4
-	nx := max(1, int(math.Ceil((b.X2-b.X1)/stepX)))
-	ny := max(1, int(math.Ceil((b.Y2-b.Y1)/stepY)))
-	in := 0
+	nx := max(1, int(math.Ceil((x2-x1)/(rx/4))))
+	ny := max(1, int(math.Ceil((y2-y1)/(ry/4))))
+	in, all := 0, 0
 	for j := range ny {
-		y := b.Y1 + (float64(j)+0.5)*(b.Y2-b.Y1)/float64(ny)
+		y := y1 + (float64(j)+0.5)*(y2-y1)/float64(ny)
 		for i := range nx {
-			x := b.X1 + (float64(i)+0.5)*(b.X2-b.X1)/float64(nx)
-			for _, f := range near {
-				dx, dy := (x-float64(f.X))/rx, (y-float64(f.Y))/ry
-				if dx*dx+dy*dy <= 1 {
-					in++
-					break
-				}
+			x := x1 + (float64(i)+0.5)*(x2-x1)/float64(nx)
+			if a.mask != nil && !a.mask.at(x, y) {
+				continue
+			}
+			all++
+			if nearAny(near, x, y, rx, ry) {
+				in++
 			}
 		}
 	}
-	return float64(in) / float64(nx*ny)
+	if all == 0 {
+		return math.NaN()
+	}
+	return float64(in) / float64(all)
+}
+
+// nearAny reports whether (x, y) is within the ellipse of radii rx, ry around one of fixes.
+func nearAny(fixes []fixation, x, y, rx, ry float64) bool {
+	for _, f := range fixes {
+		dx, dy := (x-float64(f.X))/rx, (y-float64(f.Y))/ry
+		if dx*dx+dy*dy <= 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // scanpath is the summed visual angle between consecutive fixations with a finite FPOG.

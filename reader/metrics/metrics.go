@@ -50,6 +50,7 @@ type Config struct {
 // Result says what a run found and wrote.
 type Result struct {
 	Images, Screens, Pairs, Phrases int
+	Masks                           int      // anatomy masks read (zones of their own)
 	Written                         []string // files written, relative to Config.Out
 	Notes                           []string // what could not be computed, and why
 }
@@ -71,7 +72,7 @@ type image struct {
 // rows are one image's output rows, in the tables' column order.
 type rows struct {
 	zones, coverage, agreement, moments [][]string
-	phrases                             int
+	phrases, masks                      int
 	notes                               []string
 }
 
@@ -102,6 +103,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		all.agreement = append(all.agreement, r.agreement...)
 		all.moments = append(all.moments, r.moments...)
 		res.Phrases += r.phrases
+		res.Masks += r.masks
 		res.Notes = append(res.Notes, r.notes...)
 	}
 	for _, im := range in.images {
@@ -278,7 +280,9 @@ func lessSession(a, b string) bool {
 // image computes every table's rows for one image.
 func (in *input) image(cfg Config, im *image) rows {
 	var r rows
-	zs := zonesOf(im.boxes)
+	masks, notes := in.masksOf(im)
+	zs := append(zonesOf(im.boxes), masks...)
+	r.notes, r.masks = append(r.notes, notes...), len(masks)
 	for _, sc := range im.screens {
 		hits := hitsOf(sc.Fixations, zs)
 		r.zones = append(r.zones, zoneRows(im.c.DicomID, sc, zs, hits)...)

@@ -127,7 +127,7 @@ func TestZonesOnAPublishedLayout(t *testing.T) {
 	if len(rows) != 17 {
 		t.Fatalf("%d zone rows, want 17", len(rows))
 	}
-	want := map[string][6]string{ // box, fixated, ttff_s, dwell_s, visits, fixations
+	want := map[string][6]string{ // present, fixated, ttff_s, dwell_s, visits, fixations
 		"right lung":         {"1", "1", "0.5", "0.7", "2", "2"},
 		"left lung":          {"1", "1", "1.2", "0.7", "2", "2"},
 		"cardiac silhouette": {"1", "1", "2.6", "0.4", "1", "1"},
@@ -139,7 +139,10 @@ func TestZonesOnAPublishedLayout(t *testing.T) {
 		if !ok {
 			continue
 		}
-		got := [6]string{r[col["box"]], r[col["fixated"]], r[col["ttff_s"]], r[col["dwell_s"]], r[col["visits"]], r[col["fixations"]]}
+		if r[col["source"]] != "box" {
+			t.Errorf("%s: source %q, want box", r[col["zone"]], r[col["source"]])
+		}
+		got := [6]string{r[col["present"]], r[col["fixated"]], r[col["ttff_s"]], r[col["dwell_s"]], r[col["visits"]], r[col["fixations"]]}
 		for i := range got {
 			if !sameCell(got[i], w[i]) {
 				t.Errorf("%s: got %v, want %v", r[col["zone"]], got, w)
@@ -246,7 +249,7 @@ func TestAgreementBetweenReaders(t *testing.T) {
 }
 
 func TestCoveredShareOfABox(t *testing.T) {
-	box := []study.Box{{X1: 0, X2: 100, Y1: 0, Y2: 100}}
+	box := area{box: &study.Box{X1: 0, X2: 100, Y1: 0, Y2: 100}}
 	cases := []struct {
 		name  string
 		fixes []fixation
@@ -263,7 +266,7 @@ func TestCoveredShareOfABox(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
-	if !math.IsNaN(covered(nil, nil, 1, 1)) {
+	if !math.IsNaN(covered(area{}, nil, 1, 1)) {
 		t.Error("no box: want NaN")
 	}
 }

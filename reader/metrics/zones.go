@@ -11,11 +11,28 @@ import (
 )
 
 // zone is an anatomical zone of an image: its name and its boxes in bounding_boxes.csv (none
-// when the anatomy is out of the field of view or the dataset has no boxes).
+// when the anatomy is out of the field of view or the dataset has no boxes), or its mask.
 type zone struct {
 	name  string
 	boxes []study.Box
+	mask  *mask
 	major bool // one of study.ZoneNames
+}
+
+// present is whether the image has the zone: a box, or a mask with some anatomy.
+func (z zone) present() bool {
+	if z.mask != nil {
+		return z.mask.area > 0
+	}
+	return len(z.boxes) > 0
+}
+
+// source is where the zone comes from, zones.csv's source column.
+func (z zone) source() string {
+	if z.mask != nil {
+		return "mask"
+	}
+	return "box"
 }
 
 // zonesOf lists the 17 zones in study.ZoneNames order, then any other name the image's boxes use.
@@ -38,9 +55,12 @@ func zonesOf(boxes []study.Box) []zone {
 	return zs
 }
 
-// inside reports whether DICOM pixel (x, y) is in one of the zone's boxes (inclusive, as the
-// reference's fixations-vs-anatomy count, docs/FORMATS.md §2).
+// inside reports whether DICOM pixel (x, y) is anatomy of the zone's mask, or in one of its
+// boxes (inclusive, as the reference's fixations-vs-anatomy count, docs/FORMATS.md §2).
 func (z zone) inside(x, y float64) bool {
+	if z.mask != nil {
+		return z.mask.at(x, y)
+	}
 	for _, b := range z.boxes {
 		if b.X1 <= x && x <= b.X2 && b.Y1 <= y && y <= b.Y2 {
 			return true
@@ -67,7 +87,7 @@ func hitsOf(fixes []fixation, zs []zone) hits {
 }
 
 // ZonesHeader is zones.csv's header (docs/FORMATS.md §12).
-var ZonesHeader = []string{"dicom_id", "SESSION_ID", "reader", "zone", "box", "fixated", "ttff_s", "dwell_s", "visits", "fixations"}
+var ZonesHeader = []string{"dicom_id", "SESSION_ID", "reader", "zone", "source", "present", "fixated", "ttff_s", "dwell_s", "visits", "fixations"}
 
 // zoneRows measures each zone over one read. A fixation starts at Time − FPOGD; its duration is
 // FPOGD. A visit is a run of consecutive fixations in the zone.
@@ -95,7 +115,7 @@ func zoneRows(dicomID string, sc screen, zs []zone, h hits) [][]string {
 				ttff = max(f.Time-f.FPOGD, 0)
 			}
 		}
-		out = append(out, []string{dicomID, sc.SessionID, sc.Reader, z.name, bit(len(z.boxes) > 0), bit(n > 0),
+		out = append(out, []string{dicomID, sc.SessionID, sc.Reader, z.name, z.source(), bit(z.present()), bit(n > 0),
 			sec(ttff), sec(dwell), strconv.Itoa(visits), strconv.Itoa(n)})
 	}
 	return out

@@ -371,8 +371,12 @@ func LoadPlan(studyDir, reader string) (Plan, error) {
 
 // AddReader plans the reading of a prepared study for another reader, from the seed, session
 // size and calibration interval the study was prepared with (prepare.json), and writes it. The
-// plan is the one Run would have written for that reader. A reader who has a plan keeps it:
-// the error then wraps os.ErrExist.
+// plan is the one Run would have written for that reader. In a study whose readers split the
+// cases (prepare --overlap), a reader added later gets the shared cases and the share of the
+// others that the split gives one more reader (Assign over the recorded readers with this one
+// last): those cases are also some earlier reader's, whose plans do not change, so they are
+// read twice. The reader is added to prepare.json's readers, so that the next one added gets a
+// share of their own. A reader who has a plan keeps it: the error then wraps os.ErrExist.
 func AddReader(studyDir, reader string) (Plan, error) {
 	if err := checkReader(reader); err != nil {
 		return Plan{}, err
@@ -389,12 +393,40 @@ func AddReader(studyDir, reader string) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	p, err := NewPlan(reader, caseIDs(st), rec.Seed, rec.SessionSize, rec.CalibEvery)
+	var p Plan
+	if rec.Overlap == nil || len(rec.Readers) < 2 {
+		p, err = NewPlan(reader, caseIDs(st), rec.Seed, rec.SessionSize, rec.CalibEvery)
+	} else {
+		p, err = lateReaderPlan(studyDir, &rec, reader, caseIDs(st))
+	}
 	if err != nil {
 		return Plan{}, err
 	}
 	if err := WritePlan(studyDir, p); err != nil {
 		return Plan{}, err
+	}
+	return p, nil
+}
+
+// lateReaderPlan is the plan of a reader joining a split study: the readers recorded in rec,
+// with reader last unless already among them, split the cases as NewPlans did; reader's part is
+// planned, and rec (prepare.json) gains the reader.
+func lateReaderPlan(studyDir string, rec *Record, reader string, ids []string) (Plan, error) {
+	readers := rec.Readers
+	if !slices.Contains(readers, reader) {
+		readers = append(slices.Clone(readers), reader)
+	}
+	shared, cases := Assign(ids, readers, rec.Seed, *rec.Overlap)
+	p, err := NewPlan(reader, cases[reader], rec.Seed, rec.SessionSize, rec.CalibEvery)
+	if err != nil {
+		return Plan{}, err
+	}
+	p.Shared, p.Split = shared, true
+	if len(readers) > len(rec.Readers) {
+		rec.Readers = readers
+		if err := writeJSON(filepath.Join(studyDir, RecordFile), rec); err != nil {
+			return Plan{}, fmt.Errorf("study record: add reader %s: %w", reader, err)
+		}
 	}
 	return p, nil
 }

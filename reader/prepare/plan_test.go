@@ -416,3 +416,153 @@ func TestAssignOverlap(t *testing.T) {
 		t.Error("the same seed shared different cases")
 	}
 }
+
+// A reader added to a split study after the others have started gets the shared cases and the
+// share of the rest one more reader would have had, not every case; the plans of the readers
+// who started do not change, and the next reader added gets a share of their own.
+func TestAddReaderToASplitStudy(t *testing.T) {
+	ids := caseNames(23)
+	abc := []string{"alice", "bob", "carol"}
+	five, none := 5, 0
+	cases := []struct {
+		name    string
+		readers []string // planned at preparation
+		overlap *int     // nil: not split
+		lost    string   // a recorded reader whose plan file is gone
+		late    []string // added in this order
+		want    []int    // cases in each late reader's plan
+	}{
+		// Not split: every reader reads every case, late or not.
+		{name: "no split", readers: []string{"alice", "bob"}, late: []string{"dan"}, want: []int{23}},
+		// 5 shared; the other 18 dealt in turn among 4 readers, dan 4th: 3, 7, 11, 15.
+		{name: "one late reader", readers: abc, overlap: &five, late: []string{"dan"}, want: []int{5 + 4}},
+		// Then erin, 5th of 5: 4, 9, 14.
+		{name: "two late readers", readers: abc, overlap: &five, late: []string{"dan", "erin"}, want: []int{5 + 4, 5 + 3}},
+		// Nothing shared, 23 dealt among 4: 3, 7, 11, 15, 19.
+		{name: "nothing shared", readers: abc, overlap: &none, late: []string{"dan"}, want: []int{5}},
+		// bob, 2nd of 3, had 1, 4, …, 16 of the 18: the same plan again.
+		{name: "a planned reader's lost plan", readers: abc, overlap: &five, lost: "bob", late: []string{"bob"}, want: []int{5 + 6}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeStudy(t, ids)
+			rec := Record{Format: RecordFormat, Seed: 99, SessionSize: 6, CalibEvery: 4, Readers: c.readers, Overlap: c.overlap}
+			if err := writeJSON(filepath.Join(dir, RecordFile), rec); err != nil {
+				t.Fatal(err)
+			}
+			overlap := -1
+			if c.overlap != nil {
+				overlap = *c.overlap
+			}
+			first, err := NewPlans(c.readers, ids, 99, 6, 4, overlap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owner := map[string][]string{} // case → readers planned at preparation
+			for _, p := range first {
+				for _, id := range planCases(p) {
+					owner[id] = append(owner[id], p.Reader)
+				}
+				if p.Reader == c.lost {
+					continue
+				}
+				if err := WritePlan(dir, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := readPlans(t, dir)
+			for i, r := range c.late {
+				p, err := AddReader(dir, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := planCases(p)
+				if len(got) != c.want[i] || p.Cases != c.want[i] {
+					t.Errorf("%s: %d cases (plan says %d), want %d", r, len(got), p.Cases, c.want[i])
+				}
+				if _, err := LoadPlan(dir, r); err != nil {
+					t.Errorf("%s: LoadPlan: %v", r, err)
+				}
+				if c.overlap == nil {
+					continue
+				}
+				if !p.Split || !slices.Equal(p.Shared, first[0].Shared) {
+					t.Errorf("%s: split %v, shared %v; want split and shared %v", r, p.Split, p.Shared, first[0].Shared)
+				}
+				for _, id := range got {
+					shared := slices.Contains(p.Shared, id)
+					if n := len(owner[id]); shared && n != len(c.readers) || !shared && n != 1 {
+						t.Errorf("%s: case %s was planned for %v before", r, id, owner[id])
+					}
+				}
+				for _, id := range p.Shared {
+					if !slices.Contains(got, id) {
+						t.Errorf("%s: shared case %s not in the plan", r, id)
+					}
+				}
+				if r == c.lost {
+					for _, f := range first {
+						if f.Reader == r && !reflect.DeepEqual(f, p) {
+							t.Errorf("%s: plan differs from the one prepared", r)
+						}
+					}
+				}
+				rec, err := ReadRecord(dir)
+				wantReaders := c.readers
+				for _, l := range c.late[:i+1] {
+					if !slices.Contains(wantReaders, l) {
+						wantReaders = append(slices.Clone(wantReaders), l)
+					}
+				}
+				if err != nil || !slices.Equal(rec.Readers, wantReaders) {
+					t.Errorf("prepare.json readers %v (%v), want %v", rec.Readers, err, wantReaders)
+				}
+			}
+			if len(c.late) == 2 && slices.Equal(planCases(mustLoadPlan(t, dir, c.late[0])), planCases(mustLoadPlan(t, dir, c.late[1]))) {
+				t.Error("the two late readers got the same cases")
+			}
+			for r, p := range before {
+				if now := readPlans(t, dir)[r]; !reflect.DeepEqual(now, p) {
+					t.Errorf("%s's plan changed when a reader was added", r)
+				}
+			}
+		})
+	}
+}
+
+// planCases lists a plan's cases, sorted.
+func planCases(p Plan) []string {
+	var out []string
+	for _, s := range p.Sessions {
+		for _, sc := range s.Screens {
+			if sc.Kind == session.KindCase {
+				out = append(out, sc.DicomID)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mustLoadPlan(t *testing.T, dir, reader string) Plan {
+	t.Helper()
+	p, err := LoadPlan(dir, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readPlans loads every plan of a study folder, by reader.
+func readPlans(t *testing.T, dir string) map[string]Plan {
+	t.Helper()
+	readers, err := Readers(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Plan{}
+	for _, r := range readers {
+		out[r] = mustLoadPlan(t, dir, r)
+	}
+	return out
+}

@@ -111,8 +111,9 @@ type Record struct {
 	Prepared    int            `json:"prepared"`
 	Unreadable  int            `json:"unreadable"`
 	Transcoded  map[string]int `json:"transcoded"`
-	// Readers are the readers planned at preparation; Overlap, when they split the cases, how
-	// many every reader reads (absent: every reader reads every case).
+	// Readers are the readers planned at preparation, then those added to a split study since
+	// (AddReader), in order; Overlap, when they split the cases, how many every reader reads
+	// (absent: every reader reads every case).
 	Readers []string `json:"readers,omitempty"`
 	Overlap *int     `json:"overlap,omitempty"`
 }

@@ -90,6 +90,10 @@ type Spec struct {
 	// calibration report per calibration screen, audio.wav, audio.mp3, audio.json, a
 	// transcript.json and a quality.json per case, and key events.
 	Extras bool
+	// AudioLead, when set, puts each case's audio.json first frame this long after the screen's
+	// onset, on the same session clock, as the station records it (its audio starts with the
+	// image). Unset, first_frame_host_ns is a fixed ~1 s that agrees with no screen.
+	AudioLead *time.Duration
 }
 
 // Recording is a session being recorded.
@@ -212,7 +216,8 @@ func (r *Recording) layout(sc session.Screen) stage.Layout {
 }
 
 func (r *Recording) screen(sc session.Screen, samples int) error {
-	if err := r.Rec.BeginScreen(sc, r.layout(sc), r.g.host()); err != nil {
+	onset := r.g.host()
+	if err := r.Rec.BeginScreen(sc, r.layout(sc), onset); err != nil {
 		return err
 	}
 	var fixes []tracker.Sample
@@ -257,7 +262,7 @@ func (r *Recording) screen(sc session.Screen, samples int) error {
 		return err
 	}
 	if r.spec.Extras && sc.Kind == session.KindCase {
-		return r.caseFiles(sc)
+		return r.caseFiles(sc, onset)
 	}
 	return nil
 }
@@ -277,10 +282,14 @@ func CaseDir(sessionDir string, sc session.Screen) (string, error) {
 }
 
 // caseFiles writes what the audio, transcription and QA steps leave in a case folder.
-func (r *Recording) caseFiles(sc session.Screen) error {
+func (r *Recording) caseFiles(sc session.Screen, onset time.Duration) error {
 	dir, err := CaseDir(r.Rec.Dir(), sc)
 	if err != nil {
 		return err
+	}
+	firstFrame := int64(1_000_000_000 + sc.Index)
+	if r.spec.AudioLead != nil {
+		firstFrame = int64(onset + *r.spec.AudioLead)
 	}
 	begin := "begin_time"
 	if sc.Index%2 == 1 {
@@ -290,7 +299,7 @@ func (r *Recording) caseFiles(sc session.Screen) error {
 		"audio.wav": "RIFF\x24\x00\x00\x00WAVEfmt " + strings.Repeat("\x00\x01", 20+sc.Index),
 		"audio.mp3": "ID3\x03\x00" + strings.Repeat("\xff\xfb", 10+sc.Index),
 		"audio.json": fmt.Sprintf(`{"rate": 16000, "channels": 1, "first_frame_host_ns": %d, "frames": %d, "overruns": 0, "gap_frames": 0, "device": "null, \"monitor\"", "drift_ns": -12, "drift_ppm": 1.5e-06, "jitter_ns": 40000, "complete": true}`,
-			1_000_000_000+sc.Index, 16000*(3+sc.Index)),
+			firstFrame, 16000*(3+sc.Index)),
 		"transcript.json": fmt.Sprintf(`{"full_text": " prominent heart. case %d, \u00e9tude.", "time_stamped_text": [{"phrase": "prominent", %q: 1.0, "end_time": 1.7}, {"phrase": "heart.", "%s": 1.7, "end_time": 2.0}]}`,
 			sc.Index, begin, begin),
 		"quality.json": fmt.Sprintf(`{"verdict": %q, "data_loss": %v, "reasons": ["data loss 12%%"], "expected": %d, "note": null, "longest_loss_ms": "1500"}`,

@@ -1,0 +1,131 @@
+package metrics
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	goimage "image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"sightline/reader/export"
+)
+
+// maskZones are the anatomy masks the dataset ships beside an image's transcript
+// (export.MaskFiles), as zones: the file and the zone's name in zones.csv.
+var maskZones = []struct{ file, zone string }{
+	{"right_lung.png", "right lung (mask)"},
+	{"left_lung.png", "left lung (mask)"},
+	{"mediastinum.png", "mediastinum (mask)"},
+	{"aortic_knob.png", "aortic knob (mask)"},
+}
+
+// maxMaskPixels bounds a mask: the largest image prepare accepts.
+const maxMaskPixels = 100_000_000
+
+// mask is an anatomy mask: a pixel is anatomy when its grey level is 128 or more (the dataset
+// writes 255 for anatomy, 0 for background). It covers the whole image, whatever its size: a
+// DICOM pixel (x, y) of a W × H image is mask pixel (x·w/W, y·h/H).
+type mask struct {
+	w, h   int
+	pix    []uint8 // grey levels, row after row
+	area   int     // anatomy pixels
+	bounds goimage.Rectangle
+	sx, sy float64 // mask pixels per DICOM pixel
+}
+
+// readMask decodes an anatomy mask from PNG bytes. Any PNG colour type is taken (grey, as the
+// dataset's are, decodes without a copy; others are converted to grey).
+func readMask(b []byte) (*mask, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxMaskPixels {
+		return nil, fmt.Errorf("%d × %d pixels, want 1 to %d", cfg.Width, cfg.Height, maxMaskPixels)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	r := img.Bounds()
+	m := &mask{w: r.Dx(), h: r.Dy(), sx: 1, sy: 1}
+	if g, ok := img.(*goimage.Gray); ok && g.Stride == m.w && r.Min == (goimage.Point{}) {
+		m.pix = g.Pix[:m.w*m.h]
+	} else {
+		m.pix = make([]uint8, m.w*m.h)
+		for y := range m.h {
+			for x := range m.w {
+				m.pix[y*m.w+x] = color.GrayModel.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y
+			}
+		}
+	}
+	minX, minY, maxX, maxY := m.w, m.h, -1, -1
+	for y := range m.h {
+		row := m.pix[y*m.w : (y+1)*m.w]
+		for x, v := range row {
+			if v >= 128 {
+				m.area++
+				minX, maxX = min(minX, x), max(maxX, x)
+				minY, maxY = min(minY, y), max(maxY, y)
+			}
+		}
+	}
+	if m.area > 0 {
+		m.bounds = goimage.Rect(minX, minY, maxX+1, maxY+1)
+	}
+	return m, nil
+}
+
+// fit scales the mask to an image of W × H DICOM pixels; unknown (0), the mask is taken to be
+// at the image's resolution.
+func (m *mask) fit(W, H float64) {
+	if W >= 1 && H >= 1 {
+		m.sx, m.sy = float64(m.w)/W, float64(m.h)/H
+	}
+}
+
+// at reports whether DICOM pixel (x, y) is anatomy.
+func (m *mask) at(x, y float64) bool {
+	if x < 0 || y < 0 {
+		return false
+	}
+	mx, my := int(x*m.sx), int(y*m.sy)
+	return mx < m.w && my < m.h && m.pix[my*m.w+mx] >= 128
+}
+
+// box is the anatomy's bounding box in DICOM pixels.
+func (m *mask) box() (x1, x2, y1, y2 float64) {
+	return float64(m.bounds.Min.X) / m.sx, float64(m.bounds.Max.X) / m.sx,
+		float64(m.bounds.Min.Y) / m.sy, float64(m.bounds.Max.Y) / m.sy
+}
+
+// masksOf reads the masks of an image that the dataset folder has, as zones in maskZones order
+// (none when it has none). A mask that does not read is left out, with a note naming the file.
+func (in *input) masksOf(im *image) ([]zone, []string) {
+	var zs []zone
+	var notes []string
+	for _, mz := range maskZones {
+		p := filepath.Join(in.dir, export.TranscriptsDir, im.c.DicomID, mz.file)
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		var m *mask
+		if err == nil {
+			m, err = readMask(b)
+		}
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("%s: %v: zone %q left out", p, err, mz.zone))
+			continue
+		}
+		if im.geom.ok {
+			m.fit(im.geom.W, im.geom.H)
+		}
+		zs = append(zs, zone{name: mz.zone, mask: m})
+	}
+	return zs, notes
+}
