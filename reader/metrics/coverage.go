@@ -69,6 +69,14 @@ func (a area) source() string {
 	return ""
 }
 
+// bounds is the area's bounding box in DICOM pixels.
+func (a area) bounds() (x1, x2, y1, y2 float64) {
+	if a.mask != nil {
+		return a.mask.box()
+	}
+	return a.box.X1, a.box.X2, a.box.Y1, a.box.Y2
+}
+
 // lungArea is the side's ("right", "left") lung: its mask when it has anatomy, else the first
 // box of the zone "<side> lung".
 func lungArea(zs []zone, side string) area {
@@ -91,19 +99,8 @@ func covered(a area, fixes []fixation, rx, ry float64) float64 {
 	if a.source() == "" || !(rx > 0) || !(ry > 0) {
 		return math.NaN()
 	}
-	var x1, x2, y1, y2 float64
-	if a.mask != nil {
-		x1, x2, y1, y2 = a.mask.box()
-	} else {
-		x1, x2, y1, y2 = a.box.X1, a.box.X2, a.box.Y1, a.box.Y2
-	}
-	var near []fixation
-	for _, f := range fixes {
-		x, y := float64(f.X), float64(f.Y)
-		if f.X >= 0 && f.Y >= 0 && x >= x1-rx && x <= x2+rx && y >= y1-ry && y <= y2+ry {
-			near = append(near, f)
-		}
-	}
+	x1, x2, y1, y2 := a.bounds()
+	near := within(fixes, x1-rx, x2+rx, y1-ry, y2+ry)
 	nx := max(1, int(math.Ceil((x2-x1)/(rx/4))))
 	ny := max(1, int(math.Ceil((y2-y1)/(ry/4))))
 	in, all := 0, 0
@@ -124,6 +121,18 @@ func covered(a area, fixes []fixation, rx, ry float64) float64 {
 		return math.NaN()
 	}
 	return float64(in) / float64(all)
+}
+
+// within is the on-image fixations inside the box x1 ≤ X ≤ x2, y1 ≤ Y ≤ y2.
+func within(fixes []fixation, x1, x2, y1, y2 float64) []fixation {
+	var out []fixation
+	for _, f := range fixes {
+		x, y := float64(f.X), float64(f.Y)
+		if f.X >= 0 && f.Y >= 0 && x >= x1 && x <= x2 && y >= y1 && y <= y2 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // nearAny reports whether (x, y) is within the ellipse of radii rx, ry around one of fixes.
