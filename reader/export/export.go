@@ -464,6 +464,11 @@ func (x *exporter) transcripts(kept *study.Study) error {
 					return err
 				}
 			}
+			if sc.transcriptRaw {
+				if err := copyFile(x.file(filepath.Join(rel, TranscriptRawFile)), filepath.Join(sc.dir, TranscriptRawFile)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	for _, c := range kept.Cases {

@@ -26,6 +26,10 @@ const (
 	FixationsFile  = "fixations.csv"
 	TranscriptsDir = "audio_segmentation_transcripts"
 	TranscriptFile = "transcript.json"
+	// TranscriptRawFile is sightline transcribe's record beside a transcript.json (the
+	// recogniser's words and the draft's digest): with it, a draft nobody corrected is known
+	// as one after export too.
+	TranscriptRawFile = "transcript_raw.json"
 
 	SessionsFile             = "sessions.csv"
 	ScreensFile              = "screens.csv"

@@ -827,9 +827,10 @@ func hasAudio(dir string) (bool, error) {
 		switch name := e.Name(); {
 		case name == caseWAV || name == caseMP3 || name == TranscriptFile:
 			has = true
+		case name == TranscriptRawFile:
 		case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".png"):
 		default:
-			return false, fmt.Errorf("%s: unexpected file (want %s, %s, %s or mask .png files)", filepath.Join(dir, name), caseWAV, caseMP3, TranscriptFile)
+			return false, fmt.Errorf("%s: unexpected file (want %s, %s, %s, %s or mask .png files)", filepath.Join(dir, name), caseWAV, caseMP3, TranscriptFile, TranscriptRawFile)
 		}
 	}
 	return has, nil
@@ -850,7 +851,7 @@ func (im *importer) audioFiles(src string, sc *impScreen) error {
 		name := e.Name()
 		switch {
 		case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".png"):
-		case name == caseWAV || name == caseMP3:
+		case name == caseWAV || name == caseMP3 || name == TranscriptRawFile:
 			if err := copyFile(filepath.Join(dir, name), filepath.Join(src, name)); err != nil {
 				return err
 			}
@@ -866,7 +867,7 @@ func (im *importer) audioFiles(src string, sc *impScreen) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("%s: unexpected file (want %s, %s, %s or mask .png files)", filepath.Join(src, name), caseWAV, caseMP3, TranscriptFile)
+			return fmt.Errorf("%s: unexpected file (want %s, %s, %s, %s or mask .png files)", filepath.Join(src, name), caseWAV, caseMP3, TranscriptFile, TranscriptRawFile)
 		}
 	}
 	return nil

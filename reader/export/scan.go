@@ -37,7 +37,7 @@ type screen struct {
 	quality map[string]json.RawMessage // quality.json
 	audio   map[string]json.RawMessage // audio.json
 	// files of the case folder that go to the transcripts folder
-	wav, mp3, transcript bool
+	wav, mp3, transcript, transcriptRaw bool
 	audioDir             string // where the export put them, relative to the export folder
 
 	gazeRows, fixRows int64 // counted while streaming
@@ -235,6 +235,7 @@ func fromCase(c *session.Case, sessDir string) (*screen, error) {
 		sc.wav, sc.mp3 = a.WAV != "", a.MP3 != ""
 	}
 	sc.transcript = c.Transcript != ""
+	sc.transcriptRaw = sc.transcript && exists(filepath.Join(c.Dir, TranscriptRawFile))
 	return sc, nil
 }
 
