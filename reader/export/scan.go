@@ -38,7 +38,7 @@ type screen struct {
 	audio   map[string]json.RawMessage // audio.json
 	// files of the case folder that go to the transcripts folder
 	wav, mp3, transcript, transcriptRaw bool
-	audioDir             string // where the export put them, relative to the export folder
+	audioDir                            string // where the export put them, relative to the export folder
 
 	gazeRows, fixRows int64 // counted while streaming
 }
