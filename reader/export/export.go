@@ -417,6 +417,42 @@ func (x *exporter) fastRows(k *sink, rd *bufio.Reader, f io.Reader, id *identity
 	return n, true, k.write(x.buf)
 }
 
+// caseAudio copies a screen's audio, transcript.json (normalized) and transcript_raw.json into
+// the export folder rel.
+func (x *exporter) caseAudio(sc *screen, rel string) error {
+	cp := func(name string) error {
+		return copyFile(x.file(filepath.Join(rel, name)), filepath.Join(sc.dir, name))
+	}
+	for _, f := range []struct {
+		name string
+		ok   bool
+	}{{caseWAV, sc.wav}, {caseMP3, sc.mp3}} {
+		if f.ok {
+			if err := cp(f.name); err != nil {
+				return err
+			}
+		}
+	}
+	if !sc.transcript {
+		return nil
+	}
+	src := filepath.Join(sc.dir, caseTranscript)
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if b, err = transcript.Normalize(b, src); err != nil {
+		return err
+	}
+	if err := os.WriteFile(x.file(filepath.Join(rel, TranscriptFile)), b, 0o644); err != nil {
+		return err
+	}
+	if sc.transcriptRaw {
+		return cp(TranscriptRawFile)
+	}
+	return nil
+}
+
 // transcripts fills audio_segmentation_transcripts/<dicom_id>/: the audio and transcript of the
 // first session (lowest SESSION_ID) that recorded any for the case, its final read there, and
 // the study's masks. Other sessions' audio of the same case, and calibration screens' audio, go
@@ -441,33 +477,8 @@ func (x *exporter) transcripts(kept *study.Study) error {
 				return err
 			}
 			sc.audioDir = filepath.ToSlash(rel)
-			for _, f := range []struct {
-				name string
-				ok   bool
-			}{{caseWAV, sc.wav}, {caseMP3, sc.mp3}} {
-				if f.ok {
-					if err := copyFile(x.file(filepath.Join(rel, f.name)), filepath.Join(sc.dir, f.name)); err != nil {
-						return err
-					}
-				}
-			}
-			if sc.transcript {
-				src := filepath.Join(sc.dir, caseTranscript)
-				b, err := os.ReadFile(src)
-				if err != nil {
-					return err
-				}
-				if b, err = transcript.Normalize(b, src); err != nil {
-					return err
-				}
-				if err := os.WriteFile(x.file(filepath.Join(rel, TranscriptFile)), b, 0o644); err != nil {
-					return err
-				}
-			}
-			if sc.transcriptRaw {
-				if err := copyFile(x.file(filepath.Join(rel, TranscriptRawFile)), filepath.Join(sc.dir, TranscriptRawFile)); err != nil {
-					return err
-				}
+			if err := x.caseAudio(sc, rel); err != nil {
+				return err
 			}
 		}
 	}
