@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/boxedit"
-	"sightline/reader/reading"
 	"sightline/reader/review"
+	"sightline/reader/stage"
 	"sightline/reader/study"
 )
 
@@ -53,7 +53,7 @@ type BoxEditorConfig struct {
 type BoxEditor struct {
 	cfg   BoxEditorConfig
 	win   fyne.Window
-	stage *Stage
+	stage *EditStage
 	cv    *boxCanvas
 
 	ed     *boxedit.Editor // nil before an image is open
@@ -308,7 +308,7 @@ func (b *BoxEditor) call(what string, f func(ctx context.Context) error, done fu
 func (b *BoxEditor) Busy() bool { return b.busy > 0 }
 
 // Stage is the editor's canvas stage.
-func (b *BoxEditor) Stage() *Stage { return b.stage }
+func (b *BoxEditor) Stage() *EditStage { return b.stage }
 
 // Editor is the model of the image on show (nil before one is open).
 func (b *BoxEditor) Editor() *boxedit.Editor { return b.ed }
@@ -599,10 +599,10 @@ func (b *BoxEditor) loadFixations() {
 	if b.readerSel.SelectedIndex() > 0 {
 		b.reader = b.readerSel.Selected
 	}
-	var fs []reading.Fix
+	var fs []stage.Fix
 	for _, f := range b.shownFixes() {
 		x, y := b.img.Layout.ToStage(f.X, f.Y)
-		fs = append(fs, reading.Fix{X: x, Y: y, Duration: f.Duration})
+		fs = append(fs, stage.Fix{X: x, Y: y, Duration: f.Duration})
 	}
 	b.stage.SetFixations(fs)
 	b.redraw()

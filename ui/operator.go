@@ -17,12 +17,13 @@ import (
 
 	"sightline/reader/reading"
 	"sightline/reader/session"
+	"sightline/reader/stage"
 )
 
 // OperatorSource is what the operator console reads and drives (*reading.Run satisfies it).
 type OperatorSource interface {
 	Stats() reading.Stats
-	Fixations() []reading.Fix
+	Fixations() []stage.Fix
 	Pause()
 	Resume()
 	Recalibrate()
@@ -186,7 +187,7 @@ func (o *Operator) refresh() {
 }
 
 // Update shows a snapshot. Call on the UI goroutine.
-func (o *Operator) Update(st reading.Stats, fixes []reading.Fix, a AudioStatus) {
+func (o *Operator) Update(st reading.Stats, fixes []stage.Fix, a AudioStatus) {
 	switch {
 	case st.Screen.Kind == session.KindCalibration && st.Phase == "reading":
 		if o.shown != session.KindCalibration {

@@ -38,7 +38,7 @@ func TestOperatorConsole(t *testing.T) {
 		Gaze:      tracker.Sample{BPOGX: 0.5, BPOGY: 0.4, BPOGV: true},
 		LastCheck: &reading.CheckReport{Round: 1, Validation: reading.Validation{AccuracyDeg: 0.55, Verdict: "good"}},
 		Marked:    []string{"abc"}}
-	o.Update(st, []reading.Fix{{ID: 1, X: 0.5, Y: 0.5, Duration: 0.3}},
+	o.Update(st, []stage.Fix{{ID: 1, X: 0.5, Y: 0.5, Duration: 0.3}},
 		AudioStatus{Enabled: true, Recording: true, LevelDB: -20, Elapsed: 12 * time.Second, Device: "pulse monitor"})
 
 	var text []string

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/reading"
+	"sightline/reader/stage"
 	"sightline/tracker/quality"
 )
 
@@ -28,7 +29,7 @@ type Controls interface {
 	Recalibrate()
 	Accept()
 	SkipCalibration()
-	Fixations() []reading.Fix
+	Fixations() []stage.Fix
 	// Overlay is told when F turns the live fixation overlay on or off, for the journal.
 	Overlay(on bool)
 }

@@ -23,18 +23,18 @@ import (
 // fakeControls records what the view asked of the run.
 type fakeControls struct {
 	calls []string
-	fixes []reading.Fix
+	fixes []stage.Fix
 }
 
-func (f *fakeControls) Next()                    { f.calls = append(f.calls, "next") }
-func (f *fakeControls) Pause()                   { f.calls = append(f.calls, "pause") }
-func (f *fakeControls) Resume()                  { f.calls = append(f.calls, "resume") }
-func (f *fakeControls) End()                     { f.calls = append(f.calls, "end") }
-func (f *fakeControls) Recalibrate()             { f.calls = append(f.calls, "recalibrate") }
-func (f *fakeControls) Accept()                  { f.calls = append(f.calls, "accept") }
-func (f *fakeControls) SkipCalibration()         { f.calls = append(f.calls, "skip") }
-func (f *fakeControls) Fixations() []reading.Fix { return f.fixes }
-func (f *fakeControls) Overlay(on bool)          { f.calls = append(f.calls, fmt.Sprint("overlay ", on)) }
+func (f *fakeControls) Next()                  { f.calls = append(f.calls, "next") }
+func (f *fakeControls) Pause()                 { f.calls = append(f.calls, "pause") }
+func (f *fakeControls) Resume()                { f.calls = append(f.calls, "resume") }
+func (f *fakeControls) End()                   { f.calls = append(f.calls, "end") }
+func (f *fakeControls) Recalibrate()           { f.calls = append(f.calls, "recalibrate") }
+func (f *fakeControls) Accept()                { f.calls = append(f.calls, "accept") }
+func (f *fakeControls) SkipCalibration()       { f.calls = append(f.calls, "skip") }
+func (f *fakeControls) Fixations() []stage.Fix { return f.fixes }
+func (f *fakeControls) Overlay(on bool)        { f.calls = append(f.calls, fmt.Sprint("overlay ", on)) }
 
 func caseFrame(w, h int) reading.Frame {
 	l := stage.Fit(w, h)
@@ -159,7 +159,7 @@ func TestStageIsBlinded(t *testing.T) {
 func TestOverlayToggle(t *testing.T) {
 	v, ctl, w := newReadingWindow(t)
 	v.Show(caseFrame(2544, 3056))
-	ctl.fixes = []reading.Fix{{ID: 1, X: 0.5, Y: 0.5, Duration: 0.3}, {ID: 2, X: 0.45, Y: 0.4, Duration: 0.6}}
+	ctl.fixes = []stage.Fix{{ID: 1, X: 0.5, Y: 0.5, Duration: 0.3}, {ID: 2, X: 0.45, Y: 0.4, Duration: 0.6}}
 	if v.Stage.Overlay() {
 		t.Fatal("overlay must be off by default")
 	}
@@ -464,9 +464,9 @@ func TestOverlayDrawsTheLatestFixations(t *testing.T) {
 	w := test.NewTempWindow(t, st)
 	w.Resize(fyne.NewSize(960, 540))
 	st.SetOverlay(true)
-	var fixes []reading.Fix
+	var fixes []stage.Fix
 	for i := 0; i < MaxOverlayFixations+10; i++ {
-		fixes = append(fixes, reading.Fix{ID: int64(i + 1), X: 0.5, Y: 0.5, Duration: 0.2})
+		fixes = append(fixes, stage.Fix{ID: int64(i + 1), X: 0.5, Y: 0.5, Duration: 0.2})
 	}
 	st.SetFixations(fixes)
 	var labels []string

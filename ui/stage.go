@@ -1,5 +1,5 @@
 // Package ui provides Sightline's Fyne views: the image stage shared by reading, replay and box
-// editing, the reading view with its pause overlay and summary, and the start screen.
+// editing (EditStage wraps it with zoom, pan, window/level, boxes and masks), the reading view with its pause overlay and summary, and the start screen.
 package ui
 
 import (
@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/qa"
-	"sightline/reader/reading"
 	"sightline/reader/stage"
 )
 
@@ -35,8 +34,8 @@ type Layer int
 // The stage's layers.
 const (
 	LayerImage     Layer = iota // the case's image, or a calibration screen's disc
-	LayerMasks                  // the box editor's segmentation masks, tinted over the image
-	LayerBoxes                  // the box editor's anatomical boxes, labels and handles
+	LayerMasks                  // segmentation masks, tinted over the image (an EditStage's only)
+	LayerBoxes                  // anatomical boxes, labels and handles (an EditStage's only)
 	LayerTargets                // calibration and validation targets, and result vectors
 	LayerGaze                   // the latest gaze point and its trail
 	LayerFixations              // numbered fixation rings sized by duration (the overlay)
@@ -57,7 +56,7 @@ type Stage struct {
 	img         image.Image
 	layout      stage.Layout
 	calibration bool
-	fixes       []reading.Fix
+	fixes       []stage.Fix
 	targets     []Point
 	vectors     []Vector
 	gaze        Point // the latest gaze, drawn when gazeOn
@@ -67,8 +66,31 @@ type Stage struct {
 	shown [numLayers]bool
 	dirty [numLayers]bool // changed since the renderer last drew the layer
 
-	ed *stageEdit // the box editor's zoom, pan, window/level, boxes and masks; nil elsewhere
+	view stageView // how the stage is viewed: plainView, or the EditStage that wraps it
 }
+
+// stageView is how a stage is viewed. The plain view shows the whole stage letterboxed and
+// draws every layer the stage's own way; an EditStage zooms and pans it, draws the image,
+// mask and box layers itself and draws more fixations, unnumbered.
+type stageView interface {
+	// viewMapping is the mapping for a widget of size, given its letterbox mapping.
+	viewMapping(size fyne.Size, letterbox mapping) mapping
+	// viewMoved reports, once, that the view moved since the layers were placed: every layer
+	// needs placing again.
+	viewMoved() bool
+	// drawer is the view's own drawer for layer l, nil for the stage's.
+	drawer(l Layer) layerDrawer
+	// fixationStyle is how many of the latest fixations are drawn, and whether numbered.
+	fixationStyle() (limit int, numbered bool)
+}
+
+// plainView is the view of reading, the operator's console and replay.
+type plainView struct{}
+
+func (plainView) viewMapping(_ fyne.Size, m mapping) mapping { return m }
+func (plainView) viewMoved() bool                            { return false }
+func (plainView) drawer(Layer) layerDrawer                   { return nil }
+func (plainView) fixationStyle() (int, bool)                 { return MaxOverlayFixations, true }
 
 // Point is a position on the stage in fractions.
 type Point struct{ X, Y float64 }
@@ -92,9 +114,15 @@ const MaxTrail = 60
 // NewStage makes an empty (black) stage: image, targets and gaze layers shown, the fixation
 // overlay hidden.
 func NewStage() *Stage {
-	s := &Stage{}
-	s.shown = [numLayers]bool{LayerImage: true, LayerTargets: true, LayerGaze: true}
+	s := newStage()
 	s.ExtendBaseWidget(s)
+	return s
+}
+
+// newStage is a stage not yet extended as a widget: a wrapper (EditStage) extends it as itself.
+func newStage() *Stage {
+	s := &Stage{view: plainView{}}
+	s.shown = [numLayers]bool{LayerImage: true, LayerTargets: true, LayerGaze: true}
 	return s
 }
 
@@ -175,7 +203,7 @@ func (s *Stage) SetOverlay(on bool) { s.ShowLayer(LayerFixations, on) }
 func (s *Stage) Overlay() bool { return s.shown[LayerFixations] }
 
 // SetFixations replaces the fixations the overlay draws.
-func (s *Stage) SetFixations(f []reading.Fix) {
+func (s *Stage) SetFixations(f []stage.Fix) {
 	same := len(f) == len(s.fixes) && (len(f) == 0 || f[len(f)-1] == s.fixes[len(s.fixes)-1])
 	s.fixes = f
 	if !same {
@@ -193,6 +221,10 @@ type mapping struct {
 	o fyne.Position
 }
 
+// mapping is the stage's mapping for a widget of size, through its view.
+func (s *Stage) mapping(size fyne.Size) mapping { return s.view.viewMapping(size, mappingOf(size)) }
+
+// mappingOf is the letterbox: the whole stage fitted into size.
 func mappingOf(size fyne.Size) mapping {
 	k := min(size.Width/stage.Width, size.Height/stage.Height)
 	if k <= 0 {
@@ -255,13 +287,18 @@ type layerDrawer interface {
 func (s *Stage) CreateRenderer() fyne.WidgetRenderer {
 	r := &stageRenderer{s: s, bg: canvas.NewRectangle(stageBlack)}
 	r.layers = [numLayers]layerDrawer{
-		LayerImage:     s.newImageDrawer(),
-		LayerMasks:     &maskLayer{},
-		LayerBoxes:     &boxLayer{},
+		LayerImage:     newImageLayer(),
+		LayerMasks:     noLayer{},
+		LayerBoxes:     noLayer{},
 		LayerTargets:   &targetLayer{},
 		LayerGaze:      &gazeLayer{dot: canvas.NewCircle(gazeColor)},
 		LayerFixations: &fixationLayer{},
 		LayerScanpath:  &scanpathLayer{},
+	}
+	for l := range numLayers {
+		if d := s.view.drawer(l); d != nil {
+			r.layers[l] = d
+		}
 	}
 	for l := range s.dirty {
 		s.dirty[l] = true
@@ -299,7 +336,7 @@ func (r *stageRenderer) Layout(size fyne.Size) {
 
 func (r *stageRenderer) Refresh() {
 	placed := r.refresh()
-	if sz := r.s.Size(); sz != r.size || r.s.viewMoved() {
+	if sz := r.s.Size(); sz != r.size || r.s.view.viewMoved() {
 		r.Layout(sz)
 	} else {
 		m := r.s.mapping(sz)
@@ -330,6 +367,13 @@ func (r *stageRenderer) refresh() []Layer {
 	}
 	return placed
 }
+
+// noLayer draws nothing: the plain stage's mask and box layers.
+type noLayer struct{}
+
+func (noLayer) update(*Stage)                { /* nothing to draw */ }
+func (noLayer) place(*Stage, mapping)        { /* nothing to place */ }
+func (noLayer) objects() []fyne.CanvasObject { return nil }
 
 // imageLayer is the case's image (its drawn rectangle) or a calibration screen's disc.
 type imageLayer struct {
@@ -489,7 +533,8 @@ func fixationRadius(seconds float64) float32 { return float32(qa.FixationRadius(
 func (l *fixationLayer) update(s *Stage) {
 	// The latest MaxOverlayFixations only: a long case has thousands, and every one drawn is
 	// redrawn at each refresh.
-	l.first = max(0, len(s.fixes)-s.fixationLimit())
+	limit, numbered := s.view.fixationStyle()
+	l.first = max(0, len(s.fixes)-limit)
 	shown := s.fixes[l.first:]
 	l.objs = l.objs[:0]
 	for i := range shown {
@@ -505,7 +550,7 @@ func (l *fixationLayer) update(s *Stage) {
 			l.labels[i].Refresh()
 		}
 		l.objs = append(l.objs, l.rings[i])
-		if s.ed == nil { // the box editor shows several readers' fixations: their order says little
+		if numbered { // the box editor shows several readers' fixations: their order says little
 			l.objs = append(l.objs, l.labels[i])
 		}
 	}

@@ -14,16 +14,18 @@ import (
 	"sightline/reader/stage"
 )
 
-// The box editor's extensions of the stage: zoom and pan (one more factor and offset in the
-// stage's one mapping, so every layer follows), window/level, the box layer and the mask
-// layer. A stage made by NewEditStage draws its image through a raster that samples exactly
-// the pixels on screen at the canvas's own resolution, so a 4× zoom of a full-resolution DICOM
-// costs what the window's pixels cost, and window/level is a lookup table on the way.
-
 // MaxZoom is the largest zoom: one DICOM pixel then spans many screen pixels.
 const MaxZoom = 32
 
-type stageEdit struct {
+// EditStage is the box editor's stage: a Stage with zoom and pan (one more factor and offset
+// in the stage's one mapping, so every layer follows), window/level, the box layer and the
+// mask layer. It draws its image through a raster that samples exactly the pixels on screen at
+// the canvas's own resolution, so a 4× zoom of a full-resolution DICOM costs what the window's
+// pixels cost, and window/level is a lookup table on the way. The plain Stage knows none of
+// this: it asks its view (here, the EditStage) for the mapping and the layers drawn otherwise.
+type EditStage struct {
+	*Stage
+
 	zoom   float64
 	cx, cy float64 // the stage point at the widget's centre, in stage pixels
 	moved  bool    // the view changed since the layers were placed
@@ -59,166 +61,155 @@ type Mask struct {
 }
 
 // NewEditStage makes a stage for the box editor: zoom, pan and window/level on, the box and
-// mask layers shown.
-func NewEditStage() *Stage {
-	s := NewStage()
-	s.ed = &stageEdit{zoom: 1, cx: stage.Width / 2, cy: stage.Height / 2}
-	s.setWindow(127.5, 255)
-	s.shown[LayerMasks], s.shown[LayerBoxes], s.shown[LayerGaze], s.shown[LayerTargets] = true, true, false, false
-	return s
+// mask layers shown, the gaze and target layers hidden.
+func NewEditStage() *EditStage {
+	e := &EditStage{Stage: newStage(), zoom: 1, cx: stage.Width / 2, cy: stage.Height / 2}
+	e.view = e
+	e.setWindow(127.5, 255)
+	e.shown[LayerMasks], e.shown[LayerBoxes], e.shown[LayerGaze], e.shown[LayerTargets] = true, true, false, false
+	e.ExtendBaseWidget(e)
+	return e
 }
 
-// mapping is the stage's mapping: the letterbox, and on an editing stage the zoom and pan.
-func (s *Stage) mapping(size fyne.Size) mapping {
-	m := mappingOf(size)
-	if s.ed == nil || m.k == 0 {
+// viewMapping adds the zoom and pan to the letterbox.
+func (e *EditStage) viewMapping(size fyne.Size, m mapping) mapping {
+	if m.k == 0 {
 		return m
 	}
-	if s.ed.fit {
-		s.fitView(size, m)
+	if e.fit {
+		e.fitView(size, m)
 	}
-	k := m.k * float32(s.ed.zoom)
-	return mapping{k, fyne.NewPos(size.Width/2-float32(s.ed.cx)*k, size.Height/2-float32(s.ed.cy)*k)}
+	k := m.k * float32(e.zoom)
+	return mapping{k, fyne.NewPos(size.Width/2-float32(e.cx)*k, size.Height/2-float32(e.cy)*k)}
 }
 
+// drawer: the image through the sampling raster, the masks tinted into it, the boxes.
+func (e *EditStage) drawer(l Layer) layerDrawer {
+	switch l {
+	case LayerImage:
+		return newRasterImageLayer(e)
+	case LayerMasks:
+		return maskLayer{}
+	case LayerBoxes:
+		return &boxLayer{e: e}
+	}
+	return nil
+}
+
+// MaxEditFixations is how many fixations an editing stage draws: every reader's fixations on
+// the image, where the reading overlay draws only the latest MaxOverlayFixations.
+const MaxEditFixations = 2000
+
+// fixationStyle: every reader's fixations, unnumbered (their order says little).
+func (e *EditStage) fixationStyle() (int, bool) { return MaxEditFixations, false }
+
 // fitView sets the zoom and centre that make the image's drawn rectangle fill size.
-func (s *Stage) fitView(size fyne.Size, m mapping) {
-	r := s.layout.Rect()
+func (e *EditStage) fitView(size fyne.Size, m mapping) {
+	r := e.layout.Rect()
 	if r.Dx() <= 0 || r.Dy() <= 0 {
-		s.ed.zoom, s.ed.cx, s.ed.cy = 1, stage.Width/2, stage.Height/2
+		e.zoom, e.cx, e.cy = 1, stage.Width/2, stage.Height/2
 		return
 	}
 	z := min(float64(size.Width)/(float64(r.Dx())*float64(m.k)), float64(size.Height)/(float64(r.Dy())*float64(m.k)))
-	s.ed.zoom = math.Max(1, math.Min(MaxZoom, z))
-	s.ed.cx, s.ed.cy = float64(r.Min.X+r.Max.X)/2, float64(r.Min.Y+r.Max.Y)/2
+	e.zoom = math.Max(1, math.Min(MaxZoom, z))
+	e.cx, e.cy = float64(r.Min.X+r.Max.X)/2, float64(r.Min.Y+r.Max.Y)/2
 }
 
 // FitImage zooms so that the image fills the widget, and keeps it so as the widget is
 // resized, until the next zoom or pan.
-func (s *Stage) FitImage() {
-	if s.ed == nil {
-		return
-	}
-	s.ed.fit, s.ed.moved = true, true
-	s.Refresh()
+func (e *EditStage) FitImage() {
+	e.fit, e.moved = true, true
+	e.Refresh()
 }
 
 // viewMoved reports, once, that the zoom or pan changed: every layer needs placing again.
-func (s *Stage) viewMoved() bool {
-	if s.ed == nil || !s.ed.moved {
+func (e *EditStage) viewMoved() bool {
+	if !e.moved {
 		return false
 	}
-	s.ed.moved = false
+	e.moved = false
 	return true
 }
 
 // Zoom is the zoom (1: the whole stage fits) and the stage point at the centre, in stage
 // pixels.
-func (s *Stage) Zoom() (zoom, cx, cy float64) {
-	if s.ed == nil {
-		return 1, stage.Width / 2, stage.Height / 2
-	}
-	return s.ed.zoom, s.ed.cx, s.ed.cy
-}
+func (e *EditStage) Zoom() (zoom, cx, cy float64) { return e.zoom, e.cx, e.cy }
 
 // SetZoom zooms to z (1…MaxZoom) centred on the stage point (cx, cy), kept so that the stage
 // never leaves the middle of the widget.
-func (s *Stage) SetZoom(z, cx, cy float64) {
-	if s.ed == nil {
-		return
-	}
+func (e *EditStage) SetZoom(z, cx, cy float64) {
 	z = math.Max(1, math.Min(MaxZoom, z))
 	cx = math.Max(0, math.Min(stage.Width, cx))
 	cy = math.Max(0, math.Min(stage.Height, cy))
-	if z == s.ed.zoom && cx == s.ed.cx && cy == s.ed.cy && !s.ed.fit {
+	if z == e.zoom && cx == e.cx && cy == e.cy && !e.fit {
 		return
 	}
-	s.ed.zoom, s.ed.cx, s.ed.cy, s.ed.moved, s.ed.fit = z, cx, cy, true, false
-	s.Refresh()
+	e.zoom, e.cx, e.cy, e.moved, e.fit = z, cx, cy, true, false
+	e.Refresh()
 }
 
 // ZoomAt multiplies the zoom by f keeping the stage point under p (canvas units) in place.
-func (s *Stage) ZoomAt(f float64, p fyne.Position) {
-	if s.ed == nil {
-		return
-	}
-	m := s.mapping(s.Size())
+func (e *EditStage) ZoomAt(f float64, p fyne.Position) {
+	m := e.mapping(e.Size())
 	if m.k == 0 {
 		return
 	}
-	z := math.Max(1, math.Min(MaxZoom, s.ed.zoom*f))
+	z := math.Max(1, math.Min(MaxZoom, e.zoom*f))
 	sx, sy := float64((p.X-m.o.X)/m.k), float64((p.Y-m.o.Y)/m.k) // under the pointer
-	size := s.Size()
+	size := e.Size()
 	k := float64(mappingOf(size).k) * z
 	// After: size/2 − c·k + sx·k = p  ⇒  c = sx − (p − size/2)/k.
-	s.SetZoom(z, sx-(float64(p.X)-float64(size.Width)/2)/k, sy-(float64(p.Y)-float64(size.Height)/2)/k)
+	e.SetZoom(z, sx-(float64(p.X)-float64(size.Width)/2)/k, sy-(float64(p.Y)-float64(size.Height)/2)/k)
 }
 
 // PanBy moves the image by (dx, dy) canvas units.
-func (s *Stage) PanBy(dx, dy float32) {
-	if s.ed == nil {
-		return
-	}
-	k := float64(s.mapping(s.Size()).k)
+func (e *EditStage) PanBy(dx, dy float32) {
+	k := float64(e.mapping(e.Size()).k)
 	if k == 0 {
 		return
 	}
-	s.SetZoom(s.ed.zoom, s.ed.cx-float64(dx)/k, s.ed.cy-float64(dy)/k)
+	e.SetZoom(e.zoom, e.cx-float64(dx)/k, e.cy-float64(dy)/k)
 }
 
 // Window is the window/level: the centre and width over the image's 0–255 grey levels.
-func (s *Stage) Window() (center, width float64) {
-	if s.ed == nil {
-		return 127.5, 255
-	}
-	return s.ed.center, s.ed.width
-}
+func (e *EditStage) Window() (center, width float64) { return e.center, e.width }
 
 // SetWindow sets the window/level (width at least 1).
-func (s *Stage) SetWindow(center, width float64) {
-	if s.ed == nil {
-		return
-	}
+func (e *EditStage) SetWindow(center, width float64) {
 	width = math.Max(1, math.Min(1024, width))
 	center = math.Max(-256, math.Min(512, center))
-	if center == s.ed.center && width == s.ed.width {
+	if center == e.center && width == e.width {
 		return
 	}
-	s.setWindow(center, width)
-	s.changed(LayerImage)
+	e.setWindow(center, width)
+	e.changed(LayerImage)
 }
 
-func (s *Stage) setWindow(center, width float64) {
-	s.ed.center, s.ed.width = center, width
+func (e *EditStage) setWindow(center, width float64) {
+	e.center, e.width = center, width
 	lo := center - width/2
 	for v := range 256 {
-		s.ed.lut[v] = uint8(math.Round(255 * math.Max(0, math.Min(1, (float64(v)-lo)/width))))
+		e.lut[v] = uint8(math.Round(255 * math.Max(0, math.Min(1, (float64(v)-lo)/width))))
 	}
 }
 
 // SetBoxes replaces the boxes the box layer draws.
-func (s *Stage) SetBoxes(b []BoxShape) {
-	if s.ed == nil {
-		return
-	}
-	s.ed.boxes = b
-	s.changed(LayerBoxes)
+func (e *EditStage) SetBoxes(b []BoxShape) {
+	e.boxes = b
+	e.changed(LayerBoxes)
 }
 
 // SetMasks replaces the segmentation masks.
-func (s *Stage) SetMasks(m []Mask) {
-	if s.ed == nil {
-		return
-	}
-	s.ed.masks = m
-	s.changed(LayerMasks, LayerImage)
+func (e *EditStage) SetMasks(m []Mask) {
+	e.masks = m
+	e.changed(LayerMasks, LayerImage)
 }
 
 // DicomView is where the image's DICOM pixels lie in the widget now: canvas units per DICOM
 // pixel and the origin, through the layout, the letterbox, the zoom and the pan.
-func (s *Stage) DicomView() boxedit.View {
-	m := s.mapping(s.Size())
-	l := s.layout
+func (e *EditStage) DicomView() boxedit.View {
+	m := e.mapping(e.Size())
+	l := e.layout
 	if l.W <= 0 {
 		return boxedit.View{}
 	}
@@ -227,27 +218,18 @@ func (s *Stage) DicomView() boxedit.View {
 	return boxedit.View{K: k, OX: float64(m.o.X) + float64(r.Min.X)*float64(m.k), OY: float64(m.o.Y) + float64(r.Min.Y)*float64(m.k)}
 }
 
-// newImageDrawer is the image layer's drawer: the plain image (reading, replay), or the
-// sampling raster on an editing stage.
-func (s *Stage) newImageDrawer() layerDrawer {
-	if s.ed != nil {
-		return newRasterImageLayer(s)
-	}
-	return newImageLayer()
-}
-
 // rasterImageLayer draws the image by sampling, for every pixel of the widget, the image
 // pixel under it (nearest neighbour: at a high zoom the pixels are seen as they are), through
 // the window/level table, with the masks tinted on top when their layer is shown.
 type rasterImageLayer struct {
-	s      *Stage
+	e      *EditStage
 	raster *canvas.Raster
 	buf    *image.RGBA
 	objs   []fyne.CanvasObject
 }
 
-func newRasterImageLayer(s *Stage) *rasterImageLayer {
-	l := &rasterImageLayer{s: s}
+func newRasterImageLayer(e *EditStage) *rasterImageLayer {
+	l := &rasterImageLayer{e: e}
 	l.raster = canvas.NewRaster(l.generate)
 	return l
 }
@@ -273,14 +255,14 @@ func (l *rasterImageLayer) generate(w, h int) image.Image {
 	if l.buf == nil || l.buf.Rect.Dx() != w || l.buf.Rect.Dy() != h {
 		l.buf = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
-	renderView(l.buf, l.s)
+	renderView(l.buf, l.e)
 	return l.buf
 }
 
 // renderView fills out (the widget at out's resolution) with the stage's image as the
 // mapping places it: each output pixel takes the image pixel under its centre through the
 // window/level table; output rows that fall on the same image row are copies of the first.
-func renderView(out *image.RGBA, s *Stage) {
+func renderView(out *image.RGBA, s *EditStage) {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
 	const black = 0xff000000 // opaque black, little-endian RGBA
 	fill := func(row []uint8) {
@@ -292,7 +274,7 @@ func renderView(out *image.RGBA, s *Stage) {
 	size := s.Size()
 	var m mapping
 	var r image.Rectangle
-	if ok && s.ed != nil && size.Width > 0 {
+	if ok && size.Width > 0 {
 		m, r = s.mapping(size), s.layout.Rect()
 	}
 	if !ok || w == 0 || h == 0 || m.k == 0 || r.Dx() <= 0 || r.Dy() <= 0 {
@@ -314,12 +296,12 @@ func renderView(out *image.RGBA, s *Stage) {
 		}
 	}
 	var lut [256]uint32
-	for v, l := range s.ed.lut {
+	for v, l := range s.lut {
 		lut[v] = black | uint32(l)<<16 | uint32(l)<<8 | uint32(l)
 	}
 	var masks []maskSampler
 	if s.shown[LayerMasks] {
-		for _, mk := range s.ed.masks {
+		for _, mk := range s.masks {
 			if mk.Image != nil && mk.Image.Rect.Dx() > 0 {
 				masks = append(masks, newMaskSampler(mk, gw, gh, xs))
 			}
@@ -403,6 +385,7 @@ func (maskLayer) objects() []fyne.CanvasObject { return nil }
 // boxLayer draws the boxes: an outline in the zone's colour, its label inside the top left
 // corner, the selected box's 8 handles, and the faint "may be too tight" margin.
 type boxLayer struct {
+	e       *EditStage
 	rects   []*canvas.Rectangle
 	margins []*canvas.Rectangle
 	labels  []*canvas.Text
@@ -415,7 +398,7 @@ type boxLayer struct {
 // HandleSize is a handle's side in canvas units.
 const HandleSize = 9
 
-func (l *boxLayer) update(s *Stage) {
+func (l *boxLayer) update(*Stage) {
 	if l.handles[0] == nil {
 		for i := range l.handles {
 			h := canvas.NewRectangle(color.White)
@@ -423,10 +406,7 @@ func (l *boxLayer) update(s *Stage) {
 			l.handles[i] = h
 		}
 	}
-	var boxes []BoxShape
-	if s.ed != nil {
-		boxes = s.ed.boxes
-	}
+	boxes := l.e.boxes
 	for len(l.rects) < len(boxes) {
 		r := canvas.NewRectangle(color.Transparent)
 		mr := canvas.NewRectangle(color.Transparent)
@@ -481,13 +461,10 @@ func (l *boxLayer) update(s *Stage) {
 	}
 }
 
-func (l *boxLayer) place(s *Stage, m mapping) {
-	if s.ed == nil {
-		return
-	}
-	v := s.DicomView()
+func (l *boxLayer) place(_ *Stage, _ mapping) {
+	v := l.e.DicomView()
 	var taken []fyne.Position // label corners used, so nested boxes' labels do not overlap
-	for i, b := range s.ed.boxes {
+	for i, b := range l.e.boxes {
 		if i >= len(l.rects) {
 			break
 		}
@@ -516,8 +493,8 @@ func (l *boxLayer) place(s *Stage, m mapping) {
 		l.backs[i].Move(at.SubtractXY(2, 0))
 		l.backs[i].Resize(ts.AddWidthHeight(4, 0))
 	}
-	if l.sel >= 0 && l.sel < len(s.ed.boxes) {
-		b := s.ed.boxes[l.sel]
+	if l.sel >= 0 && l.sel < len(l.e.boxes) {
+		b := l.e.boxes[l.sel]
 		for i, part := range boxedit.Handles {
 			hp := v.ToCanvas(boxedit.HandleAt(boxRect(b), part))
 			l.handles[i].Move(fyne.NewPos(float32(hp.X)-HandleSize/2, float32(hp.Y)-HandleSize/2))
@@ -531,17 +508,6 @@ func (l *boxLayer) objects() []fyne.CanvasObject { return l.objs }
 // boxRect is a shape's place as a box, for its handles.
 func boxRect(b BoxShape) review.Box {
 	return review.Box{Status: review.Edited, X1: b.X1, X2: b.X2, Y1: b.Y1, Y2: b.Y2}
-}
-
-// MaxEditFixations is how many fixations an editing stage draws: every reader's fixations on
-// the image, where the reading overlay draws only the latest MaxOverlayFixations.
-const MaxEditFixations = 2000
-
-func (s *Stage) fixationLimit() int {
-	if s.ed != nil {
-		return MaxEditFixations
-	}
-	return MaxOverlayFixations
 }
 
 // clearOf moves a label at p (of size ts) down until it overlaps none of the labels placed at

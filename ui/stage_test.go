@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/test"
 
-	"sightline/reader/reading"
 	"sightline/reader/stage"
 )
 
@@ -25,7 +24,7 @@ func fullStage(t *testing.T) *Stage {
 	r := l.Rect()
 	st.SetImage(image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy())), l)
 	st.SetVectors([]Vector{{0.1, 0.1, 0.2, 0.2, color.White}, {0.5, 0.5, 0.6, 0.5, color.White}})
-	st.SetFixations([]reading.Fix{{ID: 1, X: 0.4, Y: 0.4, Duration: 0.2}, {ID: 2, X: 0.5, Y: 0.5, Duration: 0.4}, {ID: 3, X: 0.6, Y: 0.4, Duration: 0.1}})
+	st.SetFixations([]stage.Fix{{ID: 1, X: 0.4, Y: 0.4, Duration: 0.2}, {ID: 2, X: 0.5, Y: 0.5, Duration: 0.4}, {ID: 3, X: 0.6, Y: 0.4, Duration: 0.1}})
 	st.SetOverlay(true)
 	st.SetGaze(0.3, 0.6, true)
 	st.SetTrail([]Point{{0.1, 0.5}, {0.2, 0.55}, {0.25, 0.6}, {0.3, 0.6}})
@@ -101,7 +100,7 @@ func TestStageRedrawsOnlyTheLayerThatChanged(t *testing.T) {
 			t.Errorf("layer %d updated by a gaze point", l)
 		}
 	}
-	st.SetFixations(append(st.fixes, reading.Fix{ID: 4, X: 0.7, Y: 0.7, Duration: 0.3}))
+	st.SetFixations(append(st.fixes, stage.Fix{ID: 4, X: 0.7, Y: 0.7, Duration: 0.3}))
 	fl := r.layers[LayerFixations].(*fixationLayer)
 	if fl.rings[0] != ring || fl.n != 4 || r.updates[LayerImage] != before[LayerImage] {
 		t.Errorf("a new fixation rebuilt the rings or redrew the image (%d rings shown)", fl.n)
@@ -134,7 +133,7 @@ func TestStageLayerCoordinates(t *testing.T) {
 		{LayerGaze, func(st *Stage) { st.SetGaze(p.X, p.Y, true) }, func(r, g, b uint32) bool { return g > 150 && r < 100 }},
 		{LayerTargets, func(st *Stage) { st.SetTargets([]Point{p}) }, func(r, g, b uint32) bool { return r > 150 && g > 150 && b > 150 }},
 		{LayerFixations, func(st *Stage) {
-			st.SetFixations([]reading.Fix{{ID: 1, X: p.X, Y: p.Y, Duration: 1}})
+			st.SetFixations([]stage.Fix{{ID: 1, X: p.X, Y: p.Y, Duration: 1}})
 			st.SetOverlay(true)
 		}, func(r, g, b uint32) bool { return r > 150 && b < 100 }},
 	}
@@ -187,9 +186,9 @@ func BenchmarkStageGaze(b *testing.B) {
 	l := stage.Fit(2544, 3056)
 	r := l.Rect()
 	st.SetImage(image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy())), l)
-	var fixes []reading.Fix
+	var fixes []stage.Fix
 	for i := range MaxOverlayFixations {
-		fixes = append(fixes, reading.Fix{ID: int64(i + 1), X: 0.3 + 0.005*float64(i), Y: 0.5, Duration: 0.2})
+		fixes = append(fixes, stage.Fix{ID: int64(i + 1), X: 0.3 + 0.005*float64(i), Y: 0.5, Duration: 0.2})
 	}
 	st.SetFixations(fixes)
 	st.SetOverlay(true)

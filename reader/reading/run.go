@@ -201,12 +201,9 @@ type AudioFault struct {
 	Kind, Err string
 }
 
-// Fix is a device fixation as the live overlay draws it.
-type Fix struct {
-	ID       int64
-	X, Y     float64 // stage fractions
-	Duration float64 // seconds
-}
+// Fix is the stage's fixation record, stage.Fix: the live overlay draws the run's device
+// fixations as it draws any other. The name stays for the replay until it takes stage.Fix.
+type Fix = stage.Fix
 
 type command int
 
@@ -238,10 +235,10 @@ type Run struct {
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
-	stats   Stats  // for the operator console
-	recent  recent // rolling rate and loss
-	fixes   []Fix  // device fixations of the current screen, ended ones then the one in progress
-	current Fix
+	stats   Stats       // for the operator console
+	recent  recent      // rolling rate and loss
+	fixes   []stage.Fix // device fixations of the current screen, ended ones then the one in progress
+	current stage.Fix
 	hasCur  bool
 	summary Summary
 	// stopReason is why the session is being ended (Stop).
@@ -417,10 +414,10 @@ func (r *Run) Summary() Summary {
 
 // Fixations returns the current screen's device fixations so far, the one in progress last.
 // The overlay calls it at most once a frame.
-func (r *Run) Fixations() []Fix {
+func (r *Run) Fixations() []stage.Fix {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Fix, len(r.fixes), len(r.fixes)+1)
+	out := make([]stage.Fix, len(r.fixes), len(r.fixes)+1)
 	copy(out, r.fixes)
 	if r.hasCur {
 		out = append(out, r.current)
@@ -894,7 +891,7 @@ func (r *Run) record(s tracker.Sample) {
 	if s.FPOGV && s.FPOGD > 0 {
 		r.lastFix, r.haveFix = s, true
 		r.mu.Lock()
-		r.current = Fix{ID: s.FPOGID, X: s.FPOGX, Y: s.FPOGY, Duration: s.FPOGD}
+		r.current = stage.Fix{ID: s.FPOGID, X: s.FPOGX, Y: s.FPOGY, Duration: s.FPOGD}
 		r.hasCur = true
 		r.mu.Unlock()
 	}
@@ -909,7 +906,7 @@ func (r *Run) closeFixation() {
 		return
 	}
 	r.mu.Lock()
-	r.fixes = append(r.fixes, Fix{ID: f.FPOGID, X: f.FPOGX, Y: f.FPOGY, Duration: f.FPOGD})
+	r.fixes = append(r.fixes, stage.Fix{ID: f.FPOGID, X: f.FPOGX, Y: f.FPOGY, Duration: f.FPOGD})
 	r.hasCur = false
 	r.mu.Unlock()
 }

@@ -14,6 +14,15 @@ const (
 // calibration screen: the reader's screen, the review's replay and its pictures draw the same.
 const CalibrationDiscRadius = 30
 
+// Fix is a fixation as the stage draws it (the reading overlay, the replay, the box editor's
+// gaze aid): where on the stage and for how long. The device's live fixations, the replay's
+// and the recorded readers' all reach the stage as this one record.
+type Fix struct {
+	ID       int64   // the device's fixation id (FPOGID), 0 when the source has none
+	X, Y     float64 // stage fractions
+	Duration float64 // seconds
+}
+
 // Layout is an image of W×H DICOM pixels placed on the stage: scaled to fit with its aspect
 // kept, centred, padded black. The pads are in stage pixels and describe the drawn rectangle:
 // the image occupies x ∈ [Left, Width−Right), y ∈ [Top, Height−Bottom).
