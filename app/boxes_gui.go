@@ -26,7 +26,11 @@ func runBoxEditor(studyDir, who, store string) error {
 			return fmt.Errorf("boxes: --user: %w", err)
 		}
 	}
-	_, w, err := openWindow("org.sightline.boxes", "Sightline — boxes")
+	// No app ID: the editor keeps no preferences, and an ID gives it a preferences file that
+	// every editor of the machine watches and rewrites as it quits, so that a second editor
+	// read it half written ("Preferences load error: EOF"). Without one Fyne neither reads,
+	// watches nor writes it.
+	_, w, err := openWindow("", "Sightline — boxes")
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user 
 			}()
 		}
 	}
-	st, err := review.Open(ctx, store, review.Options{ReadOnly: apply == ""})
+	st, err := review.Open(ctx, store, storeOptions(o, apply == ""))
 	if apply == "" && errors.Is(err, review.ErrNoStore) && review.IsPostgres(store) {
 		return exportBoxes(o, nil, s, exportTo, "an empty PostgreSQL database: the study's boxes as they are")
 	}
@@ -113,6 +113,12 @@ func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user 
 		return exportBoxes(o, log, s, exportTo, st.Location())
 	}
 	return nil
+}
+
+// storeOptions are a command's review store options: a wait of more than a second (on a
+// writer's lock, or a server that does not answer) is said on stderr, with who holds the lock.
+func storeOptions(o *Options, readOnly bool) review.Options {
+	return review.Options{ReadOnly: readOnly, Waiting: func(what string) { fmt.Fprintf(o.Err, "sightline: %s\n", what) }}
 }
 
 // removeStore removes a SQLite store and its WAL files.

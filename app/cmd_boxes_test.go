@@ -2,13 +2,19 @@ package app
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"sightline/reader/demo/demotest"
+	"sightline/reader/review"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/study"
 )
@@ -100,5 +106,87 @@ func boxesCommandCase(t *testing.T, store string) {
 	}
 	if !strings.Contains(stdout, "the audit (2 changes)") {
 		t.Errorf("a later export: %q, want the 2 changes applied before", stdout)
+	}
+}
+
+// lockedWriter is a writer several goroutines may write and the test read.
+type lockedWriter struct {
+	mu    sync.Mutex
+	b     strings.Builder
+	wrote chan struct{}
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return w.b.Write(p)
+}
+
+func (w *lockedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// TestBoxesApplySaysWhatItWaitsFor: `boxes --apply` while another program holds the store's
+// write lock says, after a second, what it waits for and who holds the lock, then applies
+// once the lock is gone.
+func TestBoxesApplySaysWhatItWaitsFor(t *testing.T) {
+	ctx := context.Background()
+	dir, edits := applyStudy(t, 1, 2)
+	st, err := review.Open(ctx, dir, review.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, review.FileName)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	errw := &lockedWriter{wrote: make(chan struct{}, 1)}
+	cmd := boxesCommand(&Options{Out: &out, Err: errw})
+	cmd.SetArgs([]string{dir, "--apply", edits, "--user", "ann"})
+	cmd.SetOut(&out)
+	cmd.SetErr(errw)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Execute() }()
+	want := fmt.Sprintf("sightline: waiting for the write lock of %s (held by process %d (app.test, user ",
+		filepath.Join(dir, review.FileName), os.Getpid())
+	for !strings.Contains(errw.String(), want) {
+		select {
+		case <-errw.wrote:
+		case err := <-done:
+			t.Fatalf("the command ended while the lock was held: %v; stderr %q", err, errw.String())
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("stderr %q, want %q", errw.String(), want)
+		}
+	}
+	if _, err := lock.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "applied 2 edit(s)") {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the command did not go on once the lock was gone")
+	}
+	if n := strings.Count(errw.String(), "waiting for"); n != 1 {
+		t.Errorf("said %d times: %q", n, errw.String())
 	}
 }

@@ -94,7 +94,7 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 	}
 	if store != "" {
 		// The report only reads: it never waits on a writer, and works on a study it cannot write.
-		st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
+		st, err := review.Open(ctx, store, storeOptions(o, true))
 		if err != nil {
 			return err // it names the store
 		}
@@ -140,7 +140,7 @@ func verifyStore(ctx context.Context, o *Options, studyDir, store string) error 
 	if store == "" {
 		store = studyDir
 	}
-	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
+	st, err := review.Open(ctx, store, storeOptions(o, true))
 	if err != nil {
 		return err
 	}

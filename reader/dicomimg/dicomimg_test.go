@@ -695,24 +695,3 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	benchcpu.Report(b, c0)
 }
-
-func TestSizeMatchesLoad(t *testing.T) {
-	dir := dicomModuleDir(t)
-	for _, name := range []string{"1.dcm", "4.dcm"} {
-		p := filepath.Join(dir, name)
-		img, _, err := Load(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, h, err := Size(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if w != img.Bounds().Dx() || h != img.Bounds().Dy() {
-			t.Errorf("%s: Size %dx%d, Load %v", name, w, h, img.Bounds())
-		}
-	}
-	if _, _, err := Size(filepath.Join(t.TempDir(), "none.dcm")); err == nil || !strings.Contains(err.Error(), "none.dcm") {
-		t.Errorf("missing file: %v", err)
-	}
-}

@@ -2,10 +2,12 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -44,16 +46,26 @@ func openPostgres(ctx context.Context, url string, opt Options, steps []migratio
 	if err != nil {
 		return nil, fmt.Errorf("review store %s: %w", loc, err)
 	}
-	db := stdlib.OpenDB(*cfg)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("review store %s: connect: %w", loc, err)
+	if cfg.RuntimeParams["application_name"] == "" {
+		// Named in pg_stat_activity, and so in what a writer waiting on our lock is told.
+		cfg.RuntimeParams["application_name"] = "sightline"
 	}
+	db := stdlib.OpenDB(*cfg)
 	s := newSQLStore(db, postgresDialect, loc, opt)
 	if opt.ReadOnly {
 		s.readOnly = "opened for reading only"
 	}
-	if s.version, err = migrate(ctx, db, postgresDialect, loc, steps, s.now(), s.readOnly); err != nil {
+	// The connection and the schema's version are the opening's waits (a server that does not
+	// answer; a migration queued behind a writer).
+	waited := noteWait(opt, s.waitingFor)
+	err = db.PingContext(ctx)
+	if err == nil {
+		s.version, err = migrate(ctx, db, postgresDialect, loc, steps, s.now(), s.readOnly)
+	} else {
+		err = fmt.Errorf("review store %s: %w", loc, connectErr(err))
+	}
+	waited()
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -87,4 +99,50 @@ func listen(ctx context.Context, cfg *pgx.ConnConfig, wake chan<- struct{}) {
 			backoff = min(2*backoff, 5*time.Second)
 		}
 	}
+}
+
+// connectError is a failed connection to PostgreSQL, said once. pgx joins one error per
+// attempt, each led by the address: with sslmode=prefer (the default) a TLS attempt and then a
+// plain one, so every message began "tls error" whatever went wrong after.
+type connectError struct {
+	addr, db, user string
+	cause          string
+	err            error // what pgx said, for errors.Is and errors.As
+}
+
+func (e *connectError) Error() string {
+	return fmt.Sprintf("cannot connect to PostgreSQL at %s (database %s, user %s): %s", e.addr, e.db, e.user, e.cause)
+}
+
+func (e *connectError) Unwrap() error { return e.err }
+
+// connectErr turns pgx's connection error into a connectError: the server's own word when it
+// answered (a missing database, a refused password), else the cause of the last attempt (a
+// refused connection, a timeout). Other errors are returned as they are.
+func connectErr(err error) error {
+	var ce *pgconn.ConnectError
+	if err == nil || !errors.As(err, &ce) {
+		return err
+	}
+	e := &connectError{addr: fmt.Sprintf("%s:%d", ce.Config.Host, ce.Config.Port), db: ce.Config.Database, user: ce.Config.User, err: err}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		e.cause = fmt.Sprintf("the server says %s (SQLSTATE %s)", pe.Message, pe.Code)
+		return e
+	}
+	last := ce.Unwrap()
+	if j, ok := last.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 0 {
+		all := j.Unwrap()
+		last = all[len(all)-1]
+	}
+	// The innermost cause: "connection refused", not "dial error: dial tcp …: connect: …".
+	for {
+		next := errors.Unwrap(last)
+		if next == nil {
+			break
+		}
+		last = next
+	}
+	e.cause = last.Error()
+	return e
 }

@@ -188,6 +188,10 @@ type Options struct {
 	// ReadOnly opens the store for reading only: nothing is created or migrated, and writes
 	// fail with ErrReadOnly.
 	ReadOnly bool
+	// Waiting, when set, is told once, from another goroutine, when a write or the opening has
+	// waited WaitNotice for the writers' lock or for the server: what it waits for, and who
+	// holds the lock.
+	Waiting func(what string)
 }
 
 // ErrNewerSchema is returned (wrapped) when the store was written by a newer program.

@@ -63,18 +63,23 @@ func (s *sqlStore) write(ctx context.Context, what string, f func(tx *wtx) error
 	if s.readOnly != "" {
 		return fmt.Errorf("review store: %s: %w (%s)", what, ErrReadOnly, s.readOnly)
 	}
+	// SQLite takes the writers' lock at BEGIN (IMMEDIATE), PostgreSQL in lockWriters.
+	waited := noteWait(s.opt, s.waitingFor)
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("review store: %s: begin: %w", what, err)
+		waited()
+		return fmt.Errorf("review store: %s: begin: %w", what, connectErr(err))
 	}
 	defer t.Rollback()
 	tx := &wtx{Tx: t, chained: s.version >= chainVersion, heads: map[string]string{}, ins: map[string]*sql.Stmt{}}
 	defer tx.closeStmts()
 	if s.d.lockWriters != "" {
 		if _, err := tx.ExecContext(ctx, s.d.lockWriters); err != nil {
-			return fmt.Errorf("review store: %s: lock: %w", what, err)
+			waited()
+			return fmt.Errorf("review store: %s: lock: %w", what, connectErr(err))
 		}
 	}
+	waited()
 	if err := f(tx); err != nil {
 		return fmt.Errorf("review store: %s: %w", what, err)
 	}
@@ -389,7 +394,7 @@ type querier interface {
 func query[T any](ctx context.Context, db querier, what, q string, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("review store: %s: %w", what, err)
+		return nil, fmt.Errorf("review store: %s: %w", what, connectErr(err))
 	}
 	out, err := collect(rows, scan)
 	if err != nil {

@@ -79,7 +79,10 @@ func openSQLite(ctx context.Context, path string, create bool, opt Options, step
 	}
 	s := newSQLStore(db, sqliteDialect, path, opt)
 	s.readOnly = readOnly
-	if s.version, err = migrate(ctx, db, sqliteDialect, path, steps, s.now(), readOnly); err != nil {
+	waited := noteWait(opt, s.waitingFor)
+	s.version, err = migrate(ctx, db, sqliteDialect, path, steps, s.now(), readOnly)
+	waited()
+	if err != nil {
 		db.Close()
 		return nil, err
 	}

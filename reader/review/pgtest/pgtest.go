@@ -156,6 +156,56 @@ func (s *Server) NewDatabase(ctx context.Context, name string) (string, error) {
 	return s.URL(name), nil
 }
 
+// Freeze stops the whole server with SIGSTOP (the postmaster and every process it started: the
+// backends of open connections, the writer, the WAL writer…), as a server that hangs mid-query
+// looks to its clients: connections stay open and nothing answers. Thaw (SIGCONT) undoes it;
+// call it before Stop.
+func (s *Server) Freeze() (thaw func() error, err error) {
+	b, err := os.ReadFile(filepath.Join(s.Dir, "data", "postmaster.pid"))
+	if err != nil {
+		return nil, fmt.Errorf("the server's process: %w", err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pm, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		return nil, fmt.Errorf("postmaster.pid: %q is not a process id", first)
+	}
+	// The postmaster first: once it is stopped it starts nothing new.
+	pids := []int{pm}
+	if err := syscall.Kill(pm, syscall.SIGSTOP); err != nil {
+		return nil, fmt.Errorf("stop the postmaster %d: %w", pm, err)
+	}
+	thaw = func() error {
+		var errs []error
+		for _, p := range pids {
+			if err := syscall.Kill(p, syscall.SIGCONT); err != nil && !errors.Is(err, syscall.ESRCH) {
+				errs = append(errs, fmt.Errorf("continue %d: %w", p, err))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range procs {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// "pid (comm) state ppid …": the command may hold spaces and parentheses.
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if i < 0 || len(f) < 2 {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(f[1]); ppid == pm {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+			if err := syscall.Kill(pid, syscall.SIGSTOP); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return thaw, nil
+}
+
 // Stop stops the server and removes its folder.
 func (s *Server) Stop() error {
 	err := s.run("pg_ctl", "-D", filepath.Join(s.Dir, "data"), "-m", "fast", "-w", "stop")
@@ -216,6 +266,25 @@ func Database(tb testing.TB) string {
 		tb.Fatalf("PostgreSQL: %v", err)
 	}
 	return url
+}
+
+// Own starts a server for one test alone (one it may freeze), stopped and removed when the test
+// ends. When PostgreSQL cannot be started the test is skipped, or fails, as with Database.
+func Own(tb testing.TB) *Server {
+	tb.Helper()
+	s, err := Start()
+	if err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			tb.Fatalf("PostgreSQL cannot be started (%s=1 requires it): %v", RequireEnv, err)
+		}
+		tb.Skipf("SKIPPED, PostgreSQL cannot be started: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			tb.Errorf("stop PostgreSQL: %v", err)
+		}
+	})
+	return s
 }
 
 // StopShared stops the shared server if one was started.
