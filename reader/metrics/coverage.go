@@ -83,7 +83,7 @@ func lungArea(zs []zone, side string) area {
 	var a area
 	for _, z := range zs {
 		switch {
-		case z.mask != nil && z.name == side+" lung (mask)" && z.mask.area > 0:
+		case z.mask != nil && z.name == side+" lung (mask)" && !z.mask.bounds.Empty():
 			return area{mask: z.mask}
 		case z.mask == nil && z.name == side+" lung" && len(z.boxes) > 0:
 			a.box = &z.boxes[0]

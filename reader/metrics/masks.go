@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	goimage "image"
@@ -31,14 +32,13 @@ const maxMaskPixels = 100_000_000
 // DICOM pixel (x, y) of a W × H image is mask pixel (x·w/W, y·h/H).
 type mask struct {
 	w, h   int
-	pix    []uint8 // grey levels, row after row
-	area   int     // anatomy pixels
-	bounds goimage.Rectangle
-	sx, sy float64 // mask pixels per DICOM pixel
+	pix    []uint8           // grey levels, row after row
+	bounds goimage.Rectangle // of the anatomy; empty when the mask has none
+	sx, sy float64           // mask pixels per DICOM pixel
 }
 
-// readMask decodes an anatomy mask from PNG bytes. Any PNG colour type is taken (grey, as the
-// dataset's are, decodes without a copy; others are converted to grey).
+// readMask decodes an anatomy mask from PNG bytes. Any PNG colour type is taken: 8-bit grey,
+// as the dataset's are, through decodeGray8; others through image/png, converted to grey.
 func readMask(b []byte) (*mask, error) {
 	cfg, err := png.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
@@ -47,37 +47,91 @@ func readMask(b []byte) (*mask, error) {
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxMaskPixels {
 		return nil, fmt.Errorf("%d × %d pixels, want 1 to %d", cfg.Width, cfg.Height, maxMaskPixels)
 	}
+	m := &mask{w: cfg.Width, h: cfg.Height, sx: 1, sy: 1}
+	m.pix, err = decodeGray8(b, m.w, m.h)
+	if errors.Is(err, errNotGray8) {
+		m.pix, err = decodeAny(b, m.w, m.h)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.bounds = anatomyBounds(m.pix, m.w, m.h)
+	return m, nil
+}
+
+// decodeAny decodes a PNG of w × h pixels through image/png into grey levels.
+func decodeAny(b []byte, w, h int) ([]uint8, error) {
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
 	r := img.Bounds()
-	m := &mask{w: r.Dx(), h: r.Dy(), sx: 1, sy: 1}
-	if g, ok := img.(*goimage.Gray); ok && g.Stride == m.w && r.Min == (goimage.Point{}) {
-		m.pix = g.Pix[:m.w*m.h]
-	} else {
-		m.pix = make([]uint8, m.w*m.h)
-		for y := range m.h {
-			for x := range m.w {
-				m.pix[y*m.w+x] = color.GrayModel.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y
-			}
+	if r.Dx() != w || r.Dy() != h {
+		return nil, fmt.Errorf("decoded %d × %d, the header says %d × %d", r.Dx(), r.Dy(), w, h)
+	}
+	pix := make([]uint8, w*h)
+	for y := range h {
+		for x := range w {
+			pix[y*w+x] = color.GrayModel.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.Gray).Y
 		}
 	}
-	minX, minY, maxX, maxY := m.w, m.h, -1, -1
-	for y := range m.h {
-		row := m.pix[y*m.w : (y+1)*m.w]
-		for x, v := range row {
-			if v >= 128 {
-				m.area++
-				minX, maxX = min(minX, x), max(maxX, x)
-				minY, maxY = min(minY, y), max(maxY, y)
-			}
+	return pix, nil
+}
+
+// anatomyBounds is the bounding box of the pixels of grey level 128 or more; empty when none.
+// Eight pixels are tested at a time: the masks are mostly background.
+func anatomyBounds(pix []uint8, w, h int) goimage.Rectangle {
+	minX, minY, maxX, maxY := w, h, -1, -1
+	for y := range h {
+		row := pix[y*w : (y+1)*w]
+		first := firstAnatomy(row)
+		if first < 0 {
+			continue
+		}
+		last := lastAnatomy(row)
+		minX, maxX = min(minX, first), max(maxX, last)
+		minY, maxY = min(minY, y), max(maxY, y)
+	}
+	if maxX < 0 {
+		return goimage.Rectangle{}
+	}
+	return goimage.Rect(minX, minY, maxX+1, maxY+1)
+}
+
+// lastAnatomy is the index of the row's last byte of 128 or more, −1 when none.
+func lastAnatomy(row []uint8) int {
+	x := len(row)
+	for ; x >= 32; x -= 32 {
+		w := binary.LittleEndian.Uint64(row[x-8:]) | binary.LittleEndian.Uint64(row[x-16:]) |
+			binary.LittleEndian.Uint64(row[x-24:]) | binary.LittleEndian.Uint64(row[x-32:])
+		if w&0x8080808080808080 != 0 {
+			break
 		}
 	}
-	if m.area > 0 {
-		m.bounds = goimage.Rect(minX, minY, maxX+1, maxY+1)
+	for x--; x >= 0; x-- {
+		if row[x] >= 128 {
+			return x
+		}
 	}
-	return m, nil
+	return -1
+}
+
+// firstAnatomy is the index of the row's first byte of 128 or more, −1 when none.
+func firstAnatomy(row []uint8) int {
+	x := 0
+	for ; x+32 <= len(row); x += 32 {
+		w := binary.LittleEndian.Uint64(row[x:]) | binary.LittleEndian.Uint64(row[x+8:]) |
+			binary.LittleEndian.Uint64(row[x+16:]) | binary.LittleEndian.Uint64(row[x+24:])
+		if w&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; x < len(row); x++ {
+		if row[x] >= 128 {
+			return x
+		}
+	}
+	return -1
 }
 
 // fit scales the mask to an image of W × H DICOM pixels; unknown (0), the mask is taken to be

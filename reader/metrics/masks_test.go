@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	goimage "image"
 	"image/color"
@@ -74,7 +75,6 @@ func hugePNG(w, h uint32) []byte {
 type maskCase struct {
 	name  string
 	png   []byte
-	area  int
 	box   goimage.Rectangle
 	error string
 }
@@ -82,13 +82,78 @@ type maskCase struct {
 func maskCases(t testing.TB) []maskCase {
 	r := goimage.Rect(2, 3, 7, 5)
 	return []maskCase{
-		{name: "grey, as published", png: maskPNG(t, 10, 8, r, color.GrayModel), area: 10, box: r},
-		{name: "RGBA", png: maskPNG(t, 10, 8, r, color.RGBAModel), area: 10, box: r},
-		{name: "palette", png: maskPNG(t, 10, 8, r, nil), area: 10, box: r},
-		{name: "no anatomy", png: maskPNG(t, 10, 8, goimage.Rectangle{}, color.GrayModel), area: 0},
+		{name: "grey, as published", png: maskPNG(t, 10, 8, r, color.GrayModel), box: r},
+		{name: "RGBA", png: maskPNG(t, 10, 8, r, color.RGBAModel), box: r},
+		{name: "palette", png: maskPNG(t, 10, 8, r, nil), box: r},
+		{name: "no anatomy", png: maskPNG(t, 10, 8, goimage.Rectangle{}, color.GrayModel)},
 		{name: "not a PNG", png: []byte("GIF89a, a GIF header and more"), error: "not a PNG file"},
 		{name: "too many pixels", png: hugePNG(20000, 20000), error: "20000 × 20000 pixels"},
 		{name: "cut short", png: maskPNG(t, 10, 8, r, color.GrayModel)[:40], error: "EOF"},
+	}
+}
+
+// decodeGray8 gives what image/png gives, whatever filters the encoder chose for the rows
+// (noise, gradients and flat runs make it use all five); a damaged chunk or stream is refused.
+func TestDecodeGray8(t *testing.T) {
+	const w, h = 61, 37
+	g := goimage.NewGray(goimage.Rect(0, 0, w, h))
+	seed := uint32(7)
+	for y := range h {
+		for x := range w {
+			seed = seed*1664525 + 1013904223
+			switch y % 4 {
+			case 0:
+				g.Pix[y*w+x] = uint8(seed >> 24) // noise
+			case 1:
+				g.Pix[y*w+x] = uint8(3 * x) // across
+			case 2:
+				g.Pix[y*w+x] = uint8(5 * y) // down
+			default:
+				g.Pix[y*w+x] = uint8(x*y + int(seed>>30))
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	pix, err := decodeGray8(b.Bytes(), w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(pix, g.Pix) {
+		t.Error("decodeGray8 differs from the image encoded")
+	}
+	// Each filter by hand on the row 10 20 30 under 1 2 3 (PNG specification, §9).
+	for k, want := range [][]uint8{
+		{10, 20, 30}, // None
+		{10, 30, 60}, // Sub: + the byte to the left
+		{11, 22, 33}, // Up: + the byte above
+		{10, 26, 44}, // Average: + ⌊(left + above) ÷ 2⌋: 20 + ⌊12/2⌋, 30 + ⌊29/2⌋
+		{11, 31, 61}, // Paeth: the predictor nearest left + above − upper left: above, then left, left
+	} {
+		row := []uint8{10, 20, 30}
+		if err := unfilter(byte(k), row, []uint8{1, 2, 3}); err != nil || !bytes.Equal(row, want) {
+			t.Errorf("filter %d: %v (%v), want %v", k, row, err, want)
+		}
+	}
+	if err := unfilter(5, make([]uint8, 3), make([]uint8, 3)); err == nil {
+		t.Error("filter type 5 taken")
+	}
+	damaged := bytes.Clone(b.Bytes())
+	damaged[len(damaged)-20] ^= 0xff // inside the last IDAT
+	if _, err := decodeGray8(damaged, w, h); err == nil || !strings.Contains(err.Error(), "bad CRC") {
+		t.Errorf("damaged IDAT: %v, want a bad CRC", err)
+	}
+	rgba := maskPNG(t, 4, 4, goimage.Rect(0, 0, 2, 2), color.RGBAModel)
+	if _, err := decodeGray8(rgba, 4, 4); !errors.Is(err, errNotGray8) {
+		t.Errorf("RGB PNG: %v, want errNotGray8", err)
+	}
+	if _, err := inflateRows([]byte{0x78, 0x9c, 1, 2, 3}, 4, 4); err == nil {
+		t.Error("a stream that is not deflate taken")
+	}
+	if _, err := inflateRows([]byte{0x79, 0x9c}, 4, 4); err == nil || !strings.Contains(err.Error(), "zlib header") {
+		t.Errorf("bad zlib header: %v", err)
 	}
 }
 
@@ -105,12 +170,12 @@ func TestReadMask(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m.w != 10 || m.h != 8 || m.area != c.area || m.bounds != c.box {
-				t.Errorf("mask %d × %d, area %d, bounds %v; want 10 × 8, %d, %v", m.w, m.h, m.area, m.bounds, c.area, c.box)
+			if m.w != 10 || m.h != 8 || m.bounds != c.box {
+				t.Errorf("mask %d × %d, bounds %v; want 10 × 8, %v", m.w, m.h, m.bounds, c.box)
 			}
 			// Scaled to a 20 × 16 image: DICOM pixel (4, 6) is mask pixel (2, 3), anatomy.
 			m.fit(20, 16)
-			if c.area > 0 && (!m.at(4, 6) || !m.at(13.9, 9.9) || m.at(14, 6) || m.at(4, 10) || m.at(-1, 6) || m.at(40, 6)) {
+			if !c.box.Empty() && (!m.at(4, 6) || !m.at(13.9, 9.9) || m.at(14, 6) || m.at(4, 10) || m.at(-1, 6) || m.at(40, 6)) {
 				t.Error("scaled lookups wrong")
 			}
 		})
@@ -126,8 +191,8 @@ func FuzzReadMask(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(m.pix) != m.w*m.h || m.area > m.w*m.h {
-			t.Fatalf("mask %d × %d with %d pixels, area %d", m.w, m.h, len(m.pix), m.area)
+		if len(m.pix) != m.w*m.h || !m.bounds.In(goimage.Rect(0, 0, m.w, m.h)) {
+			t.Fatalf("mask %d × %d with %d pixels, anatomy in %v", m.w, m.h, len(m.pix), m.bounds)
 		}
 		m.fit(float64(m.w)*2, float64(m.h)*3)
 		for _, p := range [][2]float64{{0, 0}, {float64(m.w) * 2, 0}, {1e9, 1e9}, {-5, 2}} {

@@ -22,7 +22,7 @@ type zone struct {
 // present is whether the image has the zone: a box, or a mask with some anatomy.
 func (z zone) present() bool {
 	if z.mask != nil {
-		return z.mask.area > 0
+		return !z.mask.bounds.Empty()
 	}
 	return len(z.boxes) > 0
 }
