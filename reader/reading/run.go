@@ -165,6 +165,10 @@ const (
 	RereadMarked = "marked" // marked by the operator
 )
 
+// EventMarkedForReread is the journal event of a case the operator marked for re-reading
+// (attribute dicom_id).
+const EventMarkedForReread = "marked_for_reread"
+
 // Config is everything a run needs.
 type Config struct {
 	// Plan is the session's whole plan, each screen's Index its position; Before.Done lists
@@ -594,7 +598,7 @@ func (r *Run) command(ctx context.Context, c command) {
 	case cmdMark:
 		if r.idx >= 0 && r.frame.Screen.Kind == session.KindCase {
 			id := r.frame.Screen.DicomID
-			r.event("marked_for_reread", map[string]string{"dicom_id": id})
+			r.event(EventMarkedForReread, map[string]string{"dicom_id": id})
 			r.mu.Lock()
 			r.stats.Marked = append(r.stats.Marked, id)
 			r.mu.Unlock()
@@ -955,7 +959,7 @@ func (r *Run) endScreen(host time.Duration) {
 		q := r.cfg.Gate(r.readingSegments(), reading)
 		if r.closingFull {
 			// The reader did not finish the case: it is read again, whatever its samples say.
-			q.Verdict = "fail"
+			q.Verdict = quality.Fail
 			q.Reasons = append([]string{"disk full: the recording stopped during the case"}, q.Reasons...)
 		}
 		if l := r.health.latencies[min(r.latFrom, len(r.health.latencies)):]; len(l) > 0 {
@@ -974,14 +978,10 @@ func (r *Run) endScreen(host time.Duration) {
 			return
 		}
 		r.event("quality", map[string]string{"verdict": string(q.Verdict), "reasons": strings.Join(q.Reasons, "; ")})
-		why := Skip{DicomID: r.frame.Screen.DicomID, Reason: strings.Join(q.Reasons, "; ")}
-		switch {
-		case q.Verdict == quality.Fail:
-			why.Kind = RereadFailed
+		switch why := rereadWhy(r.frame.Screen.DicomID, q); why.Kind {
+		case RereadFailed:
 			r.failed = append(r.failed, why)
-		case q.Audio != nil && q.Audio.Silent:
-			// A warning only, but the case's dictation is missing: offered like a failure.
-			why.Kind = RereadSilent
+		case RereadSilent:
 			r.silent = append(r.silent, why)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -599,6 +600,27 @@ func (c *Case) ReadRows(file string, fn func(line int, r egd.GazeRecord) error) 
 		probs = append(probs, Problem{Kind: ProblemRow, File: rel, Line: line, Message: err.Error()})
 	})
 	return probs, err
+}
+
+// RowCount is the number of data rows of one of the case's row files (its lines after the
+// header), counted without parsing them; 0 when the file cannot be read. A resumed run starts
+// its counts from the earlier sittings' rows.
+func (c *Case) RowCount(file string) int64 {
+	f, err := os.Open(filepath.Join(c.Dir, file))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var n int64
+	buf := make([]byte, 256<<10)
+	for {
+		k, err := f.Read(buf)
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if err == io.EOF || (err != nil && k == 0) {
+			break
+		}
+	}
+	return max(0, n-1)
 }
 
 // Rows reads a whole row file of the case (see ReadRows).

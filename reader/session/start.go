@@ -1,5 +1,10 @@
 package session
 
+import (
+	"errors"
+	"strings"
+)
+
 // StartAction is what the station does when a reader opens a study.
 type StartAction string
 
@@ -74,4 +79,60 @@ func LatestOf(states []State, reader string) (State, bool) {
 		return State{}, false
 	}
 	return best, true
+}
+
+// ErrAllRead: the reader has read every case of a study the station plans itself (Unread found
+// none left). The station asks whether to read them all again in a new session.
+var ErrAllRead = errors.New("every case of the study is read")
+
+// Unread is ids less the cases reader has read to their end in the study's sessions (states:
+// every session's state, any reader's; only the reader's own count), in ids' order. Empty
+// means the reader has read every case: ErrAllRead.
+func Unread(states []State, reader string, ids []string) []string {
+	read := map[string]bool{}
+	for _, st := range states {
+		if st.Reader != reader {
+			continue
+		}
+		for _, i := range st.Done {
+			if i >= 0 && i < len(st.Plan) && st.Plan[i].Kind == KindCase {
+				read[st.Plan[i].DicomID] = true
+			}
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if !read[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// NextPlanned is the number (from 1) of the first of a reader's planned sessions (each its
+// screens, in the plan's order) that no complete session among states has read; 0 when every
+// one is complete. A session is known by its screens: the same cases in the same order.
+func NextPlanned(planned [][]Screen, states []State) int {
+	done := map[string]bool{}
+	for _, st := range states {
+		if st.Status == StatusComplete {
+			done[planKey(st.Plan)] = true
+		}
+	}
+	for k, sc := range planned {
+		if !done[planKey(sc)] {
+			return k + 1
+		}
+	}
+	return 0
+}
+
+// planKey identifies a session by its screens.
+func planKey(sc []Screen) string {
+	var b strings.Builder
+	for _, s := range sc {
+		b.WriteString(s.DicomID)
+		b.WriteByte(',')
+	}
+	return b.String()
 }
