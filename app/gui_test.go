@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,7 +172,7 @@ func TestOpenStudyChoosesReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if planKey(st.Plan) != planKey(p.Session(1)) {
+	if !slices.EqualFunc(st.Plan, p.Session(1), func(a, b session.Screen) bool { return a.DicomID == b.DicomID }) {
 		t.Error("the session does not read alice's first planned session")
 	}
 }

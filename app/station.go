@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 
 	"sightline/assets"
 	"sightline/reader/audio"
@@ -69,92 +67,92 @@ func prepare(o *Options, dir string) (*prepared, error) {
 	if !o.SeedSet {
 		seed = time.Now().UnixNano()
 	}
-	origin := time.Now()
-	mono := monotonic()
-	clock := sessionClock(mono)
-	ids := make([]string, len(st.Cases))
-	for i, c := range st.Cases {
-		ids[i] = c.DicomID
+	origin, mono := time.Now(), monotonic()
+	p := &prepared{study: st, clock: sessionClock(mono)}
+	var audioDesc string
+	if p.gaze, p.audio, audioDesc, err = openDevices(o, st, seed, p.clock); err != nil {
+		return nil, err
 	}
+	meta := session.Meta{Reader: o.Reader, Seed: seed, CalibEvery: o.CalibEvery, StudyDir: dir,
+		Tracker: p.gaze.spec, TrackerRate: o.Rate, FixationFilter: filterNames(o), StartedWall: origin,
+		ClockOriginNS: int64(mono), BootID: bootID(), Audio: audioDesc}
+	plan, err := newSessionPlan(o, dir, st, &meta)
+	if err == nil {
+		err = p.create(dir, meta, plan)
+	}
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// openDevices opens a session's tracker and microphone (none with --audio none).
+func openDevices(o *Options, st *study.Study, seed int64, clock func() time.Duration) (*gazeSource, *audioRig, string, error) {
 	spec := o.TrackerSpec
 	if spec == "" {
 		spec = "opengaze://127.0.0.1:4242"
 	}
 	gaze, err := openGaze(spec, o.Rate, seed, st, clock, logger(o.Err))
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
-	rig, audioDesc, err := openAudio(o, clock)
+	rig, desc, err := openAudio(o, clock)
 	if err != nil {
 		gaze.close()
-		return nil, err
+		return nil, nil, "", err
 	}
-	closeAll := func() {
-		gaze.close()
-		if rig != nil {
-			rig.Close()
-		}
-	}
-	// Session ids are the start time and the reader; a second session started within the same
-	// second gets a suffix rather than failing.
-	base := origin.Format("20060102-150405") + "-" + o.Reader
-	var (
-		id, sdir string
-		plan     []session.Screen
-		rec      *session.Recorder
-	)
-	planned, err := preparedPlan(o, dir)
+	return gaze, rig, desc, nil
+}
+
+// newSessionPlan is what a new session reads, as a plan for its id: the next session of the
+// reader's plan in a prepared study (its seed and calibration frequency go in meta: they made
+// the order read), or else the cases the reader has not read yet (all with --new-session),
+// shuffled by the station.
+func newSessionPlan(o *Options, dir string, st *study.Study, meta *session.Meta) (func(id string) []session.Screen, error) {
+	states, _ := study.SessionStates(dir) // a session that cannot be read has read nothing
+	planned, err := preparedPlan(o, dir, states)
 	if err != nil {
-		closeAll()
 		return nil, err
 	}
-	calibEvery := o.CalibEvery
-	if planned != nil { // the plan's own seed and frequency made the order read: record those
-		seed, calibEvery = planned.seed, planned.calibEvery
+	if planned != nil {
+		meta.Seed, meta.CalibEvery = planned.seed, planned.calibEvery
+		return func(string) []session.Screen { return planned.screens }, nil
 	}
-	if planned == nil && !o.NewSession {
-		// The station plans this session itself: the cases this reader has not read yet.
-		if ids, err = unread(dir, o.Reader, ids); err != nil {
-			closeAll()
-			return nil, err
+	ids := make([]string, len(st.Cases))
+	for i, c := range st.Cases {
+		ids[i] = c.DicomID
+	}
+	if !o.NewSession {
+		if ids = session.Unread(states, o.Reader, ids); len(ids) == 0 {
+			return nil, fmt.Errorf("reader %s: %w (--new-session reads them again)", o.Reader, session.ErrAllRead)
 		}
 	}
+	seed, calibEvery := meta.Seed, o.CalibEvery
+	return func(id string) []session.Screen { return session.NewPlan(id, ids, seed, calibEvery) }, nil
+}
+
+// create makes the session's folder and its recorder. Session ids are the start time and the
+// reader; a second session started within the same second gets a suffix rather than failing.
+func (p *prepared) create(dir string, meta session.Meta, plan func(id string) []session.Screen) error {
+	base := meta.StartedWall.Format("20060102-150405") + "-" + meta.Reader
 	for n := 1; ; n++ {
-		id = base
+		id := base
 		if n > 1 {
 			id = fmt.Sprintf("%s-%d", base, n)
 		}
-		plan = session.NewPlan(id, ids, seed, o.CalibEvery)
-		if planned != nil {
-			plan = planned.screens
-		}
-		sdir = study.SessionDir(dir, id)
-		rec, err = session.Create(sdir, session.Meta{
-			SessionID:      id,
-			Reader:         o.Reader,
-			Seed:           seed,
-			CalibEvery:     calibEvery,
-			StudyDir:       dir,
-			Tracker:        gaze.spec,
-			TrackerRate:    o.Rate,
-			FixationFilter: filterNames(o),
-			Plan:           plan,
-			StartedWall:    origin,
-			ClockOriginNS:  int64(mono),
-			BootID:         bootID(),
-			Audio:          audioDesc,
-		})
+		meta.SessionID, meta.Plan = id, plan(id)
+		sdir := study.SessionDir(dir, id)
+		rec, err := session.Create(sdir, meta)
 		if errors.Is(err, session.ErrExists) && n < 100 {
 			continue
 		}
 		if err != nil {
-			closeAll()
-			return nil, err // it names the step and the folder
+			return err // it names the step and the folder
 		}
-		break
+		p.rec, p.dir, p.plan, p.seed, p.sessionID = rec, sdir, meta.Plan, meta.Seed, id
+		return nil
 	}
-	return &prepared{study: st, plan: plan, rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
-		seed: seed, sessionID: id}, nil
 }
 
 // close stops the session's devices (and waits for the last MP3s).
@@ -181,19 +179,10 @@ func (p *prepared) audioFaults() <-chan reading.AudioFault {
 	return p.audio.faults
 }
 
-// monitorSourceError: the default capture source is a monitor (a loopback of an output); the
-// station asks before recording from it.
-type monitorSourceError struct{ device string }
-
-func (e *monitorSourceError) Error() string {
-	return fmt.Sprintf("the default sound input %q records what the computer plays, not a microphone", e.device)
-}
-
-// errNoMicrophone: the default microphone could not be opened; the station offers gaze only.
-var errNoMicrophone = errors.New("no microphone")
-
 // openAudio opens the microphone; "none" (or a refused default device, after the operator
-// chose gaze only) gives a gaze-only session, recorded as such.
+// chose gaze only) gives a gaze-only session, recorded as such. No microphone at all is a
+// *ui.NoMicrophoneError, a monitor as the default source a *ui.MonitorSourceError: the
+// station asks about either.
 func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error) {
 	if o.Audio == "none" {
 		why := o.noAudioWhy
@@ -205,7 +194,9 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 	rig, err := startAudio(o, clock)
 	if err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
-			return nil, "", fmt.Errorf("%w: %w", errNoMicrophone, err)
+			e := &ui.NoMicrophoneError{Device: o.Audio, Reason: err.Error()}
+			e.Details = micDetails(e, o.AudioBackend)
+			return nil, "", e
 		}
 		return nil, "", fmt.Errorf("open the microphone: %w", err)
 	}
@@ -220,7 +211,7 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 			fmt.Fprintf(o.Err, "sightline: the only sound input, %q, records what this computer plays, not a microphone: the demo records gaze only (--audio %q records from it)\n", dev, dev)
 			return nil, fmt.Sprintf("none: the only sound input %q is a monitor, not a microphone", dev), nil
 		}
-		return nil, "", &monitorSourceError{device: dev}
+		return nil, "", &ui.MonitorSourceError{Device: dev}
 	}
 	return rig, rig.describe(), nil
 }
@@ -249,7 +240,7 @@ func fileExists(p string) bool {
 // preparedPlan returns the session to read from a prepared study's plan for the reader
 // (STUDY/plans/<reader>.json): --session N, or the first session without a complete recording.
 // A study without plans (the demo, a hand-made folder) has none: the station shuffles itself.
-func preparedPlan(o *Options, dir string) (*planned, error) {
+func preparedPlan(o *Options, dir string, states []session.State) (*planned, error) {
 	if !fileExists(studyprep.PlanPath(dir, o.Reader)) {
 		if fileExists(filepath.Join(dir, "plans")) {
 			return nil, fmt.Errorf("study %s has no plan for reader %q: add one with `sightline prepare --out %s --reader %s`",
@@ -263,20 +254,11 @@ func preparedPlan(o *Options, dir string) (*planned, error) {
 	}
 	n := o.Session
 	if n == 0 {
-		done := map[string]bool{}
-		states, _ := study.SessionStates(dir)
-		for _, st := range states {
-			if st.Status == session.StatusComplete {
-				done[planKey(st.Plan)] = true
-			}
-		}
+		sessions := make([][]session.Screen, len(pl.Sessions))
 		for k := range pl.Sessions {
-			if !done[planKey(pl.Session(k+1))] {
-				n = k + 1
-				break
-			}
+			sessions[k] = pl.Sessions[k].Screens
 		}
-		if n == 0 {
+		if n = session.NextPlanned(sessions, states); n == 0 {
 			return nil, fmt.Errorf("every session of reader %q's plan is complete", o.Reader)
 		}
 	}
@@ -296,46 +278,6 @@ type planned struct {
 	calibEvery int
 }
 
-// planKey identifies a session by its screens (a plan session read to the end).
-func planKey(sc []session.Screen) string {
-	var b strings.Builder
-	for _, s := range sc {
-		b.WriteString(s.DicomID)
-		b.WriteByte(',')
-	}
-	return b.String()
-}
-
-// errAllRead: the reader has read every case of a study the station plans itself.
-var errAllRead = errors.New("every case of the study is read")
-
-// unread is ids less the cases reader has read to their end in the study's earlier sessions, in
-// order; none left is errAllRead.
-func unread(studyDir, reader string, ids []string) ([]string, error) {
-	read := map[string]bool{}
-	states, _ := study.SessionStates(studyDir)
-	for _, st := range states {
-		if st.Reader != reader {
-			continue
-		}
-		for _, i := range st.Done {
-			if i >= 0 && i < len(st.Plan) && st.Plan[i].Kind == session.KindCase {
-				read[st.Plan[i].DicomID] = true
-			}
-		}
-	}
-	var out []string
-	for _, id := range ids {
-		if !read[id] {
-			out = append(out, id)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("reader %s: %w (--new-session reads them again)", reader, errAllRead)
-	}
-	return out, nil
-}
-
 // resume reopens an interrupted session of the study for recording, at the screen it was cut
 // off on; with cont, a session that was ended, where its reader stopped.
 func resume(o *Options, dir string, st session.State, cont bool) (*prepared, error) {
@@ -351,20 +293,16 @@ func resume(o *Options, dir string, st session.State, cont bool) (*prepared, err
 		origin = monotonic()
 	}
 	clock := sessionClock(origin)
-	spec := o.TrackerSpec
-	if spec == "" {
-		spec = "opengaze://127.0.0.1:4242"
-	}
-	gaze, err := openGaze(spec, o.Rate, st.Seed, stdy, clock, logger(o.Err))
+	gaze, rig, _, err := openDevices(o, stdy, st.Seed, clock)
 	if err != nil {
 		return nil, err
 	}
-	rig, _, err := openAudio(o, clock)
-	if err != nil {
-		gaze.close()
-		return nil, err
+	// What the earlier sittings read, before the recorder changes the folder; a folder that
+	// cannot be opened read nothing.
+	var before reading.Before
+	if so, err := session.Open(sdir); err == nil {
+		before = reading.BeforeOf(so)
 	}
-	before := earlier(sdir) // read before the recorder changes the folder
 	reopen := session.Resume
 	if cont {
 		reopen = session.Continue
@@ -417,7 +355,7 @@ func runGUI(o *Options, studyDir string) error {
 	// SIGINT and SIGTERM quit the window; the session on show is then ended as the End session
 	// button does, its reason the signal.
 	o.live = &live{}
-	why, stopSignals := handleSignals(func() { ui.Quitting(); fyne.Do(a.Quit) })
+	why, stopSignals := handleSignals(func() { ui.Quit(a) })
 	defer stopSignals()
 	if err := openStation(a, w, o, studyDir); err != nil {
 		return err
@@ -431,7 +369,8 @@ func runGUI(o *Options, studyDir string) error {
 }
 
 // openStation fills the station's window: the start screen, or straight into reading a study
-// (studyDir). Split from runGUI for the tests, which drive it in Fyne's test app.
+// (studyDir). Split from runGUI for the tests, which drive it in Fyne's test app. The screen
+// flow is ui.Station's; here it is given the commands behind its screens.
 func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 	if !o.audioSet {
 		// The microphone chosen in Settings, unless --audio says otherwise.
@@ -444,214 +383,100 @@ func openStation(a fyne.App, w fyne.Window, o *Options, studyDir string) error {
 	if o.Fullscreen {
 		w.SetFullScreen(true)
 	}
-	var showStart func()
-	// startReading opens a session of dir for reader ("": --reader).
-	startReading := func(dir, defaultTracker, reader string) error {
-		oo := *o
-		oo.demo = o.demo || dir == DefaultDemoDir()
-		if reader != "" {
-			oo.Reader = reader
-		}
-		if oo.TrackerSpec == "" {
-			oo.TrackerSpec = defaultTracker
-		}
-		// begin opens the session with open (a new one, or a resumed one) and starts reading.
-		var begin func(open func(*Options) (*prepared, error)) error
-		begin = func(open func(*Options) (*prepared, error)) error {
-			p, err := open(&oo)
-			if errors.Is(err, errNoMicrophone) {
-				// No microphone at start: say so and offer a gaze-only session. "No" goes back
-				// to the start screen: the window must never be left empty.
-				ui.ShowNoMicrophone(w, oo.Audio, micDetails(err, oo.AudioBackend), func(yes bool) {
-					if !yes {
-						showStart()
-						return
-					}
-					oo.Audio, oo.noAudioWhy = "none", "no microphone at start: "+strings.TrimPrefix(err.Error(), errNoMicrophone.Error()+": ")
-					if err := begin(open); err != nil {
-						showStart()
-						dialog.ShowError(err, w)
-					}
-				})
-				return nil
-			}
-			var mon *monitorSourceError
-			if errors.As(err, &mon) {
-				ui.ShowMonitorSource(w, mon.device, func(yes bool) {
-					if !yes {
-						showStart()
-						return
-					}
-					oo.monitorOK = true
-					if err := begin(open); err != nil {
-						showStart()
-						dialog.ShowError(err, w)
-					}
-				})
-				return nil
-			}
-			if errors.Is(err, errAllRead) {
-				msg := fmt.Sprintf("Reader %s has read every case of this study.\n\nRead them all again in a new session?", oo.Reader)
-				dialog.ShowConfirm("Every case read", msg, func(yes bool) {
-					if !yes {
-						showStart()
-						return
-					}
-					oo.NewSession = true
-					if err := begin(open); err != nil {
-						showStart()
-						dialog.ShowError(err, w)
-					}
-				}, w)
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
-			return runSession(w, &oo, p)
-		}
-		fresh := func(oo *Options) (*prepared, error) { return prepare(oo, dir) }
-		cut, _ := study.Interrupted(dir)
-		states, err := study.SessionStates(dir)
-		if err != nil && !oo.NewSession && oo.Session == 0 {
-			return err
-		}
-		// What to do is reader/session's decision; here it is shown and carried out.
-		choice := session.DecideStart(cut, states, session.StartOptions{Reader: oo.Reader, Resume: o.Resume,
-			NewSession: oo.NewSession, Session: oo.Session})
-		st := choice.Session
-		switch choice.Action {
-		case session.StartNew:
-			return begin(fresh)
-		case session.StartContinue:
-			fmt.Fprintf(o.Err, "sightline: continuing session %s of reader %s: %d of %d screens left (--new-session starts a new one)\n",
-				st.SessionID, st.Reader, len(st.Remaining()), len(st.Plan))
-			return begin(func(oo *Options) (*prepared, error) { return resume(oo, dir, st, true) })
-		}
-		again := func(oo *Options) (*prepared, error) { return resume(oo, dir, st, false) }
-		if choice.Action == session.StartResume {
-			return begin(again)
-		}
-		msg := fmt.Sprintf("Session %s (reader %s, started %s) was interrupted after %d of %d screens.\n"+
-			"Resume it at the interrupted case? The partial case is kept and read again.",
-			st.SessionID, st.Reader, st.StartedWall.Local().Format("2006-01-02 15:04"), len(st.Done), len(st.Plan))
-		d := dialog.NewCustomConfirm("Interrupted session", "Resume", "Start a new session", widget.NewLabel(msg), func(yes bool) {
-			open := fresh
-			if yes {
-				open = again
-			}
-			if err := begin(open); err != nil {
-				showStart() // not an empty window behind the error
-				dialog.ShowError(err, w)
-			}
-		}, w)
-		ui.EnterConfirms(d, w.Canvas())
-		d.Show()
-		return nil
-	}
-	// readStudy reads a study folder; with ask, a prepared study first asks who reads it,
-	// among the readers with a plan.
-	readStudy := func(dir, defaultTracker string, ask bool) error {
-		readers, err := studyprep.Readers(dir)
-		if err != nil {
-			return err
-		}
-		if !ask || len(readers) == 0 {
-			return startReading(dir, defaultTracker, "")
-		}
-		ui.ChooseReader(w, dir, readers, o.Reader, func(reader string) {
-			if reader == "" {
-				showStart() // not an empty window
-				return
-			}
-			if err := startReading(dir, defaultTracker, reader); err != nil {
-				showStart()
-				dialog.ShowError(err, w)
-			}
-		})
-		return nil
-	}
-	showStart = func() {
-		w.SetContent(ui.NewStart(ui.StartActions{
-			// Runs on its own goroutine: the demo study may need writing first.
-			OpenDemo: func(done func()) {
-				defer done()
-				dir := DefaultDemoDir()
-				if err := ensureDemo(dir, o.Err); err != nil {
-					fyne.Do(func() { dialog.ShowError(err, w) })
-					return
-				}
-				fyne.Do(func() {
-					if err := startReading(dir, "sim", ""); err != nil {
-						dialog.ShowError(err, w)
-					}
-				})
-			},
-			OpenStudy: func(dir string) {
-				if err := readStudy(dir, "", true); err != nil {
-					dialog.ShowError(err, w)
-				}
-			},
-			Review: func(dir string) { askReviewer(a, w, dir, showStart) },
-			CorrectBoxes: func(dir string) {
-				if err := openBoxEditor(w, dir, "", "", showStart); err != nil {
-					dialog.ShowError(err, w)
-				}
-			},
-			Settings: func() {
-				var names, monitors []string
-				devs, err := audio.Devices(o.AudioBackend)
-				for _, d := range devs {
-					names = append(names, d.Name)
-					if d.Monitor {
-						monitors = append(monitors, d.Name)
-					}
-				}
-				ui.ShowSettings(w, names, err, a.Preferences().StringWithFallback(prefAudio, ""), func(dev string) {
-					a.Preferences().SetString(prefAudio, dev)
-					if !o.audioSet {
-						o.Audio = dev
-					}
-				}, monitors...)
-			},
-			NewStudy: func() {
-				first := ui.NewStudyRequest{Readers: []string{o.Reader}, Seed: o.Seed, SeedSet: o.SeedSet,
-					SessionSize: studyprep.DefaultSessionSize, CalibEvery: o.CalibEvery}
-				ui.ShowNewStudy(w, first, func(req ui.NewStudyRequest, p *ui.NewStudyProgress) {
-					seed := req.Seed
-					if !req.SeedSet {
-						seed = time.Now().UnixNano() // recorded in prepare.json and every plan
-					}
-					background(func() {
-						res, err := studyprep.Run(context.Background(), studyprep.Options{
-							Worklist: req.Worklist, DicomRoot: req.DicomRoot, Out: req.Out, Seed: seed,
-							Readers: req.Readers, Split: req.Split, Overlap: req.Overlap, SessionSize: req.SessionSize, CalibEvery: req.CalibEvery,
-							Progress: func(done, total int) { fyne.Do(func() { p.Set(done, total) }) },
-						})
-						fyne.Do(func() {
-							if err != nil {
-								p.Failed(w, err, res.Unreadable)
-								return
-							}
-							p.Done()
-							ui.ShowStudyReady(w, req.Out, res, func() {
-								if err := readStudy(req.Out, "", true); err != nil {
-									dialog.ShowError(err, w)
-								}
-							})
-						})
-					})
-				})
-			},
-		}, icon, w))
-	}
+	st := ui.NewStation(w, icon, stationCommands(a, w, o), ui.StationOptions{
+		Reader: o.Reader, ReaderSet: o.readerSet, Resume: o.Resume, NewSession: o.NewSession, Session: o.Session,
+		Seed: o.Seed, SeedSet: o.SeedSet, CalibEvery: o.CalibEvery, Log: o.Err,
+	})
 	if studyDir != "" {
 		// --reader given: that reader reads; otherwise ask, when the study has plans.
-		return readStudy(studyDir, o.TrackerSpec, !o.readerSet)
+		return st.ReadStudy(studyDir, o.TrackerSpec, !o.readerSet)
 	}
-	showStart()
+	st.ShowStart()
 	return nil
+}
+
+// stationCommands are the devices, stores and commands behind the station's screens.
+func stationCommands(a fyne.App, w fyne.Window, o *Options) ui.StationCommands {
+	return ui.StationCommands{
+		Readers: studyprep.Readers,
+		Sessions: func(dir string) ([]session.State, []session.State, error) {
+			cut, _ := study.Interrupted(dir)
+			states, err := study.SessionStates(dir)
+			return cut, states, err
+		},
+		Read: func(req ui.ReadRequest) error { return readSession(w, o, req) },
+		Demo: func() (string, error) {
+			dir := DefaultDemoDir()
+			return dir, ensureDemo(dir, o.Err)
+		},
+		Review:       func(dir string, back func()) { askReviewer(a, w, dir, back) },
+		CorrectBoxes: func(dir string, back func()) error { return openBoxEditor(w, dir, "", "", back) },
+		Microphones: func() (names, monitors []string, err error) {
+			devs, err := audio.Devices(o.AudioBackend)
+			for _, d := range devs {
+				names = append(names, d.Name)
+				if d.Monitor {
+					monitors = append(monitors, d.Name)
+				}
+			}
+			return names, monitors, err
+		},
+		Microphone: func() string { return a.Preferences().StringWithFallback(prefAudio, "") },
+		SetMicrophone: func(dev string) {
+			a.Preferences().SetString(prefAudio, dev)
+			if !o.audioSet {
+				o.Audio = dev
+			}
+		},
+		PrepareStudy: prepareStudy,
+		Background:   background,
+	}
+}
+
+// prepareStudy prepares the study the New study form asks for.
+func prepareStudy(req ui.NewStudyRequest, progress func(done, total int)) (studyprep.Result, error) {
+	seed := req.Seed
+	if !req.SeedSet {
+		seed = time.Now().UnixNano() // recorded in prepare.json and every plan
+	}
+	return studyprep.Run(context.Background(), studyprep.Options{
+		Worklist: req.Worklist, DicomRoot: req.DicomRoot, Out: req.Out, Seed: seed,
+		Readers: req.Readers, Split: req.Split, Overlap: req.Overlap, SessionSize: req.SessionSize, CalibEvery: req.CalibEvery,
+		Progress: progress,
+	})
+}
+
+// readSession opens the session the station asks for (new, continued or resumed) and starts
+// reading it. The microphone's refusals (openAudio) go back to the station, which asks.
+func readSession(w fyne.Window, o *Options, req ui.ReadRequest) error {
+	oo := *o
+	oo.demo = o.demo || req.Dir == DefaultDemoDir()
+	oo.Reader = req.Reader
+	if oo.TrackerSpec == "" {
+		oo.TrackerSpec = req.Tracker
+	}
+	oo.NewSession = o.NewSession || req.NewSession
+	oo.monitorOK = o.monitorOK || req.MonitorOK
+	if req.GazeOnly != "" {
+		oo.Audio, oo.noAudioWhy = "none", req.GazeOnly
+	}
+	var (
+		p   *prepared
+		err error
+	)
+	switch req.Start.Action {
+	case session.StartContinue:
+		p, err = resume(&oo, req.Dir, req.Start.Session, true)
+	case session.StartResume:
+		p, err = resume(&oo, req.Dir, req.Start.Session, false)
+	default:
+		p, err = prepare(&oo, req.Dir)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Err, "sightline: recording session %s (seed %d) in %s\n", p.sessionID, p.seed, p.dir)
+	return runSession(w, &oo, p)
 }
 
 // micDetails is what the no-microphone dialog shows behind its Details control: the error
@@ -726,7 +551,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		run.Stop("window closed")
 		go func() {
 			<-run.Done()
-			fyne.Do(w.Close)
+			ui.Do(w.Close)
 		}()
 		w.SetCloseIntercept(nil)
 	})

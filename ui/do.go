@@ -25,3 +25,10 @@ func Do(f func()) {
 	}
 	fyne.Do(f)
 }
+
+// Quit ends the app's loop from any goroutine (a signal): drawing stops first (Quitting),
+// then the loop is asked to end on the UI goroutine. Quit itself is never dropped.
+func Quit(a fyne.App) {
+	Quitting()
+	fyne.Do(a.Quit)
+}
