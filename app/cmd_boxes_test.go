@@ -143,19 +143,7 @@ func TestBoxesApplySaysWhatItWaitsFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, review.FileName)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	lock, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if _, err := lock.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		t.Fatal(err)
-	}
+	release := holdWriteLock(t, dir)
 	var out bytes.Buffer
 	errw := &lockedWriter{wrote: make(chan struct{}, 1)}
 	cmd := boxesCommand(&Options{Out: &out, Err: errw})
@@ -175,9 +163,7 @@ func TestBoxesApplySaysWhatItWaitsFor(t *testing.T) {
 			t.Fatalf("stderr %q, want %q", errw.String(), want)
 		}
 	}
-	if _, err := lock.ExecContext(ctx, `ROLLBACK`); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	select {
 	case err := <-done:
 		if err != nil || !strings.Contains(out.String(), "applied 2 edit(s)") {
@@ -189,4 +175,35 @@ func TestBoxesApplySaysWhatItWaitsFor(t *testing.T) {
 	if n := strings.Count(errw.String(), "waiting for"); n != 1 {
 		t.Errorf("said %d times: %q", n, errw.String())
 	}
+}
+
+// holdWriteLock takes the write lock of the SQLite store in dir (BEGIN IMMEDIATE on a
+// connection of its own), as another program would. release lets it go; the test's end does
+// too, if it has not.
+func holdWriteLock(t *testing.T, dir string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, review.FileName)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+				t.Errorf("release the write lock: %v", err)
+			}
+			conn.Close()
+			db.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
 }
