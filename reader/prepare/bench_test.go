@@ -7,9 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"image"
+
 	"sightline/internal/benchcpu"
 	"sightline/reader/demo/demotest"
 	"sightline/reader/display"
+	"sightline/reader/stage"
 )
 
 // BenchmarkCase prepares the demo study's twelve phantoms one after the other on one goroutine
@@ -35,4 +38,22 @@ func BenchmarkCase(b *testing.B) {
 		}
 	}
 	benchcpu.Report(b, c0)
+}
+
+// demoStages are the demo study's twelve phantoms drawn on the stage, as prepare writes them.
+func demoStages(b *testing.B) []*image.Gray {
+	dir := demotest.Dir(b)
+	files, err := filepath.Glob(filepath.Join(dir, "files", "*", "*", "*", "*.dcm"))
+	if err != nil || len(files) != 12 {
+		b.Fatalf("demo study: %d files (%v), want 12", len(files), err)
+	}
+	var stages []*image.Gray
+	for _, f := range files {
+		img, _, _, err := decode(context.Background(), f, b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		stages = append(stages, Stage(img, stage.Fit(img.Bounds().Dx(), img.Bounds().Dy())))
+	}
+	return stages
 }
