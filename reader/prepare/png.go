@@ -222,41 +222,9 @@ func (e *deflater) block(rows []byte, stride int, hist *[numLitLen]uint32, final
 	for hlit > 257 && litLen[hlit-1] == 0 {
 		hlit--
 	}
-	// The code lengths of both alphabets, one sequence, run-length coded (codes 16, 17, 18).
-	lens := append(litLen[:hlit:hlit], 1) // one distance code, 1 bit (RFC 1951 3.2.7)
-	type clItem struct{ sym, extra, nextra uint8 }
-	var items []clItem
+	// The code lengths of both alphabets, one sequence: one distance code, 1 bit (RFC 1951 3.2.7).
+	items := lengthItems(append(litLen[:hlit:hlit], 1))
 	var clHist [19]uint32
-	for i := 0; i < len(lens); {
-		v, n := lens[i], 1
-		for i+n < len(lens) && lens[i+n] == v {
-			n++
-		}
-		i += n
-		switch {
-		case v == 0:
-			for n >= 11 {
-				k := min(n, 138)
-				items = append(items, clItem{18, uint8(k - 11), 7})
-				n -= k
-			}
-			if n >= 3 {
-				items = append(items, clItem{17, uint8(n - 3), 3})
-				n = 0
-			}
-		case n >= 4:
-			items = append(items, clItem{v, 0, 0})
-			n--
-			for n >= 3 {
-				k := min(n, 6)
-				items = append(items, clItem{16, uint8(k - 3), 2})
-				n -= k
-			}
-		}
-		for ; n > 0; n-- {
-			items = append(items, clItem{v, 0, 0})
-		}
-	}
 	for _, it := range items {
 		clHist[it.sym]++
 	}
@@ -349,6 +317,46 @@ func (e *deflater) emit(p []byte, codes *[numLitLen]uint32) {
 		lit(v)
 	}
 	e.out, e.bits, e.nbits = buf[:pos], bits, nbits
+}
+
+// clItem is a symbol of the code length code, with its extra bits.
+type clItem struct{ sym, extra, nextra uint8 }
+
+// lengthItems run-length codes a sequence of code lengths: 16 repeats the last length 3 to 6
+// times, 17 and 18 are 3 to 10 and 11 to 138 zeros.
+func lengthItems(lens []uint8) []clItem {
+	var items []clItem
+	for i := 0; i < len(lens); {
+		v, n := lens[i], 1
+		for i+n < len(lens) && lens[i+n] == v {
+			n++
+		}
+		i += n
+		switch {
+		case v == 0:
+			for n >= 11 {
+				k := min(n, 138)
+				items = append(items, clItem{18, uint8(k - 11), 7})
+				n -= k
+			}
+			if n >= 3 {
+				items = append(items, clItem{17, uint8(n - 3), 3})
+				n = 0
+			}
+		case n >= 4:
+			items = append(items, clItem{v, 0, 0})
+			n--
+			for n >= 3 {
+				k := min(n, 6)
+				items = append(items, clItem{16, uint8(k - 3), 2})
+				n -= k
+			}
+		}
+		for ; n > 0; n-- {
+			items = append(items, clItem{v, 0, 0})
+		}
+	}
+	return items
 }
 
 // huffmanLengths sets the code length of every symbol with a non-zero count in freq, at most
