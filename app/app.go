@@ -98,28 +98,7 @@ func Command() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			o.audioSet = cmd.Flags().Changed("audio")
 			o.readerSet = cmd.Flags().Changed("reader")
-			if o.CPUProfile != "" {
-				f, err := os.Create(o.CPUProfile)
-				if err != nil {
-					return fmt.Errorf("--cpuprofile: %w", err)
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return fmt.Errorf("--cpuprofile: %w", err)
-				}
-				// A profiled station is often stopped with a signal: finish the profile first.
-				sig := make(chan os.Signal, 1)
-				signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-				go func() {
-					<-sig
-					if guiSignals.Load() {
-						return // the station ends its session, then returns through Main
-					}
-					pprof.StopCPUProfile()
-					f.Close()
-					os.Exit(130)
-				}()
-			}
-			return nil
+			return startProfile(o.CPUProfile)
 		},
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -128,6 +107,44 @@ func Command() *cobra.Command {
 			return runGUI(o, "")
 		},
 	}
+	stationFlags(root, o)
+	root.AddCommand(demoCommand(o), readCommand(o), gazesimCommand(o), prepareCommand(o), exportCommand(o), importCommand(o),
+		analyzeCommand(o), heatmapCommand(o), metricsCommand(o))
+	root.AddCommand(boxesCommand(o))
+	root.AddCommand(transcribeCommand(o))
+	root.AddCommand(reviewCommand(o))
+	return root
+}
+
+// startProfile starts the CPU profile --cpuprofile asks for ("": none).
+func startProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	// A profiled station is often stopped with a signal: finish the profile first.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		<-sig
+		if guiSignals.Load() {
+			return // the station ends its session, then returns through Main
+		}
+		pprof.StopCPUProfile()
+		f.Close()
+		os.Exit(130)
+	}()
+	return nil
+}
+
+// stationFlags are the station's flags, every command's.
+func stationFlags(root *cobra.Command, o *Options) {
 	pf := root.PersistentFlags()
 	pf.BoolVar(&o.Fullscreen, "fullscreen", false, "read full screen (otherwise a 1920×1080 window)")
 	pf.Int64Var(&o.Seed, "seed", 0, "seed of the blinded order (default: from the clock; a prepared study's plan brings its own; always recorded)")
@@ -144,8 +161,11 @@ func Command() *cobra.Command {
 	pf.StringVar(&o.Operator, "operator", "window", "operator console: window (a second window) or none")
 	pf.BoolVar(&o.NewSession, "new-session", false, "start a new session rather than continue the reader's ended one; a study without plans then offers every case again")
 	pf.StringVar(&o.Resume, "resume", "ask", "an interrupted session of the study: ask, yes (resume it) or no (start a new one)")
+}
 
-	demoCmd := &cobra.Command{
+// demoCommand is `sightline demo`.
+func demoCommand(o *Options) *cobra.Command {
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "write the demo study (if not there yet) and start reading it",
 		Args:  cobra.NoArgs,
@@ -167,9 +187,13 @@ func Command() *cobra.Command {
 			return runGUI(o, o.Study)
 		},
 	}
-	demoCmd.Flags().StringVar(&o.Study, "study", "", "study folder (default: "+DefaultDemoDir()+")")
+	cmd.Flags().StringVar(&o.Study, "study", "", "study folder (default: "+DefaultDemoDir()+")")
+	return cmd
+}
 
-	readCmd := &cobra.Command{
+// readCommand is `sightline read STUDY`.
+func readCommand(o *Options) *cobra.Command {
+	cmd := &cobra.Command{
 		Use:   "read STUDY",
 		Short: "read a study folder (master_sheet.csv + DICOMs), recording under STUDY/sessions/",
 		Args:  cobra.ExactArgs(1),
@@ -179,9 +203,15 @@ func Command() *cobra.Command {
 			return runGUI(o, o.Study)
 		},
 	}
+	cmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
+	return cmd
+}
+
+// gazesimCommand is `sightline gazesim`.
+func gazesimCommand(o *Options) *cobra.Command {
 	var listen, simStudy string
 	var simNoCal bool
-	simCmd := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "gazesim",
 		Short: "run the Gazepoint simulator: an Open Gaze API server on TCP",
 		Long: "Serves the Open Gaze API like a GP3 (60 Hz) or GP3 HD (150 Hz) until interrupted. With --study,\n" +
@@ -191,16 +221,10 @@ func Command() *cobra.Command {
 			return runSim(cmd.Context(), o, listen, simStudy, simNoCal)
 		},
 	}
-	simCmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
-	simCmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
-	simCmd.Flags().BoolVar(&simNoCal, "no-calibration", false, "a device that never calibrates: CALIBRATE_START is acknowledged, no calibration point follows")
-	readCmd.Flags().IntVar(&o.Session, "session", 0, "session of the reader's plan (a prepared study: STUDY/plans/<reader>.json); default: the first not yet complete")
-	root.AddCommand(demoCmd, readCmd, simCmd, prepareCommand(o), exportCommand(o), importCommand(o),
-		analyzeCommand(o), heatmapCommand(o), metricsCommand(o))
-	root.AddCommand(boxesCommand(o))
-	root.AddCommand(transcribeCommand(o))
-	root.AddCommand(reviewCommand(o))
-	return root
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:4242", "address to listen on")
+	cmd.Flags().StringVar(&simStudy, "study", "", "study folder whose cases the simulated reader looks at")
+	cmd.Flags().BoolVar(&simNoCal, "no-calibration", false, "a device that never calibrates: CALIBRATE_START is acknowledged, no calibration point follows")
+	return cmd
 }
 
 func logger(w io.Writer) *slog.Logger {

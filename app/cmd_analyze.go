@@ -125,15 +125,7 @@ var heatmapDicomSize = func(s *study.Study, root string, c study.Case) (int, int
 // heatmapCommand is `sightline heatmap DATASET --out DIR`: fixation heatmaps in the layout the
 // EGD-CXR reference ML code reads.
 func heatmapCommand(o *Options) *cobra.Command {
-	var (
-		out, images       string
-		static, temporal  bool
-		cumulative        bool
-		sigma, sigmaDeg   float64
-		weightByDuration  bool
-		quiet             bool
-		fixationsFileName string
-	)
+	var a heatmapArgs
 	cmd := &cobra.Command{
 		Use:   "heatmap DATASET",
 		Short: "write fixation heatmaps (OUT/<dicom_id>/heatmap.png, k_frame.png) for the reference ML code",
@@ -148,110 +140,149 @@ func heatmapCommand(o *Options) *cobra.Command {
 			"counted; calibration screens are skipped.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := args[0]
-			if !static && !temporal && !cumulative {
-				return errors.New("heatmap: nothing to do: --static=false and no --temporal or --cumulative")
-			}
-			// An export carries each case's image size in screens.csv: no DICOMs needed.
-			var sizes map[string]export.Size
-			if images == "" {
-				images = dir
-				var err error
-				if sizes, _, err = export.ImageSizes(dir); err != nil {
-					return fmt.Errorf("heatmap: %w", err)
-				}
-			}
-			s, err := study.Load(dir)
-			if err != nil {
-				return fmt.Errorf("heatmap: %w", err)
-			}
-			name := filepath.Join(dir, fixationsFileName)
-			f, err := os.Open(name)
-			if err != nil {
-				return fmt.Errorf("heatmap: %w", err)
-			}
-			ims, err := heatmap.ReadFixations(f, name)
-			f.Close()
-			if err != nil {
-				return err
-			}
-			jobs, others, failed := heatmap.Plan(s, ims, func(c study.Case) (int, int, error) {
-				if sz, ok := sizes[c.DicomID]; ok {
-					return sz.W, sz.H, nil
-				}
-				return heatmapDicomSize(s, images, c)
-			})
-			for _, err := range failed {
-				fmt.Fprintln(o.Err, "sightline:", err)
-			}
-			opt := heatmap.Options{Sigma: sigma, SigmaDeg: sigmaDeg, Viewing: o.viewing(), WeightByDuration: weightByDuration}
-			var bar *progressbar.ProgressBar
-			progress := func(done, total int) {}
-			if !quiet && len(jobs) > 0 {
-				bar = progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(o.Err),
-					progressbar.OptionSetDescription("heatmaps"), progressbar.OptionShowCount(),
-					progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
-					progressbar.OptionOnCompletion(func() { fmt.Fprintln(o.Err) }))
-				progress = func(done, total int) { _ = bar.Set(done) }
-			}
-			start := time.Now()
-			stats, err := heatmap.Render(analyzeContext(cmd), out, jobs, static, temporal, opt, progress)
-			if err == nil && cumulative {
-				// The cumulative frames, under their own name: a second pass over the images.
-				co := opt
-				co.Cumulative = true
-				var cs []heatmap.Stats
-				if cs, err = heatmap.Render(analyzeContext(cmd), out, jobs, false, true, co, progress); err == nil {
-					for i := range stats {
-						if static || temporal {
-							stats[i].Frames += cs[i].Frames
-						} else {
-							stats[i] = cs[i]
-						}
-					}
-				}
-			}
-			if bar != nil {
-				_ = bar.Exit()
-			}
-			var fix, off, unweighted, frames int
-			for _, st := range stats {
-				fix += st.Fixations
-				off += st.OffImage
-				unweighted += st.Unweighted
-				frames += st.Frames
-			}
-			calib := 0
-			for _, im := range others {
-				calib += len(im.Fixations)
-			}
-			fmt.Fprintf(o.Out, "%d images, %d fixations (%d off the image, %d without a usable duration: skipped), %d frames, in %s under %s\n",
-				len(jobs), fix, off, unweighted, frames, time.Since(start).Round(time.Millisecond), out)
-			if len(others) > 0 {
-				fmt.Fprintf(o.Out, "%d screens not in %s (calibration screens) skipped, %d fixations\n", len(others), study.MasterSheet, calib)
-			}
-			if err != nil {
-				return err
-			}
-			if len(failed) > 0 {
-				return fmt.Errorf("heatmap: %d cases could not be rendered (listed above)", len(failed))
-			}
-			return nil
+			return runHeatmap(analyzeContext(cmd), o, args[0], a)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "root folder of the heatmaps (created)")
-	f.StringVar(&images, "images", "", "folder the master_sheet paths are relative to, for the DICOM sizes (default: DATASET)")
-	f.BoolVar(&static, "static", true, "write <dicom_id>/heatmap.png")
-	f.BoolVar(&temporal, "temporal", false, "write the reference's temporal frames <dicom_id>/<k>_frame.png, k from 0, frame k showing fixation k+1 alone")
-	f.BoolVar(&cumulative, "cumulative", false, "write cumulative frames <dicom_id>/<n>_cumulative.png, n from 1, frame n showing fixations 1…n")
-	f.Float64Var(&sigma, "sigma", heatmap.DefaultSigma, "Gaussian σ in DICOM pixels")
-	f.Float64Var(&sigmaDeg, "sigma-deg", 0, "Gaussian σ in degrees of visual angle (overrides --sigma)")
-	f.BoolVar(&weightByDuration, "weight-duration", false, "weight each fixation by its duration (FPOGD)")
-	f.StringVar(&fixationsFileName, "fixations", analysis.FixationsFile, "fixation file inside DATASET (eye_gaze.csv for raw-gaze heatmaps)")
-	f.BoolVar(&quiet, "quiet", false, "no progress bar on stderr")
+	f.StringVar(&a.out, "out", "", "root folder of the heatmaps (created)")
+	f.StringVar(&a.images, "images", "", "folder the master_sheet paths are relative to, for the DICOM sizes (default: DATASET)")
+	f.BoolVar(&a.static, "static", true, "write <dicom_id>/heatmap.png")
+	f.BoolVar(&a.temporal, "temporal", false, "write the reference's temporal frames <dicom_id>/<k>_frame.png, k from 0, frame k showing fixation k+1 alone")
+	f.BoolVar(&a.cumulative, "cumulative", false, "write cumulative frames <dicom_id>/<n>_cumulative.png, n from 1, frame n showing fixations 1…n")
+	f.Float64Var(&a.sigma, "sigma", heatmap.DefaultSigma, "Gaussian σ in DICOM pixels")
+	f.Float64Var(&a.sigmaDeg, "sigma-deg", 0, "Gaussian σ in degrees of visual angle (overrides --sigma)")
+	f.BoolVar(&a.weightByDuration, "weight-duration", false, "weight each fixation by its duration (FPOGD)")
+	f.StringVar(&a.fixations, "fixations", analysis.FixationsFile, "fixation file inside DATASET (eye_gaze.csv for raw-gaze heatmaps)")
+	f.BoolVar(&a.quiet, "quiet", false, "no progress bar on stderr")
 	_ = cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// heatmapArgs are the heatmap command's flags.
+type heatmapArgs struct {
+	out, images                  string
+	static, temporal, cumulative bool
+	sigma, sigmaDeg              float64
+	weightByDuration, quiet      bool
+	fixations                    string // the fixation file inside the dataset
+}
+
+// runHeatmap writes the heatmaps of dataset dir.
+func runHeatmap(ctx context.Context, o *Options, dir string, a heatmapArgs) error {
+	if !a.static && !a.temporal && !a.cumulative {
+		return errors.New("heatmap: nothing to do: --static=false and no --temporal or --cumulative")
+	}
+	jobs, others, failed, err := heatmapJobs(dir, a)
+	if err != nil {
+		return err
+	}
+	for _, err := range failed {
+		fmt.Fprintln(o.Err, "sightline:", err)
+	}
+	opt := heatmap.Options{Sigma: a.sigma, SigmaDeg: a.sigmaDeg, Viewing: o.viewing(), WeightByDuration: a.weightByDuration}
+	progress, exit := countBar(o.Err, "heatmaps", a.quiet)
+	start := time.Now()
+	stats, err := renderHeatmaps(ctx, a, jobs, opt, progress)
+	exit()
+	var fix, off, unweighted, frames, calib int
+	for _, st := range stats {
+		fix, off, unweighted, frames = fix+st.Fixations, off+st.OffImage, unweighted+st.Unweighted, frames+st.Frames
+	}
+	for _, im := range others {
+		calib += len(im.Fixations)
+	}
+	fmt.Fprintf(o.Out, "%d images, %d fixations (%d off the image, %d without a usable duration: skipped), %d frames, in %s under %s\n",
+		len(jobs), fix, off, unweighted, frames, time.Since(start).Round(time.Millisecond), a.out)
+	if len(others) > 0 {
+		fmt.Fprintf(o.Out, "%d screens not in %s (calibration screens) skipped, %d fixations\n", len(others), study.MasterSheet, calib)
+	}
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("heatmap: %d cases could not be rendered (listed above)", len(failed))
+	}
+	return nil
+}
+
+// heatmapJobs reads the dataset's fixations and plans a heatmap per case, its canvas the
+// case's image size: from screens.csv when the dataset is an export (no DICOMs needed),
+// otherwise (or with --images) from the DICOM header.
+func heatmapJobs(dir string, a heatmapArgs) (jobs []heatmap.Job, others []heatmap.Image, failed []error, err error) {
+	var sizes map[string]export.Size
+	images := a.images
+	if images == "" {
+		images = dir
+		if sizes, _, err = export.ImageSizes(dir); err != nil {
+			return nil, nil, nil, fmt.Errorf("heatmap: %w", err)
+		}
+	}
+	s, err := study.Load(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("heatmap: %w", err)
+	}
+	name := filepath.Join(dir, a.fixations)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("heatmap: %w", err)
+	}
+	ims, err := heatmap.ReadFixations(f, name)
+	f.Close()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	jobs, others, failed = heatmap.Plan(s, ims, func(c study.Case) (int, int, error) {
+		if sz, ok := sizes[c.DicomID]; ok {
+			return sz.W, sz.H, nil
+		}
+		return heatmapDicomSize(s, images, c)
+	})
+	return jobs, others, failed, nil
+}
+
+// renderHeatmaps renders the static and temporal heatmaps, then the cumulative frames under
+// their own name (a second pass over the images); the stats count every frame written.
+func renderHeatmaps(ctx context.Context, a heatmapArgs, jobs []heatmap.Job, opt heatmap.Options, progress func(done, total int)) ([]heatmap.Stats, error) {
+	stats, err := heatmap.Render(ctx, a.out, jobs, a.static, a.temporal, opt, progress)
+	if err != nil || !a.cumulative {
+		return stats, err
+	}
+	opt.Cumulative = true
+	cs, err := heatmap.Render(ctx, a.out, jobs, false, true, opt, progress)
+	if err != nil {
+		return stats, err
+	}
+	for i := range stats {
+		if a.static || a.temporal {
+			stats[i].Frames += cs[i].Frames
+		} else {
+			stats[i] = cs[i]
+		}
+	}
+	return stats, nil
+}
+
+// countBar is a progress bar of images done on w (none when quiet), drawn from the first
+// report; exit ends it.
+func countBar(w io.Writer, what string, quiet bool) (progress func(done, total int), exit func()) {
+	var bar *progressbar.ProgressBar
+	if quiet {
+		return nil, func() {}
+	}
+	progress = func(done, total int) {
+		if bar == nil {
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+				progressbar.OptionSetDescription(what), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+		}
+		_ = bar.Set(done)
+	}
+	return progress, func() {
+		if bar != nil {
+			_ = bar.Exit()
+		}
+	}
 }
 
 // analyzeBars is one progress bar per input file of an analysis run, on stderr.

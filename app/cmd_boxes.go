@@ -50,6 +50,76 @@ func boxesCommand(o *Options) *cobra.Command {
 // store is checked first (the user, the edits file whole, the export's folder), so a failed
 // command has touched nothing; a review.db this command made is removed again if it fails.
 func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user string) (err error) {
+	if err := checkBoxesArgs(apply, exportTo, user); err != nil {
+		return err
+	}
+	s, err := study.Load(dir)
+	if err != nil {
+		return err
+	}
+	var batch review.Batch
+	if apply != "" {
+		if batch, err = readBatch(s, apply, user); err != nil {
+			return err
+		}
+	}
+	ctx := cmd.Context()
+	store, fresh := studyStore(dir, store)
+	if fresh && apply == "" {
+		// Nothing edited yet and nothing to apply: export the study's boxes, make no store.
+		return exportBoxes(o, nil, s, exportTo, "")
+	}
+	if fresh {
+		// err is the command's result (named): a store this command made is removed when the
+		// command fails.
+		defer func() {
+			if err != nil {
+				removeStore(filepath.Join(dir, review.FileName))
+			}
+		}()
+	}
+	st, err := review.Open(ctx, store, storeOptions(o, apply == ""))
+	if apply == "" && errors.Is(err, review.ErrNoStore) && review.IsPostgres(store) {
+		return exportBoxes(o, nil, s, exportTo, "an empty PostgreSQL database: the study's boxes as they are")
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return applyAndExport(ctx, o, st, s, batch, apply != "", exportTo)
+}
+
+// applyAndExport applies the batch of edits (with apply), then exports the boxes as the store
+// now holds them (with exportTo).
+func applyAndExport(ctx context.Context, o *Options, st review.Store, s *study.Study, batch review.Batch, apply bool, exportTo string) error {
+	if apply {
+		if err := applyBatch(ctx, o, st, batch); err != nil {
+			return err
+		}
+	}
+	if exportTo == "" {
+		return nil
+	}
+	log, err := st.BoxLog(ctx, "")
+	if err != nil {
+		return err
+	}
+	return exportBoxes(o, log, s, exportTo, st.Location())
+}
+
+// studyStore resolves --store: none, or the study folder, is the study's own store file;
+// fresh reports that file is not there yet (the command would make it).
+func studyStore(dir, store string) (resolved string, fresh bool) {
+	if store != "" && filepath.Clean(store) != filepath.Clean(dir) {
+		return store, false
+	}
+	_, err := os.Stat(filepath.Join(dir, review.FileName))
+	return dir, errors.Is(err, os.ErrNotExist)
+}
+
+// checkBoxesArgs refuses flags that cannot work before anything is opened: --apply without a
+// valid --user, --export into a folder that is not there.
+func checkBoxesArgs(apply, exportTo, user string) error {
 	if apply != "" {
 		if user == "" {
 			return errors.New("boxes: --apply needs --user NAME: every change is stored with who made it")
@@ -64,53 +134,6 @@ func runBoxes(cmd *cobra.Command, o *Options, dir, store, apply, exportTo, user 
 				return fmt.Errorf("boxes: --export %s: the folder %s does not exist", exportTo, d)
 			}
 		}
-	}
-	s, err := study.Load(dir)
-	if err != nil {
-		return err
-	}
-	var batch review.Batch
-	if apply != "" {
-		if batch, err = readBatch(s, apply, user); err != nil {
-			return err
-		}
-	}
-	ctx := cmd.Context()
-	if store == "" || filepath.Clean(store) == filepath.Clean(dir) {
-		store = dir
-		if _, statErr := os.Stat(filepath.Join(dir, review.FileName)); errors.Is(statErr, os.ErrNotExist) {
-			if apply == "" {
-				// Nothing edited yet and nothing to apply: export the study's boxes, make no store.
-				return exportBoxes(o, nil, s, exportTo, "")
-			}
-			// err is the command's result (named): the stat's error must not be the one the
-			// deferred check sees, or a store made by a command that worked is removed too.
-			defer func() {
-				if err != nil {
-					removeStore(filepath.Join(dir, review.FileName))
-				}
-			}()
-		}
-	}
-	st, err := review.Open(ctx, store, storeOptions(o, apply == ""))
-	if apply == "" && errors.Is(err, review.ErrNoStore) && review.IsPostgres(store) {
-		return exportBoxes(o, nil, s, exportTo, "an empty PostgreSQL database: the study's boxes as they are")
-	}
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if apply != "" {
-		if err := applyBatch(ctx, o, st, batch); err != nil {
-			return err
-		}
-	}
-	if exportTo != "" {
-		log, err := st.BoxLog(ctx, "")
-		if err != nil {
-			return err
-		}
-		return exportBoxes(o, log, s, exportTo, st.Location())
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"sightline/reader/metrics"
@@ -35,23 +34,11 @@ func metricsCommand(o *Options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := metrics.Config{Dir: args[0], Out: out, Viewing: o.viewing(),
 				RadiusDeg: radius, SigmaDeg: sigma, WindowS: window, Workers: workers}
-			var bar *progressbar.ProgressBar
-			if !quiet {
-				cfg.Progress = func(done, total int) {
-					if bar == nil {
-						bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(o.Err),
-							progressbar.OptionSetDescription("images"), progressbar.OptionShowCount(),
-							progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
-							progressbar.OptionOnCompletion(func() { fmt.Fprintln(o.Err) }))
-					}
-					_ = bar.Set(done)
-				}
-			}
+			var exit func()
+			cfg.Progress, exit = countBar(o.Err, "images", quiet)
 			start := time.Now()
 			res, err := metrics.Run(analyzeContext(cmd), cfg)
-			if bar != nil {
-				_ = bar.Exit()
-			}
+			exit()
 			if err != nil {
 				return err
 			}

@@ -22,12 +22,7 @@ import (
 // prepareCommand is `sightline prepare`: a worklist of DICOMs into a study folder. It reads
 // --seed, --calibration-every and --reader from the root's persistent flags.
 func prepareCommand(o *Options) *cobra.Command {
-	var (
-		worklist, root, out string
-		sessionSize, jobs   int
-		readers             []string
-		overlap             int
-	)
+	var a prepareArgs
 	cmd := &cobra.Command{
 		Use:   "prepare --worklist master_sheet.csv --dicom-root DIR --out STUDY",
 		Short: "turn a worklist of DICOMs into a study folder: display images, pads, reading plans",
@@ -52,72 +47,90 @@ among them, and each plan lists the shared cases. Without --overlap every reader
 
 With --out alone, adds a plan for --reader to a prepared study.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			reader := o.Reader
-			if f := cmd.Flags().Lookup("reader"); f != nil {
-				reader = f.Value.String()
-			}
-			if out == "" {
-				return errors.New("prepare: --out is needed")
-			}
-			if worklist == "" && root == "" {
-				if len(readers) > 0 {
-					return errors.New("prepare: --readers is for a new study; add a reader to a study with --reader")
-				}
-				return addReader(o, out, reader)
-			}
-			if len(readers) == 0 {
-				readers = []string{reader}
-			}
-			split := cmd.Flags().Changed("overlap")
-			if split && len(readers) < 2 {
-				return errors.New("prepare: --overlap splits the cases among several --readers")
-			}
-			if worklist == "" || root == "" {
-				return errors.New("prepare: --worklist and --dicom-root go together (or give neither, to add a reader to a study)")
-			}
-			// The persistent flags belong to the root command, and may be bound to another
-			// Options than o; read them from the flag set.
-			seed, calib := o.Seed, o.CalibEvery
-			if v, err := cmd.Flags().GetInt64("seed"); err == nil {
-				seed = v
-			}
-			if v, err := cmd.Flags().GetInt("calibration-every"); err == nil {
-				calib = v
-			}
-			if !cmd.Flags().Changed("seed") {
-				seed = time.Now().UnixNano()
-			}
-			ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
-			defer stop()
-			bar := newProgressBar(o.Err)
-			start := time.Now()
-			res, err := studyprep.Run(ctx, studyprep.Options{
-				Worklist: worklist, DicomRoot: root, Out: out, Seed: seed,
-				Readers: readers, Split: split, Overlap: overlap, SessionSize: sessionSize, CalibEvery: calib, Jobs: jobs,
-				Progress: bar.update,
-			})
-			bar.finish()
-			if err != nil {
-				listUnreadable(o.Err, out, res.Unreadable)
-				return err
-			}
-			report(o.Out, o.Err, out, seed, res, time.Since(start))
-			if n := len(res.Unreadable); n > 0 {
-				return fmt.Errorf("prepare: %d of %d cases could not be prepared (listed in %s)", n, res.Cases, filepath.Join(out, studyprep.UnreadableFile))
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPrepare(cmd, o, a) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&worklist, "worklist", "", "master_sheet.csv: dicom_id, path (relative to --dicom-root), labels, any other columns")
-	f.StringVar(&root, "dicom-root", "", "folder the worklist's paths are relative to")
-	f.StringVar(&out, "out", "", "study folder to write (must not hold a study already)")
-	f.IntVar(&sessionSize, "session-size", studyprep.DefaultSessionSize, "screens per session at most, calibration screens included")
-	f.IntVar(&jobs, "jobs", runtime.NumCPU(), "cases prepared at once")
-	f.StringSliceVar(&readers, "readers", nil, "readers of the study, comma-separated: a plan each (default: --reader)")
-	f.IntVar(&overlap, "overlap", 0, "with --readers: cases every reader reads; the others are split among them")
+	f.StringVar(&a.worklist, "worklist", "", "master_sheet.csv: dicom_id, path (relative to --dicom-root), labels, any other columns")
+	f.StringVar(&a.root, "dicom-root", "", "folder the worklist's paths are relative to")
+	f.StringVar(&a.out, "out", "", "study folder to write (must not hold a study already)")
+	f.IntVar(&a.sessionSize, "session-size", studyprep.DefaultSessionSize, "screens per session at most, calibration screens included")
+	f.IntVar(&a.jobs, "jobs", runtime.NumCPU(), "cases prepared at once")
+	f.StringSliceVar(&a.readers, "readers", nil, "readers of the study, comma-separated: a plan each (default: --reader)")
+	f.IntVar(&a.overlap, "overlap", 0, "with --readers: cases every reader reads; the others are split among them")
 	return cmd
+}
+
+// prepareArgs are the prepare command's own flags.
+type prepareArgs struct {
+	worklist, root, out        string
+	sessionSize, jobs, overlap int
+	readers                    []string
+}
+
+// runPrepare prepares a study, or adds a reader's plan to one (--out alone).
+func runPrepare(cmd *cobra.Command, o *Options, a prepareArgs) error {
+	reader := o.Reader
+	if f := cmd.Flags().Lookup("reader"); f != nil {
+		reader = f.Value.String()
+	}
+	if a.out == "" {
+		return errors.New("prepare: --out is needed")
+	}
+	if a.worklist == "" && a.root == "" {
+		if len(a.readers) > 0 {
+			return errors.New("prepare: --readers is for a new study; add a reader to a study with --reader")
+		}
+		return addReader(o, a.out, reader)
+	}
+	opts, err := prepareOptions(cmd, o, a, reader)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
+	defer stop()
+	bar := newProgressBar(o.Err)
+	opts.Progress = bar.update
+	start := time.Now()
+	res, err := studyprep.Run(ctx, opts)
+	bar.finish()
+	if err != nil {
+		listUnreadable(o.Err, a.out, res.Unreadable)
+		return err
+	}
+	report(o.Out, o.Err, a.out, opts.Seed, res, time.Since(start))
+	if n := len(res.Unreadable); n > 0 {
+		return fmt.Errorf("prepare: %d of %d cases could not be prepared (listed in %s)", n, res.Cases, filepath.Join(a.out, studyprep.UnreadableFile))
+	}
+	return nil
+}
+
+// prepareOptions checks the flags of a new study and makes them the preparation's options.
+func prepareOptions(cmd *cobra.Command, o *Options, a prepareArgs, reader string) (studyprep.Options, error) {
+	readers := a.readers
+	if len(readers) == 0 {
+		readers = []string{reader}
+	}
+	split := cmd.Flags().Changed("overlap")
+	if split && len(readers) < 2 {
+		return studyprep.Options{}, errors.New("prepare: --overlap splits the cases among several --readers")
+	}
+	if a.worklist == "" || a.root == "" {
+		return studyprep.Options{}, errors.New("prepare: --worklist and --dicom-root go together (or give neither, to add a reader to a study)")
+	}
+	// The persistent flags belong to the root command, and may be bound to another
+	// Options than o; read them from the flag set.
+	seed, calib := o.Seed, o.CalibEvery
+	if v, err := cmd.Flags().GetInt64("seed"); err == nil {
+		seed = v
+	}
+	if v, err := cmd.Flags().GetInt("calibration-every"); err == nil {
+		calib = v
+	}
+	if !cmd.Flags().Changed("seed") {
+		seed = time.Now().UnixNano()
+	}
+	return studyprep.Options{Worklist: a.worklist, DicomRoot: a.root, Out: a.out, Seed: seed,
+		Readers: readers, Split: split, Overlap: a.overlap, SessionSize: a.sessionSize, CalibEvery: calib, Jobs: a.jobs}, nil
 }
 
 func cmdContext(cmd *cobra.Command) context.Context {

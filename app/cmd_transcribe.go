@@ -69,11 +69,7 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 		return err
 	}
 	if len(jobs) == 0 {
-		what := "no recorded cases"
-		if caseID != "" {
-			what = "no recorded case " + caseID
-		}
-		return fmt.Errorf("%s under %s", what, study.SessionsRoot(studyDir))
+		return noCases(studyDir, caseID)
 	}
 	eng, err := transcribe.New(cfg)
 	if err != nil {
@@ -94,38 +90,9 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 	failed := 0
 	counts := map[transcribe.Status]int{}
 	for i, j := range jobs {
-		name := j.session + "/" + j.c.Name
-		var r transcribe.Result
-		e, inStore := corrected[[2]string{j.session, j.c.Screen.DicomID}]
-		if !inStore {
-			e, inStore = corrected[[2]string{j.session, j.c.Name}]
-		}
-		switch {
-		case inStore:
-			r = transcribe.Result{Status: transcribe.StatusKept, Notes: []string{fmt.Sprintf("corrected in the review store by %s at %s", e.Who, e.At.UTC().Format(time.RFC3339))}}
-		case align:
-			r = transcribe.AlignCase(ctx, eng, j.c.Dir, time.Now())
-		default:
-			r = transcribe.TranscribeCase(ctx, eng, j.c.Dir, time.Now())
-		}
+		r := transcribeJobRun(ctx, eng, j, corrected, align)
 		counts[r.Status]++
-		line := fmt.Sprintf("[%d/%d] %s: %s", i+1, len(jobs), name, r.Status)
-		switch {
-		case r.Status == transcribe.StatusWritten && align:
-			line += fmt.Sprintf(" (%d words, %s", r.Words, r.Method)
-			if r.Approx > 0 {
-				line += fmt.Sprintf(", %d approximate", r.Approx)
-			}
-			line += ")"
-		case r.Status == transcribe.StatusWritten:
-			line += fmt.Sprintf(" (%d words)", r.Words)
-		}
-		if r.Err != nil {
-			line += ": " + r.Err.Error()
-		}
-		for _, n := range r.Notes {
-			line += "; " + n
-		}
+		line := fmt.Sprintf("[%d/%d] %s/%s: %s", i+1, len(jobs), j.session, j.c.Name, resultLine(r, align))
 		if r.Status == transcribe.StatusFailed || r.Status == transcribe.StatusNotViable {
 			failed++
 			fmt.Fprintln(o.Err, line)
@@ -136,6 +103,24 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 			return ctx.Err()
 		}
 	}
+	fmt.Fprintf(o.Out, "done: %s\n", statusCounts(counts))
+	if failed > 0 {
+		return fmt.Errorf("%d of %d case(s) could not be %s (named above)", failed, len(jobs), map[bool]string{true: "aligned", false: "transcribed"}[align])
+	}
+	return nil
+}
+
+// noCases says there is nothing to transcribe: no recorded case (caseID: not that one).
+func noCases(studyDir, caseID string) error {
+	what := "no recorded cases"
+	if caseID != "" {
+		what = "no recorded case " + caseID
+	}
+	return fmt.Errorf("%s under %s", what, study.SessionsRoot(studyDir))
+}
+
+// statusCounts is the run's summary line: how many cases ended in each status, in a fixed order.
+func statusCounts(counts map[transcribe.Status]int) string {
 	var sum []string
 	for _, s := range []transcribe.Status{transcribe.StatusWritten, transcribe.StatusKept, transcribe.StatusNoAudio,
 		transcribe.StatusNoText, transcribe.StatusSilent, transcribe.StatusNoSpeech, transcribe.StatusFailed, transcribe.StatusNotViable} {
@@ -143,11 +128,46 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 			sum = append(sum, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	fmt.Fprintf(o.Out, "done: %s\n", strings.Join(sum, ", "))
-	if failed > 0 {
-		return fmt.Errorf("%d of %d case(s) could not be %s (named above)", failed, len(jobs), map[bool]string{true: "aligned", false: "transcribed"}[align])
+	return strings.Join(sum, ", ")
+}
+
+// transcribeJobRun transcribes (or aligns) one case, unless the review store holds a
+// correction of its transcript: then the case is kept as corrected.
+func transcribeJobRun(ctx context.Context, eng transcribe.Engine, j transcribeJob, corrected map[[2]string]review.TranscriptEdit, align bool) transcribe.Result {
+	e, inStore := corrected[[2]string{j.session, j.c.Screen.DicomID}]
+	if !inStore {
+		e, inStore = corrected[[2]string{j.session, j.c.Name}]
 	}
-	return nil
+	switch {
+	case inStore:
+		return transcribe.Result{Status: transcribe.StatusKept, Notes: []string{fmt.Sprintf("corrected in the review store by %s at %s", e.Who, e.At.UTC().Format(time.RFC3339))}}
+	case align:
+		return transcribe.AlignCase(ctx, eng, j.c.Dir, time.Now())
+	}
+	return transcribe.TranscribeCase(ctx, eng, j.c.Dir, time.Now())
+}
+
+// resultLine is a case's result as its console line says it: the status, the words written,
+// the error and the notes.
+func resultLine(r transcribe.Result, align bool) string {
+	line := string(r.Status)
+	switch {
+	case r.Status == transcribe.StatusWritten && align:
+		line += fmt.Sprintf(" (%d words, %s", r.Words, r.Method)
+		if r.Approx > 0 {
+			line += fmt.Sprintf(", %d approximate", r.Approx)
+		}
+		line += ")"
+	case r.Status == transcribe.StatusWritten:
+		line += fmt.Sprintf(" (%d words)", r.Words)
+	}
+	if r.Err != nil {
+		line += ": " + r.Err.Error()
+	}
+	for _, n := range r.Notes {
+		line += "; " + n
+	}
+	return line
 }
 
 // transcribeJobs lists the study's recorded cases (calibration screens and sessions being

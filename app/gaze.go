@@ -142,26 +142,34 @@ const connectWait = 15 * time.Second
 // calibration's whole budget (41.5 s for nine points).
 const calStartWait = 5 * time.Second
 
-func (o ogCalibrator) Calibrate(ctx context.Context, p reading.CalProgress) (reading.CalSummary, error) {
-	after := o.after
-	if after == nil {
-		after = time.After
-	}
-	// The session starts with the calibration, usually before the tracker has answered.
-	// A tracker that answers at once is not announced: the line would only flash.
+// connected waits for the tracker to connect. The session starts with the calibration,
+// usually before the tracker has answered; a tracker that answers at once is not announced
+// (the line would only flash).
+func (o ogCalibrator) connected(ctx context.Context, p reading.CalProgress, after func(time.Duration) <-chan time.Time) error {
 	select {
 	case <-o.up:
 	case <-ctx.Done():
-		return reading.CalSummary{}, ctx.Err()
+		return ctx.Err()
 	case <-after(connectGrace):
 		p.Waiting("waiting for the eye tracker to connect")
 		select {
 		case <-o.up:
 		case <-ctx.Done():
-			return reading.CalSummary{}, ctx.Err()
+			return ctx.Err()
 		case <-after(cmp.Or(o.wait, connectWait)):
-			return reading.CalSummary{}, noTracker{cmp.Or(o.wait, connectWait)}
+			return noTracker{cmp.Or(o.wait, connectWait)}
 		}
+	}
+	return nil
+}
+
+func (o ogCalibrator) Calibrate(ctx context.Context, p reading.CalProgress) (reading.CalSummary, error) {
+	after := o.after
+	if after == nil {
+		after = time.After
+	}
+	if err := o.connected(ctx, p, after); err != nil {
+		return reading.CalSummary{}, err
 	}
 	p.Waiting("starting the eye tracker's calibration")
 	cctx, cancel := context.WithCancel(ctx)
