@@ -281,6 +281,7 @@ func lessSession(a, b string) bool {
 func (in *input) image(cfg Config, im *image) rows {
 	var r rows
 	masks, notes := in.masksOf(im)
+	defer releaseMasks(masks)
 	zs := append(zonesOf(im.boxes), masks...)
 	r.notes, r.masks = append(r.notes, notes...), len(masks)
 	for _, sc := range im.screens {

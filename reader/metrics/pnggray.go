@@ -60,7 +60,7 @@ func inflateRows(z []byte, w, h int) ([]uint8, error) {
 	}
 	fr := flate.NewReader(bytes.NewReader(z[2:]))
 	defer fr.Close()
-	pix := make([]uint8, w*h)
+	pix := pixels(w * h)
 	zero := make([]uint8, w)
 	var f [1]byte
 	for y := range h {
