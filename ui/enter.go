@@ -11,9 +11,27 @@ import (
 // handler gets the keys back once the dialog has closed, however it was closed (a callback
 // that installs a handler of its own keeps it).
 func EnterConfirms(d *dialog.ConfirmDialog, c fyne.Canvas) {
+	enterDoes(c, d.SetOnClosed, d.Confirm)
+}
+
+// EnterDismisses is EnterConfirms for a dialog with one button (its dismiss button, the
+// highlighted one): Enter presses it. d's own on-closed callback, if any, must be set before.
+func EnterDismisses(d *dialog.CustomDialog, c fyne.Canvas, onClosed func()) {
+	enterDoes(c, func(f func()) {
+		d.SetOnClosed(func() {
+			f()
+			if onClosed != nil {
+				onClosed()
+			}
+		})
+	}, d.Hide)
+}
+
+// enterDoes routes Enter on c to act until the dialog closes (setOnClosed tells it when).
+func enterDoes(c fyne.Canvas, setOnClosed func(func()), act func()) {
 	prev := c.OnTypedKey()
 	closed := false
-	d.SetOnClosed(func() { closed = true })
+	setOnClosed(func() { closed = true })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		if closed {
 			if prev != nil {
@@ -23,7 +41,7 @@ func EnterConfirms(d *dialog.ConfirmDialog, c fyne.Canvas) {
 		}
 		if e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter {
 			c.SetOnTypedKey(prev) // before the answer, which may install a handler of its own
-			d.Confirm()
+			act()
 		}
 	})
 }

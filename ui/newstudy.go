@@ -60,7 +60,7 @@ func (p *NewStudyProgress) Failed(w fyne.Window, err error, unreadable []studypr
 		content, size = container.NewBorder(text, nil, nil, nil, unreadableList(unreadable)), fyne.NewSize(720, 360)
 	}
 	d := dialog.NewCustom("The study could not be prepared", "Back to the form", content, w)
-	d.SetOnClosed(p.retry)
+	EnterDismisses(d, w.Canvas(), p.retry)
 	d.Resize(size)
 	d.Show()
 }
@@ -99,6 +99,7 @@ func ShowStudyReady(w fyne.Window, dir string, res studyprep.Result, read func()
 		}
 	}, w)
 	d.Resize(fyne.NewSize(720, 160))
+	EnterConfirms(d, w.Canvas())
 	d.Show()
 }
 

@@ -57,6 +57,7 @@ func ShowSettings(w fyne.Window, devices []string, listErr error, current string
 		}
 	}, w)
 	d.Resize(fyne.NewSize(520, 220))
+	EnterConfirms(d, w.Canvas())
 	d.Show()
 }
 
@@ -79,6 +80,7 @@ func ShowNoMicrophone(w fyne.Window, device, details string, answer func(gazeOnl
 	acc := widget.NewAccordion(widget.NewAccordionItem("Details", scroll))
 	d := dialog.NewCustomConfirm("No microphone", "Gaze only", "No", container.NewVBox(text, acc), answer, w)
 	d.Resize(fyne.NewSize(620, 200))
+	EnterConfirms(d, w.Canvas())
 	d.Show()
 }
 
@@ -94,5 +96,6 @@ func ShowMonitorSource(w fyne.Window, device string, answer func(useIt bool)) {
 	hint.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm("Not a microphone", "Record from it", "No", container.NewVBox(text, hint), answer, w)
 	d.Resize(fyne.NewSize(620, 220))
+	EnterConfirms(d, w.Canvas())
 	d.Show()
 }

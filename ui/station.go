@@ -222,7 +222,9 @@ func (s *Station) read(req ReadRequest) error {
 		ShowMonitorSource(s.w, mon.Device, s.again(req, func(r *ReadRequest) { r.MonitorOK = true }))
 	case errors.Is(err, session.ErrAllRead):
 		msg := fmt.Sprintf("Reader %s has read every case of this study.\n\nRead them all again in a new session?", req.Reader)
-		dialog.ShowConfirm("Every case read", msg, s.again(req, func(r *ReadRequest) { r.NewSession = true }), s.w)
+		d := dialog.NewConfirm("Every case read", msg, s.again(req, func(r *ReadRequest) { r.NewSession = true }), s.w)
+		EnterConfirms(d, s.w.Canvas())
+		d.Show()
 	default:
 		return err
 	}

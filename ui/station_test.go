@@ -88,6 +88,20 @@ func TestStationAsks(t *testing.T) {
 				t.Errorf("the second read %+v lost the study, tracker or reader", r.reads[1])
 			}
 		})
+		// Enter does what the highlighted button says (the walk found Enter dead on these).
+		t.Run(tc.name+", Enter", func(t *testing.T) {
+			r := newStationRig(t, tc.err)
+			if err := r.s.ReadStudy("/study", "sim", true); err != nil {
+				t.Fatal(err)
+			}
+			if overlayButton(r.w, tc.yes) == nil {
+				t.Fatalf("no dialog with %q", tc.yes)
+			}
+			r.w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+			if len(r.reads) != 2 || !tc.answered(r.reads[1]) {
+				t.Fatalf("reads %+v: Enter did not answer %q", r.reads, tc.yes)
+			}
+		})
 		t.Run(tc.name+", no", func(t *testing.T) {
 			r := newStationRig(t, tc.err)
 			if err := r.s.ReadStudy("/study", "sim", true); err != nil {
