@@ -11,7 +11,6 @@ import (
 
 	"sightline/reader/audio"
 	"sightline/reader/reading"
-	"sightline/tracker/quality"
 	"sightline/ui"
 )
 
@@ -266,7 +265,7 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 	}
 	chk.Silent = chk.Seconds > 0 && chk.PeakDB < silentDB
 	var note []string
-	if math.Abs(chk.DriftPPM) > ppmLimit {
+	if math.Abs(chk.DriftPPM) > reading.AudioPPMLimit {
 		note = append(note, fmt.Sprintf("audio clock %+.0f ppm", chk.DriftPPM))
 	}
 	if chk.GapMS > 0 {
@@ -318,55 +317,8 @@ func (r *audioRig) status() ui.AudioStatus {
 	return s
 }
 
-// audioGate adds the audio's part of the case quality gate: audio present, not silent, its clock
-// in step with the gaze's.
-func audioGate(q *reading.Quality, a reading.AudioCheck) {
-	worse := func(v quality.GateVerdict) {
-		if v == quality.Fail || (v == quality.Warn && q.Verdict == quality.Pass) {
-			q.Verdict = v
-		}
-	}
-	switch {
-	case a.Err != "":
-		worse(quality.Fail)
-		q.Reasons = append(q.Reasons, "audio: "+a.Err)
-	case a.Seconds == 0:
-		worse(quality.Fail)
-		q.Reasons = append(q.Reasons, "no audio recorded")
-	case a.ScreenSeconds-a.Seconds > shortLimit(a.ScreenSeconds):
-		worse(quality.Fail)
-		q.Reasons = append(q.Reasons, fmt.Sprintf("audio covers %.1f s of the case's %.1f s on screen", a.Seconds, a.ScreenSeconds))
-	case a.Silent:
-		worse(quality.Warn)
-		q.Reasons = append(q.Reasons, fmt.Sprintf("audio silent (peak %.0f dBFS)", a.PeakDB))
-	}
-	if a.GapMS > gapLimitMS {
-		worse("fail")
-		q.Reasons = append(q.Reasons, fmt.Sprintf("audio lost %.1f ms (frames the device did not deliver)", a.GapMS))
-	}
-	if math.Abs(a.DriftPPM) > ppmLimit {
-		worse("warn")
-		q.Reasons = append(q.Reasons, fmt.Sprintf("audio clock runs %+.0f ppm against the host's", a.DriftPPM))
-	}
-	// Audio delivery is bursty: the drift of a short case says little (see audio.FitClock).
-	if a.Seconds >= driftMinSeconds && math.Abs(a.DriftMS) > driftLimitMS {
-		worse(quality.Warn)
-		q.Reasons = append(q.Reasons, fmt.Sprintf("audio–gaze clock drift %.0f ms over the case", a.DriftMS))
-	}
-}
-
-// shortLimit is how much shorter than the case's time on screen its audio may be: the
-// delivery latency at the case's end (blocks still on their way when it closes) and PulseAudio's
-// bursts, a second, plus 2% of the case.
-func shortLimit(screen float64) float64 { return 1 + 0.02*screen }
-
 // silentLinear is silentDB as a linear amplitude.
 var silentLinear = math.Pow(10, silentDB/20)
 
-const (
-	silentDB        = -50.0 // a dictating reader peaks far above this
-	driftLimitMS    = 20.0  // docs/FORMATS.md §5 wants audio and gaze clocks within tens of ms
-	driftMinSeconds = 30.0
-	gapLimitMS      = 20.0  // a case that lost more audio than this fails
-	ppmLimit        = 500.0 // a sound card's clock is within ±100 ppm; beyond ±500 something is wrong
-)
+// silentDB is the peak under which a case's audio is silent: a dictating reader peaks far above.
+const silentDB = -50.0

@@ -9,35 +9,7 @@ import (
 	"sightline/reader/audio"
 	"sightline/reader/audio/pulsetest"
 	"sightline/reader/reading"
-	"sightline/tracker/quality"
 )
-
-func TestAudioGate(t *testing.T) {
-	cases := []struct {
-		name    string
-		a       reading.AudioCheck
-		verdict quality.GateVerdict
-		reason  string
-	}{
-		{"good", reading.AudioCheck{Seconds: 4.9, ScreenSeconds: 5, PeakDB: -12}, "pass", ""},
-		{"device error", reading.AudioCheck{Seconds: 4.9, ScreenSeconds: 5, PeakDB: -12, Err: "lost"}, "fail", "audio: lost"},
-		{"nothing", reading.AudioCheck{ScreenSeconds: 5}, "fail", "no audio recorded"},
-		// The microphone removed 1.5 s into a 5 s case: before, this passed.
-		{"much shorter than the case", reading.AudioCheck{Seconds: 1.5, ScreenSeconds: 5, PeakDB: -12}, "fail",
-			"audio covers 1.5 s of the case's 5.0 s on screen"},
-		{"delivery latency at the end", reading.AudioCheck{Seconds: 59.2, ScreenSeconds: 60, PeakDB: -12}, "pass", ""},
-		{"silent", reading.AudioCheck{Seconds: 5, ScreenSeconds: 5, PeakDB: -70, Silent: true}, "warn", "audio silent (peak -70 dBFS)"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			q := reading.Quality{Verdict: "pass"}
-			audioGate(&q, c.a)
-			if q.Verdict != c.verdict || (c.reason != "" && !strings.Contains(strings.Join(q.Reasons, "; "), c.reason)) {
-				t.Errorf("verdict %s %q, want %s %q", q.Verdict, q.Reasons, c.verdict, c.reason)
-			}
-		})
-	}
-}
 
 // TestMicrophoneRemovedMidCase records a case from a real PulseAudio source and removes the
 // source mid-case. The journal hears of it as it happens (the rig's faults), and the case's
@@ -86,7 +58,7 @@ func TestMicrophoneRemovedMidCase(t *testing.T) {
 		t.Errorf("audio %.2f s of %.2f s on screen", chk.Seconds, chk.ScreenSeconds)
 	}
 	q := reading.Quality{Verdict: "pass"}
-	audioGate(&q, chk)
+	reading.AudioGate(&q, chk)
 	if q.Verdict != "fail" {
 		t.Errorf("the case's audio verdict is %s %q, want fail", q.Verdict, q.Reasons)
 	}
@@ -135,7 +107,7 @@ func TestRigSilence(t *testing.T) {
 		t.Errorf("console %q, gap %.1f ms: want the 2 s never delivered shown", s.Clock, chk.GapMS)
 	}
 	q := reading.Quality{Verdict: "pass"}
-	if audioGate(&q, chk); q.Verdict != "fail" {
+	if reading.AudioGate(&q, chk); q.Verdict != "fail" {
 		t.Errorf("a case that lost %.0f ms of audio: %s %q", chk.GapMS, q.Verdict, q.Reasons)
 	}
 	if err := rig.Begin(t.TempDir(), clock()); err != nil {

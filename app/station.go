@@ -514,7 +514,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		Filters:     filters(o),
 		Gate:        gate(o, p.gaze),
 		Audio:       p.readingAudio(),
-		AudioGate:   audioGate,
+		AudioGate:   reading.AudioGate,
 		AudioFaults: p.audioFaults(),
 		Clock:       p.clock,
 		View:        ui.Bridge{V: v},
