@@ -12,6 +12,8 @@ DEMO_DIR  ?= $(CURDIR)/.demo
 ARGS      ?=
 NOT_RUN   := $(CURDIR)/.cache/not-run.txt
 MACHINE   := $(CURDIR)/.cache/machine-before.txt
+# The demo study, written once for the test binaries that read it (reader/demo/demotest.StudyEnv).
+DEMO_STUDY := $(CURDIR)/.cache/demo-study
 # staticcheck at a fixed version, built from the module proxy into the Go build cache.
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Every package that starts goroutines runs under the race detector (scripts/racy.sh finds
@@ -56,13 +58,17 @@ lint:
 # never passes for a run one. The suite must leave the machine as it found it: the default sink
 # and source, the PostgreSQL clusters and the running daemons are noted before and compared
 # after (scripts/leftovers.sh; every process the run starts carries SIGHTLINE_TEST_RUN), and
-# anything left behind fails the run, named.
+# anything left behind fails the run, named. The demo study is written once, without the race
+# detector, for every test binary that reads it (it cost a minute a binary under -race).
 test: deps-test lint build
 	@mkdir -p .cache && rm -f $(NOT_RUN); \
 	  tag=$$(scripts/leftovers.sh snapshot $(MACHINE)) || exit 1; export SIGHTLINE_TEST_RUN=$$tag; \
 	  export SIGHTLINE_NOT_RUN=$(NOT_RUN); \
 	  export SIGHTLINE_PYDICOM_DEB=$$(ls $(CURDIR)/.cache/python3-pydicom_*.deb 2>/dev/null | head -n1); \
+	  export SIGHTLINE_DEMO_STUDY=$(DEMO_STUDY); rm -rf $(DEMO_STUDY); \
+	  $(GO) run scripts/demo-study.go $(DEMO_STUDY) || exit 1; \
 	  $(MAKE) --no-print-directory test-suites; rc=$$?; \
+	  rm -rf $(DEMO_STUDY); \
 	  if [ -s $(NOT_RUN) ]; then \
 	    echo; echo "make test: $$(wc -l <$(NOT_RUN)) test(s) NOT RUN on this machine:"; \
 	    sed 's|^$(CURDIR)/||; s|^|  |' $(NOT_RUN); fi; \

@@ -45,9 +45,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// study is the demo study the tests read. make test writes it once before the suites
+// (scripts/demo-study.go: this package's Write) and names it in SIGHTLINE_DEMO_STUDY
+// (demotest.StudyEnv): read there, it is not written again here, where -race makes that
+// slow; TestDeterminism writes it twice itself, under the race detector, and compares.
+// Nothing here writes into it.
 func study(t testing.TB) (string, []Case) {
 	t.Helper()
-	studyOnce.Do(func() { studyCases, studyErr = Write(studyDir) })
+	studyOnce.Do(func() {
+		if d := os.Getenv("SIGHTLINE_DEMO_STUDY"); d != "" {
+			if _, err := os.Stat(filepath.Join(d, MasterSheet)); err == nil {
+				studyDir = d
+			}
+		}
+		studyCases, studyErr = Write(studyDir)
+	})
 	if studyErr != nil {
 		t.Fatalf("Write: %v", studyErr)
 	}
