@@ -66,7 +66,7 @@ test: deps-test lint build
 	  export SIGHTLINE_NOT_RUN=$(NOT_RUN); \
 	  export SIGHTLINE_PYDICOM_DEB=$$(ls $(CURDIR)/.cache/python3-pydicom_*.deb 2>/dev/null | head -n1); \
 	  export SIGHTLINE_DEMO_STUDY=$(DEMO_STUDY); rm -rf $(DEMO_STUDY); \
-	  $(GO) run scripts/demo-study.go $(DEMO_STUDY) || exit 1; \
+	  $(GO) run reader/demo/demotest/writestudy.go $(DEMO_STUDY) || exit 1; \
 	  $(MAKE) --no-print-directory test-suites; rc=$$?; \
 	  rm -rf $(DEMO_STUDY); \
 	  if [ -s $(NOT_RUN) ]; then \

@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 }
 
 // study is the demo study the tests read. make test writes it once before the suites
-// (scripts/demo-study.go: this package's Write) and names it in SIGHTLINE_DEMO_STUDY
+// (reader/demo/demotest/writestudy.go: this package's Write) and names it in SIGHTLINE_DEMO_STUDY
 // (demotest.StudyEnv): read there, it is not written again here, where -race makes that
 // slow; TestDeterminism writes it twice itself, under the race detector, and compares.
 // Nothing here writes into it.

@@ -15,10 +15,10 @@ import (
 	"sightline/reader/demo"
 )
 
-// StudyEnv names a demo study already written (make test writes one before the suites, with
-// scripts/demo-study.go): each test binary then takes a copy of it (linkTree) instead of
-// writing its own, which under -race cost a minute a binary. Unset, or naming a folder without
-// a master sheet, each binary writes its own.
+// StudyEnv names a demo study already written (make test writes one before the suites with
+// writestudy.go, beside this file): each test binary then takes a copy of it (linkTree) instead
+// of writing its own, which under -race cost a minute a binary. Unset, or naming a folder
+// without a master sheet, each binary writes its own.
 const StudyEnv = "SIGHTLINE_DEMO_STUDY"
 
 var (
