@@ -111,7 +111,7 @@ func Command() *cobra.Command {
 	root.AddCommand(demoCommand(o), readCommand(o), gazesimCommand(o), prepareCommand(o), exportCommand(o), importCommand(o),
 		analyzeCommand(o), heatmapCommand(o), metricsCommand(o))
 	root.AddCommand(boxesCommand(o))
-	root.AddCommand(transcribeCommand(o))
+	root.AddCommand(transcribeCommand(o), enrollCommand(o))
 	root.AddCommand(reviewCommand(o))
 	return root
 }

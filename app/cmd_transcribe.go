@@ -57,6 +57,7 @@ func transcribeCommand(o *Options) *cobra.Command {
 // transcribeJob is one case to transcribe or align.
 type transcribeJob struct {
 	session string // the session folder's name
+	reader  string // the session's reader
 	c       *session.Case
 }
 
@@ -71,11 +72,12 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 	if len(jobs) == 0 {
 		return noCases(studyDir, caseID)
 	}
-	eng, err := transcribe.New(cfg)
+	engines := &readerEngines{o: o, studyDir: studyDir, cfg: cfg, by: map[string]transcribe.Engine{}}
+	defer engines.close()
+	eng, err := engines.base()
 	if err != nil {
 		return err
 	}
-	defer transcribe.Close(eng)
 	corrected := map[[2]string]review.TranscriptEdit{}
 	if !align {
 		if corrected, err = storeCorrections(ctx, studyDir, store); err != nil {
@@ -90,7 +92,10 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 	failed := 0
 	counts := map[transcribe.Status]int{}
 	for i, j := range jobs {
-		r := transcribeJobRun(ctx, eng, j, corrected, align)
+		r, err := transcribeJobRun(ctx, engines, j, corrected, align)
+		if err != nil {
+			return err
+		}
 		counts[r.Status]++
 		line := fmt.Sprintf("[%d/%d] %s/%s: %s", i+1, len(jobs), j.session, j.c.Name, resultLine(r, align))
 		if r.Status == transcribe.StatusFailed || r.Status == transcribe.StatusNotViable {
@@ -131,20 +136,24 @@ func statusCounts(counts map[transcribe.Status]int) string {
 	return strings.Join(sum, ", ")
 }
 
-// transcribeJobRun transcribes (or aligns) one case, unless the review store holds a
-// correction of its transcript: then the case is kept as corrected.
-func transcribeJobRun(ctx context.Context, eng transcribe.Engine, j transcribeJob, corrected map[[2]string]review.TranscriptEdit, align bool) transcribe.Result {
+// transcribeJobRun transcribes (or aligns) one case with its reader's engine, unless the
+// review store records a correction of it.
+func transcribeJobRun(ctx context.Context, engines *readerEngines, j transcribeJob, corrected map[[2]string]review.TranscriptEdit, align bool) (transcribe.Result, error) {
 	e, inStore := corrected[[2]string{j.session, j.c.Screen.DicomID}]
 	if !inStore {
 		e, inStore = corrected[[2]string{j.session, j.c.Name}]
 	}
-	switch {
-	case inStore:
-		return transcribe.Result{Status: transcribe.StatusKept, Notes: []string{fmt.Sprintf("corrected in the review store by %s at %s", e.Who, e.At.UTC().Format(time.RFC3339))}}
-	case align:
-		return transcribe.AlignCase(ctx, eng, j.c.Dir, time.Now())
+	if inStore {
+		return transcribe.Result{Status: transcribe.StatusKept, Notes: []string{fmt.Sprintf("corrected in the review store by %s at %s", e.Who, e.At.UTC().Format(time.RFC3339))}}, nil
 	}
-	return transcribe.TranscribeCase(ctx, eng, j.c.Dir, time.Now())
+	eng, err := engines.of(j.reader)
+	if err != nil {
+		return transcribe.Result{}, err
+	}
+	if align {
+		return transcribe.AlignCase(ctx, eng, j.c.Dir, time.Now()), nil
+	}
+	return transcribe.TranscribeCase(ctx, eng, j.c.Dir, time.Now()), nil
 }
 
 // resultLine is a case's result as its console line says it: the status, the words written,
@@ -205,7 +214,7 @@ func transcribeJobs(o *Options, studyDir, sessionID, caseID string) ([]transcrib
 			if c.Screen.Kind == session.KindCalibration || (caseID != "" && c.Screen.DicomID != caseID) {
 				continue
 			}
-			jobs = append(jobs, transcribeJob{session: filepath.Base(d), c: c})
+			jobs = append(jobs, transcribeJob{session: filepath.Base(d), reader: op.State.Reader, c: c})
 		}
 	}
 	return jobs, nil
@@ -234,4 +243,60 @@ func storeCorrections(ctx context.Context, studyDir, store string) (map[[2]strin
 		out[[2]string{e.Session, e.Case}] = e
 	}
 	return out, nil
+}
+
+// readerEngines opens one engine per reader: a reader enrolled in the study (sightline enroll)
+// is decoded with the acoustic model adapted to them, everyone else with the base model.
+type readerEngines struct {
+	o        *Options
+	studyDir string
+	cfg      transcribe.Config
+	baseEng  transcribe.Engine
+	by       map[string]transcribe.Engine // nil: the reader is not enrolled
+}
+
+func (r *readerEngines) base() (transcribe.Engine, error) {
+	if r.baseEng == nil {
+		e, err := transcribe.New(r.cfg)
+		if err != nil {
+			return nil, err
+		}
+		r.baseEng = e
+	}
+	return r.baseEng, nil
+}
+
+// of is the engine for reader's sessions.
+func (r *readerEngines) of(reader string) (transcribe.Engine, error) {
+	if r.cfg.Engine != "" && r.cfg.Engine != transcribe.EnginePocketSphinx {
+		return r.base() // adaptation is pocketsphinx's
+	}
+	e, seen := r.by[reader]
+	if !seen {
+		dir, err := study.AcousticDir(r.studyDir, reader)
+		if err == nil && fileOK(filepath.Join(dir, transcribe.AdaptationFile)) {
+			cfg := r.cfg
+			cfg.Acoustic = dir
+			if e, err = transcribe.New(cfg); err != nil {
+				return nil, fmt.Errorf("reader %s's adapted model: %w", reader, err)
+			}
+			fmt.Fprintf(r.o.Out, "reader %s: enrolled, decoded with %s\n", reader, e.Model())
+		}
+		r.by[reader] = e
+	}
+	if e == nil {
+		return r.base()
+	}
+	return e, nil
+}
+
+func (r *readerEngines) close() {
+	for _, e := range r.by {
+		if e != nil {
+			transcribe.Close(e)
+		}
+	}
+	if r.baseEng != nil {
+		transcribe.Close(r.baseEng)
+	}
 }

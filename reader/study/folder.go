@@ -119,3 +119,26 @@ func FinalReads(o *session.Opened) []*session.Case {
 	}
 	return out
 }
+
+// ReadersDir is the folder of a study that holds what is kept per reader across sessions (their
+// speaker enrollment).
+const ReadersDir = "readers"
+
+// EnrollmentDir is the folder of a reader's enrollment recordings, NN.wav for line NN of the
+// enrollment script; AcousticDir the acoustic model adapted to that reader from them. A reader
+// name that cannot name a folder is refused.
+func EnrollmentDir(studyDir, reader string) (string, error) {
+	return readerDir(studyDir, reader, "enrollment")
+}
+
+// AcousticDir: see EnrollmentDir.
+func AcousticDir(studyDir, reader string) (string, error) {
+	return readerDir(studyDir, reader, "acoustic")
+}
+
+func readerDir(studyDir, reader, sub string) (string, error) {
+	if err := checkID(reader); err != nil {
+		return "", fmt.Errorf("reader %q cannot name a folder", reader)
+	}
+	return filepath.Join(studyDir, ReadersDir, reader, sub), nil
+}

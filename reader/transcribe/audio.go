@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 
@@ -84,6 +85,7 @@ func PrepareAudio(src, dst string) (Audio, []string, error) {
 	x := Resample(mono, info.Rate, FrontRate)
 	from, to := speechSpan(x, FrontRate)
 	x = x[from:to]
+	addNoiseFloor(x, noiseFloorDBFS)
 	out := make([]byte, 44+2*len(x))
 	putWAVHeader(out, FrontRate, int64(len(x)))
 	for i, v := range x {
@@ -94,6 +96,23 @@ func PrepareAudio(src, dst string) (Audio, []string, error) {
 	}
 	return Audio{Path: dst, Rate: FrontRate, Seconds: float64(frames) / float64(info.Rate),
 		Offset: float64(from) / FrontRate}, notes, nil
+}
+
+// noiseFloorDBFS is the level of the faint noise floor the front end lays under the speech
+// (−Inf: none).
+var noiseFloorDBFS = math.Inf(-1)
+
+// addNoiseFloor adds Gaussian noise of RMS level dBFS to x, from a generator seeded by x's
+// length: the same file gives the same samples every time.
+func addNoiseFloor(x []float64, dBFS float64) {
+	if math.IsInf(dBFS, -1) {
+		return
+	}
+	r := rand.New(rand.NewPCG(uint64(len(x)), 0x51647))
+	sigma := 32768 * math.Pow(10, dBFS/20)
+	for i := range x {
+		x[i] += sigma * r.NormFloat64()
+	}
 }
 
 // removeDC subtracts the mean, then follows any drift with a DC blocker (a one-pole high-pass

@@ -95,6 +95,9 @@ type Config struct {
 	CloudURL string
 	// Timeout bounds one recogniser run; 0: 60 s plus four times the audio's length.
 	Timeout time.Duration
+	// Acoustic is the folder of a reader's adapted acoustic model (Adapt; study.AcousticDir),
+	// used by pocketsphinx in place of the base model; "" for the base.
+	Acoustic string
 }
 
 // ErrCloudNotBuilt is the cloud engine: its configuration is checked, but no client is built.

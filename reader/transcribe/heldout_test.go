@@ -160,6 +160,7 @@ func TestMain(m *testing.M) {
 	if engineOnce.e != nil {
 		engineOnce.e.Close()
 	}
+	closeEnrolled()
 	os.Exit(code)
 }
 

@@ -23,7 +23,7 @@ import (
 // written by genmodel for the words neither has) (radiology.dict). TestModelIsRebuilt checks
 // the checked-in files are exactly what the sources give.
 //
-//go:embed model/corpus.txt model/grammar.txt model/lexicon.txt model/extra.dict model/espeak.dict model/radiology.lm model/radiology.dict
+//go:embed model/corpus.txt model/enrollment.txt model/grammar.txt model/lexicon.txt model/extra.dict model/espeak.dict model/radiology.lm model/radiology.dict
 var modelFS embed.FS
 
 // Model file names under model/.

@@ -23,6 +23,8 @@ const (
 // PocketSphinx runs pocketsphinx_continuous with the project's radiology language model.
 type PocketSphinx struct {
 	Bin, HMM string
+	// Adapted is the reader's adaptation when HMM is an adapted model (Config.Acoustic).
+	Adapted  *Adaptation
 	cfg      Config
 	dir      string // the model files written for the recogniser
 	lm, dict string
@@ -40,7 +42,20 @@ func NewPocketSphinx(cfg Config) (*PocketSphinx, error) {
 	if _, err := os.Stat(filepath.Join(SphinxHMM, "mdef")); err != nil {
 		return nil, &NotInstalledError{Engine: "pocketsphinx's acoustic model", Install: SphinxInstall}
 	}
-	return NewPocketSphinxAt(bin, SphinxHMM, cfg)
+	hmm := SphinxHMM
+	var ad *Adaptation
+	if cfg.Acoustic != "" {
+		// A reader's adapted model (Adapt): its record says whose and how it was made.
+		if ad, err = ReadAdaptation(cfg.Acoustic); err != nil {
+			return nil, fmt.Errorf("adapted acoustic model: %w", err)
+		}
+		hmm = cfg.Acoustic
+	}
+	p, err := NewPocketSphinxAt(bin, hmm, cfg)
+	if p != nil {
+		p.Adapted = ad
+	}
+	return p, err
 }
 
 // NewPocketSphinxAt is NewPocketSphinx with the program and acoustic model given.
@@ -71,7 +86,12 @@ func (p *PocketSphinx) Close() error { return os.RemoveAll(p.dir) }
 func (p *PocketSphinx) Name() string { return "pocketsphinx" }
 
 // Model implements Engine: the language model and dictionary, and the acoustic model.
-func (p *PocketSphinx) Model() string { return ModelName() + " + " + filepath.Base(p.HMM) }
+func (p *PocketSphinx) Model() string {
+	if a := p.Adapted; a != nil {
+		return fmt.Sprintf("%s + %s adapted to %s (%s %s)", ModelName(), a.Base, a.Reader, a.Method, a.ID)
+	}
+	return ModelName() + " + " + filepath.Base(p.HMM)
+}
 
 // nfft is an FFT size holding one 25.6 ms analysis window at rate.
 func nfft(rate int) int {
@@ -83,8 +103,17 @@ func nfft(rate int) int {
 }
 
 func (p *PocketSphinx) common(a Audio, log string) []string {
-	return []string{"-infile", a.Path, "-samprate", strconv.Itoa(a.Rate), "-nfft", strconv.Itoa(nfft(a.Rate)),
+	args := []string{"-infile", a.Path, "-samprate", strconv.Itoa(a.Rate), "-nfft", strconv.Itoa(nfft(a.Rate)),
 		"-hmm", p.HMM, "-time", "yes", "-logfn", log}
+	if m := filepath.Join(p.HMM, MLLRFile); fileExists(m) {
+		args = append(args, "-mllr", m)
+	}
+	return args
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // Recognize decodes a with the radiology language model.

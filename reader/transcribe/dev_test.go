@@ -1,0 +1,67 @@
+package transcribe
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
+
+// asrDev runs the development measurements (TestAdaptDev): what the front end's noise floor
+// and the adaptation method were chosen on. Never the unseen set.
+var asrDev = flag.String("asr.dev", "", "development measurement: \"method\" (adaptation methods) or \"noise\" (front-end noise floor levels), on testdata/heldout.txt")
+
+// TestAdaptDev measures, on the development set (testdata/heldout.txt, 20 sentences: close to
+// the corpus, so it flatters every setting alike; not the unseen set), the word error rate in
+// every voice and speed of the unseen bench, for each adaptation method or each noise floor
+// level. It only runs when asked: go test -run TestAdaptDev -v -args -asr.dev=method|noise.
+func TestAdaptDev(t *testing.T) {
+	if *asrDev == "" {
+		t.Skip("a development measurement: -args -asr.dev=method or -asr.dev=noise")
+	}
+	sents := heldOut(t)
+	dir := t.TempDir()
+	type setting struct {
+		name  string
+		noise float64
+		eng   func(v string, sp int) *PocketSphinx
+	}
+	var settings []setting
+	switch *asrDev {
+	case "method":
+		settings = []setting{{"base", math.Inf(-1), func(string, int) *PocketSphinx { return sphinx(t) }}}
+		for _, m := range []string{MethodMAP, MethodMLLR} {
+			settings = append(settings, setting{m, math.Inf(-1), func(v string, sp int) *PocketSphinx { return enrolled(t, v, sp, m) }})
+		}
+	case "noise":
+		// With the readers enrolled (MAP), as transcribe decodes them: each level's enrollment
+		// goes through the same front end.
+		for _, l := range []float64{math.Inf(-1), -60, -50, -40} {
+			settings = append(settings, setting{fmt.Sprintf("floor %.0f dBFS", l), l, func(v string, sp int) *PocketSphinx { return enrolled(t, v, sp, MethodMAP) }})
+		}
+	default:
+		t.Fatalf("-asr.dev=%q: want method or noise", *asrDev)
+	}
+	defer func(l float64) { noiseFloorDBFS = l }(noiseFloorDBFS)
+	for _, st := range settings {
+		noiseFloorDBFS = st.noise
+		var errs, words int
+		var rows []string
+		for _, v := range asrVoices {
+			for _, sp := range asrSpeeds {
+				eng := st.eng(v, sp)
+				var e, n int
+				for i, s := range sents {
+					p := speak(t, dir, fmt.Sprintf("dev%d-%s-%d", i, v, sp), v, sp, strings.Join(s, " "))
+					_, h := score(t, eng, p, s)
+					e += wordErrors(s, h)
+					n += len(s)
+				}
+				rows = append(rows, fmt.Sprintf("%s %d %s", v, sp, pct(e, n)))
+				errs, words = errs+e, words+n
+			}
+		}
+		t.Logf("dev %-18s WER %6s of %d words  (%s)", st.name, pct(errs, words), words, strings.Join(rows, ", "))
+	}
+}
