@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -11,6 +12,23 @@ import (
 // asrDev runs the development measurements (TestAdaptDev): what the front end's noise floor
 // and the adaptation method were chosen on. Never the unseen set.
 var asrDev = flag.String("asr.dev", "", "development measurement: \"method\" (adaptation methods) or \"noise\" (front-end noise floor levels), on testdata/heldout.txt")
+
+// noiseLevels are the noise floor levels -asr.dev=noise compares (-asr.levels picks some).
+var noiseLevels = []float64{math.Inf(-1), -60, -50, -40}
+
+func init() {
+	flag.Func("asr.levels", "noise floor levels for -asr.dev=noise, comma-separated dBFS (-Inf: none)", func(s string) error {
+		noiseLevels = nil
+		for _, f := range strings.Split(s, ",") {
+			l, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return err
+			}
+			noiseLevels = append(noiseLevels, l)
+		}
+		return nil
+	})
+}
 
 // TestAdaptDev measures, on the development set (testdata/heldout.txt, 20 sentences: close to
 // the corpus, so it flatters every setting alike; not the unseen set), the word error rate in
@@ -37,7 +55,7 @@ func TestAdaptDev(t *testing.T) {
 	case "noise":
 		// With the readers enrolled (MAP), as transcribe decodes them: each level's enrollment
 		// goes through the same front end.
-		for _, l := range []float64{math.Inf(-1), -60, -50, -40} {
+		for _, l := range noiseLevels {
 			settings = append(settings, setting{fmt.Sprintf("floor %.0f dBFS", l), l, func(v string, sp int) *PocketSphinx { return enrolled(t, v, sp, MethodMAP) }})
 		}
 	default:

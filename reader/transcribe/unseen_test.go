@@ -442,14 +442,15 @@ type goal struct {
 	higherBetter bool
 }
 
-// The bounds are loose: make test's subset is small (26 sentences and one dictation, a score
-// of negations and of sides), and they guard against a model or front end that breaks, not
-// against a few words' noise. The goals are measured by make bench-asr.
+// The bounds are what make test's subset (26 sentences and one dictation, 10 negations and 21
+// sides) holds the enrolled readers to: recognition is deterministic (the same espeak-ng
+// samples, the same decoder), so they guard against a model, front end or adaptation that
+// breaks, with a few words' room. The goals are measured over the whole set by make bench-asr.
 var (
-	goalSentWER = goal{"WER, unseen single sentences", 0.30, 0.75, false}
-	goalDictWER = goal{"WER, unseen one-minute dictations", 0.20, 0.70, false}
-	goalNeg     = goal{"negation recall", 0.95, 0.20, true}
-	goalLat     = goal{"laterality recall", 0.95, 0.20, true}
+	goalSentWER = goal{"WER, unseen single sentences", 0.30, 0.30, false}
+	goalDictWER = goal{"WER, unseen one-minute dictations", 0.20, 0.30, false}
+	goalNeg     = goal{"negation recall", 0.95, 0.80, true}
+	goalLat     = goal{"laterality recall", 0.95, 0.80, true}
 )
 
 func (g goal) check(t testing.TB, got float64) {
