@@ -681,8 +681,16 @@ func (v *Reading) CardVisible() bool { return v.card.Visible() }
 // Bridge is the reading run's View: each method hops to the UI goroutine with Do.
 type Bridge struct{ V *Reading }
 
-// Show is part of reading.View.
-func (b Bridge) Show(f reading.Frame) { Do(func() { b.V.Show(f) }) }
+// Show is part of reading.View: once the frame's widgets are swapped in, it says so (f.Shown),
+// on the UI goroutine, for the run's swap delay.
+func (b Bridge) Show(f reading.Frame) {
+	Do(func() {
+		b.V.Show(f)
+		if f.Shown != nil {
+			f.Shown()
+		}
+	})
+}
 
 // Paused is part of reading.View.
 func (b Bridge) Paused(on bool) { Do(func() { b.V.SetPaused(on) }) }

@@ -511,3 +511,16 @@ func TestCardsFitTheirContent(t *testing.T) {
 	v.Finished(reading.Summary{Status: "complete", Screens: 3, Shown: 3})
 	check("summary", v.summary)
 }
+
+// The bridge says a frame is shown once its image is on the stage (the run's swap delay is
+// measured to that moment), and not before.
+func TestBridgeSaysWhenShown(t *testing.T) {
+	v, _, _ := newReadingWindow(t)
+	f := caseFrame(2544, 3056)
+	onStage := false
+	f.Shown = func() { onStage = v.Stage.img == f.Image }
+	Bridge{V: v}.Show(f)
+	if !onStage {
+		t.Fatal("Shown was called before the image was on the stage, or not at all")
+	}
+}

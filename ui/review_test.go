@@ -131,13 +131,13 @@ func TestReviewKeysAndSeek(t *testing.T) {
 		t.Fatal("Space does not play")
 	}
 	key(w, fyne.KeyL)
-	if r.head.Speed() != 2 {
-		t.Fatalf("L while playing: speed %v, want 2", r.head.Speed())
+	if r.Speed() != 2 {
+		t.Fatalf("L while playing: speed %v, want 2", r.Speed())
 	}
 	key(w, fyne.KeyJ)
 	key(w, fyne.KeyJ)
-	if r.head.Speed() != 0.5 {
-		t.Fatalf("J J: speed %v, want 0.5", r.head.Speed())
+	if r.Speed() != 0.5 {
+		t.Fatalf("J J: speed %v, want 0.5", r.Speed())
 	}
 	key(w, fyne.KeyK)
 	if r.Playing() {
@@ -177,16 +177,16 @@ func TestReviewVerdictSaved(t *testing.T) {
 	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.SaveVerdict(); err == nil {
+	if _, err := saveVerdict(r); err == nil {
 		t.Fatal("a verdict without a decision was saved")
 	}
 	r.SetDecision(review.ReRead, "half the gaze lost")
-	if _, err := r.SaveVerdict(); err != nil {
+	if _, err := saveVerdict(r); err != nil {
 		t.Fatal(err)
 	}
 	r.checks[3].SetChecked(true)
 	r.SetDecision(review.Pass, "lost while dictating the impression only")
-	if _, err := r.SaveVerdict(); err != nil {
+	if _, err := saveVerdict(r); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := st.Verdicts(context.Background(), "s1")
@@ -357,29 +357,15 @@ func BenchmarkOpenSession30(b *testing.B) {
 	}
 }
 
-// fakeSound is a sound output whose heard frame the test sets.
-type fakeSound struct {
-	playing bool
-	from    int64
-	frame   int64
-	plays   int
-}
-
-func (f *fakeSound) Play(pcm []int16, rate, channels int, from int64) error {
-	f.playing, f.from, f.frame = true, from, from
-	f.plays++
-	return nil
-}
-func (f *fakeSound) Heard() (int64, bool, error) { return f.frame, f.playing, nil }
-func (f *fakeSound) Stop()                       { f.playing = false }
-
-// The audio clock drives the picture at 1×: the play head is where the heard frame maps on
-// the session clock; away from 1× the audio is muted and the wall clock drives.
+// The audio clock drives the picture at every speed: the play head is where the heard frame
+// maps on the session clock, and the audio plays at the replay's speed.
 func TestReviewAudioClockDrives(t *testing.T) {
 	studyDir := reviewStudy(t)
 	r, w, _ := openReview(t, studyDir)
-	snd := &fakeSound{}
+	snd := &qatest.Sound{}
 	r.opt.Sound = func() (Sound, error) { return snd, nil }
+	wall := time.Now()
+	r.opt.Now = func() time.Time { return wall } // stands still: the audio alone moves the picture
 	if err := r.OpenSession(study.SessionDir(studyDir, "s2")); err != nil {
 		t.Fatal(err)
 	}
@@ -387,10 +373,10 @@ func TestReviewAudioClockDrives(t *testing.T) {
 	r.Seek(rp.Start + 500*msec)
 	key(w, fyne.KeySpace)
 	want, _ := rp.AudioFrame(rp.Start + 500*msec)
-	if !snd.playing || snd.from != want {
-		t.Fatalf("audio plays %v from %d, want from %d", snd.playing, snd.from, want)
+	if !snd.Playing || snd.From != want {
+		t.Fatalf("audio plays %v from %d, want from %d", snd.Playing, snd.From, want)
 	}
-	snd.frame = want + 4000 // a quarter second at 16 kHz later
+	snd.Frame = want + 4000 // a quarter second at 16 kHz later
 	r.Frame()
 	heard, _ := rp.AudioTime(want + 4000)
 	if d := r.Position() - heard; d < 0 || d > 100*msec {
@@ -400,8 +386,14 @@ func TestReviewAudioClockDrives(t *testing.T) {
 		t.Fatalf("clock %q", r.ClockText())
 	}
 	key(w, fyne.KeyL) // 2×
-	if snd.playing || !strings.Contains(r.ClockText(), "muted away from 1×") {
-		t.Fatalf("at 2× the audio plays %v; clock %q", snd.playing, r.ClockText())
+	if !snd.Playing || snd.Speed != 2 || snd.Plays != 2 || !strings.Contains(r.ClockText(), "audio clock") {
+		t.Fatalf("at 2× the audio plays %v at %g (%d plays); clock %q", snd.Playing, snd.Speed, snd.Plays, r.ClockText())
+	}
+	at := r.Position()
+	snd.Frame += 2000 // an eighth of a second of audio at 16 kHz, heard in a sixteenth at 2×
+	r.Frame()
+	if want, _ := rp.AudioTime(snd.Frame); r.Position() != want || want-at < 100*msec {
+		t.Fatalf("at 2× the picture is at %v, the audio heard at %v", r.Position(), want)
 	}
 }
 
@@ -510,5 +502,76 @@ func TestReviewNoSoundCard(t *testing.T) {
 	key(w, fyne.KeySpace)
 	if !r.Playing() || !strings.Contains(r.ClockText(), "no sound: playing silently") {
 		t.Fatalf("playing %v, clock %q", r.Playing(), r.ClockText())
+	}
+}
+
+// saveVerdict saves the panel's verdict and waits for the store's answer (Fyne's test driver
+// runs what the save posts to the UI goroutine on the saving goroutine itself).
+func saveVerdict(r *Review) (review.Verdict, error) {
+	type result struct {
+		v   review.Verdict
+		err error
+	}
+	ch := make(chan result, 1)
+	r.SaveVerdict(func(v review.Verdict, err error) { ch <- result{v, err} })
+	select {
+	case x := <-ch:
+		return x.v, x.err
+	case <-time.After(time.Minute):
+		return review.Verdict{}, errors.New("the save did not end within a minute")
+	}
+}
+
+// slowStore is a store whose AddVerdict waits until the test lets it go on.
+type slowStore struct {
+	review.Store
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *slowStore) AddVerdict(ctx context.Context, v review.Verdict) (review.Verdict, error) {
+	close(s.entered)
+	<-s.release
+	return s.Store.AddVerdict(ctx, v)
+}
+
+// Saving a verdict does not hold the UI goroutine while the store writes: SaveVerdict returns
+// with the store still writing, the button disabled until the row is saved, and the panel then
+// shows it.
+func TestReviewVerdictSavedOffTheUIGoroutine(t *testing.T) {
+	studyDir := reviewStudy(t)
+	r, _, st := openReview(t, studyDir)
+	slow := &slowStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
+	r.opt.Store = slow
+	posted := make(chan func(), 4)
+	r.post = func(f func()) { posted <- f }
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
+		t.Fatal(err)
+	}
+	r.SetDecision(review.Pass, "clean")
+	var saved review.Verdict
+	done := make(chan error, 1)
+	r.SaveVerdict(func(v review.Verdict, err error) { saved = v; done <- err })
+	// Here the UI goroutine (this one) is free: the store has not been let go on.
+	select {
+	case <-slow.entered:
+	case <-time.After(time.Minute):
+		t.Fatal("the store was not asked to save within a minute")
+	}
+	if !r.save.Disabled() || r.history.Text != "Saving…" {
+		t.Fatalf("while saving: button disabled %v, history %q", r.save.Disabled(), r.history.Text)
+	}
+	close(slow.release)
+	select {
+	case f := <-posted:
+		f()
+	case <-time.After(time.Minute):
+		t.Fatal("the save posted nothing back within a minute")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if r.save.Disabled() || saved.ID == 0 || !strings.Contains(r.history.Text, "Latest: pass by qa1") {
+		t.Fatalf("after saving: button disabled %v, row %+v, history %q", r.save.Disabled(), saved, r.history.Text)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"sightline/reader/qa/qatest"
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
@@ -42,7 +43,7 @@ func TestReviewNoSoundKeepsLayout(t *testing.T) {
 		spoil func(caseDir string)
 	}{
 		{"no sound output", func() (Sound, error) { return nil, long }, nil},
-		{"unreadable WAV", func() (Sound, error) { return &fakeSound{}, nil }, func(d string) {
+		{"unreadable WAV", func() (Sound, error) { return &qatest.Sound{}, nil }, func(d string) {
 			// the RIFF header gone: the file is noise of the same size
 			p := filepath.Join(d, session.AudioFile)
 			b, _ := os.ReadFile(p)
@@ -135,7 +136,7 @@ func TestReviewWording(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.SetDecision(review.Pass, "")
-	if _, err := r.SaveVerdict(); err != nil {
+	if _, err := saveVerdict(r); err != nil {
 		t.Fatal(err)
 	}
 	if h := r.history.Text; !strings.Contains(h, "(1 verdict row)") {

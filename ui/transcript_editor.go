@@ -343,21 +343,11 @@ func (r *Review) EditTranscript() (*TranscriptEditor, fyne.Window, error) {
 			}
 		},
 	}
-	if r.pcm != nil && r.opt.Sound != nil {
-		pcm, rate, ch := r.pcm, r.pcmRate, r.pcmCh
+	if r.audio.PCM != nil && r.opt.Sound != nil && r.player != nil {
+		p := r.player
 		opt.Play = func(begin, end float64) {
 			r.Pause()
-			if r.sound == nil && r.soundErr == nil {
-				r.sound, r.soundErr = r.opt.Sound()
-			}
-			if r.sound == nil {
-				return
-			}
-			from := min(max(int(begin*float64(rate)), 0), len(pcm)/ch)
-			to := min(max(int(end*float64(rate)), from), len(pcm)/ch)
-			if err := r.sound.Play(pcm[from*ch:to*ch], rate, ch, 0); err == nil {
-				r.soundOn = true
-			}
+			p.PlayClip(begin, end)
 		}
 	}
 	if c.Audio != nil && c.Audio.WAV != "" {

@@ -20,7 +20,7 @@ func TestNoSoundOutput(t *testing.T) {
 			os.Stdout.WriteString("OPEN FAILED: " + err.Error() + "\n")
 			return
 		}
-		if err := out.Play(make([]int16, 16000), 16000, 1, 0); err != nil {
+		if err := out.Play(make([]int16, 16000), 16000, 1, 0, 1); err != nil {
 			os.Stdout.WriteString("PLAY FAILED: " + err.Error() + "\n")
 			return
 		}

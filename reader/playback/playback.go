@@ -1,10 +1,16 @@
-// Package playback plays a case's dictation (audio.wav) through oto v3 and says which frame is
-// being heard, so that the replay's picture can follow the audio clock.
+// Package playback plays a case's dictation (audio.wav) through miniaudio (malgo: PulseAudio,
+// else ALSA) and says which frame is being heard, so that the replay's picture can follow the
+// audio clock.
 //
-// oto allows one output per process, at one rate: Open makes it once, and audio of another rate
-// or channel count is converted to it. oto reports a missing sound card late (its context opens
-// without error and fails afterwards, its player then "plays" for ever): Open waits for the
-// context with a deadline and checks its error, and Heard reports a failure that comes later.
+// The device asks for samples as it plays them (a callback each period), so the frames given
+// to it, less what its buffer holds ahead of the speaker, are the frames heard: a clock that
+// runs at the sink's rate, whatever the machine's load. oto, used before, fed PulseAudio
+// through ALSA's pulse plugin with a 50 ms buffer and no latency request: on a sink that
+// nothing held at a low latency (a null sink) its stream ran dry, and the replay ran at a tenth
+// to a half of real time with the sound stalling for seconds (TestRealTimeMeasure).
+//
+// One output per process, at one rate: Open makes it once, and audio of another rate, channel
+// count or speed is converted to it as it plays.
 package playback
 
 import (
@@ -12,22 +18,50 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/ebitengine/oto/v3"
+	"github.com/gen2brain/malgo"
 )
 
-// Out is the process's sound output.
-type Out struct {
-	ctx            *oto.Context
-	rate, channels int
+// Period and Periods are the device's buffer: it asks for a period's samples at a time and
+// holds Periods of them ahead of the speaker. A Go callback must come within the buffer, or the
+// sink plays silence: on a 2-core machine loaded 12–18 deep, 20 ms × 5 and 20 ms × 10 left
+// gaps of up to 95 ms, 50 ms × 4 one of 50 ms at the start, 50 ms × 6 (300 ms) none at any
+// speed, under the race detector too (TestRealTimeMeasure). What the buffer holds is still
+// heard after a pause or a seek.
+const (
+	Period  = 50 * time.Millisecond
+	Periods = 10
+)
 
-	mu     sync.Mutex
-	player *oto.Player
-	src    *source
+// Out is the process's sound output: a playback device that runs from Open on, playing silence
+// while nothing plays (a device stopped and started again would first play what it held).
+type Out struct {
+	mctx           *malgo.AllocatedContext
+	dev            *malgo.Device
+	rate, channels int
+	backend        string
+	// latency is the frames between a callback and the speaker: the device's buffer as the
+	// server granted it (its tlength), which the callback has just filled.
+	latency int64
+	now     func() time.Time
+
+	mu   sync.Mutex
+	src  *source   // nil: silence
+	cbAt time.Time // the device's last callback
+	cbs  int       // callbacks so far
+	err  error
 }
+
+// Stalled is how long a device may go without asking for samples before Heard reports it as
+// failed: a server that went away without saying so stops the callbacks, and the clock with
+// them (the replay then runs on the wall clock, silently, instead of standing still).
+const Stalled = 3 * time.Second
 
 var (
 	once    sync.Once
@@ -35,42 +69,153 @@ var (
 	openErr error
 )
 
-// Open opens the sound output at rate Hz and channels (1 or 2), or returns the one already open
-// (whatever its format). It fails when the output is not ready within timeout or reports an
-// error (no sound card, no server).
+// Open opens the sound output (PulseAudio's default sink, else ALSA's default device) at rate
+// Hz and channels (1 or 2), or returns the one already open (whatever its format). It fails
+// when no output opens within timeout.
 func Open(rate, channels int, timeout time.Duration) (*Out, error) {
 	once.Do(func() {
-		ctx, ready, err := oto.NewContext(&oto.NewContextOptions{SampleRate: rate, ChannelCount: channels,
-			Format: oto.FormatSignedInt16LE, BufferSize: 50 * time.Millisecond})
-		if err != nil {
-			openErr = fmt.Errorf("sound output: %w", err)
-			return
+		type opened struct {
+			o   *Out
+			err error
 		}
+		ch := make(chan opened, 1)
+		go func() {
+			o, err := open(rate, channels, timeout)
+			ch <- opened{o, err}
+		}()
 		select {
-		case <-ready:
+		case r := <-ch:
+			theOut, openErr = r.o, r.err
 		case <-time.After(timeout):
 			openErr = fmt.Errorf("sound output: not ready within %v", timeout)
-			return
 		}
-		if err := ctx.Err(); err != nil {
-			openErr = fmt.Errorf("sound output: %w", err)
-			return
-		}
-		theOut = &Out{ctx: ctx, rate: rate, channels: channels}
 	})
 	return theOut, openErr
+}
+
+func open(rate, channels int, timeout time.Duration) (*Out, error) {
+	var reasons []string
+	for _, b := range []struct {
+		name    string
+		backend malgo.Backend
+	}{{"pulse", malgo.BackendPulseaudio}, {"alsa", malgo.BackendAlsa}} {
+		o, err := openOn(b.name, b.backend, rate, channels, timeout)
+		if err == nil {
+			return o, nil
+		}
+		reasons = append(reasons, b.name+": "+err.Error())
+	}
+	return nil, fmt.Errorf("sound output: %s", strings.Join(reasons, "; "))
+}
+
+// attrLine is miniaudio's report of the PulseAudio stream's buffer as granted.
+var attrLine = regexp.MustCompile(`Playback actual attr: maxlength=\d+, tlength=(\d+)`)
+
+func openOn(name string, backend malgo.Backend, rate, channels int, timeout time.Duration) (*Out, error) {
+	var granted atomic.Int64 // tlength in bytes, from miniaudio's log
+	logs := func(msg string) {
+		if m := attrLine.FindStringSubmatch(msg); m != nil {
+			if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+				granted.Store(n)
+			}
+		}
+	}
+	mctx, err := malgo.InitContext([]malgo.Backend{backend}, malgo.ContextConfig{}, logs)
+	if err != nil {
+		return nil, fmt.Errorf("init: %w", err)
+	}
+	o := &Out{mctx: mctx, rate: rate, channels: channels, backend: name, now: time.Now,
+		latency: int64(Periods) * int64(Period) * int64(rate) / int64(time.Second)}
+	dc := malgo.DefaultDeviceConfig(malgo.Playback)
+	dc.Playback.Format = malgo.FormatS16
+	dc.Playback.Channels = uint32(channels)
+	dc.SampleRate = uint32(rate)
+	dc.PeriodSizeInMilliseconds = uint32(Period / time.Millisecond)
+	dc.Periods = uint32(Periods)
+	dc.Pulse.StreamNamePlayback = "Sightline review"
+	dev, err := malgo.InitDevice(mctx.Context, dc, malgo.DeviceCallbacks{Data: o.onData, Stop: o.onStop})
+	if err != nil {
+		_ = mctx.Uninit()
+		mctx.Free()
+		return nil, fmt.Errorf("open the default device: %w", err)
+	}
+	if got := int(dev.SampleRate()); got != rate {
+		dev.Uninit()
+		_ = mctx.Uninit()
+		mctx.Free()
+		return nil, fmt.Errorf("the device runs at %d Hz, not %d", got, rate)
+	}
+	if n := granted.Load(); n > 0 {
+		o.latency = n / int64(2*channels)
+	}
+	o.dev = dev
+	if err := dev.Start(); err != nil {
+		dev.Uninit()
+		_ = mctx.Uninit()
+		mctx.Free()
+		return nil, fmt.Errorf("start the device: %w", err)
+	}
+	// Running once it has asked for a buffer's worth: the first sound played does not fall into
+	// the stream's start (a gap of 12 ms in the first play on a loaded machine).
+	for deadline := time.Now().Add(timeout); ; time.Sleep(Period / 5) {
+		o.mu.Lock()
+		n := o.cbs
+		o.mu.Unlock()
+		if n > Periods {
+			return o, nil
+		}
+		if time.Now().After(deadline) {
+			dev.Uninit()
+			_ = mctx.Uninit()
+			mctx.Free()
+			return nil, fmt.Errorf("the device asked for no sound within %v", timeout)
+		}
+	}
 }
 
 // Rate and Channels are the output's format.
 func (o *Out) Rate() int     { return o.rate }
 func (o *Out) Channels() int { return o.channels }
 
-// Err is the output's failure since it opened, if any.
-func (o *Out) Err() error { return o.ctx.Err() }
+// Latency is how far the output's buffer runs ahead of the speaker.
+func (o *Out) Latency() time.Duration {
+	return time.Duration(o.latency) * time.Second / time.Duration(o.rate)
+}
 
-// source feeds the player, converting the case's samples to the output's format as the
-// player asks for them (a seek starts at once, whatever the recording's length), and counts
-// the frames it gave.
+// Err is the output's failure since it opened, if any.
+func (o *Out) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// onData fills the device's buffer: the source's samples, silence after them or without one.
+func (o *Out) onData(out, _ []byte, frames uint32) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := o.src
+	n := 0
+	o.cbAt = o.now()
+	o.cbs++
+	if s != nil {
+		n = s.fill(out[:int(frames)*s.fb])
+		s.cbAt, s.cbGiven = o.cbAt, s.given
+	}
+	clear(out[n:])
+}
+
+// onStop: the device stopped without being asked (its server or card went away).
+func (o *Out) onStop() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err == nil {
+		o.err = errors.New("sound output: the device stopped (its sound server or card went away)")
+	}
+}
+
+// source feeds the device, converting the case's samples to the output's format as the device
+// asks for them (a seek starts at once, whatever the recording's length), and counts the
+// frames it gave, silence after the end included.
 type source struct {
 	pcm          []int16
 	rate, ch     int
@@ -78,18 +223,22 @@ type source struct {
 	from         int64   // the source frame of output frame 0
 	ratio        float64 // source frames per output frame
 	frames       int64   // output frames in all
-	given        atomic.Int64
-	fb           int // bytes per output frame
+	given        int64   // output frames given, silence after the end included
+	fb           int     // bytes per output frame
+	// The device's last callback, and the frames given by then; the last frame Heard said.
+	// Guarded by Out.mu.
+	cbAt    time.Time
+	cbGiven int64
+	heard   int64
+	playAt  time.Time // when Play set it
 }
 
+// Read gives the next output frames into b (whole frames), io.EOF after the last.
 func (s *source) Read(b []byte) (int, error) {
-	at := s.given.Load()
+	at := s.given
 	n := min(int64(len(b)/s.fb), s.frames-at)
 	if n <= 0 {
-		if at >= s.frames {
-			return 0, io.EOF
-		}
-		return 0, nil
+		return 0, io.EOF
 	}
 	last := int64(len(s.pcm)/s.ch) - 1
 	for k := range n {
@@ -103,8 +252,16 @@ func (s *source) Read(b []byte) (int, error) {
 			binary.LittleEndian.PutUint16(b[(int(k)*s.toCh+c)*2:], uint16(int16(v)))
 		}
 	}
-	s.given.Add(n)
+	s.given += n
 	return int(n) * s.fb, nil
+}
+
+// fill gives a device buffer its frames (Read), counting the silence after the end as given
+// too: the device plays it, and the last frames are heard only once it has.
+func (s *source) fill(b []byte) int {
+	n, _ := s.Read(b)
+	s.given += int64((len(b) - n) / s.fb)
+	return n
 }
 
 // sample is channel c of frame i in the output's channel layout: copied, or mixed to mono, or
@@ -121,55 +278,66 @@ func (s *source) sample(i int64, c int) float64 {
 }
 
 // Play plays pcm (interleaved 16-bit samples at rate Hz with channels channels) from its frame
-// from, stopping what played before.
-func (o *Out) Play(pcm []int16, rate, channels int, from int64) error {
+// from at speed (1: as recorded; 2: twice as fast, an octave higher, as a tape played fast),
+// in place of what played before.
+func (o *Out) Play(pcm []int16, rate, channels int, from int64, speed float64) error {
 	if err := o.Err(); err != nil {
-		return fmt.Errorf("sound output: %w", err)
+		return err
 	}
 	if rate <= 0 || channels <= 0 {
 		return errors.New("play: no audio format")
 	}
+	if !(speed > 0) {
+		return fmt.Errorf("play: speed %g", speed)
+	}
 	frames := int64(len(pcm) / channels)
 	from = min(max(from, 0), frames)
-	ratio := float64(rate) / float64(o.rate)
+	ratio := float64(rate) / float64(o.rate) * speed
 	src := &source{pcm: pcm, rate: rate, ch: channels, toRate: o.rate, toCh: o.channels, from: from,
 		ratio: ratio, frames: int64(float64(frames-from) / ratio), fb: 2 * o.channels}
-	o.Stop()
-	p := o.ctx.NewPlayer(src)
 	o.mu.Lock()
-	o.player, o.src = p, src
+	src.playAt = o.now()
+	o.src = src
 	o.mu.Unlock()
-	p.Play()
 	return nil
 }
 
-// Heard is the frame of the audio last given to Play (in its own frames) being heard now: what
-// the player has consumed, less what it holds in its buffer. playing is false once it has
-// played to the end or was stopped; err is the output's failure.
+// Heard is the frame of the audio last given to Play (in its own frames) being heard now: the
+// frames the device has asked for, less its buffer (which it has just filled), plus the time
+// since it asked, at most a period's worth (the device asks again by then; a stalled device
+// stops the clock). playing is false once the last frame has been heard, or after Stop; err is
+// the output's failure.
 func (o *Out) Heard() (frame int64, playing bool, err error) {
 	o.mu.Lock()
-	p, s := o.player, o.src
-	o.mu.Unlock()
-	if err := o.Err(); err != nil {
-		return 0, false, err
+	defer o.mu.Unlock()
+	s := o.src
+	if o.err != nil {
+		return 0, false, o.err
 	}
-	if p == nil {
+	if s == nil {
 		return 0, false, nil
 	}
-	consumed := max(s.given.Load()*int64(s.fb)-int64(p.BufferedSize()), 0) / int64(s.fb)
-	return s.from + int64(float64(consumed)*s.ratio), p.IsPlaying(), nil
+	if now := o.now(); now.Sub(o.cbAt) > Stalled && now.Sub(s.playAt) > Stalled {
+		o.err = fmt.Errorf("sound output: the device has asked for no sound for %v", now.Sub(o.cbAt).Round(time.Second))
+		return 0, false, o.err
+	}
+	if !s.cbAt.IsZero() {
+		since := int64(o.now().Sub(s.cbAt)) * int64(o.rate) / int64(time.Second)
+		period := int64(Period) * int64(o.rate) / int64(time.Second)
+		// Never back: a callback that asks for less than the time since the last one.
+		s.heard = max(s.heard, s.cbGiven-o.latency+min(max(since, 0), period))
+	}
+	if s.heard >= s.frames {
+		return s.from + int64(float64(s.frames)*s.ratio), false, nil
+	}
+	return s.from + int64(float64(max(s.heard, 0))*s.ratio), true, nil
 }
 
-// Stop stops the audio playing.
+// Stop stops the audio playing (what the device holds, up to its buffer, is still heard).
 func (o *Out) Stop() {
 	o.mu.Lock()
-	p := o.player
-	o.player, o.src = nil, nil
+	o.src = nil
 	o.mu.Unlock()
-	if p != nil {
-		// Pausing is enough: since oto v3.4 a player is released with its last reference.
-		p.Pause()
-	}
 }
 
 // Convert resamples interleaved pcm from rate and channels to the output's (linear

@@ -86,7 +86,7 @@ func TestPlaysThroughPulse(t *testing.T) {
 		t.Fatal(err)
 	}
 	pcm, clicks := dictation()
-	if err := out.Play(pcm, 16000, 1, 0); err != nil {
+	if err := out.Play(pcm, 16000, 1, 0, 1); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(2 * time.Minute) // event waits: a passing run does not wait it out
@@ -391,7 +391,7 @@ func TestSourceFrom(t *testing.T) {
 	if want := []int16{40, 40, 45, 45, 50, 50}; !slicesEqual(got, want) {
 		t.Fatalf("samples %v, want %v", got, want)
 	}
-	if s.given.Load() != 3 {
-		t.Fatalf("%d output frames counted, want 3", s.given.Load())
+	if s.given != 3 {
+		t.Fatalf("%d output frames counted, want 3", s.given)
 	}
 }

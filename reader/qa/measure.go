@@ -71,11 +71,14 @@ type AudioMeasure struct {
 // Offsets are a case's measured clock figures (quality.json): the tracker's latency (the
 // median round trip of the USER_DATA markers echoed during the case, HasLatency), the audio
 // clock fit's RMS residual and the clock's rate against the host's (HasAudio), and the audio
-// the device did not deliver (gaps and their length).
+// the device did not deliver (gaps and their length), and how long after the case's onset its
+// image was on screen (HasSwap).
 type Offsets struct {
 	TrackerLatencyMS float64
 	TrackerMarkers   int
 	HasLatency       bool
+	SwapDelayMS      float64
+	HasSwap          bool
 	AudioJitterMS    float64
 	AudioPPM         float64
 	AudioGaps        int64
@@ -135,6 +138,9 @@ func Measure(o *session.Opened, c *session.Case) Measures {
 		a.DriftMS, a.HasDrift = q.Audio.DriftMS, true
 		m.Offsets.AudioJitterMS, m.Offsets.AudioPPM = q.Audio.JitterMS, q.Audio.DriftPPM
 		m.Offsets.AudioGaps, m.Offsets.AudioGapMS, m.Offsets.HasAudio = q.Audio.Gaps, q.Audio.GapMS, true
+	}
+	if q := c.Quality; q != nil && q.SwapDelayMS != nil {
+		m.Offsets.SwapDelayMS, m.Offsets.HasSwap = *q.SwapDelayMS, true
 	}
 	if q := c.Quality; q != nil && q.TrackerMarkers > 0 {
 		m.Offsets.TrackerLatencyMS, m.Offsets.TrackerMarkers, m.Offsets.HasLatency = q.TrackerLatencyMS, q.TrackerMarkers, true

@@ -48,6 +48,8 @@ type Recorder interface {
 	EndAside(host time.Duration) error
 	// ScreenDir is the open screen's folder.
 	ScreenDir() string
+	// ScreenSwapped records how long after its onset the open screen's image was on screen.
+	ScreenSwapped(delay time.Duration) error
 }
 
 // Audio records the dictation of each case into the case's folder. Begin and End are called
@@ -114,6 +116,10 @@ type Frame struct {
 	Screen       session.Screen
 	Image        image.Image
 	Layout       stage.Layout
+	// Shown, when set, is called by the view once the frame is on the reader's screen (its
+	// widgets swapped, on the UI goroutine): the run measures the delay from the case's onset
+	// to it (swap_delay_ms).
+	Shown func()
 }
 
 // IsCalibration reports whether the frame is a calibration screen (black, central disc).
@@ -227,7 +233,21 @@ const (
 type loaded struct {
 	frame Frame
 	skips []Skip
-	ok    bool // false: no screen left
+	ok    bool       // false: no screen left
+	swap  *swapStamp // when the view said the frame was on screen (present)
+}
+
+// swapStamp is the session-clock time a frame was on screen, set on the UI goroutine.
+type swapStamp struct{ at atomic.Int64 } // 0: not yet
+
+// present shows the frame of l on the reader's screen, asking the view to say when it is there.
+func (r *Run) present(l *loaded) {
+	st := &swapStamp{}
+	l.swap = st
+	f := l.frame
+	clock := r.cfg.Clock
+	f.Shown = func() { st.at.Store(max(int64(clock()), 1)) }
+	r.cfg.View.Show(f)
 }
 
 // Run is one reading session in progress.
@@ -260,7 +280,9 @@ type Run struct {
 	idx         int // index in Plan of the screen on show, -1 before the first
 	frame       Frame
 	prefetch    chan loaded
-	ready       atomic.Bool // the prefetch has delivered
+	swap        *swapStamp    // the screen on show's, nil when it was shown without one
+	onset       time.Duration // the screen on show's onset
+	ready       atomic.Bool   // the prefetch has delivered
 	lastFix     tracker.Sample
 	haveFix     bool
 	raw         []tracker.Sample // the open case's samples, for the filters and gate at its end
@@ -625,7 +647,7 @@ func (r *Run) command(ctx context.Context, c command) {
 		// opening the new ones follow, before any later sample is recorded.
 		due := r.cfg.Check != nil && r.cfg.Check.Every > 0 && r.check.sinceLast >= r.cfg.Check.Every
 		if next.ok && !due {
-			r.cfg.View.Show(next.frame)
+			r.present(&next)
 		}
 		r.endScreen(host)
 		if !next.ok {
@@ -771,7 +793,7 @@ func (r *Run) drainGaze() {
 // for.
 func (r *Run) show(l loaded) {
 	onset := r.cfg.Clock()
-	r.cfg.View.Show(l.frame)
+	r.present(&l)
 	r.begin(l, onset)
 }
 
@@ -783,6 +805,7 @@ func (r *Run) begin(l loaded, onset time.Duration) {
 	r.noteSkips(l.skips)
 	r.idx = l.frame.Index
 	r.frame = l.frame
+	r.swap, r.onset = l.swap, onset
 	host := onset
 	if err := r.cfg.Recorder.BeginScreen(l.frame.Screen, l.frame.Layout, host); err != nil {
 		r.fail(fmt.Errorf("open files for screen %d: %w", l.frame.Index+1, err))
@@ -822,6 +845,19 @@ func (r *Run) begin(l loaded, onset time.Duration) {
 		ch <- r.load(ctx, from)
 		r.ready.Store(true)
 	}()
+}
+
+// swapDelay is how long after its onset the screen on show was on the reader's screen, and
+// false when the view has not said (yet: a screen ended before its swap keeps no delay).
+func (r *Run) swapDelay() (time.Duration, bool) {
+	if r.swap == nil {
+		return 0, false
+	}
+	at := r.swap.at.Load()
+	if at == 0 {
+		return 0, false
+	}
+	return max(time.Duration(at)-r.onset, 0), true
 }
 
 // NextReady reports whether the next screen has been decoded, so that Next will be a single
@@ -928,6 +964,13 @@ func (r *Run) endScreen(host time.Duration) {
 	if r.haveFix {
 		r.closeFixation()
 	}
+	swap, swapped := r.swapDelay()
+	if swapped {
+		if err := r.cfg.Recorder.ScreenSwapped(swap); err != nil {
+			r.fail(fmt.Errorf("write the swap delay of screen %d: %w", r.idx+1, err))
+			return
+		}
+	}
 	// The audio first: its frames after host are the next case's, held only so long
 	// (audio.HoldBack); the filters' files and fsyncs come after.
 	var ac *AudioCheck
@@ -961,6 +1004,10 @@ func (r *Run) endScreen(host time.Duration) {
 			// The reader did not finish the case: it is read again, whatever its samples say.
 			q.Verdict = quality.Fail
 			q.Reasons = append([]string{"disk full: the recording stopped during the case"}, q.Reasons...)
+		}
+		if swapped {
+			ms := float64(swap.Microseconds()) / 1000
+			q.SwapDelayMS = &ms
 		}
 		if l := r.health.latencies[min(r.latFrom, len(r.health.latencies)):]; len(l) > 0 {
 			l = slices.Clone(l)

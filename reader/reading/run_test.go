@@ -138,7 +138,13 @@ func (r *fakeRecorder) ScreenDir() string { return "/case" }
 func (r *fakeRecorder) ExtendPlan(sc []session.Screen) error {
 	return r.add("extend %d", len(sc))
 }
+func (r *fakeRecorder) ScreenSwapped(d time.Duration) error {
+	return r.add("swapped %v", d)
+}
 func (r *fakeRecorder) CaseQuality(q Quality) error {
+	if q.SwapDelayMS != nil {
+		return r.add("quality %s swap %.1f ms", q.Verdict, *q.SwapDelayMS)
+	}
 	return r.add("quality %s", q.Verdict)
 }
 func (r *fakeRecorder) SaveCheck(c CheckReport) error {

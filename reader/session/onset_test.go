@@ -63,3 +63,44 @@ func TestTimeZeroIsTheOnset(t *testing.T) {
 		}
 	}
 }
+
+// The swap delay reaches layout.json once the view has said the image was on screen: the
+// layout as written at the onset stays, with swap_delay_ms added; a screen never swapped has
+// none.
+func TestScreenSwappedInLayout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "S")
+	plan := NewPlan("S", []string{"a1", "b2"}, 1, 0)
+	r, _ := newRecorder(t, dir, plan)
+	if err := r.ScreenSwapped(time.Millisecond); err == nil {
+		t.Fatal("a swap recorded with no screen open")
+	}
+	if err := r.BeginScreen(plan[0], layoutFor(plan[0]), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ScreenSwapped(16700 * time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EndScreen(3 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.BeginScreen(plan[1], layoutFor(plan[1]), 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(StatusComplete); err != nil {
+		t.Fatal(err)
+	}
+	o, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := o.Cases[0].Layout
+	if on, ok := l.Onset(); !ok || on != 2*time.Second || l.DicomID != plan[0].DicomID || l.Layout != layoutFor(plan[0]) {
+		t.Errorf("layout after the swap: %+v", l)
+	}
+	if l.SwapDelayMS == nil || *l.SwapDelayMS != 16.7 {
+		t.Errorf("swap_delay_ms %v, want 16.7", l.SwapDelayMS)
+	}
+	if d := o.Cases[1].Layout.SwapDelayMS; d != nil {
+		t.Errorf("a screen never swapped has swap_delay_ms %v", *d)
+	}
+}

@@ -42,6 +42,10 @@ type LayoutRecord struct {
 	// sample, which arrived after the previous screen's screen_ended (see qa.Load).
 	OnsetHostNS int64  `json:"onset_host_ns,omitempty"`
 	TimeZero    string `json:"time_zero,omitempty"`
+	// SwapDelayMS is how long after the onset the image was on screen (the view's swap),
+	// written once the swap has happened; absent: not measured (a screen ended first, or a
+	// session recorded before it was).
+	SwapDelayMS *float64 `json:"swap_delay_ms,omitempty"`
 }
 
 // TimeZeroOnset is LayoutRecord.TimeZero of a case whose Time column counts from its onset.

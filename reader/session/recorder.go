@@ -225,6 +225,7 @@ type screen struct {
 	t0        float64           // device seconds at the screen's onset: its rows' Time zero
 	cnt0      int64             // device counter of the screen's first sample
 	onset     time.Duration     // session-clock time the image was asked for (BeginScreen)
+	layoutRec LayoutRecord      // its layout.json as written
 	// aside is the paused stretch being recorded beside the case (BeginAside), nil while the
 	// case is read; asides counts them, naming their folders.
 	aside  *asideFiles
@@ -355,12 +356,29 @@ func (r *Recorder) BeginScreen(sc Screen, l stage.Layout, host time.Duration) er
 		s.fix.f.Close()
 		return fmt.Errorf("write %s: %w", LayoutFile, err)
 	}
+	s.layoutRec = lj
 	r.cur = s
 	r.lastHost = max(r.lastHost, host)
 	r.st.Screen = sc.Index
 	err = r.Event(host, EventScreenShown, map[string]string{"kind": string(sc.Kind), "layout": fmt.Sprintf(
 		"%dx%d pads top %d bottom %d left %d right %d", l.W, l.H, l.Top, l.Bottom, l.Left, l.Right)})
 	return errors.Join(err, r.writeStateErr())
+}
+
+// ScreenSwapped adds to the open screen's layout.json how long after its onset its image was
+// on the reader's screen (swap_delay_ms): known only once the view has swapped it in.
+func (r *Recorder) ScreenSwapped(delay time.Duration) error {
+	if err := r.usable(); err != nil {
+		return err
+	}
+	lj := r.cur.layoutRec
+	ms := float64(delay.Microseconds()) / 1000
+	lj.SwapDelayMS = &ms
+	if err := writeJSON(filepath.Join(r.cur.dir, LayoutFile), lj); err != nil {
+		return r.noteFull(fmt.Errorf("write %s: %w", LayoutFile, err))
+	}
+	r.cur.layoutRec = lj
+	return nil
 }
 
 // openRows creates a row file and writes its header straight through, so that even a file cut

@@ -31,9 +31,12 @@ type Quality struct {
 	Expected      int                 `json:"expected"`
 	// TrackerLatencyMS is the median round trip of the USER_DATA sync markers whose echo came
 	// back while the case was on screen (TrackerMarkers of them): sent → seen in a record.
-	TrackerLatencyMS float64     `json:"tracker_latency_ms,omitempty"`
-	TrackerMarkers   int         `json:"tracker_markers,omitempty"`
-	Audio            *AudioCheck `json:"audio,omitempty"`
+	TrackerLatencyMS float64 `json:"tracker_latency_ms,omitempty"`
+	TrackerMarkers   int     `json:"tracker_markers,omitempty"`
+	// SwapDelayMS is how long after the case's onset (the space press) its image was on the
+	// reader's screen, as the view said once it had swapped it in; absent: not measured.
+	SwapDelayMS *float64    `json:"swap_delay_ms,omitempty"`
+	Audio       *AudioCheck `json:"audio,omitempty"`
 }
 
 // AudioCheck is a case's audio as the quality gate sees it (quality.json's "audio").

@@ -8,7 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,4 +123,79 @@ func (s *Server) RemoveDoomed() {
 		}
 	}
 	s.t.Fatal("no module made the doomed sink")
+}
+
+// Witness records a sink's monitor with parec, an independent process, as a test's witness of
+// what the sink played: every 16-bit sample (mono, at the sink's 48 kHz, so nothing is
+// resampled), and when each part of it arrived.
+type Witness struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	pcm  []int16
+	odd  []byte // a byte of a sample whose other byte has not come yet
+	seen []Arrival
+}
+
+// Arrival is the count of monitor frames recorded at a moment (the test's clock).
+type Arrival struct {
+	At     time.Time
+	Frames int64
+}
+
+// WitnessRate is the rate the witness records at: the sinks' own.
+const WitnessRate = 48000
+
+// Record starts recording sink's monitor ("keep": the default sink's) and returns once the
+// recording runs (a null sink's monitor streams silence while nothing plays): what is played
+// after it returns is recorded. latency is parec's: a deep one loses nothing on a loaded
+// machine, a shallow one delivers in small steps. The recorder stops with the test.
+func (s *Server) Record(sink string, latency time.Duration) *Witness {
+	s.t.Helper()
+	w := &Witness{}
+	w.cmd = exec.Command("parec", "-d", sink+".monitor", "--raw", "--format=s16le",
+		"--rate="+strconv.Itoa(WitnessRate), "--channels=1", "--latency-msec="+strconv.Itoa(int(latency/time.Millisecond)))
+	w.cmd.Stdout = w
+	if err := childproc.Start(w.cmd); err != nil {
+		s.t.Fatalf("parec (Debian package pulseaudio-utils): %v", err)
+	}
+	s.t.Cleanup(func() {
+		w.cmd.Process.Kill()
+		w.cmd.Wait()
+	})
+	deadline := time.Now().Add(time.Minute)
+	for len(w.PCM()) < WitnessRate/10 {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("parec recorded nothing from %s.monitor in a minute", sink)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return w
+}
+
+// Write takes parec's output (on exec's copying goroutine).
+func (w *Witness) Write(p []byte) (int, error) {
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b := append(w.odd, p...)
+	for i := 0; i+1 < len(b); i += 2 {
+		w.pcm = append(w.pcm, int16(uint16(b[i])|uint16(b[i+1])<<8))
+	}
+	w.odd = append([]byte(nil), b[len(b)&^1:]...)
+	w.seen = append(w.seen, Arrival{At: now, Frames: int64(len(w.pcm))})
+	return len(p), nil
+}
+
+// PCM is a copy of what was recorded so far.
+func (w *Witness) PCM() []int16 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.pcm)
+}
+
+// Arrivals are the recording's growth so far.
+func (w *Witness) Arrivals() []Arrival {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.seen)
 }

@@ -292,3 +292,27 @@ func WAV(rate, channels int, pcm []int16) []byte {
 	}
 	return b
 }
+
+// Sound is a sound output (qa.Sound) whose heard frame the test sets: Play records where and
+// how fast it was asked to play, Heard says Frame, Err the failure.
+type Sound struct {
+	Playing bool
+	From    int64
+	Frame   int64
+	Speed   float64
+	Plays   int
+	Err     error
+}
+
+// Play starts "playing" at from: Frame is from until the test moves it.
+func (s *Sound) Play(pcm []int16, rate, channels int, from int64, speed float64) error {
+	s.Playing, s.From, s.Frame, s.Speed = true, from, from, speed
+	s.Plays++
+	return nil
+}
+
+// Heard is the frame the test set.
+func (s *Sound) Heard() (int64, bool, error) { return s.Frame, s.Playing, s.Err }
+
+// Stop stops it.
+func (s *Sound) Stop() { s.Playing = false }
