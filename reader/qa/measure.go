@@ -136,15 +136,8 @@ func Measure(o *session.Opened, c *session.Case) Measures {
 		a.Seconds, a.ScreenSeconds = q.Audio.Seconds, q.Audio.ScreenSeconds
 		a.PeakDB, a.HasPeak = q.Audio.PeakDB, true
 		a.DriftMS, a.HasDrift = q.Audio.DriftMS, true
-		m.Offsets.AudioJitterMS, m.Offsets.AudioPPM = q.Audio.JitterMS, q.Audio.DriftPPM
-		m.Offsets.AudioGaps, m.Offsets.AudioGapMS, m.Offsets.HasAudio = q.Audio.Gaps, q.Audio.GapMS, true
 	}
-	if q := c.Quality; q != nil && q.SwapDelayMS != nil {
-		m.Offsets.SwapDelayMS, m.Offsets.HasSwap = *q.SwapDelayMS, true
-	}
-	if q := c.Quality; q != nil && q.TrackerMarkers > 0 {
-		m.Offsets.TrackerLatencyMS, m.Offsets.TrackerMarkers, m.Offsets.HasLatency = q.TrackerLatencyMS, q.TrackerMarkers, true
-	}
+	m.Offsets = offsets(c.Quality)
 	m.Check = nearestCheck(o, m.Start)
 	if c.Transcript != "" {
 		if raw, err := transcribe.ReadRaw(c.Dir); err == nil {
@@ -375,6 +368,25 @@ func (m Measures) Faults() int { return len(m.Findings()) }
 // AudioDrifts reports a drift beyond the gate's limit on a case long enough to measure it.
 func (a AudioMeasure) AudioDrifts() bool {
 	return a.HasDrift && a.Seconds >= driftMinSecond && math.Abs(a.DriftMS) > MaxDriftMS
+}
+
+// offsets are the clock figures of a case's quality.json (none without one).
+func offsets(q *session.Quality) Offsets {
+	var f Offsets
+	if q == nil {
+		return f
+	}
+	if a := q.Audio; a != nil {
+		f.AudioJitterMS, f.AudioPPM = a.JitterMS, a.DriftPPM
+		f.AudioGaps, f.AudioGapMS, f.HasAudio = a.Gaps, a.GapMS, true
+	}
+	if q.SwapDelayMS != nil {
+		f.SwapDelayMS, f.HasSwap = *q.SwapDelayMS, true
+	}
+	if q.TrackerMarkers > 0 {
+		f.TrackerLatencyMS, f.TrackerMarkers, f.HasLatency = q.TrackerLatencyMS, q.TrackerMarkers, true
+	}
+	return f
 }
 
 // MeasureSession measures every case of o in reading order, interrupted copies after the read

@@ -847,6 +847,50 @@ func (r *Run) begin(l loaded, onset time.Duration) {
 	}()
 }
 
+// recordSwap writes the screen's swap delay (layout.json) when the view has said it, and
+// returns it in ms (nil: not measured); false when it could not be written (the run failed).
+func (r *Run) recordSwap() (*float64, bool) {
+	swap, swapped := r.swapDelay()
+	if !swapped {
+		return nil, true
+	}
+	if err := r.cfg.Recorder.ScreenSwapped(swap); err != nil {
+		r.fail(fmt.Errorf("write the swap delay of screen %d: %w", r.idx+1, err))
+		return nil, false
+	}
+	ms := float64(swap.Microseconds()) / 1000
+	return &ms, true
+}
+
+// writeFilters writes the screen's fixations from each of the run's own filters; false when
+// one could not be written (the run failed).
+func (r *Run) writeFilters() bool {
+	for _, f := range r.cfg.Filters {
+		fixes := f.Detect(r.raw)
+		rows := make([]tracker.Sample, len(fixes))
+		for i, x := range fixes {
+			rows[i] = x.Row()
+		}
+		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
+			r.fail(fmt.Errorf("write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
+			return false
+		}
+	}
+	return true
+}
+
+// markerLatency is the median round trip of the sync markers echoed while the screen was on,
+// and how many there were (0: none).
+func (r *Run) markerLatency() (n int, ms float64) {
+	l := r.health.latencies[min(r.latFrom, len(r.health.latencies)):]
+	if len(l) == 0 {
+		return 0, 0
+	}
+	l = slices.Clone(l)
+	slices.Sort(l)
+	return len(l), float64(l[len(l)/2].Microseconds()) / 1000
+}
+
 // swapDelay is how long after its onset the screen on show was on the reader's screen, and
 // false when the view has not said (yet: a screen ended before its swap keeps no delay).
 func (r *Run) swapDelay() (time.Duration, bool) {
@@ -964,12 +1008,9 @@ func (r *Run) endScreen(host time.Duration) {
 	if r.haveFix {
 		r.closeFixation()
 	}
-	swap, swapped := r.swapDelay()
-	if swapped {
-		if err := r.cfg.Recorder.ScreenSwapped(swap); err != nil {
-			r.fail(fmt.Errorf("write the swap delay of screen %d: %w", r.idx+1, err))
-			return
-		}
+	swapMS, ok := r.recordSwap()
+	if !ok {
+		return
 	}
 	// The audio first: its frames after host are the next case's, held only so long
 	// (audio.HoldBack); the filters' files and fsyncs come after.
@@ -987,16 +1028,8 @@ func (r *Run) endScreen(host time.Duration) {
 	}
 	r.audioErr = nil
 	reading := r.readTime + host - r.readFrom
-	for _, f := range r.cfg.Filters {
-		fixes := f.Detect(r.raw)
-		rows := make([]tracker.Sample, len(fixes))
-		for i, x := range fixes {
-			rows[i] = x.Row()
-		}
-		if err := r.cfg.Recorder.FilterFixations(f.Name, f.Params, rows); err != nil {
-			r.fail(fmt.Errorf("write %s fixations of screen %d: %w", f.Name, r.idx+1, err))
-			return
-		}
+	if !r.writeFilters() {
+		return
 	}
 	if r.cfg.Gate != nil && r.frame.Screen.Kind == session.KindCase {
 		q := r.cfg.Gate(r.readingSegments(), reading)
@@ -1005,15 +1038,8 @@ func (r *Run) endScreen(host time.Duration) {
 			q.Verdict = quality.Fail
 			q.Reasons = append([]string{"disk full: the recording stopped during the case"}, q.Reasons...)
 		}
-		if swapped {
-			ms := float64(swap.Microseconds()) / 1000
-			q.SwapDelayMS = &ms
-		}
-		if l := r.health.latencies[min(r.latFrom, len(r.health.latencies)):]; len(l) > 0 {
-			l = slices.Clone(l)
-			slices.Sort(l)
-			q.TrackerMarkers, q.TrackerLatencyMS = len(l), float64(l[len(l)/2].Microseconds())/1000
-		}
+		q.SwapDelayMS = swapMS
+		q.TrackerMarkers, q.TrackerLatencyMS = r.markerLatency()
 		if ac != nil {
 			q.Audio = ac
 			if r.cfg.AudioGate != nil {
