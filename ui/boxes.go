@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/boxedit"
@@ -427,7 +428,7 @@ func (b *BoxEditor) Content() fyne.CanvasObject {
 	btn := func(label string, f func()) *widget.Button {
 		return widget.NewButton(label, func() { f(); b.focus() })
 	}
-	tools := container.NewGridWithColumns(2,
+	tools := container.NewGridWithColumns(4,
 		btn("Add zone (N)", b.addZone), btn("Absent (Del)", func() { b.edit(b.ed.MarkAbsent(b.ed.Sel)) }),
 		btn("Lock (L)", func() { b.edit(b.ed.ToggleLock(b.ed.Sel)) }), btn("Solo (H)", b.toggleSolo),
 		btn("Undo (Ctrl+Z)", func() { b.edit(b.ed.Undo()) }), btn("Redo (Ctrl+Shift+Z)", func() { b.edit(b.ed.Redo()) }),
@@ -435,16 +436,36 @@ func (b *BoxEditor) Content() fyne.CanvasObject {
 	)
 	layers := container.NewVBox(container.NewHBox(b.showFix, b.readerSel), b.showMasks,
 		btn("Reset view and window (0)", b.resetView))
-	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Zones", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
-		container.NewVBox(b.aid, b.adjudicate, b.message, widget.NewSeparator(), tools, layers), nil, nil, b.zoneList)
+	// The 17 zones stand at the top at their full height, and what comes and goes (the gaze
+	// aid, an adjudication, a message) scrolls below them: it never moves a zone's row, and
+	// every zone is in view at 1600×1000 and up. The tools sit above the image.
+	zones := container.New(allRows{n: len(study.ZoneNames)}, b.zoneList)
+	right := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Zones", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), zones),
+		layers, nil, nil, container.NewVScroll(container.NewVBox(b.aid, b.adjudicate, b.message)))
 	var bottom fyne.CanvasObject = b.status
 	if b.cfg.Back != nil {
 		bottom = container.NewBorder(nil, nil, widget.NewButton("Back", func() { b.cfg.Back() }), nil, b.status)
 	}
-	split := container.NewHSplit(left, container.NewHSplit(b.cv, right))
+	split := container.NewHSplit(left, container.NewHSplit(container.NewBorder(tools, nil, nil, nil, b.cv), right))
 	split.Offset = 0.16
 	split.Trailing.(*container.Split).Offset = 0.78
 	return container.NewBorder(nil, bottom, nil, nil, split)
+}
+
+// allRows lays out a list so that its n rows all show: its minimum height is theirs (rows of
+// the list's template height, the theme's padding between them).
+type allRows struct{ n int }
+
+func (a allRows) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	l := objs[0].(*widget.List)
+	row := l.CreateItem().MinSize()
+	pad := l.Theme().Size(theme.SizeNamePadding)
+	return fyne.NewSize(l.MinSize().Width, float32(a.n)*(row.Height+pad)-pad)
+}
+
+func (a allRows) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
 }
 
 func short(id string) string {

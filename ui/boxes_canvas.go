@@ -25,6 +25,10 @@ type boxCanvas struct {
 	at       fyne.Position // the pointer during a drag, from the press and the deltas
 	wl0      [2]float64    // window/level when a window/level drag began
 	shift    bool
+	// rightAt is where the pointer was at the last move with the right button held, which
+	// pans (Fyne sends drag events for the other buttons only); rightDown while it is held.
+	rightAt   fyne.Position
+	rightDown bool
 }
 
 type dragMode int
@@ -49,7 +53,22 @@ func newBoxCanvas(b *BoxEditor) *boxCanvas {
 		}
 		b.updateStatus(s)
 	}
+	b.stage.OnMove = c.rightDrag
 	return c
+}
+
+// rightDrag pans by the pointer's move while the right button is held.
+func (c *boxCanvas) rightDrag(e *desktop.MouseEvent) {
+	if !c.rightDown || e.Button&desktop.MouseButtonSecondary == 0 {
+		c.rightDown = false // released outside the canvas: no MouseUp came
+		return
+	}
+	d := e.Position.Subtract(c.rightAt)
+	c.rightAt = e.Position
+	if c.b.ed != nil && (d.X != 0 || d.Y != 0) {
+		c.b.stage.PanBy(d.X, d.Y)
+		c.b.updateStatus("")
+	}
 }
 
 func (c *boxCanvas) CreateRenderer() fyne.WidgetRenderer {
@@ -64,12 +83,16 @@ func (c *boxCanvas) toDICOM(p fyne.Position) boxedit.Pt {
 func (c *boxCanvas) MouseDown(e *desktop.MouseEvent) {
 	c.pressed, c.press, c.pressMod = true, e.Position, e.Modifier
 	if e.Button == desktop.MouseButtonSecondary {
-		c.pressMod |= fyne.KeyModifierShift // the right button pans
+		c.rightDown, c.rightAt = true, e.Position // the right button pans (rightDrag)
 	}
 }
 
 // MouseUp is part of desktop.Mouseable.
-func (c *boxCanvas) MouseUp(*desktop.MouseEvent) {}
+func (c *boxCanvas) MouseUp(e *desktop.MouseEvent) {
+	if e.Button == desktop.MouseButtonSecondary {
+		c.rightDown = false
+	}
+}
 
 // Tapped selects the zone under the pointer (none on empty image).
 func (c *boxCanvas) Tapped(e *fyne.PointEvent) {
@@ -106,10 +129,12 @@ func (c *boxCanvas) Dragged(e *fyne.DragEvent) {
 			c.mode = dragPan
 		default:
 			i, part := b.ed.HitTest(c.toDICOM(start), b.stage.DicomView())
-			if i >= 0 && b.ed.BeginDrag(i, part, c.toDICOM(start)) {
+			c.mode = dragPan
+			switch {
+			case i >= 0 && b.ed.BeginDrag(i, part, c.toDICOM(start)):
 				c.mode = dragBox
-			} else {
-				c.mode = dragPan
+			case i >= 0 && b.ed.Zones[i].Box.Locked:
+				b.message.SetText(fmt.Sprintf("%s is locked, so the drag pans the image: press L to unlock it", b.ed.Zones[i].Name))
 			}
 		}
 	}

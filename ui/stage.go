@@ -52,6 +52,9 @@ type Stage struct {
 	// OnPointer receives the pointer position as stage fractions; inside is false when the
 	// pointer left the widget or the stage.
 	OnPointer func(fx, fy float64, inside bool)
+	// OnMove, when set, receives every pointer move with its buttons (Fyne sends no drag
+	// events for the right button: the box editor pans with it from these).
+	OnMove func(e *desktop.MouseEvent)
 
 	img         image.Image
 	layout      stage.Layout
@@ -260,7 +263,12 @@ func (s *Stage) CanvasToStage(p fyne.Position) (fx, fy float64, inside bool) {
 func (s *Stage) MouseIn(e *desktop.MouseEvent) { s.pointer(e.Position) }
 
 // MouseMoved is part of desktop.Hoverable.
-func (s *Stage) MouseMoved(e *desktop.MouseEvent) { s.pointer(e.Position) }
+func (s *Stage) MouseMoved(e *desktop.MouseEvent) {
+	s.pointer(e.Position)
+	if s.OnMove != nil {
+		s.OnMove(e)
+	}
+}
 
 // MouseOut is part of desktop.Hoverable.
 func (s *Stage) MouseOut() {
