@@ -57,15 +57,9 @@ func defaultUser() string {
 	return "unknown"
 }
 
-// openBoxEditor fills w with the box editor on the study in dir and the store (default
-// STUDY/review.db). back, when set, is where the editor's Back button leads; the store is
-// closed when the editor is left or the window closes.
-func openBoxEditor(w fyne.Window, dir, who, store string, back func()) error {
-	_, err := openBoxEditorLeave(w, dir, who, store, back)
-	return err
-}
-
-// openBoxEditorLeave is openBoxEditor, and returns what saves and closes it (once).
+// openBoxEditorLeave fills w with the box editor on the study in dir and the store (default
+// STUDY/review.db), and returns what saves and closes it (once). back, when set, is where the
+// editor's Back button leads; the store is closed when the editor is left or the window closes.
 func openBoxEditorLeave(w fyne.Window, dir, who, store string, back func()) (func(), error) {
 	s, err := study.Load(dir)
 	if err != nil {

@@ -26,6 +26,27 @@ type live struct {
 	mu     sync.Mutex
 	run    *reading.Run
 	closed chan struct{} // closed once the session's devices are closed after the run
+	// boxes saves and closes the box editor the station opened ("Correct boxes…"), if any:
+	// Fyne ends its loop on SIGTERM and SIGINT without closing the window, so nothing else
+	// would save its unsaved edits.
+	boxes func()
+}
+
+// setBoxes records what saves and closes the box editor on show.
+func (l *live) setBoxes(leave func()) {
+	l.mu.Lock()
+	l.boxes = leave
+	l.mu.Unlock()
+}
+
+// leaveBoxes saves and closes the box editor on show, if there is one (once: leave is).
+func (l *live) leaveBoxes() {
+	l.mu.Lock()
+	leave := l.boxes
+	l.mu.Unlock()
+	if leave != nil {
+		leave()
+	}
 }
 
 func (l *live) set(run *reading.Run, closed chan struct{}) {

@@ -364,6 +364,7 @@ func runGUI(o *Options, studyDir string) error {
 	// The window is gone: ending the session must draw nothing (it would be off the main
 	// goroutine, Fyne's loop having ended).
 	ui.Quitting()
+	o.live.leaveBoxes()
 	o.live.end(why(), o.Err)
 	return nil
 }
@@ -409,8 +410,14 @@ func stationCommands(a fyne.App, w fyne.Window, o *Options) ui.StationCommands {
 			dir := DefaultDemoDir()
 			return dir, ensureDemo(dir, o.Err)
 		},
-		Review:       func(dir string, back func()) { askReviewer(a, w, dir, back) },
-		CorrectBoxes: func(dir string, back func()) error { return openBoxEditor(w, dir, "", "", back) },
+		Review: func(dir string, back func()) { askReviewer(a, w, dir, back) },
+		CorrectBoxes: func(dir string, back func()) error {
+			leave, err := openBoxEditorLeave(w, dir, "", "", back)
+			if leave != nil && o.live != nil {
+				o.live.setBoxes(leave) // saved when the loop ends on a signal
+			}
+			return err
+		},
 		Microphones: func() (names, monitors []string, err error) {
 			devs, err := audio.Devices(o.AudioBackend)
 			for _, d := range devs {

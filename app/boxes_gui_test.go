@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"sightline/reader/review"
+)
+
+// TestCorrectBoxesSavesWhenTheLoopEnds: the box editor the station opens ("Correct boxes…")
+// saves an unsaved nudge when the window's loop ends on SIGTERM or SIGINT (Fyne ends it
+// without closing the window; runGUI then calls leaveBoxes).
+func TestCorrectBoxesSavesWhenTheLoopEnds(t *testing.T) {
+	dir, _ := applyStudy(t, 2, 1)
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	w.Resize(fyne.NewSize(1600, 1000))
+	o := &Options{Out: io.Discard, Err: io.Discard, live: &live{}}
+	if err := stationCommands(a, w, o).CorrectBoxes(dir, func() {}); err != nil {
+		t.Fatal(err)
+	}
+	f := w.Canvas().Focused()
+	if f == nil {
+		t.Fatal("the editor's canvas does not have the keys")
+	}
+	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})   // select a zone
+	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight}) // nudge it: unsaved
+	o.live.leaveBoxes()
+	st, err := review.Open(context.Background(), dir, review.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	log, err := st.BoxLog(context.Background(), "")
+	if err != nil || len(log) != 1 || log[0].Who != defaultUser() {
+		t.Fatalf("stored %+v (%v), want the nudge, by %s", log, err, defaultUser())
+	}
+	o.live.leaveBoxes() // once is all it does
+}
