@@ -7,6 +7,7 @@ import (
 
 	"sightline/reader/qa"
 	"sightline/reader/qa/qatest"
+	"sightline/reader/session"
 )
 
 // wallClock is a wall clock the test moves.
@@ -126,5 +127,23 @@ func TestSpeeds(t *testing.T) {
 	}
 	if qa.ParseSpeed("fast") != 1 {
 		t.Fatal("a name that does not read is not 1×")
+	}
+}
+
+// quality.json's clock figures reach the measures (the QA report's Clock line): the swap delay
+// when it was measured, and none when it was not.
+func TestMeasureSwapDelay(t *testing.T) {
+	swap := 4.25
+	s := qatest.Session{ID: "s1", Cases: []qatest.Case{
+		{DicomID: "a", Samples: 60, Quality: &session.Quality{Verdict: "pass", Samples: 60, Expected: 60, SwapDelayMS: &swap, TrackerLatencyMS: 3.5, TrackerMarkers: 4}},
+		{DicomID: "b", Samples: 60, Quality: &session.Quality{Verdict: "pass", Samples: 60, Expected: 60}},
+	}}
+	o, _ := load(t, s, 0)
+	f := qa.Measure(o, o.Cases[0]).Offsets
+	if !f.HasSwap || f.SwapDelayMS != 4.25 || !f.HasLatency || f.TrackerLatencyMS != 3.5 || f.TrackerMarkers != 4 {
+		t.Errorf("offsets of a case with its swap measured: %+v", f)
+	}
+	if f := qa.Measure(o, o.Cases[1]).Offsets; f.HasSwap || f.HasLatency {
+		t.Errorf("offsets of a case without: %+v", f)
 	}
 }
