@@ -11,7 +11,7 @@ import (
 
 // asrDev runs the development measurements (TestAdaptDev): what the front end's noise floor
 // and the adaptation method were chosen on. Never the unseen set.
-var asrDev = flag.String("asr.dev", "", "development measurement: \"method\" (adaptation methods) or \"noise\" (front-end noise floor levels), on testdata/heldout.txt")
+var asrDev = flag.String("asr.dev", "", "development measurement: \"method\" (adaptation methods), \"noise\" or \"noise-base\" (front-end noise floor levels, enrolled or base), on testdata/heldout.txt")
 
 // noiseLevels are the noise floor levels -asr.dev=noise compares (-asr.levels picks some).
 var noiseLevels = []float64{math.Inf(-1), -60, -50, -40}
@@ -33,10 +33,10 @@ func init() {
 // TestAdaptDev measures, on the development set (testdata/heldout.txt, 20 sentences: close to
 // the corpus, so it flatters every setting alike; not the unseen set), the word error rate in
 // every voice and speed of the unseen bench, for each adaptation method or each noise floor
-// level. It only runs when asked: go test -run TestAdaptDev -v -args -asr.dev=method|noise.
+// level. It only runs when asked: go test -run TestAdaptDev -v -args -asr.dev=method|noise|noise-base.
 func TestAdaptDev(t *testing.T) {
 	if *asrDev == "" {
-		t.Skip("a development measurement: -args -asr.dev=method or -asr.dev=noise")
+		t.Skip("a development measurement: -args -asr.dev=method, noise or noise-base")
 	}
 	sents := heldOut(t)
 	dir := t.TempDir()
@@ -58,8 +58,13 @@ func TestAdaptDev(t *testing.T) {
 		for _, l := range noiseLevels {
 			settings = append(settings, setting{fmt.Sprintf("floor %.0f dBFS", l), l, func(v string, sp int) *PocketSphinx { return enrolled(t, v, sp, MethodMAP) }})
 		}
+	case "noise-base":
+		// The same levels for a reader who has not enrolled (the base model).
+		for _, l := range noiseLevels {
+			settings = append(settings, setting{fmt.Sprintf("base, floor %.0f dBFS", l), l, func(string, int) *PocketSphinx { return sphinx(t) }})
+		}
 	default:
-		t.Fatalf("-asr.dev=%q: want method or noise", *asrDev)
+		t.Fatalf("-asr.dev=%q: want method, noise or noise-base", *asrDev)
 	}
 	defer func(l float64) { noiseFloorDBFS = l }(noiseFloorDBFS)
 	for _, st := range settings {
