@@ -1,9 +1,11 @@
 package transcribe
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -126,5 +128,39 @@ func TestAudioShift(t *testing.T) {
 	ws := Audio{Offset: 0.6}.shift([]Word{{Word: "no", Begin: 0.1, End: 0.3}})
 	if math.Abs(ws[0].Begin-0.7) > 1e-12 || math.Abs(ws[0].End-0.9) > 1e-12 {
 		t.Errorf("%+v", ws)
+	}
+}
+
+// TestNoiseFloor: the front end's noise floor (off as it ships; the development measurement
+// turns it on) lies at its level under digital silence, the same samples every time.
+func TestNoiseFloor(t *testing.T) {
+	defer func(l float64) { noiseFloorDBFS = l }(noiseFloorDBFS)
+	noiseFloorDBFS = -50
+	dir := t.TempDir()
+	rate := 16000
+	s := make([]int16, 3*rate)
+	for i := rate; i < 2*rate; i++ { // a second of tone between two of silence
+		s[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/float64(rate)))
+	}
+	src := filepath.Join(dir, "in.wav")
+	writeMono(t, src, s, rate)
+	var outs [2][]int16
+	for k := range outs {
+		p := filepath.Join(dir, fmt.Sprintf("out%d.wav", k))
+		if _, _, err := PrepareAudio(src, p); err != nil {
+			t.Fatal(err)
+		}
+		outs[k], _ = readMono(t, p)
+	}
+	if !slices.Equal(outs[0], outs[1]) {
+		t.Fatal("the same file gave different samples")
+	}
+	var e float64
+	n := rate / 4 // the kept margin before the tone: silence plus the floor
+	for _, v := range outs[0][:n] {
+		e += float64(v) * float64(v)
+	}
+	if got := 10 * math.Log10(e/float64(n)/(32768*32768)); math.Abs(got-noiseFloorDBFS) > 1.5 {
+		t.Errorf("floor at %.1f dBFS, want %.0f", got, noiseFloorDBFS)
 	}
 }
