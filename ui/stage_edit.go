@@ -264,12 +264,6 @@ func (l *rasterImageLayer) generate(w, h int) image.Image {
 // window/level table; output rows that fall on the same image row are copies of the first.
 func renderView(out *image.RGBA, s *EditStage) {
 	w, h := out.Rect.Dx(), out.Rect.Dy()
-	const black = 0xff000000 // opaque black, little-endian RGBA
-	fill := func(row []uint8) {
-		for i := 0; i+4 <= len(row); i += 4 {
-			binary.LittleEndian.PutUint32(row[i:], black)
-		}
-	}
 	g, ok := s.img.(*image.Gray)
 	size := s.Size()
 	var m mapping
@@ -278,63 +272,94 @@ func renderView(out *image.RGBA, s *EditStage) {
 		m, r = s.mapping(size), s.layout.Rect()
 	}
 	if !ok || w == 0 || h == 0 || m.k == 0 || r.Dx() <= 0 || r.Dy() <= 0 {
-		fill(out.Pix)
+		fillBlack(out.Pix)
 		return
 	}
+	v := newViewSampler(s, g, w, h, size, m, r)
+	prev := -1 // the image row the previous output row shows
+	for y := range h {
+		prev = v.row(out, y, prev)
+	}
+}
+
+// opaqueBlack is an opaque black pixel, little-endian RGBA.
+const opaqueBlack = 0xff000000
+
+// fillBlack paints RGBA pixels opaque black.
+func fillBlack(pix []uint8) {
+	for i := 0; i+4 <= len(pix); i += 4 {
+		binary.LittleEndian.PutUint32(pix[i:], opaqueBlack)
+	}
+}
+
+// viewSampler maps the output's pixels to the image's: the image column under each output
+// column, the window/level table as whole pixels, and the masks shown.
+type viewSampler struct {
+	g      *image.Gray
+	xs     []int // per output column, the image column (−1 off the image)
+	lut    [256]uint32
+	masks  []maskSampler
+	uy, fy float64 // canvas units per output row; image rows per stage pixel
+	m      mapping
+	minY   float64 // the drawn rectangle's top, in stage pixels
+	w, gh  int
+}
+
+func newViewSampler(s *EditStage, g *image.Gray, w, h int, size fyne.Size, m mapping, r image.Rectangle) *viewSampler {
 	gw, gh := g.Rect.Dx(), g.Rect.Dy()
+	v := &viewSampler{g: g, xs: make([]int, w), m: m, minY: float64(r.Min.Y), w: w, gh: gh,
+		uy: float64(size.Height) / float64(h), fy: float64(gh) / float64(r.Dy())}
 	// Output pixel (x+0.5) in canvas units → stage pixels → image pixels.
-	ux, uy := float64(size.Width)/float64(w), float64(size.Height)/float64(h)
+	ux := float64(size.Width) / float64(w)
 	fx := float64(gw) / float64(r.Dx())
-	fy := float64(gh) / float64(r.Dy())
-	xs := make([]int, w)
 	for x := range w {
 		sx := (float64(x)+0.5)*ux - float64(m.o.X)
 		ix := math.Floor((sx/float64(m.k) - float64(r.Min.X)) * fx)
-		xs[x] = -1
+		v.xs[x] = -1
 		if ix >= 0 && ix < float64(gw) {
-			xs[x] = int(ix)
+			v.xs[x] = int(ix)
 		}
 	}
-	var lut [256]uint32
-	for v, l := range s.lut {
-		lut[v] = black | uint32(l)<<16 | uint32(l)<<8 | uint32(l)
+	for i, l := range s.lut {
+		v.lut[i] = opaqueBlack | uint32(l)<<16 | uint32(l)<<8 | uint32(l)
 	}
-	var masks []maskSampler
 	if s.shown[LayerMasks] {
 		for _, mk := range s.masks {
 			if mk.Image != nil && mk.Image.Rect.Dx() > 0 {
-				masks = append(masks, newMaskSampler(mk, gw, gh, xs))
+				v.masks = append(v.masks, newMaskSampler(mk, gw, gh, v.xs))
 			}
 		}
 	}
-	prev := -1 // the image row the previous output row shows
-	for y := range h {
-		row := out.Pix[y*out.Stride : y*out.Stride+4*w]
-		sy := (float64(y)+0.5)*uy - float64(m.o.Y)
-		fiy := math.Floor((sy/float64(m.k) - float64(r.Min.Y)) * fy)
-		if fiy < 0 || fiy >= float64(gh) {
-			fill(row)
-			prev = -1
-			continue
-		}
-		iy := int(fiy)
-		if iy == prev {
-			copy(row, out.Pix[(y-1)*out.Stride:(y-1)*out.Stride+4*w])
-			continue
-		}
-		prev = iy
-		src := g.Pix[g.PixOffset(g.Rect.Min.X, g.Rect.Min.Y+iy):]
-		for x, ix := range xs {
-			v := uint32(black)
-			if ix >= 0 {
-				v = lut[src[ix]]
-			}
-			binary.LittleEndian.PutUint32(row[4*x:], v)
-		}
-		for _, ms := range masks {
-			ms.tint(row, iy)
-		}
+	return v
+}
+
+// row fills output row y and returns the image row it shows (−1 for none); prev is the one
+// the row before showed, which this row copies when it shows the same.
+func (v *viewSampler) row(out *image.RGBA, y, prev int) int {
+	row := out.Pix[y*out.Stride : y*out.Stride+4*v.w]
+	sy := (float64(y)+0.5)*v.uy - float64(v.m.o.Y)
+	fiy := math.Floor((sy/float64(v.m.k) - v.minY) * v.fy)
+	if fiy < 0 || fiy >= float64(v.gh) {
+		fillBlack(row)
+		return -1
 	}
+	iy := int(fiy)
+	if iy == prev {
+		copy(row, out.Pix[(y-1)*out.Stride:(y-1)*out.Stride+4*v.w])
+		return iy
+	}
+	src := v.g.Pix[v.g.PixOffset(v.g.Rect.Min.X, v.g.Rect.Min.Y+iy):]
+	for x, ix := range v.xs {
+		p := uint32(opaqueBlack)
+		if ix >= 0 {
+			p = v.lut[src[ix]]
+		}
+		binary.LittleEndian.PutUint32(row[4*x:], p)
+	}
+	for _, ms := range v.masks {
+		ms.tint(row, iy)
+	}
+	return iy
 }
 
 // maskSampler tints the output pixels whose image pixel lies in a mask.
