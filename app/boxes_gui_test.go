@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -24,10 +25,15 @@ func TestCorrectBoxesSavesWhenTheLoopEnds(t *testing.T) {
 	if err := stationCommands(a, w, o).CorrectBoxes(dir, func() {}); err != nil {
 		t.Fatal(err)
 	}
-	f := w.Canvas().Focused()
-	if f == nil {
-		t.Fatal("the editor's canvas does not have the keys")
+	// The store is read off the UI goroutine; the first image opens, and takes the keys, then.
+	deadline := time.Now().Add(time.Minute)
+	for w.Canvas().Focused() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the editor's canvas never had the keys")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+	f := w.Canvas().Focused()
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})   // select a zone
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight}) // nudge it: unsaved
 	o.live.leaveBoxes()

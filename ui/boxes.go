@@ -84,7 +84,12 @@ type BoxEditor struct {
 	adjudicate *fyne.Container
 
 	autosave *time.Timer
+	ctx      context.Context // the editor's life: the store's watch ends with it
 	stop     context.CancelFunc
+	// storeRead is set once the store's rows are in (readStore); openLater is the image asked
+	// for before.
+	storeRead bool
+	openLater string
 
 	// Store calls run off the UI goroutine (call); these are touched on it only.
 	busy    int          // store calls in flight
@@ -176,43 +181,71 @@ func NewBoxEditor(cfg BoxEditorConfig, w fyne.Window) (*BoxEditor, error) {
 	if cfg.RetryEvery <= 0 {
 		cfg.RetryEvery = 2 * time.Second
 	}
-	b := &BoxEditor{cfg: cfg, win: w, revs: map[int64]bool{}}
+	b := &BoxEditor{cfg: cfg, win: w, revs: map[int64]bool{}, marks: map[string]review.ImageStatus{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	b.stop = cancel
-	// Watch first, then read: a row written in between arrives twice and is taken once.
-	ch, err := cfg.Store.Watch(ctx)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("watch the review store: %w", err)
-	}
-	log, err := cfg.Store.BoxLog(ctx, "")
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	marks, err := cfg.Store.ImageMarks(ctx)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	for _, r := range log {
-		b.addRow(r)
-	}
-	b.marks = review.ImageStatuses(marks)
+	b.ctx, b.stop = ctx, cancel
 	b.build()
-	go func() {
-		for c := range ch {
-			b.cfg.post(func() { b.remote(c) })
-		}
-	}()
-	if cfg.Journal != nil {
-		if p, err := cfg.Journal.Pending(); err != nil || len(p) > 0 {
-			// A journal left by a crash or a store that never came back: saved first.
-			b.message.SetText(fmt.Sprintf("saving %d edit(s) kept from the last session (%s)", len(p), cfg.Journal.Path()))
-			b.flush(nil)
-		}
-	}
+	b.readStore()
 	return b, nil
+}
+
+// readStore reads the store's box rows and image statuses and starts watching it, off the UI
+// goroutine with the store's deadline: the window shows at once, saying what it waits for.
+// No image opens before the rows are in (one asked for meanwhile opens then); a store that
+// cannot be read is tried again every RetryEvery. Then a journal left by a crash or a store
+// that never came back is saved.
+func (b *BoxEditor) readStore() {
+	var (
+		ch    <-chan review.Change
+		log   []review.BoxEdit
+		marks []review.ImageMark
+	)
+	watch, unwatch := context.WithCancel(b.ctx)
+	b.call("read the review store", func(ctx context.Context) error {
+		// Watch first, then read: a row written in between arrives twice and is taken once.
+		var err error
+		if ch, err = b.cfg.Store.Watch(watch); err != nil {
+			return fmt.Errorf("watch the review store: %w", err)
+		}
+		if log, err = b.cfg.Store.BoxLog(ctx, ""); err != nil {
+			return err
+		}
+		marks, err = b.cfg.Store.ImageMarks(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			unwatch()
+			if b.closing {
+				return
+			}
+			b.message.SetText(fmt.Sprintf("cannot read the review store yet: %v; trying again", err))
+			time.AfterFunc(b.cfg.RetryEvery, func() { b.cfg.post(b.readStore) })
+			return
+		}
+		b.storeRead = true
+		for _, r := range log {
+			b.addRow(r)
+		}
+		b.marks = review.ImageStatuses(marks)
+		go func() {
+			for c := range ch {
+				b.cfg.post(func() { b.remote(c) })
+			}
+		}()
+		b.filter()
+		if id := b.openLater; id != "" {
+			b.openLater = ""
+			if err := b.Open(id); err != nil {
+				b.message.SetText(err.Error())
+			}
+		}
+		if b.cfg.Journal != nil {
+			if p, err := b.cfg.Journal.Pending(); err != nil || len(p) > 0 {
+				b.message.SetText(fmt.Sprintf("saving %d edit(s) kept from the last session (%s)", len(p), b.cfg.Journal.Path()))
+				b.flush(nil)
+			}
+		}
+	})
 }
 
 // Close saves what is unsaved, waiting for the store up to StoreTimeout, and stops watching
@@ -561,6 +594,10 @@ func zonesPlaced(original []study.Box, cur map[review.BoxKey]review.BoxEdit, id 
 // Open shows an image: saves the one on show, loads the image, its masks and its readers'
 // fixations, and folds the store's rows into its boxes.
 func (b *BoxEditor) Open(id string) error {
+	if !b.storeRead {
+		b.openLater = id
+		return nil
+	}
 	if b.ed != nil {
 		b.save()
 	}
@@ -808,6 +845,11 @@ func (b *BoxEditor) reload() {
 }
 
 func (b *BoxEditor) updateStatus(pointer string) {
+	if !b.storeRead {
+		b.status.SetText(strings.Join(slices.DeleteFunc([]string{"reading the review store " + b.cfg.Store.Location() + "…", b.waiting},
+			func(s string) bool { return s == "" }), " · "))
+		return
+	}
 	if b.ed == nil {
 		b.status.SetText("choose an image")
 		return

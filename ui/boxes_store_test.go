@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -213,4 +214,54 @@ func TestBoxEditorSmallThings(t *testing.T) {
 	if i := slices.Index(r.ed.images, r.ed.cur); i < 0 {
 		t.Fatal("the image on show is not listed")
 	}
+}
+
+// gatedStore is a review store whose reads wait until the test lets them through, or fail
+// while it is away.
+type gatedStore struct {
+	review.Store
+	gate chan struct{}
+	away atomic.Bool
+}
+
+func (g *gatedStore) BoxLog(ctx context.Context, id string) ([]review.BoxEdit, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if g.away.Load() {
+		return nil, errAway
+	}
+	return g.Store.BoxLog(ctx, id)
+}
+
+// TestBoxEditorOpensWithoutWaitingForTheStore: the editor's window is built at once while the
+// store's rows are read off the UI goroutine; the status says it reads the store and, after a
+// second, what it waits for; the image asked for opens once the rows are in. A store that
+// cannot be read is said so and tried again until it can.
+func TestBoxEditorOpensWithoutWaitingForTheStore(t *testing.T) {
+	dir, cases := boxStudy(t)
+	var g *gatedStore
+	r := startBoxRig(t, dir, cases, "ann", 1, func(c *BoxEditorConfig) {
+		g = &gatedStore{Store: c.Store, gate: make(chan struct{})}
+		c.Store = g
+		c.RetryEvery = 20 * time.Millisecond
+	})
+	if r.ed.Editor() != nil || !r.ed.Busy() || !strings.Contains(r.ed.status.Text, "reading the review store") {
+		t.Fatalf("editor %v, busy %v, status %q: want the window up, the store being read", r.ed.Editor(), r.ed.Busy(), r.ed.status.Text)
+	}
+	r.waitFor("the status to say what it waits for", func() bool {
+		return strings.Contains(r.ed.status.Text, "waiting for the review store")
+	})
+	r.w.Canvas().Focus(r.ed.cv)
+	r.key(fyne.KeyPageDown) // answered: no image yet, nothing to do
+	if r.ed.Editor() != nil {
+		t.Fatal("an image opened before the store's rows were in")
+	}
+	g.away.Store(true)
+	close(g.gate) // the read in flight fails (away); the next ones too, until it is back
+	r.waitFor("the failure said", func() bool { return strings.Contains(r.ed.message.Text, "cannot read the review store yet") })
+	g.away.Store(false)
+	r.waitFor("the image open once the rows are in", func() bool { return r.ed.Editor() != nil && r.ed.cur == cases[0].DicomID })
 }

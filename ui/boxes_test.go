@@ -42,6 +42,13 @@ type boxRig struct {
 
 func newBoxRig(t *testing.T, scale float32, opts ...func(*BoxEditorConfig)) *boxRig {
 	t.Helper()
+	dir, cases := boxStudy(t)
+	return openBoxRig(t, dir, cases, "ann", scale, opts...)
+}
+
+// boxStudy writes a study of three images with four boxes each, in a new test app.
+func boxStudy(t *testing.T) (string, []exporttest.Case) {
+	t.Helper()
 	test.NewTempApp(t)
 	dir := t.TempDir()
 	cases, err := exporttest.WriteStudy(dir, 3)
@@ -57,10 +64,20 @@ func newBoxRig(t *testing.T, scale float32, opts ...func(*BoxEditorConfig)) *box
 	if err := os.WriteFile(filepath.Join(dir, study.BoundingBoxes), []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return openBoxRig(t, dir, cases, "ann", scale, opts...)
+	return dir, cases
 }
 
 func openBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, scale float32, opts ...func(*BoxEditorConfig)) *boxRig {
+	t.Helper()
+	r := startBoxRig(t, dir, cases, who, scale, opts...)
+	// The store is read off the UI goroutine; the image opens once its rows are in.
+	r.waitFor("the store read and the first image open", func() bool { return r.ed.Editor() != nil })
+	return r
+}
+
+// startBoxRig is openBoxRig up to asking for the first image, which opens once the store's
+// rows are in.
+func startBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, scale float32, opts ...func(*BoxEditorConfig)) *boxRig {
 	t.Helper()
 	s, err := study.Load(dir)
 	if err != nil {
