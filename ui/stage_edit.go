@@ -424,54 +424,14 @@ type boxLayer struct {
 const HandleSize = 9
 
 func (l *boxLayer) update(*Stage) {
-	if l.handles[0] == nil {
-		for i := range l.handles {
-			h := canvas.NewRectangle(color.White)
-			h.StrokeColor, h.StrokeWidth = color.Black, 1
-			l.handles[i] = h
-		}
-	}
 	boxes := l.e.boxes
-	for len(l.rects) < len(boxes) {
-		r := canvas.NewRectangle(color.Transparent)
-		mr := canvas.NewRectangle(color.Transparent)
-		t := canvas.NewText("", color.White)
-		t.TextSize = 12
-		t.TextStyle.Bold = true
-		l.rects, l.margins, l.labels = append(l.rects, r), append(l.margins, mr), append(l.labels, t)
-		l.backs = append(l.backs, canvas.NewRectangle(color.NRGBA{0, 0, 0, 150}))
-	}
+	l.grow(len(boxes))
 	l.objs, l.sel = l.objs[:0], -1
 	for i, b := range boxes {
-		width := float32(2)
-		c := b.Color
-		switch {
-		case b.Selected:
-			width = 3
+		if b.Selected {
 			l.sel = i
-		case b.Faint:
-			width = 1
-			c.A = 170
 		}
-		r := l.rects[i]
-		if r.StrokeColor != c || r.StrokeWidth != width {
-			r.StrokeColor, r.StrokeWidth = c, width
-			r.Refresh()
-		}
-		if b.Margin > 0 {
-			mc := b.Color
-			mc.A = 110
-			if l.margins[i].StrokeColor != mc {
-				l.margins[i].StrokeColor, l.margins[i].StrokeWidth = mc, 1
-				l.margins[i].Refresh()
-			}
-			l.objs = append(l.objs, l.margins[i])
-		}
-		l.objs = append(l.objs, r)
-		if t := l.labels[i]; t.Text != b.Label || t.Color != c {
-			t.Text, t.Color = b.Label, c
-			t.Refresh()
-		}
+		l.style(i, b)
 	}
 	// Labels above every outline, so that no box hides another's name.
 	for i, b := range boxes {
@@ -483,6 +443,59 @@ func (l *boxLayer) update(*Stage) {
 		for _, h := range l.handles {
 			l.objs = append(l.objs, h)
 		}
+	}
+}
+
+// grow makes the handles once and the canvas objects of n boxes.
+func (l *boxLayer) grow(n int) {
+	if l.handles[0] == nil {
+		for i := range l.handles {
+			h := canvas.NewRectangle(color.White)
+			h.StrokeColor, h.StrokeWidth = color.Black, 1
+			l.handles[i] = h
+		}
+	}
+	for len(l.rects) < n {
+		r := canvas.NewRectangle(color.Transparent)
+		mr := canvas.NewRectangle(color.Transparent)
+		t := canvas.NewText("", color.White)
+		t.TextSize = 12
+		t.TextStyle.Bold = true
+		l.rects, l.margins, l.labels = append(l.rects, r), append(l.margins, mr), append(l.labels, t)
+		l.backs = append(l.backs, canvas.NewRectangle(color.NRGBA{0, 0, 0, 150}))
+	}
+}
+
+// style gives box i its outline (thicker when selected, thin and see-through when faint), its
+// margin and its label, and adds the outline and margin to the layer's objects.
+func (l *boxLayer) style(i int, b BoxShape) {
+	width := float32(2)
+	c := b.Color
+	switch {
+	case b.Selected:
+		width = 3
+	case b.Faint:
+		width = 1
+		c.A = 170
+	}
+	r := l.rects[i]
+	if r.StrokeColor != c || r.StrokeWidth != width {
+		r.StrokeColor, r.StrokeWidth = c, width
+		r.Refresh()
+	}
+	if b.Margin > 0 {
+		mc := b.Color
+		mc.A = 110
+		if l.margins[i].StrokeColor != mc {
+			l.margins[i].StrokeColor, l.margins[i].StrokeWidth = mc, 1
+			l.margins[i].Refresh()
+		}
+		l.objs = append(l.objs, l.margins[i])
+	}
+	l.objs = append(l.objs, r)
+	if t := l.labels[i]; t.Text != b.Label || t.Color != c {
+		t.Text, t.Color = b.Label, c
+		t.Refresh()
 	}
 }
 
