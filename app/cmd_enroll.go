@@ -14,6 +14,7 @@ import (
 
 	"sightline/reader/study"
 	"sightline/reader/transcribe"
+	"sightline/reader/wav"
 )
 
 // enrollCommand is `sightline enroll STUDY --reader NAME RECORDINGS`: a reader's speaker
@@ -112,6 +113,11 @@ func enrollRecordings(recDir, enrollDir string) ([]transcribe.Recording, error) 
 	}
 	if len(src) < minEnrollRecordings {
 		return nil, fmt.Errorf("%s: %d of the %d script lines recorded (NN.wav for line NN), want at least %d", recDir, len(src), len(script), minEnrollRecordings)
+	}
+	for _, p := range src { // a bad file is refused before an earlier enrollment's recordings are replaced
+		if _, err := wav.Inspect(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
 	}
 	if err := os.MkdirAll(enrollDir, 0o755); err != nil {
 		return nil, fmt.Errorf("enrollment folder: %w", err)

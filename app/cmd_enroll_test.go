@@ -46,6 +46,20 @@ func TestEnrollCommand(t *testing.T) {
 	if _, _, err := runCommand(t, enrollCommand, studyDir, "--reader", "..", recDir); err == nil || !strings.Contains(err.Error(), "cannot name a folder") {
 		t.Errorf("reader ..: %v", err)
 	}
+	bad := t.TempDir()
+	for i := range 20 {
+		b, _ := os.ReadFile(filepath.Join(recDir, fmt.Sprintf("%02d.wav", i+1)))
+		if i == 4 {
+			b = []byte("not a wav")
+		}
+		os.WriteFile(filepath.Join(bad, fmt.Sprintf("%02d.wav", i+1)), b, 0o644)
+	}
+	if _, _, err := runCommand(t, enrollCommand, studyDir, "--reader", "r1", bad); err == nil || !strings.Contains(err.Error(), "05.wav") {
+		t.Errorf("a recording that is not a WAV: %v", err)
+	}
+	if dir, _ := study.EnrollmentDir(studyDir, "r1"); fileOK(filepath.Join(dir, "01.wav")) {
+		t.Errorf("a refused enrollment left recordings in %s", dir)
+	}
 
 	stdout, stderr, err := runCommand(t, enrollCommand, studyDir, "--reader", "r1", recDir)
 	if err != nil || !strings.Contains(stdout, "from 20 recorded line(s)") || !strings.Contains(stdout, "(map, ") {
