@@ -20,7 +20,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sightline/reader/qa"
-	"sightline/reader/reading"
 	"sightline/reader/review"
 	"sightline/reader/session"
 	"sightline/reader/stage"
@@ -74,7 +73,7 @@ type Review struct {
 	player  *qa.Player
 	speaker *qa.Speaker // the sound output, opened by the first case played
 	audio   qa.Audio    // the case's audio.wav
-	fixes   []reading.Fix
+	fixes   []stage.Fix
 	trail   [2][]Point // two buffers: the stage keeps the slice it was given
 	flip    int
 	phrase  int
@@ -371,7 +370,7 @@ func (r *Review) OpenCase(i int) {
 	r.meas[r.order[i]] = r.m // the table's ⚠ counts what loading found
 	r.fixes = r.fixes[:0]
 	for _, f := range rp.Fixations {
-		r.fixes = append(r.fixes, reading.Fix{ID: int64(f.N), X: f.X, Y: f.Y, Duration: f.Duration().Seconds()})
+		r.fixes = append(r.fixes, stage.Fix{ID: int64(f.N), X: f.X, Y: f.Y, Duration: f.Duration().Seconds()})
 	}
 	r.audio = qa.Audio{}
 	if c.Audio != nil && c.Audio.WAV != "" && rp.Audio != nil {

@@ -211,10 +211,6 @@ type AudioFault struct {
 	Kind, Err string
 }
 
-// Fix is the stage's fixation record, stage.Fix: the live overlay draws the run's device
-// fixations as it draws any other. The name stays for the replay until it takes stage.Fix.
-type Fix = stage.Fix
-
 type command int
 
 const (
