@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 
 	"sightline/reader/boxedit"
 	"sightline/reader/review"
@@ -57,13 +59,20 @@ func defaultUser() string {
 	return "unknown"
 }
 
-// openBoxEditorLeave fills w with the box editor on the study in dir and the store (default
-// STUDY/review.db), and returns what saves and closes it (once). back, when set, is where the
-// editor's Back button leads; the store is closed when the editor is left or the window closes.
-func openBoxEditorLeave(w fyne.Window, dir, who, store string, back func()) (func(), error) {
+// boxParts is what the box editor opens on: the study, its review store and its readings.
+type boxParts struct {
+	s        *study.Study
+	st       review.Store
+	readings *boxedit.Readings
+	dir, who string
+}
+
+// openBoxParts reads the study and its readings and opens the store (default STUDY/review.db)
+// within ctx: file reads and a connection, for off the UI goroutine.
+func openBoxParts(ctx context.Context, dir, who, store string) (boxParts, error) {
 	s, err := study.Load(dir)
 	if err != nil {
-		return nil, err
+		return boxParts{}, err
 	}
 	if store == "" {
 		store = dir
@@ -71,18 +80,68 @@ func openBoxEditorLeave(w fyne.Window, dir, who, store string, back func()) (fun
 	if who == "" {
 		who = defaultUser()
 	}
-	st, err := review.Open(context.Background(), store, review.Options{})
+	st, err := review.Open(ctx, store, review.Options{})
 	if err != nil {
-		return nil, err
+		return boxParts{}, err
 	}
 	readings, err := boxedit.OpenReadings(dir)
 	if err != nil {
 		st.Close()
+		return boxParts{}, err
+	}
+	return boxParts{s: s, st: st, readings: readings, dir: dir, who: who}, nil
+}
+
+// boxOpenTimeout bounds the station's opening of the box editor (the store's connection).
+const boxOpenTimeout = 15 * time.Second
+
+// openBoxEditorAsync is the station's "Correct boxes…": the study, the store and the readings
+// are opened off the UI goroutine within boxOpenTimeout, and the editor is built on it once
+// they are in (the start screen answers meanwhile); a failure is shown in a dialog. What
+// saves and closes the editor goes to o.live, for a signal that ends the window's loop.
+func openBoxEditorAsync(w fyne.Window, o *Options, dir string, back func()) {
+	background(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), boxOpenTimeout)
+		defer cancel()
+		p, err := openBoxParts(ctx, dir, "", "")
+		postUI(func() {
+			if err != nil {
+				dialog.ShowError(err, w)
+				return
+			}
+			leave, err := showBoxEditor(w, p, back)
+			if leave != nil && o.live != nil {
+				o.live.setBoxes(leave)
+			}
+			if err != nil {
+				dialog.ShowError(err, w)
+			}
+		})
+	})
+}
+
+// postUI runs f on the UI goroutine: fyne.Do; tests give a queue they run themselves (Fyne's
+// test driver runs fyne.Do in line, on the calling goroutine).
+var postUI = fyne.Do
+
+// openBoxEditorLeave fills w with the box editor on the study in dir and the store (default
+// STUDY/review.db), and returns what saves and closes it (once). back, when set, is where the
+// editor's Back button leads; the store is closed when the editor is left or the window closes.
+func openBoxEditorLeave(w fyne.Window, dir, who, store string, back func()) (func(), error) {
+	p, err := openBoxParts(context.Background(), dir, who, store)
+	if err != nil {
 		return nil, err
 	}
+	return showBoxEditor(w, p, back)
+}
+
+// showBoxEditor builds the editor on p in w (on the UI goroutine).
+func showBoxEditor(w fyne.Window, p boxParts, back func()) (func(), error) {
+	s, st, dir, who := p.s, p.st, p.dir, p.who
 	// The journal lies beside the study, one per user: two editors on one machine, or a
 	// PostgreSQL store that is away, never lose an edit.
-	cfg := ui.BoxEditorConfig{Study: s, Store: st, Who: who, Readings: readings, Journal: review.OpenJournal(review.JournalPath(dir, who))}
+	cfg := ui.BoxEditorConfig{Study: s, Store: st, Who: who, Readings: p.readings, Journal: review.OpenJournal(review.JournalPath(dir, who)),
+		Post: postUI}
 	closed := false
 	var ed *ui.BoxEditor
 	leave := func() {
@@ -98,7 +157,7 @@ func openBoxEditorLeave(w fyne.Window, dir, who, store string, back func()) (fun
 	if back != nil {
 		cfg.Back = func() { leave(); back() }
 	}
-	ed, err = ui.NewBoxEditor(cfg, w)
+	ed, err := ui.NewBoxEditor(cfg, w)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -18,6 +18,12 @@ import (
 // without closing the window; runGUI then calls leaveBoxes).
 func TestCorrectBoxesSavesWhenTheLoopEnds(t *testing.T) {
 	dir, _ := applyStudy(t, 2, 1)
+	// The editor's work comes back through a queue this goroutine runs: Fyne's test driver
+	// would run it in line on the goroutines that post it, racing this one.
+	pump := make(chan func(), 1024)
+	post, bg := postUI, background
+	postUI, background = func(f func()) { pump <- f }, func(f func()) { go f() }
+	t.Cleanup(func() { postUI, background = post, bg })
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	w.Resize(fyne.NewSize(1600, 1000))
@@ -25,13 +31,16 @@ func TestCorrectBoxesSavesWhenTheLoopEnds(t *testing.T) {
 	if err := stationCommands(a, w, o).CorrectBoxes(dir, func() {}); err != nil {
 		t.Fatal(err)
 	}
-	// The store is read off the UI goroutine; the first image opens, and takes the keys, then.
-	deadline := time.Now().Add(time.Minute)
+	// Opened off the UI goroutine; the first image opens, and takes the keys, once the
+	// store's rows are in.
+	deadline := time.After(time.Minute)
 	for w.Canvas().Focused() == nil {
-		if time.Now().After(deadline) {
+		select {
+		case f := <-pump:
+			f()
+		case <-deadline:
 			t.Fatal("the editor's canvas never had the keys")
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	f := w.Canvas().Focused()
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyTab})   // select a zone

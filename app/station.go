@@ -412,11 +412,8 @@ func stationCommands(a fyne.App, w fyne.Window, o *Options) ui.StationCommands {
 		},
 		Review: func(dir string, back func()) { askReviewer(a, w, dir, back) },
 		CorrectBoxes: func(dir string, back func()) error {
-			leave, err := openBoxEditorLeave(w, dir, "", "", back)
-			if leave != nil && o.live != nil {
-				o.live.setBoxes(leave) // saved when the loop ends on a signal
-			}
-			return err
+			openBoxEditorAsync(w, o, dir, back) // errors in a dialog: it opens off the UI goroutine
+			return nil
 		},
 		Microphones: func() (names, monitors []string, err error) {
 			devs, err := audio.Devices(o.AudioBackend)

@@ -43,9 +43,10 @@ type BoxEditorConfig struct {
 	// unsaved edits are tried again (default 2 s).
 	StoreTimeout, RetryEvery time.Duration
 
-	// post runs work from the watch and the autosave timer on the UI goroutine (fyne.Do);
-	// the tests run it on theirs.
-	post func(func())
+	// Post runs the results of store calls, the watch and the timers on the UI goroutine
+	// (default fyne.Do). Tests give a queue they run themselves: Fyne's test driver runs
+	// fyne.Do in line, on the goroutine that calls it.
+	Post func(func())
 }
 
 // BoxEditor is the annotation team's view: the image list, the canvas with the 17 zones over
@@ -172,8 +173,8 @@ func NewBoxEditor(cfg BoxEditorConfig, w fyne.Window) (*BoxEditor, error) {
 	if cfg.Masks == nil {
 		cfg.Masks = func(id string) ([]boxedit.MaskFile, error) { return boxedit.LoadMasks(cfg.Study.Dir, id) }
 	}
-	if cfg.post == nil {
-		cfg.post = fyne.Do
+	if cfg.Post == nil {
+		cfg.Post = fyne.Do
 	}
 	if cfg.StoreTimeout <= 0 {
 		cfg.StoreTimeout = 15 * time.Second
@@ -219,7 +220,7 @@ func (b *BoxEditor) readStore() {
 				return
 			}
 			b.message.SetText(fmt.Sprintf("cannot read the review store yet: %v; trying again", err))
-			time.AfterFunc(b.cfg.RetryEvery, func() { b.cfg.post(b.readStore) })
+			time.AfterFunc(b.cfg.RetryEvery, func() { b.cfg.Post(b.readStore) })
 			return
 		}
 		b.storeRead = true
@@ -229,7 +230,7 @@ func (b *BoxEditor) readStore() {
 		b.marks = review.ImageStatuses(marks)
 		go func() {
 			for c := range ch {
-				b.cfg.post(func() { b.remote(c) })
+				b.cfg.Post(func() { b.remote(c) })
 			}
 		}()
 		b.filter()
@@ -315,7 +316,7 @@ func (b *BoxEditor) call(what string, f func(ctx context.Context) error, done fu
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.StoreTimeout)
 		defer cancel()
 		slow := time.AfterFunc(time.Second, func() {
-			b.cfg.post(func() {
+			b.cfg.Post(func() {
 				select {
 				case <-finished:
 				default:
@@ -327,7 +328,7 @@ func (b *BoxEditor) call(what string, f func(ctx context.Context) error, done fu
 		err := f(ctx)
 		slow.Stop()
 		close(finished)
-		b.cfg.post(func() {
+		b.cfg.Post(func() {
 			b.busy--
 			if b.busy == 0 {
 				b.waiting = ""
@@ -895,7 +896,7 @@ func (b *BoxEditor) edit(changed bool) {
 	if b.autosave != nil {
 		b.autosave.Stop()
 	}
-	b.autosave = time.AfterFunc(b.cfg.AutosaveAfter, func() { b.cfg.post(b.save) })
+	b.autosave = time.AfterFunc(b.cfg.AutosaveAfter, func() { b.cfg.Post(b.save) })
 }
 
 func (b *BoxEditor) addZone() {
@@ -1035,7 +1036,7 @@ func (b *BoxEditor) scheduleRetry() {
 		b.retry.Stop()
 	}
 	b.retry = time.AfterFunc(b.cfg.RetryEvery, func() {
-		b.cfg.post(func() {
+		b.cfg.Post(func() {
 			if !b.closing && b.failed > 0 {
 				b.flush(nil)
 			}

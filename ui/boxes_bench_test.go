@@ -70,7 +70,7 @@ func benchEditor(b *testing.B) (*BoxEditor, fyne.Window, []demo.Case) {
 	w := test.NewTempWindow(b, widget.NewLabel(""))
 	pump := make(chan func(), 64)
 	ed, err := NewBoxEditor(BoxEditorConfig{Study: s, Store: st, Who: "bench", Readings: readings, AutosaveAfter: time.Hour,
-		post: func(f func()) {
+		Post: func(f func()) {
 			select {
 			case pump <- f:
 			default: // once the store is read, what is posted (the watch) is not the benchmark's

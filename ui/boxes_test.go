@@ -104,7 +104,7 @@ func startBoxRig(t *testing.T, dir string, cases []exporttest.Case, who string, 
 			}
 			return boxedit.Image{Gray: g, Layout: stage.Fit(c.W, c.H), Source: "test"}, nil
 		},
-		post: func(f func()) { r.pump <- f },
+		Post: func(f func()) { r.pump <- f },
 	}
 	for _, o := range opts {
 		o(&cfg)
