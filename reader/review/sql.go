@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type sqlStore struct {
 	// handle cannot write.
 	version  int
 	readOnly string
+	// watchers are the goroutines of every Watch, which Close waits for.
+	watchers sync.WaitGroup
 }
 
 func newSQLStore(db *sql.DB, d dialect, loc string, opt Options) *sqlStore {
@@ -40,7 +43,8 @@ func (s *sqlStore) Location() string { return s.loc }
 func (s *sqlStore) ReadOnly() string { return s.readOnly }
 
 func (s *sqlStore) Close() error {
-	s.close()
+	s.close() // ends every watch
+	s.watchers.Wait()
 	return s.db.Close()
 }
 

@@ -38,8 +38,15 @@ func (s *sqlStore) Watch(ctx context.Context) (<-chan Change, error) {
 	stop := context.AfterFunc(s.closed, cancel) // Close ends every watch
 	ch := make(chan Change, 64)
 	wake := make(chan struct{}, 1)
-	go s.wakeups(ctx, wake)
+	// Close waits for both goroutines: a poll still running on a connection when the store
+	// closes could make SQLite's -wal and -shm files again after the caller removed its folder.
+	s.watchers.Add(2)
 	go func() {
+		defer s.watchers.Done()
+		s.wakeups(ctx, wake)
+	}()
+	go func() {
+		defer s.watchers.Done()
 		defer close(ch)
 		defer stop()
 		defer cancel()
