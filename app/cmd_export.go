@@ -51,7 +51,7 @@ func exportCommand(o *Options) *cobra.Command {
 					return nil
 				}
 			}
-			v, err := readVerdicts(cmd.Context(), args[0], store)
+			v, err := readVerdicts(cmd.Context(), args[0], store, storeOptions(o, true))
 			switch {
 			case err != nil && store != "":
 				return err
@@ -129,15 +129,16 @@ func importCommand(o *Options) *cobra.Command {
 }
 
 // readVerdicts reads the QA verdicts for qa.csv: from store, or STUDY/review.db when the study
-// has one (an export never creates a store); none without either.
-func readVerdicts(ctx context.Context, studyDir, store string) ([]review.Verdict, error) {
+// has one (an export never creates a store); none without either. opt says a wait of more than
+// a second on stderr, as every command that opens the store does.
+func readVerdicts(ctx context.Context, studyDir, store string, opt review.Options) ([]review.Verdict, error) {
 	if store == "" {
 		if _, err := os.Stat(filepath.Join(studyDir, review.FileName)); err != nil {
 			return nil, nil
 		}
 		store = studyDir
 	}
-	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
+	st, err := review.Open(ctx, store, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func runTranscribe(ctx context.Context, o *Options, studyDir, sessionID, caseID,
 	}
 	corrected := map[[2]string]review.TranscriptEdit{}
 	if !align {
-		if corrected, err = storeCorrections(ctx, studyDir, store); err != nil {
+		if corrected, err = storeCorrections(ctx, studyDir, store, storeOptions(o, true)); err != nil {
 			return err
 		}
 	}
@@ -222,7 +222,7 @@ func transcribeJobs(o *Options, studyDir, sessionID, caseID string) ([]transcrib
 
 // storeCorrections are the cases whose transcripts the review store records a correction
 // of, keyed by session and case (the case's dicom_id or folder name), latest last.
-func storeCorrections(ctx context.Context, studyDir, store string) (map[[2]string]review.TranscriptEdit, error) {
+func storeCorrections(ctx context.Context, studyDir, store string, opt review.Options) (map[[2]string]review.TranscriptEdit, error) {
 	out := map[[2]string]review.TranscriptEdit{}
 	if store == "" {
 		if _, err := os.Stat(filepath.Join(studyDir, "review.db")); err != nil {
@@ -230,7 +230,7 @@ func storeCorrections(ctx context.Context, studyDir, store string) (map[[2]strin
 		}
 		store = studyDir
 	}
-	st, err := review.Open(ctx, store, review.Options{ReadOnly: true})
+	st, err := review.Open(ctx, store, opt)
 	if err != nil {
 		return nil, err
 	}
