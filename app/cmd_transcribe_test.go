@@ -65,7 +65,8 @@ func transcribeStudy(t *testing.T) string {
 	cases := filepath.Join(a, "cases")
 	sox := func(args ...string) {
 		t.Helper()
-		if out, err := exec.Command("sox", args...).CombinedOutput(); err != nil {
+		// -R: sox's dither seeded, the same file each run.
+		if out, err := exec.Command("sox", append([]string{"-R"}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("sox %v: %v %s", args, err, out)
 		}
 	}

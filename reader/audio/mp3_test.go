@@ -147,7 +147,7 @@ func speech60(b *testing.B) string {
 	if out, err := exec.Command("espeak-ng", "-w", raw, text).CombinedOutput(); err != nil {
 		b.Fatalf("espeak-ng: %v\n%s", err, out)
 	}
-	if out, err := exec.Command("sox", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "0", "60", "trim", "0", "60").CombinedOutput(); err != nil {
+	if out, err := exec.Command("sox", "-R", raw, "-r", "48000", "-c", "1", "-b", "16", out, "pad", "0", "60", "trim", "0", "60").CombinedOutput(); err != nil {
 		b.Fatalf("sox: %v\n%s", err, out)
 	}
 	return out
