@@ -233,23 +233,7 @@ func TestMasksOnAPublishedLayout(t *testing.T) {
 		"left lung (mask)":   {"mask", "1", "1", "2.6", "0.4", "1", "1"},
 		"mediastinum (mask)": {"mask", "0", "0", "", "0.0", "0", "0"},
 	}
-	for _, r := range rows {
-		w, ok := want[r[col["zone"]]]
-		if !ok {
-			continue
-		}
-		got := [7]string{r[col["source"]], r[col["present"]], r[col["fixated"]], r[col["ttff_s"]], r[col["dwell_s"]], r[col["visits"]], r[col["fixations"]]}
-		for i := range got {
-			if !sameCell(got[i], w[i]) {
-				t.Errorf("%s: got %v, want %v", r[col["zone"]], got, w)
-				break
-			}
-		}
-		delete(want, r[col["zone"]])
-	}
-	if len(want) > 0 {
-		t.Errorf("zones missing: %v", want)
-	}
+	checkZoneRows(t, col, rows, want)
 
 	col, rows = readTable(t, filepath.Join(out, CoverageFile))
 	r := rows[0]
