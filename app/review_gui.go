@@ -37,7 +37,10 @@ func runReviewWindow(studyDir, reviewer, store, sessionID string) error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("review: %s is not a study folder", studyDir)
 	}
-	a, w, err := openWindow("org.sightline.station", "Sightline — QA review")
+	// No app ID: this window keeps no preferences (the reviewer comes from the flag or the
+	// login), and two review windows sharing the station's preferences file raced on it
+	// ("Preferences load error: EOF"), as two box editors did.
+	a, w, err := openWindow("", "Sightline — QA review")
 	if err != nil {
 		return err
 	}

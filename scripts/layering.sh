@@ -12,7 +12,7 @@
 #   The floors of reader/: a package imports only from its own floor or a lower one (its code;
 #   a test may reach up for a fixture kit). Every package under reader/ is on a floor (F0 below:
 #   a new package fails the lint until it is placed).
-#   F1  formats, no reader/ package below them: atomicfile, dicomimg, stage, wav, transcript,
+#   F1  formats, no reader/ package below them: atomicfile, alsamsg (libasound's messages), dicomimg, stage, wav, transcript,
 #       egd (the EGD-CXR row; tracker/ only), playback, and the test servers audio/pulsetest,
 #       review/pgtest.
 #   F2  a session: session (recorder and read side), audio, reading, replay, and the kit that
@@ -35,7 +35,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-F1='atomicfile|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
+F1='atomicfile|alsamsg|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
 F2='session|audio|reading|replay|qa/qatest'
 F3='study|review|display'
 F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'

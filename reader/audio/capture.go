@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gen2brain/malgo"
+
+	"sightline/reader/alsamsg"
 )
 
 // Errors callers branch on.
@@ -233,6 +235,7 @@ func (l *logTail) wrap(err error) error {
 }
 
 func initContext(backend string, logs *logTail) (*malgo.AllocatedContext, error) {
+	alsamsg.Catch() // libasound's errors kept, not printed under the window
 	var proc malgo.LogProc
 	if logs != nil {
 		proc = logs.add
@@ -318,7 +321,11 @@ func Start(ctx context.Context, cfg Config, clock func() time.Duration, onBlock 
 	}
 	var reasons []string
 	for _, b := range order {
+		alsamsg.Take() // what an earlier backend or probe left is not this open's reason
 		c, err := open(b, cfg, clock, onBlock)
+		if m := alsamsg.Take(); err != nil && m != "" {
+			err = fmt.Errorf("%w (ALSA: %s)", err, m)
+		}
 		if err == nil {
 			unwatch := context.AfterFunc(ctx, func() { _ = c.Stop() })
 			c.mu.Lock()

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/gen2brain/malgo"
+
+	"sightline/reader/alsamsg"
 )
 
 // Period and Periods are the device's buffer: it asks for a period's samples at a time and
@@ -99,7 +101,12 @@ func open(rate, channels int, timeout time.Duration) (*Out, error) {
 		name    string
 		backend malgo.Backend
 	}{{"pulse", malgo.BackendPulseaudio}, {"alsa", malgo.BackendAlsa}} {
+		alsamsg.Catch() // libasound's errors kept, not printed under the window
+		alsamsg.Take()
 		o, err := openOn(b.name, b.backend, rate, channels, timeout)
+		if m := alsamsg.Take(); err != nil && m != "" {
+			err = fmt.Errorf("%w (ALSA: %s)", err, m)
+		}
 		if err == nil {
 			return o, nil
 		}
