@@ -166,11 +166,17 @@ func (r *Review) ShowSessions() error {
 		if id.Row < 0 || id.Row >= len(rows) {
 			return
 		}
-		if row := rows[id.Row]; row.Err != "" {
-			dialog.ShowError(dialogError("open session "+row.Name, errors.New(row.Err)), r.w)
-		} else if err := r.OpenSession(row.Dir); err != nil {
-			dialog.ShowError(dialogError("open session "+row.Name, err), r.w)
-		}
+		row := rows[id.Row]
+		// After the tap is done with the table: it focuses itself once OnSelected returns, and
+		// a table the session view had already replaced logged "Failed to focus object which
+		// is not part of the canvas' content" on every session opened.
+		Do(func() {
+			if row.Err != "" {
+				dialog.ShowError(dialogError("open session "+row.Name, errors.New(row.Err)), r.w)
+			} else if err := r.OpenSession(row.Dir); err != nil {
+				dialog.ShowError(dialogError("open session "+row.Name, err), r.w)
+			}
+		})
 	}
 	title := widget.NewLabelWithStyle("QA review — "+r.opt.StudyDir, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	who := widget.NewLabel(r.storeLine())
