@@ -13,6 +13,7 @@ import (
 	"sightline/reader/session"
 	"sightline/reader/study"
 	"sightline/reader/transcribe"
+	"sightline/reader/transcribe/transcribetest"
 )
 
 // A reader enrolls (the script's first 20 lines read by espeak-ng), and transcribe then decodes
@@ -76,7 +77,7 @@ func TestEnrollCommand(t *testing.T) {
 	}
 
 	// r2 has not enrolled: the same dictation in r2's session is decoded with the base model.
-	spoken := study.CaseDir(studyDir, "20261202-010000-r1", "00-spoken")
+	spoken := study.CaseDir(studyDir, transcribetest.Spoken, "00-spoken")
 	other := study.CaseDir(studyDir, "20261202-020000-r2", "00-spoken")
 	b, _ := os.ReadFile(filepath.Join(spoken, "audio.wav"))
 	os.WriteFile(filepath.Join(other, "audio.wav"), b, 0o644)

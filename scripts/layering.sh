@@ -23,7 +23,7 @@
 #   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, metrics, bids,
 #       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel), and
 #       the test kits that write whole studies: export/exporttest (its sessions are placed
-#       through reader/study) and demo/demotest.
+#       through reader/study), demo/demotest and transcribe/transcribetest.
 #   So: F1 ↛ F2, F3, F4; F2 ↛ F3, F4 (a session knows no study); F3 ↛ F4 (display ↛ prepare:
 #   the images are read where every view takes them, the tool that writes them stands above).
 #
@@ -38,7 +38,7 @@ cd "$(dirname "$0")/.."
 F1='atomicfile|alsamsg|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
 F2='session|audio|reading|replay|qa/qatest'
 F3='study|review|display'
-F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel'
+F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel|transcribe/transcribetest'
 
 if [ -n "${TAGS+x}" ]; then
   tagsets=$TAGS
