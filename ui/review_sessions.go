@@ -171,6 +171,9 @@ func (r *Review) ShowSessions() error {
 		// a table the session view had already replaced logged "Failed to focus object which
 		// is not part of the canvas' content" on every session opened.
 		Do(func() {
+			// The table has taken the keyboard by now: give it back to the window, whose
+			// keys (Space, J/K/L) drive the replay.
+			r.w.Canvas().Unfocus()
 			if row.Err != "" {
 				dialog.ShowError(dialogError("open session "+row.Name, errors.New(row.Err)), r.w)
 			} else if err := r.OpenSession(row.Dir); err != nil {
