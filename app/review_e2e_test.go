@@ -37,8 +37,9 @@ func overlayPixels(img image.Image) int {
 }
 
 // TestE2EReviewReplayFrame opens a recorded case of the demo study in `sightline review` in a
-// real window under Xvfb: the case's image is drawn, and seeking 5 s on (→ five times) draws
-// the fixations begun by then, more of the amber overlay than at the start. The screenshots
+// real window under Xvfb: the case's image is drawn; back on the session list and in again by
+// a click on the session's row, seeking 5 s on (→ five times) draws the fixations begun by
+// then, more of the amber overlay than at the start. The screenshots
 // are kept in SIGHTLINE_SHOTS when set.
 func TestE2EReviewReplayFrame(t *testing.T) {
 	bin := binary(t)
@@ -84,19 +85,40 @@ func TestE2EReviewReplayFrame(t *testing.T) {
 		mean, _, _ := regionStats(first, image.Rect(1100, 250, 1450, 600))
 		return mean > 40
 	})
+	xdo := func(args ...string) {
+		t.Helper()
+		c := exec.Command("xdotool", args...)
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("xdotool %v: %v: %s", args, err, out)
+		}
+	}
+	// Back to the session list ("Sessions", top left) and into the session again by a click
+	// on its row, as a reviewer does: the keys below must still reach the replay (the list's
+	// table took the keyboard once), and opening it must log nothing.
+	xdo("mousemove", "55", "21", "click", "1")
+	waitFor(t, "the session list", 30*time.Second, func() bool {
+		mean, _, _ := regionStats(shot(t, env, filepath.Join(dir, "review-list.png")), image.Rect(1100, 250, 1450, 600))
+		return mean < 35 // the dark theme's background (about 25) where the X-ray stood
+	})
+	xdo("mousemove", "100", "135", "click", "1")
+	waitFor(t, "the case's image again", 30*time.Second, func() bool {
+		first = shot(t, env, filepath.Join(dir, "review-start.png"))
+		mean, _, _ := regionStats(first, image.Rect(1100, 250, 1450, 600))
+		return mean > 40
+	})
 	start := overlayPixels(first)
 	for range 5 {
-		key := exec.Command("xdotool", "key", "Right")
-		key.Env = env
-		if out, err := key.CombinedOutput(); err != nil {
-			t.Fatalf("xdotool: %v: %s", err, out)
-		}
+		xdo("key", "Right")
 	}
 	var later image.Image
 	waitFor(t, "the fixations 5 s in", 30*time.Second, func() bool {
 		later = shot(t, env, filepath.Join(dir, "review-5s.png"))
 		return overlayPixels(later) > start+500
 	})
+	if b, _ := os.ReadFile(logf.Name()); strings.Contains(string(b), "Failed to focus") {
+		t.Errorf("opening the session from the list logged a focus error:\n%s", b)
+	}
 }
 
 // cpuTicks is a process's utime+stime in clock ticks (/proc/PID/stat fields 14 and 15).
