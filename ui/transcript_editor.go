@@ -332,10 +332,10 @@ func (r *Review) EditTranscript() (*TranscriptEditor, fyne.Window, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sessionName, row := r.name, r.row
+	sessionName, row, reader := r.name, r.row, r.sess.State.Reader
 	opt := TranscriptEditorOptions{
 		Save: func(ed *transcribe.Edit) (transcribe.Saved, error) {
-			return r.saveCorrection(ed, sessionName, c.Name)
+			return r.saveCorrection(ed, sessionName, c.Name, reader)
 		},
 		Saved: func() {
 			if r.name == sessionName && r.row == row {
@@ -366,12 +366,15 @@ func (r *Review) EditTranscript() (*TranscriptEditor, fyne.Window, error) {
 }
 
 // saveCorrection stores a corrected transcript of case caseName as the reviewer's, re-timed
-// when the recogniser is at hand.
-func (r *Review) saveCorrection(ed *transcribe.Edit, sessionName, caseName string) (transcribe.Saved, error) {
+// when the recogniser is at hand, with the session reader's adapted acoustic model when they
+// have one.
+func (r *Review) saveCorrection(ed *transcribe.Edit, sessionName, caseName, reader string) (transcribe.Saved, error) {
 	if r.opt.Store == nil {
 		return transcribe.Saved{}, errors.New("corrections cannot be saved: " + r.opt.NoStore)
 	}
-	eng, err := transcribe.New(transcribe.Config{})
+	// The reader's own adapted model when they have enrolled: it hears them better, so the
+	// words land where they were said (transcribe decodes their sessions with it too).
+	eng, err := transcribe.New(transcribe.ForReader(transcribe.Config{}, r.opt.StudyDir, reader))
 	if err != nil {
 		eng = nil // saved without re-timing; Saved.Align says why
 	} else {

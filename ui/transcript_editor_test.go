@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"sightline/internal/notrun"
 	"sightline/reader/study"
 	"sightline/reader/transcribe"
 )
@@ -150,5 +153,76 @@ func TestTranscriptEditorWithoutTranscript(t *testing.T) {
 	}
 	if _, _, err := r.EditTranscript(); err == nil || !strings.Contains(err.Error(), "run sightline transcribe first") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// TestTranscriptEditorUsesReadersModel: a correction of an enrolled reader's case is re-timed
+// with the acoustic model adapted to that reader (study.AcousticDir), as transcribe decodes
+// their sessions; transcript_raw.json's alignment names it.
+func TestTranscriptEditorUsesReadersModel(t *testing.T) {
+	if _, err := exec.LookPath(transcribe.SphinxBin); err != nil {
+		notrun.Skip(t, "pocketsphinx is not installed (scripts/deps.sh installs it)")
+	}
+	studyDir := reviewStudy(t)
+	// R1's "adapted" model: the base model's files under the record enroll writes, so the
+	// alignment runs and names whose model it used.
+	dir, err := study.AcousticDir(studyDir, "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files, err := os.ReadDir(transcribe.SphinxHMM)
+	if err != nil {
+		notrun.Skip(t, "pocketsphinx-en-us is not installed (scripts/deps.sh installs it)")
+	}
+	for _, f := range files {
+		if err := os.Symlink(filepath.Join(transcribe.SphinxHMM, f.Name()), filepath.Join(dir, f.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _ := json.Marshal(transcribe.Adaptation{Format: transcribe.AdaptationFormat, Reader: "R1", Base: "en-us",
+		Method: transcribe.MethodMAP, Recordings: 60, ID: "0123456789ab"})
+	if err := os.WriteFile(filepath.Join(dir, transcribe.AdaptationFile), rec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, w, _ := openReview(t, studyDir)
+	if err := r.OpenSession(study.SessionDir(studyDir, "s1")); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		key(w, fyne.KeyN) // 01-a
+	}
+	e, _, err := r.EditTranscript()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent := e.Texts()[1]
+	ent.SetText("")
+	test.Type(ent, "enlarged")
+	ent.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	done := make(chan transcribe.Saved, 1)
+	e.SaveThen(func(s transcribe.Saved, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		done <- s
+	})
+	var s transcribe.Saved
+	select {
+	case s = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("save did not finish")
+	}
+	if s.Align.Err != nil {
+		t.Fatalf("re-timing: %v", s.Align.Err)
+	}
+	raw, err := transcribe.ReadRaw(study.CaseDir(studyDir, "s1", "01-a"))
+	if err != nil || raw.Alignment == nil {
+		t.Fatalf("transcript_raw.json after the save: %+v %v", raw, err)
+	}
+	if want := "adapted to R1 (map 0123456789ab)"; !strings.HasSuffix(raw.Alignment.Model, want) {
+		t.Errorf("re-timed with %q, want the model %s", raw.Alignment.Model, want)
 	}
 }

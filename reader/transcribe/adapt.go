@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"sightline/reader/atomicfile"
+	"sightline/reader/study"
 )
 
 // Speaker enrollment, as dictation systems do it: a reader reads a fixed script of report
@@ -363,6 +364,22 @@ func copyDir(dst, src string) error {
 		}
 	}
 	return nil
+}
+
+// ForReader is cfg for the speech of reader in the study at studyDir: with the acoustic model
+// adapted to them (sightline enroll, in study.AcousticDir) when they have enrolled and cfg is
+// pocketsphinx's (adaptation is pocketsphinx's), cfg as given otherwise. Decoding and the
+// editor's re-timing both hear a reader through it.
+func ForReader(cfg Config, studyDir, reader string) Config {
+	if (cfg.Engine != "" && cfg.Engine != EnginePocketSphinx) || cfg.Acoustic != "" {
+		return cfg
+	}
+	dir, err := study.AcousticDir(studyDir, reader)
+	if err != nil || !fileExists(filepath.Join(dir, AdaptationFile)) {
+		return cfg // a name that cannot name a folder has no enrollment either
+	}
+	cfg.Acoustic = dir
+	return cfg
 }
 
 // ReadAdaptation reads an adapted model folder's adaptation.json; errors name the file.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"sightline/internal/notrun"
+	"sightline/reader/study"
 )
 
 // In these tests each synthetic voice at a speed (espeak-ng voice and words a minute) is a
@@ -261,4 +262,37 @@ func TestMixwDecodesAsSendump(t *testing.T) {
 		t.Errorf("with mixture_weights: %q\nwith sendump:        %q", got, want)
 	}
 	t.Logf("heard %q (said %q)", strings.Join(got, " "), strings.Join(s, " "))
+}
+
+// TestForReader: an enrolled reader is heard with their adapted model, anyone else (and a name
+// that cannot name a folder) with the base; another engine is left as asked.
+func TestForReader(t *testing.T) {
+	studyDir := t.TempDir()
+	dir, err := study.AcousticDir(studyDir, "dr smith")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, AdaptationFile), []byte(`{"format":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		cfg    Config
+		reader string
+		want   string
+	}{
+		{"enrolled", Config{}, "dr smith", dir},
+		{"enrolled, pocketsphinx named", Config{Engine: EnginePocketSphinx}, "dr smith", dir},
+		{"not enrolled", Config{}, "dr jones", ""},
+		{"a name that is no folder", Config{}, "../x", ""},
+		{"whisper.cpp", Config{Engine: EngineWhisper}, "dr smith", ""},
+		{"a model already chosen", Config{Acoustic: "/elsewhere"}, "dr smith", "/elsewhere"},
+	} {
+		if got := ForReader(c.cfg, studyDir, c.reader).Acoustic; got != c.want {
+			t.Errorf("%s: acoustic model %q, want %q", c.name, got, c.want)
+		}
+	}
 }
