@@ -24,22 +24,28 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gen2brain/malgo"
 
 	"sightline/reader/alsamsg"
 )
 
-// Period and Periods are the device's buffer: it asks for a period's samples at a time and
-// holds Periods of them ahead of the speaker. A Go callback must come within the buffer, or the
-// sink plays silence: on a 2-core machine loaded 12–18 deep, 20 ms × 5 and 20 ms × 10 left
-// gaps of up to 95 ms, 50 ms × 4 one of 50 ms at the start, 50 ms × 6 (300 ms) none at any
-// speed, under the race detector too (TestRealTimeMeasure). What the buffer holds is still
-// heard after a pause or a seek.
+// Period and Periods are the device's buffer as asked. miniaudio asks PulseAudio for a target
+// buffer (tlength) of one period, which the server trims by the sink's share (log: "Final
+// latency"), and calls for a period's samples at a time: 50 ms × 10, asked before, was granted
+// 37.5 ms, and its stream ran dry whenever the Go callback was late by more (the server's own
+// "Implicit underrun of 'Sightline review'", 10–137 ms of silence at load 8–12). 100 ms × 3 is
+// granted 70 ms plus the sink's 30 ms and is called every 60–120 ms; 200 ms × 3 called only every
+// 150–250 ms. What the buffer holds is dropped (flushed) at a pause or a seek, so it is not
+// heard after them (TestReplayAtRealTime, "pause and seek cut the sound").
 const (
-	Period  = 50 * time.Millisecond
-	Periods = 10
+	Period  = 100 * time.Millisecond
+	Periods = 3
 )
+
+// StreamName is the output's name on the sound server (PulseAudio's logs and lists).
+const StreamName = "Sightline review"
 
 // Out is the process's sound output: a playback device that runs from Open on, playing silence
 // while nothing plays (a device stopped and started again would first play what it held).
@@ -53,11 +59,19 @@ type Out struct {
 	latency int64
 	now     func() time.Time
 
+	// stream is the device's PulseAudio stream, to flush (nil: another backend, or it could
+	// not be had: what the buffer holds is then heard after a pause or a seek).
+	stream unsafe.Pointer
+
 	mu   sync.Mutex
 	src  *source   // nil: silence
 	cbAt time.Time // the device's last callback
 	cbs  int       // callbacks so far
 	err  error
+	// flush: drop what the device holds at its next callback (a pause, a seek, a new play);
+	// flushes counts the flushes done.
+	flush   bool
+	flushes int
 }
 
 // Stalled is how long a device may go without asking for samples before Heard reports it as
@@ -139,7 +153,7 @@ func openOn(name string, backend malgo.Backend, rate, channels int, timeout time
 	dc.SampleRate = uint32(rate)
 	dc.PeriodSizeInMilliseconds = uint32(Period / time.Millisecond)
 	dc.Periods = uint32(Periods)
-	dc.Pulse.StreamNamePlayback = "Sightline review"
+	dc.Pulse.StreamNamePlayback = StreamName
 	dev, err := malgo.InitDevice(mctx.Context, dc, malgo.DeviceCallbacks{Data: o.onData, Stop: o.onStop})
 	if err != nil {
 		_ = mctx.Uninit()
@@ -156,6 +170,9 @@ func openOn(name string, backend malgo.Backend, rate, channels int, timeout time
 		o.latency = n / int64(2*channels)
 	}
 	o.dev = dev
+	if name == "pulse" {
+		o.stream = pulseStream(dev)
+	}
 	if err := dev.Start(); err != nil {
 		dev.Uninit()
 		_ = mctx.Uninit()
@@ -204,6 +221,14 @@ func (o *Out) onData(out, _ []byte, frames uint32) {
 	n := 0
 	o.cbAt = o.now()
 	o.cbs++
+	if o.flush {
+		// Here, on the device's thread: the stream's main loop runs on it. What the callback
+		// gives now is written after the flush, and plays at once.
+		o.flush = false
+		if flushPulse(o.stream) {
+			o.flushes++
+		}
+	}
 	if s != nil {
 		n = s.fill(out[:int(frames)*s.fb])
 		s.cbAt, s.cbGiven = o.cbAt, s.given
@@ -305,6 +330,7 @@ func (o *Out) Play(pcm []int16, rate, channels int, from int64, speed float64) e
 	o.mu.Lock()
 	src.playAt = o.now()
 	o.src = src
+	o.flush = o.stream != nil
 	o.mu.Unlock()
 	return nil
 }
@@ -340,11 +366,24 @@ func (o *Out) Heard() (frame int64, playing bool, err error) {
 	return s.from + int64(float64(max(s.heard, 0))*s.ratio), true, nil
 }
 
-// Stop stops the audio playing (what the device holds, up to its buffer, is still heard).
+// Stop stops the audio playing. On PulseAudio what the device holds is dropped at its next
+// callback (within a period); elsewhere it is still heard, up to the buffer (Cuts says which).
 func (o *Out) Stop() {
 	o.mu.Lock()
 	o.src = nil
+	o.flush = o.stream != nil
 	o.mu.Unlock()
+}
+
+// Cuts reports whether Stop and Play drop what the device holds (PulseAudio), so that a pause
+// or a seek is heard at once, not a buffer later.
+func (o *Out) Cuts() bool { return o.stream != nil }
+
+// Flushes counts the times the device's buffer was dropped (Stop, Play).
+func (o *Out) Flushes() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.flushes
 }
 
 // Convert resamples interleaved pcm from rate and channels to the output's (linear

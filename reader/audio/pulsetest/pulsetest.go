@@ -24,14 +24,28 @@ type Server struct {
 	t      testing.TB
 	daemon *exec.Cmd
 	exited <-chan struct{}
+
+	mu  sync.Mutex
+	log []string // the daemon's log lines so far (at most maxLog)
 }
+
+// maxLog bounds the log lines kept (a debug log grows by a few lines a second per stream).
+const maxLog = 200000
+
+// Debug starts the daemon logging at debug level (the default is info): its stream underruns,
+// rewinds and buffer requests are then in Log.
+const Debug = "debug"
 
 // Start starts the daemon (its socket and runtime folder in a temporary folder) and points
 // PULSE_SERVER and PULSE_RUNTIME_PATH at it for the rest of the test; the daemon is killed when
 // the test ends, and by the kernel should the test process die first (childproc). It fails the
 // test, naming the Debian package, when pulseaudio or pactl is missing.
-func Start(t *testing.T) *Server {
+func Start(t *testing.T, level ...string) *Server {
 	t.Helper()
+	logLevel := "info"
+	if len(level) > 0 {
+		logLevel = level[0]
+	}
 	for tool, pkg := range map[string]string{"pulseaudio": "pulseaudio", "pactl": "pulseaudio-utils"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found: install the Debian package %s (make deps-test)", tool, pkg)
@@ -40,7 +54,7 @@ func Start(t *testing.T) *Server {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "native")
 	daemon := exec.Command("pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1",
-		"--system=false", "--use-pid-file=no", "--disable-shm", "--log-level=info", "--log-target=stderr",
+		"--system=false", "--use-pid-file=no", "--disable-shm", "--log-level="+logLevel, "--log-target=stderr", "--log-time=1",
 		"--load=module-native-protocol-unix socket="+sock+" auth-anonymous=1",
 		"--load=module-null-sink sink_name=keep rate=48000 channels=1 sink_properties=device.description=Keep",
 		"--load=module-null-sink sink_name=doomed rate=48000 channels=1 sink_properties=device.description=Doomed")
@@ -54,13 +68,20 @@ func Start(t *testing.T) *Server {
 	}
 	exited := make(chan struct{})
 	up := make(chan struct{})
+	srv := &Server{t: t, daemon: daemon, exited: exited}
 	go func() {
 		defer close(exited)
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			if strings.Contains(sc.Text(), "Daemon startup complete") {
 				close(up)
 			}
+			srv.mu.Lock()
+			if len(srv.log) < maxLog {
+				srv.log = append(srv.log, sc.Text())
+			}
+			srv.mu.Unlock()
 		}
 		daemon.Wait()
 	}()
@@ -77,7 +98,21 @@ func Start(t *testing.T) *Server {
 	}
 	t.Setenv("PULSE_SERVER", "unix:"+sock)
 	t.Setenv("PULSE_RUNTIME_PATH", dir)
-	return &Server{t: t, daemon: daemon, exited: exited}
+	return srv
+}
+
+// Log is the daemon's log so far, from line from on (Lines gives where it stands).
+func (s *Server) Log(from int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.log[min(from, len(s.log)):])
+}
+
+// Lines is how many log lines the daemon has written so far.
+func (s *Server) Lines() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.log)
 }
 
 // Kill kills the daemon now, as a crash would, and returns once it has exited.
