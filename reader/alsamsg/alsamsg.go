@@ -16,19 +16,34 @@ package alsamsg
 #include <stdlib.h>
 #include <string.h>
 
-static char first[512];
-static int held;
+static char first[512], plain[512], card[512];
+static int held, heldPlain, heldCard;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
-// libasound's snd_lib_error_handler_t. It runs on whichever thread met the error.
+// libasound's snd_lib_error_handler_t. It runs on whichever thread met the error. It keeps the
+// first message, the first with no unexpanded configuration variable in it ("cannot find card
+// '$CARD'" says less than "cannot find card '0'"), and the first plain one about a card (the
+// usual reason, buried under lines such as "function snd_func_card_inum returned error").
 static void keep(const char *file, int line, const char *function, int err, const char *fmt, ...) {
+	char msg[512];
 	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	pthread_mutex_lock(&mu);
 	if (!held) {
-		va_start(ap, fmt);
-		vsnprintf(first, sizeof first, fmt, ap);
-		va_end(ap);
+		snprintf(first, sizeof first, "%s", msg);
 		held = 1;
+	}
+	if (strchr(msg, '$') == NULL) {
+		if (!heldPlain) {
+			snprintf(plain, sizeof plain, "%s", msg);
+			heldPlain = 1;
+		}
+		if (!heldCard && strstr(msg, "cannot find card") != NULL) {
+			snprintf(card, sizeof card, "%s", msg);
+			heldCard = 1;
+		}
 	}
 	pthread_mutex_unlock(&mu);
 }
@@ -48,9 +63,9 @@ static int take(char *out, int n) {
 	pthread_mutex_lock(&mu);
 	int had = held;
 	if (held) {
-		snprintf(out, n, "%s", first);
-		held = 0;
+		snprintf(out, n, "%s", heldCard ? card : heldPlain ? plain : first);
 	}
+	held = heldPlain = heldCard = 0;
 	pthread_mutex_unlock(&mu);
 	return had;
 }
@@ -80,8 +95,9 @@ func Catch() bool {
 	return caught
 }
 
-// Take returns the first message libasound reported since the last Take (and forgets it), or
-// "" when it reported none.
+// Take returns the most telling message libasound reported since the last Take and forgets
+// them all: the first "cannot find card" one, else the first without an unexpanded
+// "$VARIABLE", else the first; "" when it reported none.
 func Take() string {
 	buf := make([]byte, 512)
 	if C.take((*C.char)(unsafe.Pointer(&buf[0])), C.int(len(buf))) == 0 {
