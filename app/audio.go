@@ -135,9 +135,13 @@ func (r *audioRig) onBlock(b audio.Block) {
 	if r.cur == nil {
 		return
 	}
-	if g := r.cur.Meta().GapFrames; g > r.gapSeen {
-		r.gapSeen = g
-		r.fault(fmt.Errorf("%w: %d frames (%.1f ms) of the case were not delivered; silence written in their place", errAudioGap, g, float64(g)*1000/float64(r.cap.Rate())))
+	if m := r.cur.Meta(); m.GapFrames > r.gapSeen {
+		r.gapSeen = m.GapFrames
+		upstream := ""
+		if m.UpstreamFrames > 0 {
+			upstream = fmt.Sprintf(" (%d of them lost by the sound server before the capture saw them)", m.UpstreamFrames)
+		}
+		r.fault(fmt.Errorf("%w: %d frames (%.1f ms) of the case were not delivered%s; silence written in their place", errAudioGap, m.GapFrames, float64(m.GapFrames)*1000/float64(r.cap.Rate()), upstream))
 	}
 	if r.aside != nil {
 		return // the pause's sound is kept, but judges nothing

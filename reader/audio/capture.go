@@ -138,6 +138,10 @@ type Block struct {
 	Frame int64
 	// PCM holds the block's interleaved 16-bit samples; the receiver owns it.
 	PCM []int16
+	// Upstream is how many frames the sound server lost just before this block, before the
+	// capture saw them (found from the blocks' stamps: upstream.go); Frame leaves a gap of
+	// them after the block before.
+	Upstream int64
 }
 
 // Frames is the number of frames in the block for channels channels.
@@ -169,6 +173,10 @@ type Capture struct {
 
 	mctx *malgo.AllocatedContext
 	dev  *malgo.Device
+
+	up      upstream // the delivery goroutine's
+	upLost  atomic.Int64
+	upSteps atomic.Int64
 
 	stopOnce sync.Once
 	quit     chan struct{}
@@ -393,6 +401,7 @@ func open(backend string, cfg Config, clock func() time.Duration, onBlock func(B
 		clock:   clock,
 		onBlock: onBlock,
 		ring:    newRing(ringSeconds*cfg.Rate, cfg.Channels, 4096),
+		up:      upstream{rate: cfg.Rate},
 		notify:  make(chan struct{}, 1),
 		id:      opened,
 		monitor: name != "default" && isMonitor(backend, opened, name),
@@ -485,6 +494,9 @@ func (c *Capture) watch() {
 // onData runs on miniaudio's device thread: it stamps the callback, copies it into the ring and
 // wakes the delivery goroutine. It never blocks.
 func (c *Capture) onData(_, in []byte, frames uint32) {
+	if d := holdCallback.Load(); d > 0 && holdCallback.CompareAndSwap(d, 0) {
+		time.Sleep(time.Duration(d)) // a test's starved audio thread
+	}
 	host := c.clock()
 	n := int64(frames)
 	first := c.next.Add(n) - n
@@ -525,6 +537,11 @@ func (c *Capture) deliver() {
 			b, ok := c.ring.pop()
 			if !ok {
 				return
+			}
+			if n := c.up.place(&b); n > 0 {
+				b.Upstream = n
+				c.upLost.Add(n)
+				c.upSteps.Add(1)
 			}
 			if lv, changed := meter.add(b.PCM, c.cfg.Channels); changed {
 				c.mu.Lock()
@@ -619,6 +636,15 @@ func (c *Capture) Overruns() int64 { return c.ring.overruns.Load() }
 
 // DroppedFrames counts the frames those overruns lost.
 func (c *Capture) DroppedFrames() int64 { return c.ring.dropped.Load() }
+
+// UpstreamLost counts the frames the sound server lost before the capture saw them, and
+// UpstreamSteps the times it did (Block.Upstream).
+func (c *Capture) UpstreamLost() int64  { return c.upLost.Load() }
+func (c *Capture) UpstreamSteps() int64 { return c.upSteps.Load() }
+
+// holdCallback, when set, holds the next device callback that long (tests: an audio thread
+// that does not run, as on a starved machine), then clears.
+var holdCallback atomic.Int64
 
 // Frames counts the frames the device has produced since the start, dropped ones included.
 func (c *Capture) Frames() int64 { return c.next.Load() }

@@ -140,6 +140,7 @@ func (a *CaseAudio) Add(b Block) error {
 		}
 		a.meta.Overruns++
 		a.meta.GapFrames += gap
+		a.meta.UpstreamFrames += min(gap, b.Upstream)
 	}
 	a.skip = false
 	if err := a.w.Write(b.PCM); err != nil {

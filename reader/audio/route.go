@@ -126,7 +126,7 @@ func (r *Router) Flush(through int64) error {
 		}
 		if through >= 0 && b.Frame+n > through {
 			k := (through - b.Frame) * int64(r.channels)
-			head := Block{Host: b.Host, Frame: b.Frame, PCM: b.PCM[:k]}
+			head := Block{Host: b.Host, Frame: b.Frame, PCM: b.PCM[:k], Upstream: b.Upstream}
 			r.held[0] = Block{Host: r.blockHost(b, through), Frame: through, PCM: b.PCM[k:]}
 			errs = append(errs, r.write(head))
 			break
@@ -187,6 +187,9 @@ func (r *Router) write(b Block) error {
 		}
 		part := Block{Host: r.blockHost(b, a), Frame: a,
 			PCM: b.PCM[(a-b.Frame)*int64(r.channels) : (end-b.Frame)*int64(r.channels)]}
+		if a == b.Frame {
+			part.Upstream = b.Upstream // the gap before the block, not before its parts
+		}
 		if r.sink != nil && !r.sink.closed {
 			errs = append(errs, r.sink.Add(part))
 		} else {

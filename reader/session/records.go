@@ -134,10 +134,14 @@ type AudioMeta struct {
 	// Overruns counts the gaps in the device's frame sequence (one or more device callbacks
 	// dropped because delivery fell behind); GapFrames the silence written in their place, which
 	// keeps the WAV's time line true.
-	Overruns  int64  `json:"overruns"`
-	GapFrames int64  `json:"gap_frames"`
-	Device    string `json:"device"`
-	Backend   string `json:"backend,omitempty"`
+	Overruns  int64 `json:"overruns"`
+	GapFrames int64 `json:"gap_frames"`
+	// UpstreamFrames are the part of GapFrames the sound server lost before the capture saw
+	// them (found from a lasting step in the blocks' stamps against their frames; its silence
+	// is written up to 2 s after the sound it replaces).
+	UpstreamFrames int64  `json:"upstream_frames,omitempty"`
+	Device         string `json:"device"`
+	Backend        string `json:"backend,omitempty"`
 	// Clock fits of host time against frame index over the case (see audio.ClockFit), when
 	// closed. Least squares: FitOffsetNS is the fitted host time of frame 0, DriftNS the drift
 	// over the case, JitterNS the RMS residual. Lower envelope (robust to bursty delivery):
