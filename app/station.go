@@ -366,6 +366,7 @@ func runGUI(o *Options, studyDir string) error {
 	ui.Quitting()
 	o.live.leaveBoxes()
 	o.live.end(why(), o.Err)
+	stationQuit() // the drafts and the enrollment beside the window (app/ownpass.go)
 	return nil
 }
 
@@ -434,6 +435,9 @@ func stationCommands(a fyne.App, w fyne.Window, o *Options) ui.StationCommands {
 		},
 		PrepareStudy: prepareStudy,
 		Background:   background,
+		Enroll: func(dir, reader string, back func()) (ui.EnrollCommands, error) {
+			return enrollInStation(o, dir, reader, back) // app/enroll_station.go
+		},
 	}
 }
 
@@ -508,6 +512,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v := ui.NewReading()
 	v.SessionDir = p.dir
 	v.Stage.OnPointer = p.gaze.pointer
+	drafts := startDrafts(o, p) // each case's draft, in the background (app/ownpass.go)
 	run, err := reading.Start(context.Background(), reading.Config{
 		Plan:        p.plan,
 		Before:      p.before,
@@ -517,7 +522,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		Check:       check(o, p.gaze),
 		Filters:     filters(o),
 		Gate:        gate(o, p.gaze),
-		Audio:       p.readingAudio(),
+		Audio:       drafts.audio(p.readingAudio()),
 		AudioGate:   reading.AudioGate,
 		AudioFaults: p.audioFaults(),
 		Clock:       p.clock,
@@ -530,6 +535,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	}
 	v.SetControls(run)
 	v.OnClose = w.Close
+	drafts.summary(w, o, v)
 	w.SetContent(v.Content())
 	var console fyne.Window
 	if o.Operator == "window" {

@@ -21,7 +21,7 @@
 #       (the review store), display (a case's image as the reader saw it, from the prepared
 #       study or decoded).
 #   F4  tools over studies and sessions: prepare, demo, qa, heatmap, analysis, metrics, bids,
-#       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel), and
+#       reporting, export, qavideo, qareport, boxedit, transcribe (and its internal/genmodel), ownpass, and
 #       the test kits that write whole studies: export/exporttest (its sessions are placed
 #       through reader/study), demo/demotest and transcribe/transcribetest.
 #   So: F1 ↛ F2, F3, F4; F2 ↛ F3, F4 (a session knows no study); F3 ↛ F4 (display ↛ prepare:
@@ -38,7 +38,7 @@ cd "$(dirname "$0")/.."
 F1='atomicfile|alsamsg|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
 F2='session|audio|reading|replay|qa/qatest'
 F3='study|review|display'
-F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel|transcribe/transcribetest'
+F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel|transcribe/transcribetest|ownpass'
 
 if [ -n "${TAGS+x}" ]; then
   tagsets=$TAGS

@@ -44,6 +44,8 @@ type Reading struct {
 	OnClose func()
 	// SessionDir is shown on the summary so the operator knows where the data went.
 	SessionDir string
+	// OwnPass, when set, is the summary's highlighted "Review my dictations" (ui/ownpass.go).
+	OwnPass func()
 
 	ctl   Controls
 	root  *fyne.Container
@@ -90,6 +92,12 @@ func (v *Reading) Content() fyne.CanvasObject { return v.root }
 
 // TypedKey handles the reading keys; install it with Canvas().SetOnTypedKey.
 func (v *Reading) TypedKey(e *fyne.KeyEvent) {
+	if v.finished && (e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter) {
+		if b := highlighted(v.summary); b != nil && b.OnTapped != nil {
+			b.OnTapped() // the summary's highlighted button
+		}
+		return
+	}
 	if v.ctl == nil || v.finished {
 		return
 	}
@@ -303,7 +311,11 @@ func (v *Reading) summaryCard(s reading.Summary) fyne.CanvasObject {
 			v.OnClose()
 		}
 	})
-	card := widget.NewCard("", "", container.NewVBox(text, container.NewCenter(closeBtn)))
+	buttons := container.NewCenter(closeBtn)
+	if v.OwnPass != nil {
+		buttons = ownPassButtons(v.OwnPass, closeBtn)
+	}
+	card := widget.NewCard("", "", container.NewVBox(text, buttons))
 	return container.New(fitCard{width: 640}, card)
 }
 

@@ -21,6 +21,9 @@ type StartActions struct {
 	CorrectBoxes func(dir string)
 	// Review opens the QA review of a study folder ("Review sessions…"); nil hides it.
 	Review func(dir string)
+	// Enroll records a reader's voice for the recogniser in a study folder ("Enroll a
+	// voice…", ui/enroll.go); nil hides it.
+	Enroll func(dir string)
 }
 
 // NewStart is the station's start screen: read the demo study or open a study folder.
@@ -102,10 +105,11 @@ func NewStart(a StartActions, icon fyne.Resource, w fyne.Window) fyne.CanvasObje
 	if a.Review == nil {
 		review.Hide()
 	}
+	enroll := folderButton("Enroll a voice…", theme.AccountIcon(), w, a.Enroll)
 	help := widget.NewLabel("While reading: Space = next case · Esc = pause · F = fixation overlay")
 	help.Alignment = fyne.TextAlignCenter
-	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, boxes, review, settings, busy, help)
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 520), box))
+	box := container.NewVBox(container.NewCenter(logo), title, sub, widget.NewSeparator(), demo, open, newStudy, boxes, review, enroll, settings, busy, help)
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 560), box))
 }
 
 // ChooseReader asks who reads a prepared study, among the readers with a plan in it; current

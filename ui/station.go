@@ -101,6 +101,9 @@ type StationCommands struct {
 	PrepareStudy func(req NewStudyRequest, progress func(done, total int)) (studyprep.Result, error)
 	// Background runs long work off the UI goroutine.
 	Background func(f func())
+	// Enroll opens the microphone for recording reader's enrollment in study dir (ui/enroll.go);
+	// back shows the start screen. nil: no enrollment in the station.
+	Enroll func(dir, reader string, back func()) (EnrollCommands, error)
 }
 
 // NewStation makes the flow of the station's window w.
@@ -131,6 +134,7 @@ func (s *Station) ShowStart() {
 			ShowSettings(s.w, names, err, s.cmd.Microphone(), s.cmd.SetMicrophone, monitors...)
 		},
 		NewStudy: s.newStudy,
+		Enroll:   s.enrollAction(),
 	}, s.icon, s.w))
 }
 

@@ -53,6 +53,8 @@ type TranscriptEditor struct {
 	status  *widget.Label
 	saving  bool
 	OnError func(error) // shown to the user; nil: in the status line only
+	// onChange is told when the edit or the save state changes (the own pass's button).
+	onChange func()
 }
 
 // NewTranscriptEditor makes the editor of ed.
@@ -169,6 +171,9 @@ func (e *TranscriptEditor) buttons() {
 		} else {
 			b.w.Disable()
 		}
+	}
+	if e.onChange != nil {
+		e.onChange()
 	}
 }
 
