@@ -180,29 +180,14 @@ func (e *Enroll) count() int {
 
 // buttons sets the bar: one highlighted button, what the reader does next.
 func (e *Enroll) buttons() {
-	for _, b := range []*widget.Button{e.prev, e.record, e.next, e.adapt, e.closeBtn} {
+	all := []*widget.Button{e.prev, e.record, e.next, e.adapt, e.closeBtn}
+	for _, b := range all {
 		b.Importance = widget.MediumImportance
 		b.Enable()
 	}
+	e.recordButton()
 	done := e.recorded[e.i] > 0
 	last := e.i == len(e.cmd.Script)-1
-	switch {
-	case e.recording:
-		e.record.SetText("Stop")
-		e.record.SetIcon(theme.MediaStopIcon())
-		e.record.Importance = widget.HighImportance
-		e.prev.Disable()
-		e.next.Disable()
-		e.adapt.Disable()
-		e.closeBtn.Disable()
-	case done:
-		e.record.SetText("Redo")
-		e.record.SetIcon(theme.MediaReplayIcon())
-	default:
-		e.record.SetText("Record")
-		e.record.SetIcon(theme.MediaRecordIcon())
-		e.record.Importance = widget.HighImportance
-	}
 	if !e.recording && done && !last {
 		e.next.Importance = widget.HighImportance
 	}
@@ -218,12 +203,34 @@ func (e *Enroll) buttons() {
 		e.next.Disable()
 	}
 	if e.adapting {
-		for _, b := range []*widget.Button{e.prev, e.record, e.next, e.adapt} {
+		for _, b := range all[:4] {
 			b.Disable()
 		}
 	}
-	for _, b := range []*widget.Button{e.prev, e.record, e.next, e.adapt, e.closeBtn} {
+	for _, b := range all {
 		b.Refresh()
+	}
+}
+
+// recordButton is Record (highlighted) on a line not recorded, Stop (highlighted) while
+// recording, Redo on a line recorded; while recording nothing else can be pressed.
+func (e *Enroll) recordButton() {
+	switch {
+	case e.recording:
+		e.record.SetText("Stop")
+		e.record.SetIcon(theme.MediaStopIcon())
+		e.record.Importance = widget.HighImportance
+		e.prev.Disable()
+		e.next.Disable()
+		e.adapt.Disable()
+		e.closeBtn.Disable()
+	case e.recorded[e.i] > 0:
+		e.record.SetText("Redo")
+		e.record.SetIcon(theme.MediaReplayIcon())
+	default:
+		e.record.SetText("Record")
+		e.record.SetIcon(theme.MediaRecordIcon())
+		e.record.Importance = widget.HighImportance
 	}
 }
 

@@ -92,13 +92,11 @@ func (v *Reading) Content() fyne.CanvasObject { return v.root }
 
 // TypedKey handles the reading keys; install it with Canvas().SetOnTypedKey.
 func (v *Reading) TypedKey(e *fyne.KeyEvent) {
-	if v.finished && (e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter) {
-		if b := highlighted(v.summary); b != nil && b.OnTapped != nil {
-			b.OnTapped() // the summary's highlighted button
-		}
+	if v.finished {
+		v.summaryKey(e)
 		return
 	}
-	if v.ctl == nil || v.finished {
+	if v.ctl == nil {
 		return
 	}
 	if e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter {
@@ -140,6 +138,16 @@ func (v *Reading) TypedKey(e *fyne.KeyEvent) {
 		}
 	case fyne.KeyF:
 		v.ToggleOverlay()
+	}
+}
+
+// summaryKey is a key on the session summary: Enter presses its highlighted button.
+func (v *Reading) summaryKey(e *fyne.KeyEvent) {
+	if e.Name != fyne.KeyReturn && e.Name != fyne.KeyEnter {
+		return
+	}
+	if b := highlighted(v.summary); b != nil && b.OnTapped != nil {
+		b.OnTapped()
 	}
 }
 
