@@ -315,6 +315,7 @@ func TestDecodeSynthetic(t *testing.T) {
 					t.Errorf("spot pixel %d: got %d, want %d (hand-computed)", i, img.Pix[i], w)
 				}
 			}
+			checkDecodeInto(t, file, img)
 			if tc.dcmtk {
 				path := filepath.Join(t.TempDir(), "in.dcm")
 				if err := os.WriteFile(path, file, 0o644); err != nil {
@@ -327,6 +328,40 @@ func TestDecodeSynthetic(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkDecodeInto: DecodeInto draws, into a sub-image of a larger picture, the bytes FitInto
+// draws from Decode's image img, at sizes that shrink, keep and enlarge each axis, and nothing
+// outside the sub-image; it asks where to draw for the frame's own size.
+func checkDecodeInto(t *testing.T, file []byte, img *image.Gray) {
+	t.Helper()
+	b := img.Bounds()
+	var d Decoder // one for every size: its buffers serve each call after the first
+	for _, sz := range [][2]int{{b.Dx()*2/5 + 1, b.Dy()*3/7 + 1}, {b.Dx(), b.Dy()}, {b.Dx()*3 + 1, b.Dy() * 2}, {b.Dx()/2 + 1, b.Dy()*2 + 1}} {
+		want := image.NewGray(image.Rect(0, 0, sz[0], sz[1]))
+		FitInto(want, img)
+		canvas := image.NewGray(image.Rect(0, 0, sz[0]+7, sz[1]+5))
+		r := image.Rect(3, 2, 3+sz[0], 2+sz[1])
+		var asked image.Point
+		_, err := d.DecodeInto(bytes.NewReader(file), int64(len(file)), func(cols, rows int) *image.Gray {
+			asked = image.Pt(cols, rows)
+			return canvas.SubImage(r).(*image.Gray)
+		})
+		if err != nil || asked != b.Size() {
+			t.Fatalf("DecodeInto %v: %v, asked for %v, want %v", sz, err, asked, b.Size())
+		}
+		for y := range canvas.Rect.Dy() {
+			for x := range canvas.Rect.Dx() {
+				got, exp := canvas.GrayAt(x, y).Y, uint8(0)
+				if (image.Point{x, y}).In(r) {
+					exp = want.GrayAt(x-r.Min.X, y-r.Min.Y).Y
+				}
+				if got != exp {
+					t.Fatalf("DecodeInto %v: pixel (%d,%d) of the picture is %d, FitInto of Decode's image gives %d", sz, x, y, got, exp)
+				}
+			}
+		}
 	}
 }
 
@@ -488,6 +523,14 @@ func TestDecodeFails(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.reason) {
 				t.Errorf("error %q does not say %q", err, tc.reason)
 			}
+			placed := false
+			_, err2 := new(Decoder).DecodeInto(bytes.NewReader(tc.file), int64(len(tc.file)), func(int, int) *image.Gray {
+				placed = true
+				return nil
+			})
+			if err2 == nil || err2.Error() != err.Error() || placed {
+				t.Errorf("DecodeInto: %v (asked where to draw: %v), want Decode's error %q and no drawing", err2, placed, err)
+			}
 			// Refusals come before allocation: none of these may cost more than the few MB the
 			// largest (ten thousand nested items) takes to build and read.
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
@@ -621,6 +664,11 @@ func TestLibraryTestdata(t *testing.T) {
 			ref := dcm2pnm(t, path, args...)
 			mean, worst := compareGray(t, img, ref)
 			t.Logf("%s against dcm2pnm %v: mean |Δ| %.3f, max %d grey levels", name, args, mean, worst)
+			if file, err := os.ReadFile(path); err != nil {
+				t.Error(err)
+			} else {
+				checkDecodeInto(t, file, img)
+			}
 			// dcmtk truncates where we round to nearest: at most 1 level apart.
 			if mean > 1 || worst > 1 {
 				t.Errorf("too far from dcm2pnm: mean %.3f, max %d", mean, worst)

@@ -17,12 +17,30 @@ import (
 // several times slower on Gray (see BenchmarkFitXImage).
 func Fit(src *image.Gray, w, h int) *image.Gray {
 	dst := image.NewGray(image.Rect(0, 0, max(w, 0), max(h, 0)))
-	if w <= 0 || h <= 0 || src == nil || src.Rect.Empty() {
-		return dst
+	FitInto(dst, src)
+	return dst
+}
+
+// FitInto is Fit writing into dst, resampled to dst's bounds: dst may be a sub-image of a larger
+// picture (prepare draws on the stage in place, without a fitted copy to allocate and copy). A
+// nil or empty source leaves dst as it is.
+func FitInto(dst, src *image.Gray) {
+	if src == nil || src.Rect.Empty() {
+		return
 	}
-	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	in := plane{pix: src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y):], stride: src.Stride, w: sw, h: sh}
-	out := plane{pix: dst.Pix, stride: dst.Stride, w: w, h: h}
+	in := plane{pix: src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y):], stride: src.Stride, w: src.Rect.Dx(), h: src.Rect.Dy()}
+	fitInto(dst, planeSource(in), nil)
+}
+
+// fitInto resamples src to dst's bounds. scratch, when not nil, holds the intermediate plane
+// (grown when short), else it comes from a pool.
+func fitInto(dst *image.Gray, src source, scratch *[]uint8) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	sw, sh := src.w, src.h
+	if w <= 0 || h <= 0 || sw <= 0 || sh <= 0 {
+		return
+	}
+	out := plane{pix: dst.Pix[dst.PixOffset(dst.Rect.Min.X, dst.Rect.Min.Y):], stride: dst.Stride, w: w, h: h}
 	cx, cy := newContribs(sw, w), newContribs(sh, h)
 
 	// Both orders give the same filter up to rounding; pick the cheaper. A horizontal tap costs
@@ -31,45 +49,100 @@ func Fit(src *image.Gray, w, h int) *image.Gray {
 	costVFirst := h*sw*cy.taps + 2*h*w*cx.taps
 	px, okX := newPairs(cx, sw)
 	py, okY := newPairs(cy, sh)
-	hor := func(out, in plane) {
+	hor := func(out plane, in source) {
 		if okX {
 			horizontal2(out, in, px)
 		} else {
 			horizontal(out, in, cx)
 		}
 	}
-	ver := func(out, in plane) {
+	ver := func(out plane, in source) {
 		if okY {
 			vertical2(out, in, py)
 		} else {
 			vertical(out, in, cy)
 		}
 	}
-	if costHFirst <= costVFirst {
-		tmp, done := scratchPlane(w, sh)
-		defer done()
-		hor(tmp, in)
-		ver(out, tmp)
-	} else {
-		tmp, done := scratchPlane(sw, h)
-		defer done()
-		ver(tmp, in)
-		hor(out, tmp)
+	if scratch == nil {
+		scratch = scratchPool.Get().(*[]uint8)
+		defer scratchPool.Put(scratch)
 	}
-	return dst
+	if costHFirst <= costVFirst {
+		tmp := scratchPlane(scratch, w, sh)
+		hor(tmp, src)
+		ver(out, planeSource(tmp))
+	} else {
+		tmp := scratchPlane(scratch, sw, h)
+		ver(tmp, src)
+		hor(out, planeSource(tmp))
+	}
 }
 
-var scratch = sync.Pool{New: func() any { return new([]uint8) }}
+// source is the first pass's input: an image's rows as they lie (in), or rows drawn on demand
+// (draw) into a small ring per goroutine, so that a decoded frame is resampled as its rows are
+// mapped to grey levels, without a full-size image written out and read back.
+type source struct {
+	w, h int
+	in   plane                    // when draw is nil
+	draw func(y int, dst []uint8) // writes row y into dst (w samples)
+}
 
-// scratchPlane is a w×h plane for the intermediate pass, from a pool: every sample of it is
-// written before it is read, so a batch of images need not zero a fresh one each time. done
-// gives it back.
-func scratchPlane(w, h int) (plane, func()) {
-	buf := scratch.Get().(*[]uint8)
+func planeSource(p plane) source { return source{w: p.w, h: p.h, in: p} }
+
+// frameSource draws the rows of a decoded frame through its table.
+func frameSource(px pixels, t *lut) source {
+	return source{w: px.cols, h: px.rows, draw: func(y int, dst []uint8) { px.mapRange(y*px.cols, dst, t) }}
+}
+
+// rowReader is one goroutine's reader of a source. The passes ask for rows in windows of at
+// most window rows whose first row never decreases, and in increasing order within a window;
+// the ring then holds every row of the current window, each drawn once.
+type rowReader struct {
+	src  source
+	ring []uint8
+	n    int // rows in the ring
+	next int // rows below next are drawn, the last n of them held; −1: none yet
+}
+
+func (s source) reader(window int) *rowReader {
+	r := &rowReader{src: s, next: -1}
+	if s.draw != nil {
+		r.n = max(window, 1)
+		r.ring = make([]uint8, r.n*s.w)
+	}
+	return r
+}
+
+func (r *rowReader) row(y int) []uint8 {
+	if r.src.draw == nil {
+		return r.src.in.row(y)
+	}
+	if y >= r.next {
+		if r.next < 0 {
+			r.next = y
+		}
+		r.next = max(r.next, y-r.n+1) // rows jumped over are never asked for
+		for ; r.next <= y; r.next++ {
+			r.src.draw(r.next, r.slot(r.next))
+		}
+	}
+	return r.slot(y)
+}
+
+func (r *rowReader) slot(y int) []uint8 {
+	i := y % r.n
+	return r.ring[i*r.src.w : (i+1)*r.src.w]
+}
+
+var scratchPool = sync.Pool{New: func() any { return new([]uint8) }}
+
+// scratchPlane is a w×h plane for the intermediate pass in buf, grown when short: every sample
+// of it is written before it is read, so a batch of images need not zero a fresh one each time.
+func scratchPlane(buf *[]uint8, w, h int) plane {
 	if cap(*buf) < w*h {
 		*buf = make([]uint8, w*h)
 	}
-	return plane{pix: (*buf)[:w*h], stride: w, w: w, h: h}, func() { scratch.Put(buf) }
+	return plane{pix: (*buf)[:w*h], stride: w, w: w, h: h}
 }
 
 // plane is a w×h block of 8-bit samples.
@@ -171,11 +244,12 @@ func clamp8(acc int32) uint8 {
 
 const half = 1 << (weightBits - 1) // rounding bias: to nearest
 
-// horizontal resamples each row of in along x into out (same number of rows). Rows go in
+// horizontal resamples each row of from along x into out (same number of rows). Rows go in
 // pairs so that each output column's weights are loaded once for both.
-func horizontal(out, in plane, c contribs) {
+func horizontal(out plane, from source, c contribs) {
 	taps := c.taps
 	parallelRows(out.h, func(y0, y1 int) {
+		in := from.reader(2)
 		y := y0
 		for ; y+1 < y1; y += 2 {
 			srcA, srcB := in.row(y), in.row(y+1)
@@ -209,10 +283,11 @@ func horizontal(out, in plane, c contribs) {
 	})
 }
 
-// vertical resamples each column of in along y into out (same number of columns), a row at a
+// vertical resamples each column of from along y into out (same number of columns), a row at a
 // time so that memory is read in order, four source rows per sweep.
-func vertical(out, in plane, c contribs) {
+func vertical(out plane, from source, c contribs) {
 	parallelRows(out.h, func(y0, y1 int) {
+		in := from.reader(c.taps)
 		acc := make([]int32, out.w)
 		for y := y0; y < y1; y++ {
 			st, ws := c.of(y)
@@ -329,8 +404,9 @@ func newPairs(c contribs, n int) (p pairs, ok bool) {
 }
 
 // vertical2 is vertical, two output rows at a time.
-func vertical2(out, in plane, p pairs) {
+func vertical2(out plane, from source, p pairs) {
 	parallelRows((out.h+1)/2, func(i0, i1 int) {
+		in := from.reader(p.taps)
 		acc := make([]int64, out.w)
 		for i := i0; i < i1; i++ {
 			st, ws := p.of(i)
@@ -370,48 +446,73 @@ func vertical2(out, in plane, p pairs) {
 }
 
 // horizontal2 is horizontal, two output pixels of a row at a time.
-func horizontal2(out, in plane, p pairs) {
-	taps := p.taps
-	np := len(p.start)
+func horizontal2(out plane, from source, p pairs) {
 	parallelRows(out.h, func(y0, y1 int) {
+		in := from.reader(2)
 		y := y0
 		for ; y+1 < y1; y += 2 { // two rows a sweep: each pair's weights are loaded once for both
-			srcA, srcB := in.row(y), in.row(y+1)
 			dstA := out.row(y)
-			dstB := out.row(y + 1)[:len(dstA)]
-			for i := range np {
-				st, ws := p.of(i)
-				a, b := srcA[st:st+taps], srcB[st:st+taps]
-				a, b = a[:len(ws)], b[:len(ws)]
-				accA, accB := bias2, bias2
-				for k, wt := range ws {
-					accA += wt * int64(a[k])
-					accB += wt * int64(b[k])
-				}
-				a0, a1 := unpack2(accA)
-				b0, b1 := unpack2(accB)
-				dstA[2*i], dstB[2*i] = a0, b0
-				if 2*i+1 < len(dstA) {
-					dstA[2*i+1], dstB[2*i+1] = a1, b1
-				}
-			}
+			rowPairs2(dstA, out.row(y + 1)[:len(dstA)], in.row(y), in.row(y+1), p)
 		}
 		for ; y < y1; y++ {
-			src, dst := in.row(y), out.row(y)
-			for i := range np {
-				st, ws := p.of(i)
-				s := src[st : st+taps]
-				s = s[:len(ws)]
-				acc := bias2
-				for k, wt := range ws {
-					acc += wt * int64(s[k])
-				}
-				a, b := unpack2(acc)
-				dst[2*i] = a
-				if 2*i+1 < len(dst) {
-					dst[2*i+1] = b
-				}
-			}
+			rowPairs(out.row(y), in.row(y), p)
 		}
 	})
+}
+
+// rowPairs2 resamples rows srcA and srcB into dstA and dstB (of one length) with the pairs p.
+func rowPairs2(dstA, dstB, srcA, srcB []uint8, p pairs) {
+	taps, weights := p.taps, p.weights
+	for i, st := range p.start {
+		ws := weights[:taps:taps]
+		weights = weights[taps:]
+		accA, accB := dot2(ws, srcA[st:], srcB[st:])
+		a0, a1 := unpack2(bias2 + accA)
+		b0, b1 := unpack2(bias2 + accB)
+		if 2*i+1 < len(dstA) {
+			dstA[2*i], dstA[2*i+1] = a0, a1
+			dstB[2*i], dstB[2*i+1] = b0, b1
+		} else { // an odd width's last pixel
+			dstA[2*i], dstB[2*i] = a0, b0
+		}
+	}
+}
+
+// dot2 is the sums of weights ws times a and times b (each at least as long as ws). Not inlined:
+// inlined, its sums were kept on the stack (a load and a store each per tap).
+//
+//go:noinline
+func dot2(ws []int64, a, b []uint8) (sa, sb int64) {
+	a, b = a[:len(ws)], b[:len(ws)]
+	for k, wt := range ws {
+		sa += wt * int64(a[k])
+		sb += wt * int64(b[k])
+	}
+	return sa, sb
+}
+
+// dot is the sum of weights ws times s (at least as long as ws).
+//
+//go:noinline
+func dot(ws []int64, s []uint8) (sum int64) {
+	s = s[:len(ws)]
+	for k, wt := range ws {
+		sum += wt * int64(s[k])
+	}
+	return sum
+}
+
+// rowPairs resamples row src into dst with the pairs p.
+func rowPairs(dst, src []uint8, p pairs) {
+	taps, weights := p.taps, p.weights
+	for i, st := range p.start {
+		ws := weights[:taps:taps]
+		weights = weights[taps:]
+		a, b := unpack2(bias2 + dot(ws, src[st:]))
+		if 2*i+1 < len(dst) {
+			dst[2*i], dst[2*i+1] = a, b
+		} else {
+			dst[2*i] = a
+		}
+	}
 }

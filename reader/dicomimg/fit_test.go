@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"image"
 	"math"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -213,7 +215,7 @@ func BenchmarkFitXImage(b *testing.B) {
 func TestFitPairsMatchPlain(t *testing.T) {
 	for _, tc := range [][4]int{{636, 764, 225, 270}, {300, 200, 97, 61}, {50, 40, 131, 91}, {2140, 1760, 1920, 1579}, {9, 7, 3, 2}} {
 		src := texture(tc[0], tc[1])
-		in := plane{pix: src.Pix, stride: src.Stride, w: tc[0], h: tc[1]}
+		in := planeSource(plane{pix: src.Pix, stride: src.Stride, w: tc[0], h: tc[1]})
 		cx, cy := newContribs(tc[0], tc[2]), newContribs(tc[1], tc[3])
 		px, okX := newPairs(cx, tc[0])
 		py, okY := newPairs(cy, tc[1])
@@ -229,6 +231,35 @@ func TestFitPairsMatchPlain(t *testing.T) {
 		if !bytes.Equal(plainH.pix, pairH.pix) || !bytes.Equal(plainV.pix, pairV.pix) {
 			t.Errorf("%v: pairs differ from the plain passes (horizontal %v, vertical %v)", tc,
 				bytes.Equal(plainH.pix, pairH.pix), bytes.Equal(plainV.pix, pairV.pix))
+		}
+		// The same passes over rows drawn on demand into each goroutine's ring (as DecodeInto
+		// reads a frame): the same bytes, each row drawn once (a goroutine's first window may
+		// draw again rows the goroutine before it drew), not once per window that reads it.
+		var drawn atomic.Int64
+		drawnSrc := source{w: tc[0], h: tc[1], draw: func(y int, dst []uint8) {
+			drawn.Add(1)
+			copy(dst, src.Pix[y*src.Stride:y*src.Stride+tc[0]])
+		}}
+		for _, pass := range []struct {
+			name string
+			run  func(out plane, from source)
+			w, h int
+			want plane
+		}{
+			{"horizontal", func(o plane, f source) { horizontal(o, f, cx) }, tc[2], tc[1], plainH},
+			{"horizontal2", func(o plane, f source) { horizontal2(o, f, px) }, tc[2], tc[1], plainH},
+			{"vertical", func(o plane, f source) { vertical(o, f, cy) }, tc[0], tc[3], plainV},
+			{"vertical2", func(o plane, f source) { vertical2(o, f, py) }, tc[0], tc[3], plainV},
+		} {
+			drawn.Store(0)
+			got := newTestPlane(pass.w, pass.h)
+			pass.run(got, drawnSrc)
+			if !bytes.Equal(got.pix, pass.want.pix) {
+				t.Errorf("%v %s: rows drawn on demand give other bytes than the image's rows", tc, pass.name)
+			}
+			if n := drawn.Load(); n > int64(tc[1]+runtime.GOMAXPROCS(0)*cy.taps*2) {
+				t.Errorf("%v %s: %d rows drawn for %d source rows", tc, pass.name, n, tc[1])
+			}
 		}
 	}
 }

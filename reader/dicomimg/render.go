@@ -9,10 +9,13 @@ import (
 	"github.com/suyashkumar/dicom/pkg/tag"
 )
 
-// render maps stored values to display grey levels: Modality LUT (rescale), VOI LUT (the first
-// window in the file, else min–max), MONOCHROME1 inversion, 8 bits. It fills the rescale and
-// window fields of info.
-func render(px pixels, info *Info, a attrs) *image.Gray {
+// lut maps each stored value, read as a table index (see unpack), to its display grey level.
+type lut [1 << 16]uint8
+
+// table is the map from stored values to display grey levels: Modality LUT (rescale), VOI LUT
+// (the first window in the file, else min–max), MONOCHROME1 inversion, 8 bits. It fills the
+// rescale and window fields of info.
+func table(px pixels, info *Info, a attrs) *lut {
 	base := 0 // stored value = table index + base
 	if px.format.signed {
 		base = -(1 << (px.format.bitsStored - 1))
@@ -64,8 +67,8 @@ func render(px pixels, info *Info, a attrs) *image.Gray {
 	}
 
 	// One table entry per stored value instead of one evaluation per pixel. Indexed by a uint16,
-	// the full-size table needs no bounds checks in the loop below.
-	var lut [1 << 16]uint8
+	// the full-size table needs no bounds checks where pixels are mapped.
+	t := new(lut)
 	invert := info.Photometric == "MONOCHROME1"
 	for i := int(lo); i <= int(hi); i++ {
 		y := math.Round(voi(slope*float64(i+base) + intercept))
@@ -73,11 +76,15 @@ func render(px pixels, info *Info, a attrs) *image.Gray {
 		if invert {
 			y = 255 - y
 		}
-		lut[i] = uint8(y)
+		t[i] = uint8(y)
 	}
+	return t
+}
 
+// render is the frame's display image at full size.
+func render(px pixels, t *lut) *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, px.cols, px.rows))
-	px.mapInto(img.Pix, &lut)
+	px.mapRange(0, img.Pix, t)
 	return img
 }
 
@@ -110,7 +117,7 @@ func sigmoid(x, c, w float64) float64 {
 
 // The stored values are read as table indices: the BitsStored bits ending at HighBit, read as
 // offset binary when Pixel Representation says signed (flipping the sign bit maps −2^(n−1) to 0),
-// so that index = stored value − the smallest storable value. indexRange and mapInto decode them
+// so that index = stored value − the smallest storable value. indexRange and mapRange decode them
 // on the fly, each in one pass over the frame: no frame-sized table of indices is built.
 
 // unpack is how each pixel's index comes out of px.raw.
@@ -128,98 +135,117 @@ func (px pixels) unpack() unpack {
 	return u
 }
 
-// forRows calls fn for each run of pixels with the indices of that run; runs are short enough to
-// stay in the first-level cache, and the indices are decoded by the loop for the file's layout.
-func (px pixels) forRows(fn func(i0 int, idx []uint16)) {
-	n := px.rows * px.cols
-	const run = 4096
-	var buf [run]uint16
-	if px.gray != nil {
-		g := px.gray
-		for y := 0; y < px.rows; y++ {
-			row := g.Pix[y*g.Stride : y*g.Stride+px.cols]
-			for x0 := 0; x0 < len(row); x0 += run {
-				part := row[x0:min(x0+run, len(row))]
-				idx := buf[:len(part)]
-				for x, v := range part {
-					idx[x] = uint16(v)
-				}
-				fn(y*px.cols+x0, idx)
+// run is how many indices are decoded at a time: few enough to stay in the first-level cache.
+const run = 1024
+
+// indices writes the table indices of pixels i0, i0+1, … (in raster order) into idx, decoded by
+// the loop for the file's layout. (No callback: a buffer handed to one would escape, and be
+// allocated on the heap at every call.)
+func (px pixels) indices(i0 int, idx []uint16) {
+	if g := px.gray; g != nil {
+		for k := 0; k < len(idx); {
+			i := i0 + k
+			y, x := i/px.cols, i%px.cols
+			part := g.Pix[y*g.Stride+x : y*g.Stride+min(px.cols, x+len(idx)-k)]
+			for j, v := range part {
+				idx[k+j] = uint16(v)
 			}
+			k += len(part)
 		}
 		return
 	}
 	u := px.unpack()
 	raw := px.raw
-	for i0 := 0; i0 < n; i0 += run {
-		idx := buf[:min(run, n-i0)]
-		switch f := px.format; {
-		case f.bitsAllocated == 8 && px.bigOW8:
-			for k := range idx {
-				j := (i0 + k) ^ 1
-				if j >= len(raw) { // the pad byte of an odd count, when the value was cut short
-					j = i0 + k
-				}
-				idx[k] = (uint16(raw[j])>>u.shift)&u.mask ^ u.flip
+	switch f := px.format; {
+	case f.bitsAllocated == 8 && px.bigOW8:
+		for k := range idx {
+			j := (i0 + k) ^ 1
+			if j >= len(raw) { // the pad byte of an odd count, when the value was cut short
+				j = i0 + k
 			}
-		case f.bitsAllocated == 8:
-			for k, b := range raw[i0 : i0+len(idx)] {
-				idx[k] = (uint16(b)>>u.shift)&u.mask ^ u.flip
-			}
-		case px.bigWords:
-			src := raw[2*i0 : 2*(i0+len(idx))]
-			for k := range idx {
-				idx[k] = (uint16(src[2*k])<<8|uint16(src[2*k+1]))>>u.shift&u.mask ^ u.flip
-			}
-		default:
-			src := raw[2*i0 : 2*(i0+len(idx))]
-			for k := range idx {
-				idx[k] = (uint16(src[2*k])|uint16(src[2*k+1])<<8)>>u.shift&u.mask ^ u.flip
-			}
+			idx[k] = (uint16(raw[j])>>u.shift)&u.mask ^ u.flip
 		}
-		fn(i0, idx)
+	case f.bitsAllocated == 8:
+		for k, b := range raw[i0 : i0+len(idx)] {
+			idx[k] = (uint16(b)>>u.shift)&u.mask ^ u.flip
+		}
+	case px.bigWords:
+		src := raw[2*i0 : 2*(i0+len(idx))]
+		for k := range idx {
+			idx[k] = (uint16(src[2*k])<<8|uint16(src[2*k+1]))>>u.shift&u.mask ^ u.flip
+		}
+	default:
+		src := raw[2*i0 : 2*(i0+len(idx))]
+		for k := range idx {
+			idx[k] = (uint16(src[2*k])|uint16(src[2*k+1])<<8)>>u.shift&u.mask ^ u.flip
+		}
 	}
 }
 
 // indexRange is the smallest and the largest index in the frame.
 func (px pixels) indexRange() (lo, hi uint16) {
 	lo, hi = 0xffff, 0
-	px.forRows(func(_ int, idx []uint16) {
+	var buf [run]uint16
+	for i, n := 0, px.rows*px.cols; i < n; i += run {
+		idx := buf[:min(run, n-i)]
+		px.indices(i, idx)
 		for _, k := range idx {
 			lo, hi = min(lo, k), max(hi, k)
 		}
-	})
+	}
 	return lo, hi
 }
 
-// mapInto writes lut[index] of every pixel into pix (rows×cols, in order).
-func (px pixels) mapInto(pix []uint8, lut *[1 << 16]uint8) {
+// mapRange writes t[index] of pixels i0, i0+1, … (in raster order) into out, one per byte.
+func (px pixels) mapRange(i0 int, out []uint8, t *lut) {
 	if f := px.format; px.gray == nil && f.bitsAllocated == 16 && !px.bigWords {
 		// Little-endian words, nearly every radiograph: straight from the bytes, one pass.
-		u := px.unpack()
-		pix = pix[:px.rows*px.cols]
-		raw := px.raw[:2*len(pix)]
-		shift, mask, flip := u.shift, uint64(u.mask), uint64(u.flip)
-		i := 0
-		for ; i+4 <= len(pix); i += 4 { // four pixels a load
-			w := binary.LittleEndian.Uint64(raw[2*i:])
-			out := pix[i : i+4 : i+4]
-			out[0] = lut[uint16((w>>shift)&mask^flip)]
-			out[1] = lut[uint16((w>>(16+shift))&mask^flip)]
-			out[2] = lut[uint16((w>>(32+shift))&mask^flip)]
-			out[3] = lut[uint16((w>>(48+shift))&mask^flip)]
-		}
-		for ; i < len(pix); i++ {
-			pix[i] = lut[binary.LittleEndian.Uint16(raw[2*i:])>>u.shift&u.mask^u.flip]
-		}
+		mapWords(out, px.raw[2*i0:2*(i0+len(out))], px.unpack(), t)
 		return
 	}
-	px.forRows(func(i0 int, idx []uint16) {
-		out := pix[i0 : i0+len(idx)]
-		for k, v := range idx {
-			out[k] = lut[v]
+	var buf [run]uint16
+	for k := 0; k < len(out); k += run {
+		idx := buf[:min(run, len(out)-k)]
+		px.indices(i0+k, idx)
+		o := out[k : k+len(idx)]
+		for j, v := range idx {
+			o[j] = t[v]
 		}
-	})
+	}
+}
+
+// mapWords writes t[index] of each little-endian word of raw into out, four pixels a load.
+func mapWords(out, raw []uint8, u unpack, t *lut) {
+	raw = raw[:2*len(out)]
+	mask, flip := uint64(u.mask), uint64(u.flip)
+	i := 0
+	if u.shift == 0 { // the stored bits are the low ones (nearly always): shifts by constants
+		o, r := out, raw
+		for len(o) >= 8 && len(r) >= 16 { // eight pixels a turn, the slices moved on
+			w, v := binary.LittleEndian.Uint64(r), binary.LittleEndian.Uint64(r[8:])
+			o[0] = t[uint16(w&mask^flip)]
+			o[1] = t[uint16((w>>16)&mask^flip)]
+			o[2] = t[uint16((w>>32)&mask^flip)]
+			o[3] = t[uint16((w>>48)&mask^flip)]
+			o[4] = t[uint16(v&mask^flip)]
+			o[5] = t[uint16((v>>16)&mask^flip)]
+			o[6] = t[uint16((v>>32)&mask^flip)]
+			o[7] = t[uint16((v>>48)&mask^flip)]
+			o, r = o[8:], r[16:]
+		}
+		i = len(out) - len(o)
+	}
+	for ; i+4 <= len(out); i += 4 {
+		w := binary.LittleEndian.Uint64(raw[2*i:])
+		o := out[i : i+4 : i+4]
+		o[0] = t[uint16((w>>u.shift)&mask^flip)]
+		o[1] = t[uint16((w>>(16+u.shift))&mask^flip)]
+		o[2] = t[uint16((w>>(32+u.shift))&mask^flip)]
+		o[3] = t[uint16((w>>(48+u.shift))&mask^flip)]
+	}
+	for ; i < len(out); i++ {
+		out[i] = t[binary.LittleEndian.Uint16(raw[2*i:])>>u.shift&u.mask^u.flip]
+	}
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -29,11 +29,12 @@ func BenchmarkCase(b *testing.B) {
 		b.Fatal(err)
 	}
 	i := 0
+	var bufs buffers
 	c0 := benchcpu.Now()
 	for b.Loop() {
 		f := files[i%len(files)]
 		i++
-		if o := w.prepare(context.Background(), strings.TrimSuffix(filepath.Base(f), ".dcm"), f); o.err != nil {
+		if o := w.prepare(context.Background(), &bufs, strings.TrimSuffix(filepath.Base(f), ".dcm"), f); o.err != nil {
 			b.Fatal(o.err)
 		}
 	}

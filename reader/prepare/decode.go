@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,17 +50,34 @@ func transcoders(ts string) []transcoder {
 	return nil
 }
 
-// decode reads a DICOM file into its 8-bit display image (dicomimg). A compressed file that
-// dicomimg refuses for its transfer syntax alone is transcoded into tmp and decoded again; via
-// names the tool then. Errors say why, without the path (the caller has it).
+// decode reads a DICOM file into its 8-bit display image at full size (dicomimg.Decode).
 func decode(ctx context.Context, path, tmp string) (img *image.Gray, info dicomimg.Info, via string, err error) {
-	img, info, err = decodeFile(path)
+	info, via, err = decodeWith(ctx, path, tmp, func(r io.Reader, n int64) (got dicomimg.Info, err error) {
+		img, got, err = dicomimg.Decode(r, n)
+		return got, err
+	})
+	return img, info, via, err
+}
+
+// decodeOnto draws a DICOM file with d straight onto the picture place gives for its size
+// (dicomimg.Decoder.DecodeInto), without making the full-size image.
+func decodeOnto(ctx context.Context, d *dicomimg.Decoder, path, tmp string, place func(cols, rows int) *image.Gray) (dicomimg.Info, string, error) {
+	return decodeWith(ctx, path, tmp, func(r io.Reader, n int64) (dicomimg.Info, error) {
+		return d.DecodeInto(r, n, place)
+	})
+}
+
+// decodeWith reads a DICOM file with dec. A compressed file that dicomimg refuses for its
+// transfer syntax alone is transcoded into tmp and read again; via names the tool then. Errors
+// say why, without the path (the caller has it).
+func decodeWith(ctx context.Context, path, tmp string, dec func(io.Reader, int64) (dicomimg.Info, error)) (info dicomimg.Info, via string, err error) {
+	info, err = decodeFile(path, dec)
 	if err == nil || !errors.Is(err, dicomimg.ErrUnsupported) {
-		return img, info, "", err
+		return info, "", err
 	}
 	tools := transcoders(info.TransferSyntax)
 	if len(tools) == 0 || !transcodable(info) {
-		return nil, info, "", err
+		return info, "", err
 	}
 	var t transcoder
 	for _, c := range tools {
@@ -73,25 +91,25 @@ func decode(ctx context.Context, path, tmp string) (img *image.Gray, info dicomi
 		for _, c := range tools {
 			want = append(want, fmt.Sprintf("%s (Debian package %s)", c.tool, c.pkg))
 		}
-		return nil, info, "", fmt.Errorf("%w; no transcoder is installed: install %s", err, strings.Join(want, " or "))
+		return info, "", fmt.Errorf("%w; no transcoder is installed: install %s", err, strings.Join(want, " or "))
 	}
 	f, cerr := os.CreateTemp(tmp, "transcoded-*.dcm")
 	if cerr != nil {
-		return nil, info, "", fmt.Errorf("transcode: %w", cerr)
+		return info, "", fmt.Errorf("transcode: %w", cerr)
 	}
 	out := f.Name()
 	f.Close()
 	defer os.Remove(out)
 	cmd := exec.CommandContext(ctx, t.tool, t.args(path, out)...)
 	if msg, rerr := cmd.CombinedOutput(); rerr != nil {
-		return nil, info, "", fmt.Errorf("%w; %s could not transcode it: %v: %s", err, t.tool, rerr, lastLines(msg, 3))
+		return info, "", fmt.Errorf("%w; %s could not transcode it: %v: %s", err, t.tool, rerr, lastLines(msg, 3))
 	}
-	img, tinfo, terr := decodeFile(out)
+	tinfo, terr := decodeFile(out, dec)
 	if terr != nil {
-		return nil, info, "", fmt.Errorf("transcoded by %s from %s, then: %w", t.tool, info.TransferSyntax, terr)
+		return info, "", fmt.Errorf("transcoded by %s from %s, then: %w", t.tool, info.TransferSyntax, terr)
 	}
 	tinfo.TransferSyntax = info.TransferSyntax // the file's own; via says how it was read
-	return img, tinfo, t.tool, nil
+	return tinfo, t.tool, nil
 }
 
 // transcodable tells, from what dicomimg read before it refused a file, whether the refusal
@@ -103,21 +121,21 @@ func transcodable(info dicomimg.Info) bool {
 	return mono && (info.BitsAllocated == 8 || info.BitsAllocated == 16) && info.Rows > 0 && info.Cols > 0
 }
 
-// decodeFile is dicomimg.Decode over a file, with errors that do not repeat its name.
-func decodeFile(path string) (*image.Gray, dicomimg.Info, error) {
+// decodeFile is dec over a file, with errors that do not repeat its name.
+func decodeFile(path string, dec func(io.Reader, int64) (dicomimg.Info, error)) (dicomimg.Info, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, dicomimg.Info{}, err
+		return dicomimg.Info{}, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, dicomimg.Info{}, err
+		return dicomimg.Info{}, err
 	}
 	if st.IsDir() {
-		return nil, dicomimg.Info{}, fmt.Errorf("%s is a folder, not a DICOM file", filepath.Base(path))
+		return dicomimg.Info{}, fmt.Errorf("%s is a folder, not a DICOM file", filepath.Base(path))
 	}
-	return dicomimg.Decode(f, st.Size())
+	return dec(f, st.Size())
 }
 
 // lastLines is the last n non-empty lines of a tool's output, on one line.

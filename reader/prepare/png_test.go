@@ -100,7 +100,7 @@ func TestEncodeGrayStream(t *testing.T) {
 	if err := encodeGray(&buf, g); err != nil {
 		t.Fatal(err)
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(deflateUp(g)))
+	zr, err := zlib.NewReader(bytes.NewReader(deflateUp(nil, g)))
 	if err != nil {
 		t.Fatal(err)
 	}
