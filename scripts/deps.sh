@@ -5,9 +5,10 @@
 set -euo pipefail
 want=${1:-run}
 
-# Fyne/GLFW through cgo, and ALSA for audio.
+# Fyne/GLFW through cgo. Sound (malgo's miniaudio) needs no headers: it loads PulseAudio's
+# client library, else ALSA's, when it opens a device, so only those two libraries are wanted.
 pkgs=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
-      libxinerama-dev libxi-dev libxxf86vm-dev libasound2-dev)
+      libxinerama-dev libxi-dev libxxf86vm-dev libpulse0 libasound2)
 # `sightline transcribe`: the offline recogniser and its US English acoustic model (the language
 # model and dictionary are the project's own, reader/transcribe/model/).
 pkgs+=(pocketsphinx pocketsphinx-en-us)
