@@ -113,6 +113,13 @@ func (p *Player) Play() {
 	if p.head.Playing() {
 		return
 	}
+	// The output first: its first opening takes a while (0.5–2 s on a loaded machine, waiting
+	// for the device to run), and a play head already running on the wall clock meanwhile had
+	// the sound start that far into the audio: a review's first play lost its first 1.7–2.3 s
+	// (the sink's monitor silent, then the audio heard in place).
+	if p.pcm != nil && p.rp.Audio != nil {
+		_, _ = p.speaker.Get()
+	}
 	p.head.Play()
 	p.startSound()
 }

@@ -147,3 +147,27 @@ func TestMeasureSwapDelay(t *testing.T) {
 		t.Errorf("offsets of a case without: %+v", f)
 	}
 }
+
+// The output opens on the first play and takes its time (waiting for the device to run): the
+// sound must still start where the play head stood, not where the wall clock took it while the
+// output opened (a review's first play lost its first 1.7–2.3 s so).
+func TestPlayerFirstPlayWaitsForTheOutput(t *testing.T) {
+	_, rp := load(t, audioCase(), 0)
+	snd, wall := &qatest.Sound{}, newWall()
+	opened := 0
+	speaker := qa.NewSpeaker(func() (qa.Sound, error) {
+		opened++
+		wall.add(2 * time.Second) // the device took 2 s to run
+		return snd, nil
+	})
+	p := qa.NewPlayer(rp, audioOf(), speaker, wall.now)
+	p.Seek(rp.Start + time.Second)
+	from, _ := rp.AudioFrame(rp.Start + time.Second)
+	p.Play()
+	if opened != 1 || !snd.Playing || snd.From != from {
+		t.Fatalf("opened %d times; the audio plays %v from frame %d, want from %d (the play head's)", opened, snd.Playing, snd.From, from)
+	}
+	if p.Position() != rp.Start+time.Second {
+		t.Fatalf("the play head at %v once the output opened, want %v", p.Position(), rp.Start+time.Second)
+	}
+}
