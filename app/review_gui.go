@@ -127,9 +127,8 @@ func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back
 	}
 	w.SetContent(r.Content())
 	w.Canvas().SetOnTypedKey(r.TypedKey)
-	// The sound output opens now, beside the window: a stream that had just started lost the
-	// first 1.7–2.3 s of the first case played (a PulseAudio null sink under a recorder with a
-	// 2 s latency), and opening it at the first Space held the UI for its start.
+	// The sound output opens now, beside the window: its first opening waits for the device to
+	// run (1.7 s in a walk), which the first Space would otherwise wait for, the sound silent.
 	go func() { _, _ = openSound() }()
 	if sessionID != "" {
 		if err := r.OpenSession(study.SessionDir(studyDir, sessionID)); err != nil {
