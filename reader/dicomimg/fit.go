@@ -91,7 +91,8 @@ func planeSource(p plane) source { return source{w: p.w, h: p.h, in: p} }
 
 // frameSource draws the rows of a decoded frame through its table.
 func frameSource(px pixels, t *lut) source {
-	return source{w: px.cols, h: px.rows, draw: func(y int, dst []uint8) { px.mapRange(y*px.cols, dst, t) }}
+	m := px.mapper(t)
+	return source{w: px.cols, h: px.rows, draw: func(y int, dst []uint8) { m(y*px.cols, dst) }}
 }
 
 // rowReader is one goroutine's reader of a source. The passes ask for rows in windows of at

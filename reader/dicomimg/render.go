@@ -84,7 +84,7 @@ func table(px pixels, info *Info, a attrs) *lut {
 // render is the frame's display image at full size.
 func render(px pixels, t *lut) *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, px.cols, px.rows))
-	px.mapRange(0, img.Pix, t)
+	px.mapper(t)(0, img.Pix)
 	return img
 }
 
@@ -117,7 +117,7 @@ func sigmoid(x, c, w float64) float64 {
 
 // The stored values are read as table indices: the BitsStored bits ending at HighBit, read as
 // offset binary when Pixel Representation says signed (flipping the sign bit maps −2^(n−1) to 0),
-// so that index = stored value − the smallest storable value. indexRange and mapRange decode them
+// so that index = stored value − the smallest storable value. indexRange and mapper decode them
 // on the fly, each in one pass over the frame: no frame-sized table of indices is built.
 
 // unpack is how each pixel's index comes out of px.raw.
@@ -196,55 +196,55 @@ func (px pixels) indexRange() (lo, hi uint16) {
 	return lo, hi
 }
 
-// mapRange writes t[index] of pixels i0, i0+1, … (in raster order) into out, one per byte.
-func (px pixels) mapRange(i0 int, out []uint8, t *lut) {
-	if f := px.format; px.gray == nil && f.bitsAllocated == 16 && !px.bigWords {
-		// Little-endian words, nearly every radiograph: straight from the bytes, one pass.
-		mapWords(out, px.raw[2*i0:2*(i0+len(out))], px.unpack(), t)
-		return
+// mapper is the function that writes t[index] of pixels i0, i0+1, … (in raster order) into out,
+// one per byte; its tables are made once, for every call.
+func (px pixels) mapper(t *lut) func(i0 int, out []uint8) {
+	if f := px.format; px.gray == nil && f.bitsAllocated == 16 && !px.bigWords && px.rows*px.cols >= 1<<16 {
+		// Little-endian words, nearly every radiograph: straight from the bytes, through a
+		// table indexed by the whole word (the bits unpacked once per possible word, not once
+		// per pixel).
+		w := wordTable(px.unpack(), t)
+		return func(i0 int, out []uint8) { mapWords(out, px.raw[2*i0:2*(i0+len(out))], w) }
 	}
-	var buf [run]uint16
-	for k := 0; k < len(out); k += run {
-		idx := buf[:min(run, len(out)-k)]
-		px.indices(i0+k, idx)
-		o := out[k : k+len(idx)]
-		for j, v := range idx {
-			o[j] = t[v]
+	return func(i0 int, out []uint8) {
+		var buf [run]uint16
+		for k := 0; k < len(out); k += run {
+			idx := buf[:min(run, len(out)-k)]
+			px.indices(i0+k, idx)
+			o := out[k : k+len(idx)]
+			for j, v := range idx {
+				o[j] = t[v]
+			}
 		}
 	}
 }
 
-// mapWords writes t[index] of each little-endian word of raw into out, four pixels a load.
-func mapWords(out, raw []uint8, u unpack, t *lut) {
-	raw = raw[:2*len(out)]
-	mask, flip := uint64(u.mask), uint64(u.flip)
-	i := 0
-	if u.shift == 0 { // the stored bits are the low ones (nearly always): shifts by constants
-		o, r := out, raw
-		for len(o) >= 8 && len(r) >= 16 { // eight pixels a turn, the slices moved on
-			w, v := binary.LittleEndian.Uint64(r), binary.LittleEndian.Uint64(r[8:])
-			o[0] = t[uint16(w&mask^flip)]
-			o[1] = t[uint16((w>>16)&mask^flip)]
-			o[2] = t[uint16((w>>32)&mask^flip)]
-			o[3] = t[uint16((w>>48)&mask^flip)]
-			o[4] = t[uint16(v&mask^flip)]
-			o[5] = t[uint16((v>>16)&mask^flip)]
-			o[6] = t[uint16((v>>32)&mask^flip)]
-			o[7] = t[uint16((v>>48)&mask^flip)]
-			o, r = o[8:], r[16:]
-		}
-		i = len(out) - len(o)
+// wordTable is t indexed by a stored word as it lies (unpacked: shifted, masked, sign flipped).
+func wordTable(u unpack, t *lut) *lut {
+	w := new(lut)
+	for v := range w {
+		w[v] = t[uint16(v)>>u.shift&u.mask^u.flip]
 	}
-	for ; i+4 <= len(out); i += 4 {
-		w := binary.LittleEndian.Uint64(raw[2*i:])
-		o := out[i : i+4 : i+4]
-		o[0] = t[uint16((w>>u.shift)&mask^flip)]
-		o[1] = t[uint16((w>>(16+u.shift))&mask^flip)]
-		o[2] = t[uint16((w>>(32+u.shift))&mask^flip)]
-		o[3] = t[uint16((w>>(48+u.shift))&mask^flip)]
+	return w
+}
+
+// mapWords writes w[word] of each little-endian word of raw into out, eight pixels a turn.
+func mapWords(out, raw []uint8, w *lut) {
+	o, r := out, raw[:2*len(out)]
+	for len(o) >= 8 && len(r) >= 16 { // the slices moved on: no index arithmetic
+		a, b := binary.LittleEndian.Uint64(r), binary.LittleEndian.Uint64(r[8:])
+		o[0] = w[uint16(a)]
+		o[1] = w[uint16(a>>16)]
+		o[2] = w[uint16(a>>32)]
+		o[3] = w[uint16(a>>48)]
+		o[4] = w[uint16(b)]
+		o[5] = w[uint16(b>>16)]
+		o[6] = w[uint16(b>>32)]
+		o[7] = w[uint16(b>>48)]
+		o, r = o[8:], r[16:]
 	}
-	for ; i < len(out); i++ {
-		out[i] = t[binary.LittleEndian.Uint16(raw[2*i:])>>u.shift&u.mask^u.flip]
+	for i := range o {
+		o[i] = w[binary.LittleEndian.Uint16(r[2*i:])]
 	}
 }
 
