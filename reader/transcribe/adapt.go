@@ -286,8 +286,8 @@ func featArgs(path string) ([]string, error) {
 }
 
 // runStep runs one adaptation program, its output kept for the error.
-func runStep(ctx context.Context, limit time.Duration, args []string) error {
-	_, err := run(ctx, limit, "", args[0], args[1:]...)
+func runStep(ctx context.Context, bound time.Duration, args []string) error {
+	_, err := run(ctx, limit{d: bound}, "", args[0], args[1:]...)
 	if err != nil {
 		return fmt.Errorf("adaptation, %s: %w", filepath.Base(args[0]), err)
 	}

@@ -95,6 +95,10 @@ type Config struct {
 	CloudURL string
 	// Timeout bounds one recogniser run; 0: 60 s plus four times the audio's length.
 	Timeout time.Duration
+	// Expire is Timeout's clock (nil: the wall clock): called as a run starts, with its bound,
+	// it returns a channel that receives when the run has had its time. A test that knows a
+	// run hangs ends it at once instead of waiting the bound out.
+	Expire func(bound time.Duration) <-chan time.Time
 	// Acoustic is the folder of a reader's adapted acoustic model (Adapt; study.AcousticDir),
 	// used by pocketsphinx in place of the base model; "" for the base.
 	Acoustic string
@@ -126,13 +130,22 @@ func Close(e Engine) {
 	}
 }
 
-// timeout is the bound on one run over a.
-func (c Config) timeout(a Audio) time.Duration {
-	if c.Timeout > 0 {
-		return c.Timeout
-	}
-	return 60*time.Second + time.Duration(4*a.Seconds*float64(time.Second))
+// limit bounds one run: how long, and the clock that says when that is over.
+type limit struct {
+	d      time.Duration
+	expire func(time.Duration) <-chan time.Time // nil: time.After
 }
+
+// timeout is the bound on one run over a.
+func (c Config) timeout(a Audio) limit {
+	if c.Timeout > 0 {
+		return limit{c.Timeout, c.Expire}
+	}
+	return limit{60*time.Second + time.Duration(4*a.Seconds*float64(time.Second)), c.Expire}
+}
+
+// errHung is the cause of a run's end at its time-out.
+var errHung = errors.New("the run's time is up")
 
 // RunError is a recogniser run that failed: crashed, hung (killed at the time-out) or refused
 // its input. Tail is the end of what it wrote to stderr or its log.
@@ -161,9 +174,23 @@ func (e *RunError) Unwrap() error { return e.Err }
 // run executes a recogniser in its own process group, killed whole at the time-out, and
 // returns its standard output. logPath, when set, is the file it logs to, read for the tail
 // of a failure.
-func run(ctx context.Context, limit time.Duration, logPath, bin string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
+func run(ctx context.Context, lim limit, logPath, bin string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	expire := lim.expire
+	if expire == nil {
+		expire = time.After
+	}
+	over := expire(lim.d)
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-over:
+			cancel(errHung)
+		case <-ended:
+		}
+	}()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -181,8 +208,8 @@ func run(ctx context.Context, limit time.Duration, logPath, bin string, args ...
 		}
 	}
 	re := &RunError{Program: bin, Err: err, Tail: lastLines(tail, 2)}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		re.TimeOut = limit
+	if errors.Is(context.Cause(ctx), errHung) {
+		re.TimeOut = lim.d
 	}
 	return nil, re
 }
