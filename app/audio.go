@@ -220,6 +220,12 @@ func (r *audioRig) Back(host time.Duration) error {
 
 // End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
 func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
+	r.mu.Lock()
+	caseEnd := host
+	if r.aside != nil {
+		caseEnd = r.asideFrom // the case's own frames stop where the pause still open began
+	}
+	r.mu.Unlock()
 	_ = r.Back(host) // a pause still open ends with the case
 	r.mu.Lock()
 	c := r.cur
@@ -228,24 +234,13 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 		return reading.AudioCheck{}, errors.New("no case audio open")
 	}
 	r.route.SwitchAt(host, audio.Switch{})
-	// The case's frames up to its end: wait for the device to deliver them, within endWait.
-	end, known := r.route.FrameAt(host)
-	timer := time.AfterFunc(endWait, func() {
-		r.mu.Lock()
-		r.delivered.Broadcast()
-		r.mu.Unlock()
-	})
-	deadline := time.Now().Add(endWait)
-	for known && r.route.Delivered() < end && !r.cap.Over() && time.Now().Before(deadline) {
-		r.delivered.Wait()
-	}
-	timer.Stop()
+	end, known := r.waitDelivered(host)
 	if !known {
 		end = -1 // no audio ever came: nothing to wait for
 	}
 	ferr := r.route.Flush(end)
-	if known {
-		c.Lost(end - c.Next())
+	if last, ok := r.route.FrameAt(caseEnd); known && ok {
+		c.Lost(last - c.Next())
 	}
 	r.cur = nil
 	peak, werr, derr, start, paused := r.peak, r.writeErr, r.caseErr, r.caseStart, r.asideTotal
@@ -288,6 +283,23 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 	r.pending = append(r.pending, c)
 	r.mu.Unlock()
 	return chk, errors.Join(werr, derr, ferr, cerr)
+}
+
+// waitDelivered waits, within endWait, for the device to deliver the frames up to host, and
+// returns the frame there (known false: no audio ever came). r.mu is held.
+func (r *audioRig) waitDelivered(host time.Duration) (end int64, known bool) {
+	end, known = r.route.FrameAt(host)
+	timer := time.AfterFunc(endWait, func() {
+		r.mu.Lock()
+		r.delivered.Broadcast()
+		r.mu.Unlock()
+	})
+	defer timer.Stop()
+	deadline := time.Now().Add(endWait)
+	for known && r.route.Delivered() < end && !r.cap.Over() && time.Now().Before(deadline) {
+		r.delivered.Wait()
+	}
+	return end, known
 }
 
 // Close stops the microphone and waits for the MP3s still being encoded.

@@ -120,3 +120,51 @@ func TestRigSilence(t *testing.T) {
 		t.Errorf("a case of digital silence: %+v, %v; want silent", chk, err)
 	}
 }
+
+// TestEndWhilePausedLosesNothing: a session ended on the pause card ends the case with its
+// pause still open. The pause's frames are in the pause's own recording, so the case lost
+// none; they were counted as lost (lost_frames: the whole pause, 13 s in a walk) and the gate
+// failed a whole case.
+func TestEndWhilePausedLosesNothing(t *testing.T) {
+	var now atomic.Int64
+	clock := func() time.Duration { return time.Duration(now.Load()) }
+	rig, err := startAudio(&Options{AudioBackend: "null"}, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rig.Close()
+	_ = rig.cap.Stop() // the blocks are the test's
+	rig.route = audio.NewRouter(rig.cap.Rate(), rig.cap.Channels())
+	const step = 10 * time.Millisecond
+	deliver := func(from, to time.Duration) {
+		for h := from; h < to; h += step {
+			pcm := make([]int16, 480)
+			pcm[100] = 3000 // dictation, not silence
+			rig.onBlock(audio.Block{Host: h, Frame: int64(h / time.Millisecond * 48), PCM: pcm})
+		}
+		now.Store(int64(to))
+	}
+	caseDir, pauseDir := t.TempDir(), t.TempDir()
+	if err := rig.Begin(caseDir, 0); err != nil {
+		t.Fatal(err)
+	}
+	deliver(0, 2*time.Second)
+	if err := rig.Aside(pauseDir, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deliver(2*time.Second, 5*time.Second)
+	chk, err := rig.End(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chk.GapMS != 0 {
+		t.Errorf("the case lost %.1f ms of audio, want none: the pause's 3 s are in its own recording", chk.GapMS)
+	}
+	if chk.ScreenSeconds != 2 || chk.Seconds != 2 {
+		t.Errorf("case audio %.3f s of %.3f s read, want 2 of 2", chk.Seconds, chk.ScreenSeconds)
+	}
+	q := reading.Quality{Verdict: "pass"}
+	if reading.AudioGate(&q, chk); q.Verdict == "fail" {
+		t.Errorf("the gate failed the case: %q", q.Reasons)
+	}
+}
