@@ -95,7 +95,7 @@ func NewOwnPass(w fyne.Window, opt OwnPassOptions) *OwnPass {
 	p.skip = widget.NewButtonWithIcon("Skip", theme.MediaSkipNextIcon(), p.Skip)
 	p.primary = widget.NewButtonWithIcon("Approve and next", theme.ConfirmIcon(), p.Approve)
 	p.primary.Importance = widget.HighImportance
-	p.finish = widget.NewButtonWithIcon("Finish", theme.LogoutIcon(), p.Finish)
+	p.finish = widget.NewButtonWithIcon("End the pass", theme.LogoutIcon(), p.Finish)
 	help := widget.NewLabel("Enter: the highlighted button · Space: play or pause your dictation (outside a text field) · " +
 		"\"?\" and a number marks a word the recogniser was unsure of: worth a listen")
 	help.Wrapping = fyne.TextWrapWord
@@ -277,6 +277,9 @@ func (p *OwnPass) showEditor(c ownpass.Case, ed *transcribe.Edit, env *qa.Envelo
 		}
 	}
 	p.editor = e
+	if len(ed.Phrases) > 0 && ed.Phrases[0].Begin > 0 {
+		p.sound.startAt(ed.Phrases[0].Begin)
+	}
 	e.Shortcuts(p.w.Canvas())
 	p.side.Objects = []fyne.CanvasObject{e.Content()}
 	p.side.Refresh()
@@ -479,14 +482,15 @@ type soundPlayer struct {
 	rate  int
 	ch    int
 	wav   string
-	from  int64 // the frame a paused dictation goes on from
+	from  int64   // the frame a paused dictation goes on from
+	lead  float64 // seconds of silence before the first word: a play from the top starts there
 	token int   // the play under way (a newer one cancels an older one's end)
 }
 
 // load reads the case's audio.wav (and opens the output the first time) off the UI goroutine.
 func (s *soundPlayer) load(wav string) {
 	s.mu.Lock()
-	s.wav, s.pcm, s.from, s.err = wav, nil, 0, nil
+	s.wav, s.pcm, s.from, s.err, s.lead = wav, nil, 0, nil, 0
 	s.token++
 	needOut := s.out == nil && s.open != nil
 	s.mu.Unlock()
@@ -530,7 +534,18 @@ func (s *soundPlayer) toggle() (bool, error) {
 	if s.from >= int64(len(s.pcm)/max(s.ch, 1)) {
 		s.from = 0
 	}
+	if s.from == 0 && s.lead > 0.5 {
+		// A case shown long before the reader spoke: the top of the dictation is its first word.
+		s.from = int64((s.lead - 0.5) * float64(s.rate))
+	}
 	return s.playLocked(s.from, -1)
+}
+
+// startAt makes a play from the top start half a second before t (the draft's first word).
+func (s *soundPlayer) startAt(t float64) {
+	s.mu.Lock()
+	s.lead = t
+	s.mu.Unlock()
 }
 
 // clip plays the dictation from begin to end seconds (a phrase of the editor).

@@ -256,9 +256,9 @@ func TestOwnPassSkipAndFinish(t *testing.T) {
 	if g.p.Case() != 1 {
 		t.Fatalf("Skip left the pass on case %d", g.p.Case()+1)
 	}
-	test.Tap(buttonsIn(g.p.Content())["Finish"])
+	test.Tap(buttonsIn(g.p.Content())["End the pass"])
 	if !g.p.Ended() {
-		t.Fatal("Finish did not end the pass")
+		t.Fatal("End the pass did not end it")
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
