@@ -41,6 +41,9 @@ type stationEnroll struct {
 	closed  bool
 }
 
+// adaptStopWait bounds how long a quit waits for an adaptation under way to stop.
+const adaptStopWait = 10 * time.Second
+
 // errEnrollClosing is a recording or an adaptation asked for as the enrollment closes.
 var errEnrollClosing = errors.New("the enrollment is closing")
 
@@ -238,9 +241,13 @@ func (e *stationEnroll) quit() {
 	e.drop()
 	e.cancel()
 	if adapted != nil {
+		fmt.Fprintf(e.o.Err, "sightline: stopping %s's adaptation (the recorded lines are kept)\n", e.reader)
+		// The adaptation's programs are killed at once; its work folder (tens of MB) is
+		// removed after them: wait for that, within reason.
 		select {
 		case <-adapted:
-		case <-time.After(closeWait):
+		case <-time.After(adaptStopWait):
+			fmt.Fprintf(e.o.Err, "sightline: the adaptation did not stop within %v; its temporary folder may be left\n", adaptStopWait)
 		}
 	}
 	_ = e.cap.Stop()

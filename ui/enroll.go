@@ -202,13 +202,25 @@ func (e *Enroll) buttons() {
 	if last {
 		e.next.Disable()
 	}
+	e.busyOrDone(all)
+	for _, b := range all {
+		b.Refresh()
+	}
+}
+
+// busyOrDone: while adapting only Close can be pressed; once the model is made, leaving is
+// what comes next (recording another line takes that back).
+func (e *Enroll) busyOrDone(all []*widget.Button) {
 	if e.adapting {
 		for _, b := range all[:4] {
 			b.Disable()
 		}
 	}
-	for _, b := range all {
-		b.Refresh()
+	if e.done {
+		for _, b := range all[:4] {
+			b.Importance = widget.MediumImportance
+		}
+		e.closeBtn.Importance = widget.HighImportance
 	}
 }
 
@@ -244,7 +256,7 @@ func (e *Enroll) ToggleRecord() {
 			e.state.SetText("Not recording: " + err.Error())
 			return
 		}
-		e.recording = true
+		e.recording, e.done = true, false
 		e.state.SetText("Recording… read the line, then press Stop (Enter).")
 		e.buttons()
 		return
@@ -278,7 +290,7 @@ func (e *Enroll) Adapt() {
 	e.progress.Show()
 	e.progress.Start()
 	start := time.Now()
-	e.state.SetText(fmt.Sprintf("Adapting the recogniser to your voice from %d lines: this takes a minute or two. You may close: the lines are kept.", e.count()))
+	e.state.SetText(fmt.Sprintf("Adapting the recogniser to your voice from %d lines: this takes seconds to a few minutes. Closing stops it; the lines are kept.", e.count()))
 	tick := make(chan struct{})
 	go func() {
 		t := time.NewTicker(time.Second)
@@ -313,10 +325,6 @@ func (e *Enroll) Adapt() {
 			e.title.SetText(fmt.Sprintf("Voice enrollment · %s · done", e.cmd.Reader))
 			e.state.SetText(msg)
 			e.buttons()
-			e.adapt.Importance = widget.MediumImportance
-			e.adapt.Refresh()
-			e.closeBtn.Importance = widget.HighImportance
-			e.closeBtn.Refresh()
 		})
 	})
 }
@@ -382,12 +390,15 @@ func (s *Station) enroll(dir string) {
 	}
 	name := widget.NewEntry()
 	name.SetText(s.opt.Reader)
-	d := dialog.NewForm("Whose voice?", "Enroll", "Cancel", []*widget.FormItem{widget.NewFormItem("Reader", name)}, func(ok bool) {
+	form := widget.NewForm(widget.NewFormItem("Reader", name))
+	d := dialog.NewCustomConfirm("Whose voice?", "Enroll", "Cancel", form, func(ok bool) {
 		if ok {
 			open(name.Text)
 		}
 	}, s.w)
+	name.OnSubmitted = func(string) { d.Confirm() }
 	d.Resize(fyne.NewSize(460, 180))
+	EnterConfirms(d, s.w.Canvas()) // Enter presses Enroll, the highlighted button
 	d.Show()
 }
 

@@ -484,7 +484,7 @@ type soundPlayer struct {
 	wav   string
 	from  int64   // the frame a paused dictation goes on from
 	lead  float64 // seconds of silence before the first word: a play from the top starts there
-	token int   // the play under way (a newer one cancels an older one's end)
+	token int     // the play under way (a newer one cancels an older one's end)
 }
 
 // load reads the case's audio.wav (and opens the output the first time) off the UI goroutine.
