@@ -181,8 +181,14 @@ func (s *sessionDrafts) preparePass(o *Options) (ui.OwnPassOptions, error) {
 	}
 	atQuit(func() { st.Close() })
 	rec := &passRecord{dir: s.dir, r: ownpass.NewRecord(s.reader, cases, ownpass.WhyEnded, time.Now())}
+	var earlier []ownpass.CaseRecord
 	if old, err := ownpass.Read(s.dir); err == nil && old.Reader == s.reader {
-		rec.r = old // a pass taken up again: what was done stays
+		rec.r, earlier = old, old.Cases // a pass taken up again: what was done stays
+		for _, c := range cases {
+			if _, ok := old.Get(c.Name); !ok { // a case read since
+				rec.r.Set(ownpass.CaseRecord{Case: c.Name, Status: ownpass.NotReviewed, Why: ownpass.WhyEnded}, time.Now())
+			}
+		}
 	}
 	return ui.OwnPassOptions{
 		Reader:    s.reader,
@@ -199,8 +205,9 @@ func (s *sessionDrafts) preparePass(o *Options) (ui.OwnPassOptions, error) {
 			}
 			return ed.Save(context.Background(), eng, st, s.sessionID, c.Name, s.reader, time.Now())
 		},
-		Record: rec.set,
-		Sound:  openSound,
+		Record:  rec.set,
+		Sound:   openSound,
+		Earlier: earlier,
 	}, nil
 }
 

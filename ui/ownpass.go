@@ -40,6 +40,9 @@ type OwnPassOptions struct {
 	Sound func() (Sound, error)
 	// Close ends the pass (the reader is done): the station's window closes.
 	Close func()
+	// Earlier is what an earlier pass over the session recorded (a session continued after
+	// its pass): the cases reviewed then are not shown first again.
+	Earlier []ownpass.CaseRecord
 
 	background func(func()) // runs off-UI work (nil: a goroutine); the tests run it in line
 	afterSave  func()       // told when a save's outcome is shown (tests)
@@ -108,7 +111,16 @@ func NewOwnPass(w fyne.Window, opt OwnPassOptions) *OwnPass {
 	if opt.Watch != nil {
 		p.stop = opt.Watch(func(d ownpass.Draft) { Do(func() { p.drafted(d) }) })
 	}
-	p.Open(0)
+	first := 0
+	for _, r := range opt.Earlier {
+		if r.Status == ownpass.Reviewed {
+			p.rec[r.Case] = r
+		}
+	}
+	for first < len(opt.Cases)-1 && p.rec[opt.Cases[first].Name].Status == ownpass.Reviewed {
+		first++
+	}
+	p.Open(first)
 	return p
 }
 

@@ -292,3 +292,26 @@ func TestSummaryOffersOwnPass(t *testing.T) {
 		t.Error("Enter on the summary did not open the pass")
 	}
 }
+
+// TestOwnPassTakenUp: a pass opened again over a session whose first case was reviewed before
+// starts at the case after it; a case skipped before is not counted as done.
+func TestOwnPassTakenUp(t *testing.T) {
+	test.NewTempApp(t)
+	root := t.TempDir()
+	cases := []ownpass.Case{noisyCase(t, root, "01-a", nil), noisyCase(t, root, "02-b", nil), noisyCase(t, root, "03-c", nil)}
+	w := test.NewTempWindow(t, nil)
+	p := NewOwnPass(w, OwnPassOptions{
+		Cases: cases,
+		Draft: func(c ownpass.Case) ownpass.Draft { return ownpass.Draft{Dir: c.Dir, State: ownpass.Drafting} },
+		Earlier: []ownpass.CaseRecord{{Case: "01-a", Status: ownpass.Reviewed, StoreID: 3},
+			{Case: "02-b", Status: ownpass.NotReviewed, Why: ownpass.WhySkipped}},
+		background: func(f func()) { f() },
+	})
+	if p.Case() != 1 {
+		t.Fatalf("taken up at case %d, want 2 (case 1 was reviewed, case 2 skipped)", p.Case()+1)
+	}
+	p.Open(0)
+	if !strings.Contains(p.Status(), "You have reviewed this case") {
+		t.Errorf("case 1, reviewed before, says %q", p.Status())
+	}
+}
