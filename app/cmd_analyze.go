@@ -5,23 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"sightline/reader/analysis"
-	"sightline/reader/atomicfile"
-	"sightline/reader/dicomimg"
-	"sightline/reader/export"
+	"sightline/reader/display"
 	"sightline/reader/heatmap"
 	"sightline/reader/reporting"
 	"sightline/reader/study"
-	"sightline/tracker"
 )
 
 // analyzeCommand is `sightline analyze DATASET --out DIR`: the EGD-CXR paper's technical
@@ -57,7 +50,7 @@ func analyzeCommand(o *Options) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := writeReporting(args[0], out, rep, cfg); err != nil {
+			if err := reporting.Write(args[0], out, rep, cfg.Viewing, cfg.Rate); err != nil {
 				return err
 			}
 			rep.Written = append(rep.Written, reporting.File)
@@ -75,52 +68,8 @@ func analyzeCommand(o *Options) *cobra.Command {
 	return cmd
 }
 
-// writeReporting writes reporting.md beside the analysis: the reporting guideline's items filled
-// in from the dataset, the analysis and this program's build.
-func writeReporting(dir, out string, rep *analysis.Report, cfg analysis.Config) error {
-	s, err := study.Load(dir)
-	if err != nil {
-		return fmt.Errorf("analysis: %w", err)
-	}
-	in := reporting.Input{Dataset: filepath.Base(filepath.Clean(dir)), Study: s, Report: rep,
-		Viewing: cfg.Viewing, Rate: cfg.Rate, Software: softwareVersions()}
-	if in.Viewing == (tracker.Viewing{}) {
-		in.Viewing = tracker.PaperViewing()
-	}
-	if in.Rate == 0 {
-		in.Rate = 60
-	}
-	if err := reporting.Load(dir, &in); err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(filepath.Join(out, reporting.File), []byte(reporting.Markdown(in)))
-}
-
-// softwareVersions names this program's build: its module version and commit when the build
-// recorded them, and the Go release.
-func softwareVersions() []string {
-	v := "sightline (version not recorded in this build)"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		v = "sightline " + bi.Main.Version
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				v += ", commit " + s.Value
-			}
-		}
-	}
-	return []string{v, "Go " + runtime.Version()}
-}
-
 // heatmapDicomSize reads a case's image size from its DICOM header under root; tests replace it.
-var heatmapDicomSize = func(s *study.Study, root string, c study.Case) (int, int, error) {
-	at := *s
-	at.Dir = root
-	p, err := at.DicomPath(c)
-	if err != nil {
-		return 0, 0, err
-	}
-	return dicomimg.Size(p)
-}
+var heatmapDicomSize = display.HeaderSize
 
 // heatmapCommand is `sightline heatmap DATASET --out DIR`: fixation heatmaps in the layout the
 // EGD-CXR reference ML code reads.
@@ -146,9 +95,9 @@ func heatmapCommand(o *Options) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&a.out, "out", "", "root folder of the heatmaps (created)")
 	f.StringVar(&a.images, "images", "", "folder the master_sheet paths are relative to, for the DICOM sizes (default: DATASET)")
-	f.BoolVar(&a.static, "static", true, "write <dicom_id>/heatmap.png")
-	f.BoolVar(&a.temporal, "temporal", false, "write the reference's temporal frames <dicom_id>/<k>_frame.png, k from 0, frame k showing fixation k+1 alone")
-	f.BoolVar(&a.cumulative, "cumulative", false, "write cumulative frames <dicom_id>/<n>_cumulative.png, n from 1, frame n showing fixations 1…n")
+	f.BoolVar(&a.kinds.Static, "static", true, "write <dicom_id>/heatmap.png")
+	f.BoolVar(&a.kinds.Temporal, "temporal", false, "write the reference's temporal frames <dicom_id>/<k>_frame.png, k from 0, frame k showing fixation k+1 alone")
+	f.BoolVar(&a.kinds.Cumulative, "cumulative", false, "write cumulative frames <dicom_id>/<n>_cumulative.png, n from 1, frame n showing fixations 1…n")
 	f.Float64Var(&a.sigma, "sigma", heatmap.DefaultSigma, "Gaussian σ in DICOM pixels")
 	f.Float64Var(&a.sigmaDeg, "sigma-deg", 0, "Gaussian σ in degrees of visual angle (overrides --sigma)")
 	f.BoolVar(&a.weightByDuration, "weight-duration", false, "weight each fixation by its duration (FPOGD)")
@@ -160,106 +109,42 @@ func heatmapCommand(o *Options) *cobra.Command {
 
 // heatmapArgs are the heatmap command's flags.
 type heatmapArgs struct {
-	out, images                  string
-	static, temporal, cumulative bool
-	sigma, sigmaDeg              float64
-	weightByDuration, quiet      bool
-	fixations                    string // the fixation file inside the dataset
+	out, images             string
+	kinds                   heatmap.Kinds
+	sigma, sigmaDeg         float64
+	weightByDuration, quiet bool
+	fixations               string // the fixation file inside the dataset
 }
 
 // runHeatmap writes the heatmaps of dataset dir.
 func runHeatmap(ctx context.Context, o *Options, dir string, a heatmapArgs) error {
-	if !a.static && !a.temporal && !a.cumulative {
+	if a.kinds == (heatmap.Kinds{}) {
 		return errors.New("heatmap: nothing to do: --static=false and no --temporal or --cumulative")
 	}
-	jobs, others, failed, err := heatmapJobs(dir, a)
+	plan, err := heatmap.PlanDataset(dir, heatmap.DatasetOptions{Fixations: a.fixations, Images: a.images, Size: heatmapDicomSize})
 	if err != nil {
 		return err
 	}
-	for _, err := range failed {
+	for _, err := range plan.Failed {
 		fmt.Fprintln(o.Err, "sightline:", err)
 	}
 	opt := heatmap.Options{Sigma: a.sigma, SigmaDeg: a.sigmaDeg, Viewing: o.viewing(), WeightByDuration: a.weightByDuration}
 	progress, exit := countBar(o.Err, "heatmaps", a.quiet)
 	start := time.Now()
-	stats, err := renderHeatmaps(ctx, a, jobs, opt, progress)
+	t, err := plan.Render(ctx, a.out, a.kinds, opt, progress)
 	exit()
-	var fix, off, unweighted, frames, calib int
-	for _, st := range stats {
-		fix, off, unweighted, frames = fix+st.Fixations, off+st.OffImage, unweighted+st.Unweighted, frames+st.Frames
-	}
-	for _, im := range others {
-		calib += len(im.Fixations)
-	}
 	fmt.Fprintf(o.Out, "%d images, %d fixations (%d off the image, %d without a usable duration: skipped), %d frames, in %s under %s\n",
-		len(jobs), fix, off, unweighted, frames, time.Since(start).Round(time.Millisecond), a.out)
-	if len(others) > 0 {
-		fmt.Fprintf(o.Out, "%d screens not in %s (calibration screens) skipped, %d fixations\n", len(others), study.MasterSheet, calib)
+		t.Images, t.Fixations, t.OffImage, t.Unweighted, t.Frames, time.Since(start).Round(time.Millisecond), a.out)
+	if t.Others > 0 {
+		fmt.Fprintf(o.Out, "%d screens not in %s (calibration screens) skipped, %d fixations\n", t.Others, study.MasterSheet, t.OtherFix)
 	}
 	if err != nil {
 		return err
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("heatmap: %d cases could not be rendered (listed above)", len(failed))
+	if len(plan.Failed) > 0 {
+		return fmt.Errorf("heatmap: %d cases could not be rendered (listed above)", len(plan.Failed))
 	}
 	return nil
-}
-
-// heatmapJobs reads the dataset's fixations and plans a heatmap per case, its canvas the
-// case's image size: from screens.csv when the dataset is an export (no DICOMs needed),
-// otherwise (or with --images) from the DICOM header.
-func heatmapJobs(dir string, a heatmapArgs) (jobs []heatmap.Job, others []heatmap.Image, failed []error, err error) {
-	var sizes map[string]export.Size
-	images := a.images
-	if images == "" {
-		images = dir
-		if sizes, _, err = export.ImageSizes(dir); err != nil {
-			return nil, nil, nil, fmt.Errorf("heatmap: %w", err)
-		}
-	}
-	s, err := study.Load(dir)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("heatmap: %w", err)
-	}
-	name := filepath.Join(dir, a.fixations)
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("heatmap: %w", err)
-	}
-	ims, err := heatmap.ReadFixations(f, name)
-	f.Close()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	jobs, others, failed = heatmap.Plan(s, ims, func(c study.Case) (int, int, error) {
-		if sz, ok := sizes[c.DicomID]; ok {
-			return sz.W, sz.H, nil
-		}
-		return heatmapDicomSize(s, images, c)
-	})
-	return jobs, others, failed, nil
-}
-
-// renderHeatmaps renders the static and temporal heatmaps, then the cumulative frames under
-// their own name (a second pass over the images); the stats count every frame written.
-func renderHeatmaps(ctx context.Context, a heatmapArgs, jobs []heatmap.Job, opt heatmap.Options, progress func(done, total int)) ([]heatmap.Stats, error) {
-	stats, err := heatmap.Render(ctx, a.out, jobs, a.static, a.temporal, opt, progress)
-	if err != nil || !a.cumulative {
-		return stats, err
-	}
-	opt.Cumulative = true
-	cs, err := heatmap.Render(ctx, a.out, jobs, false, true, opt, progress)
-	if err != nil {
-		return stats, err
-	}
-	for i := range stats {
-		if a.static || a.temporal {
-			stats[i].Frames += cs[i].Frames
-		} else {
-			stats[i] = cs[i]
-		}
-	}
-	return stats, nil
 }
 
 // countBar is a progress bar of images done on w (none when quiet), drawn from the first

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -132,14 +130,8 @@ func importCommand(o *Options) *cobra.Command {
 // has one (an export never creates a store); none without either. opt says a wait of more than
 // a second on stderr, as every command that opens the store does.
 func readVerdicts(ctx context.Context, studyDir, store string, opt review.Options) ([]review.Verdict, error) {
-	if store == "" {
-		if _, err := os.Stat(filepath.Join(studyDir, review.FileName)); err != nil {
-			return nil, nil
-		}
-		store = studyDir
-	}
-	st, err := review.Open(ctx, store, opt)
-	if err != nil {
+	st, err := review.OpenExisting(ctx, studyDir, store, opt)
+	if err != nil || st == nil {
 		return nil, err
 	}
 	defer st.Close()

@@ -146,7 +146,7 @@ func addReader(o *Options, study, reader string) error {
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
-	fmt.Fprintf(o.Out, "plan for %s: %s, in %s\n", reader, sessionSummary(p), studyprep.PlanPath(study, reader))
+	fmt.Fprintf(o.Out, "plan for %s: %s, in %s\n", reader, p.Summary(), studyprep.PlanPath(study, reader))
 	return nil
 }
 
@@ -164,7 +164,7 @@ func report(out, errw io.Writer, study string, seed int64, res studyprep.Result,
 	}
 	fmt.Fprintf(out, "\nseed %d\n", seed)
 	for _, p := range res.Plans {
-		fmt.Fprintf(out, "plan for %s: %s, in %s\n", p.Reader, sessionSummary(p), studyprep.PlanPath(study, p.Reader))
+		fmt.Fprintf(out, "plan for %s: %s, in %s\n", p.Reader, p.Summary(), studyprep.PlanPath(study, p.Reader))
 	}
 	if len(res.Plans) > 1 && len(res.Plans[0].Shared) > 0 {
 		fmt.Fprintf(out, "%d cases read by every reader (listed in each plan's \"shared\")\n", len(res.Plans[0].Shared))
@@ -184,20 +184,6 @@ func listUnreadable(errw io.Writer, study string, list []studyprep.Unreadable) {
 			fmt.Fprintf(errw, "  … and %d more\n", n-show)
 		}
 	}
-}
-
-func sessionSummary(p studyprep.Plan) string {
-	sizes := make([]string, len(p.Sessions))
-	for i, s := range p.Sessions {
-		sizes[i] = fmt.Sprint(len(s.Screens))
-	}
-	if len(sizes) == 1 {
-		return fmt.Sprintf("%d cases in 1 session of %s screens", p.Cases, sizes[0])
-	}
-	// "2 sessions of 7 and 7 screens", not "2 sessions of 7, 7 screens"
-	last := len(sizes) - 1
-	return fmt.Sprintf("%d cases in %d sessions of %s and %s screens", p.Cases, len(sizes),
-		strings.Join(sizes[:last], ", "), sizes[last])
 }
 
 // progressBar draws progress on a terminal (count, percentage, rate, ETA), redrawn in place at

@@ -244,29 +244,6 @@ func TestSessionRecordsThePlansSeed(t *testing.T) {
 }
 
 // The plan line reads as a sentence: "1 session", and "7, 7 and 6 screens" for several.
-func TestSessionSummaryWording(t *testing.T) {
-	plan := func(sizes ...int) studyprep.Plan {
-		p := studyprep.Plan{}
-		for _, n := range sizes {
-			p.Sessions = append(p.Sessions, studyprep.SessionPlan{Screens: make([]session.Screen, n)})
-			p.Cases += n
-		}
-		return p
-	}
-	for _, c := range []struct {
-		sizes []int
-		want  string
-	}{
-		{[]int{3}, "3 cases in 1 session of 3 screens"},
-		{[]int{7, 7}, "14 cases in 2 sessions of 7 and 7 screens"},
-		{[]int{7, 7, 6}, "20 cases in 3 sessions of 7, 7 and 6 screens"},
-	} {
-		if got := sessionSummary(plan(c.sizes...)); got != c.want {
-			t.Errorf("sessions %v: %q, want %q", c.sizes, got, c.want)
-		}
-	}
-}
-
 // TestPrepareSeveralReaders: --readers with --overlap 1 over two cases: one case read by both,
 // the other by one reader; each plan names the shared case.
 func TestPrepareSeveralReaders(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
@@ -87,27 +86,18 @@ func reviewCommand(o *Options) *cobra.Command {
 // study nobody reviewed yet has no review.db, and the report does not make one).
 func writeReport(ctx context.Context, o *Options, studyDir, out, store string) error {
 	opt := qareport.Options{}
-	if store == "" {
-		if _, err := os.Stat(filepath.Join(studyDir, review.FileName)); err == nil {
-			store = studyDir
-		}
+	// The report only reads: it never waits on a writer, works on a study it cannot write,
+	// and makes no store in a study nobody reviewed yet.
+	st, err := review.OpenExisting(ctx, studyDir, store, storeOptions(o, true))
+	if err != nil {
+		return err // it names the store
 	}
-	if store != "" {
-		// The report only reads: it never waits on a writer, and works on a study it cannot write.
-		st, err := review.Open(ctx, store, storeOptions(o, true))
-		if err != nil {
-			return err // it names the store
-		}
+	if st != nil {
 		defer st.Close()
-		if opt.Verdicts, err = st.Verdicts(ctx, ""); err != nil {
-			return fmt.Errorf("read verdicts: %w", err)
-		}
-		opt.Store = st.Location()
-		rep, err := review.VerifyChain(ctx, st)
+		rep, err := opt.FromStore(ctx, st)
 		if err != nil {
 			return err
 		}
-		opt.Chain = rep.String()
 		if !rep.OK() {
 			fmt.Fprintf(o.Err, "sightline: %s: %s\n", st.Location(), rep)
 		}
@@ -179,16 +169,7 @@ func writeVideos(ctx context.Context, o *Options, studyDir, id, out string, opt 
 				return
 			}
 			video += v.Duration
-			line := fmt.Sprintf("%s: %.1f s", filepath.Base(v.Path), v.Duration.Seconds())
-			if v.Silent != "" {
-				line += ", silent: " + v.Silent
-			} else if v.AudioNote != "" {
-				line += "; " + v.AudioNote
-			}
-			if v.ImageNote != "" {
-				line += "; " + v.ImageNote
-			}
-			fmt.Fprintln(o.Out, line)
+			fmt.Fprintln(o.Out, v.Line())
 		})
 	if err != nil {
 		return fmt.Errorf("video of session %s: %w", id, err)

@@ -231,15 +231,9 @@ func (r Result) Line(align bool) string {
 // of, keyed by session and case (the case's dicom_id or folder name), latest last.
 func storeCorrections(ctx context.Context, studyDir, store string, opt review.Options) (map[[2]string]review.TranscriptEdit, error) {
 	out := map[[2]string]review.TranscriptEdit{}
-	if store == "" {
-		if _, err := os.Stat(filepath.Join(studyDir, review.FileName)); err != nil {
-			return out, nil // no store: the files say what is corrected
-		}
-		store = studyDir
-	}
-	st, err := review.Open(ctx, store, opt)
-	if err != nil {
-		return nil, err
+	st, err := review.OpenExisting(ctx, studyDir, store, opt)
+	if err != nil || st == nil {
+		return out, err // no store: the files say what is corrected
 	}
 	defer st.Close()
 	edits, err := st.TranscriptEdits(ctx, "")
