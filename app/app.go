@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"sightline/app/earlylog"
+	"sightline/reader/demo"
 	"sightline/tracker"
 )
 
@@ -74,17 +74,6 @@ func (o *Options) viewing() tracker.Viewing {
 		v.DiagonalInch = o.ScreenInch
 	}
 	return v
-}
-
-// DefaultDemoDir is where `sightline demo` keeps the demo study unless told otherwise.
-func DefaultDemoDir() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return filepath.Join(d, "sightline", "demo")
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".local", "share", "sightline", "demo")
-	}
-	return filepath.Join(os.TempDir(), "sightline-demo")
 }
 
 // Command builds the sightline command tree.
@@ -172,7 +161,7 @@ func demoCommand(o *Options) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.SeedSet = cmd.Flags().Changed("seed")
 			if o.Study == "" {
-				o.Study = DefaultDemoDir()
+				o.Study = demo.DefaultDir()
 			}
 			if o.TrackerSpec == "" {
 				o.TrackerSpec = "sim"
@@ -187,7 +176,7 @@ func demoCommand(o *Options) *cobra.Command {
 			return runGUI(o, o.Study)
 		},
 	}
-	cmd.Flags().StringVar(&o.Study, "study", "", "study folder (default: "+DefaultDemoDir()+")")
+	cmd.Flags().StringVar(&o.Study, "study", "", "study folder (default: "+demo.DefaultDir()+")")
 	return cmd
 }
 

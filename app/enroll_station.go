@@ -89,7 +89,7 @@ func enrollInStation(o *Options, studyDir, reader string, back func()) (ui.Enrol
 		lines[i] = strings.Join(w, " ")
 	}
 	return ui.EnrollCommands{
-		Reader: reader, Script: lines, MinLines: minEnrollRecordings,
+		Reader: reader, Script: lines, MinLines: transcribe.MinEnrollRecordings,
 		Recorded: e.recorded, Start: e.start, Stop: e.stop, Cancel: e.drop,
 		Level: func() float64 { return e.cap.Level().RMS },
 		Adapt: e.adapt,
@@ -209,8 +209,8 @@ func (e *stationEnroll) adapt() (string, error) {
 			recs = append(recs, transcribe.Recording{Audio: e.linePath(i), Words: words})
 		}
 	}
-	if len(recs) < minEnrollRecordings {
-		return "", fmt.Errorf("%d of the %d lines recorded, want at least %d", len(recs), len(script), minEnrollRecordings)
+	if len(recs) < transcribe.MinEnrollRecordings {
+		return "", fmt.Errorf("%d of the %d lines recorded, want at least %d", len(recs), len(script), transcribe.MinEnrollRecordings)
 	}
 	tools, err := transcribe.FindAdaptTools()
 	if err != nil {

@@ -45,7 +45,7 @@ func TestEnrollInStation(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := transcribe.EnrollmentScript()
-	if len(cmd.Script) != len(script) || cmd.MinLines != minEnrollRecordings {
+	if len(cmd.Script) != len(script) || cmd.MinLines != transcribe.MinEnrollRecordings {
 		t.Fatalf("%d lines, min %d", len(cmd.Script), cmd.MinLines)
 	}
 	speak := func(i int, path string) {
@@ -88,11 +88,11 @@ func TestEnrollInStation(t *testing.T) {
 		t.Errorf("after a dropped line the enrollment folder holds %d files, want 01.wav only", len(ents))
 	}
 	// The other lines as if read in earlier sittings; then the adaptation.
-	for i := 1; i < minEnrollRecordings; i++ {
+	for i := 1; i < transcribe.MinEnrollRecordings; i++ {
 		speak(i, filepath.Join(enrollDir, fmt.Sprintf("%02d.wav", i+1)))
 	}
 	rec, err := cmd.Recorded()
-	if err != nil || len(rec) != minEnrollRecordings {
+	if err != nil || len(rec) != transcribe.MinEnrollRecordings {
 		t.Fatalf("recorded lines %v, %v", rec, err)
 	}
 	msg, err := cmd.Adapt()
@@ -101,7 +101,7 @@ func TestEnrollInStation(t *testing.T) {
 	}
 	acoustic, _ := study.AcousticDir(studyDir, "dr e")
 	a, err := transcribe.ReadAdaptation(acoustic)
-	if err != nil || a.Recordings != minEnrollRecordings || !strings.Contains(msg, a.ID) {
+	if err != nil || a.Recordings != transcribe.MinEnrollRecordings || !strings.Contains(msg, a.ID) {
 		t.Fatalf("adapted model %+v (%v); the reader is told %q", a, err, msg)
 	}
 
@@ -117,7 +117,7 @@ func TestEnrollInStation(t *testing.T) {
 	} else if !errors.Is(err, errEnrollClosing) && !strings.Contains(err.Error(), "killed") && !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("the adaptation stopped by the quit: %v", err)
 	}
-	if b, err := transcribe.ReadAdaptation(acoustic); err != nil || b.ID != a.ID && b.Recordings != minEnrollRecordings {
+	if b, err := transcribe.ReadAdaptation(acoustic); err != nil || b.ID != a.ID && b.Recordings != transcribe.MinEnrollRecordings {
 		t.Errorf("after the quit the model is %+v (%v), want the first (%s) or a whole second", b, err, a.ID)
 	}
 	if !backed {

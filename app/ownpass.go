@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 
+	"sightline/reader/audio"
 	"sightline/reader/display"
 	"sightline/reader/ownpass"
 	"sightline/reader/reading"
@@ -66,17 +67,17 @@ func (s *sessionDrafts) audio(a reading.Audio) reading.Audio {
 	if s == nil || a == nil {
 		return a
 	}
-	rig, ok := a.(*audioRig)
+	rig, ok := a.(*audio.SessionMic)
 	if !ok {
 		return a
 	}
-	return &draftingAudio{audioRig: rig, d: s.d}
+	return &draftingAudio{SessionMic: rig, d: s.d}
 }
 
 // draftingAudio is the rig, whose End queues the case just closed. It keeps the rig's Aside
 // and Back (reading.AsideAudio) by embedding it.
 type draftingAudio struct {
-	*audioRig
+	*audio.SessionMic
 	d   *ownpass.Drafter
 	dir string
 }
@@ -84,7 +85,7 @@ type draftingAudio struct {
 // Begin is part of reading.Audio.
 func (a *draftingAudio) Begin(dir string, host time.Duration) error {
 	a.dir = ""
-	if err := a.audioRig.Begin(dir, host); err != nil {
+	if err := a.SessionMic.Begin(dir, host); err != nil {
 		return err
 	}
 	a.dir = dir
@@ -93,7 +94,7 @@ func (a *draftingAudio) Begin(dir string, host time.Duration) error {
 
 // End is part of reading.Audio: the case's audio.wav is closed when it returns.
 func (a *draftingAudio) End(host time.Duration) (reading.AudioCheck, error) {
-	c, err := a.audioRig.End(host)
+	c, err := a.SessionMic.End(host)
 	if a.dir != "" && c.Seconds > 0 {
 		a.d.Add(a.dir)
 	}

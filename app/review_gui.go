@@ -2,29 +2,21 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"image"
 	"os"
 	"os/user"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/widget"
 
 	"sightline/assets"
 	"sightline/reader/display"
 	"sightline/reader/playback"
 	"sightline/reader/review"
-	"sightline/reader/stage"
 	"sightline/reader/study"
 	"sightline/ui"
 )
-
-const prefReviewer = "reviewer"
 
 // runReviewWindow is `sightline review STUDY` without --report or --video: the review view in
 // a window, on the session list or (sessionID) on one session.
@@ -85,34 +77,16 @@ func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back
 	if err := study.Check(studyDir); err != nil {
 		return nil, err // before the store: review.Open would make a review.db in any folder
 	}
-	if store == "" {
-		store = studyDir
-	}
-	var st review.Store
-	noStore := ""
-	if _, statErr := os.Stat(filepath.Join(studyDir, review.FileName)); store == studyDir && errors.Is(statErr, os.ErrNotExist) && !review.CanMake(studyDir) {
-		// Nobody has reviewed it, and this user may not make its store: view it without one.
-		noStore = "nothing reviewed yet, and this user cannot make the review store in " + studyDir
-	} else {
-		var err error
-		if st, err = review.Open(context.Background(), store, review.Options{}); err != nil {
-			return nil, err
-		}
+	st, noStore, err := review.OpenForReview(context.Background(), studyDir, store)
+	if err != nil {
+		return nil, err
 	}
 	closeStore := func() {
 		if st != nil {
 			st.Close()
 		}
 	}
-	var loadImage func(string) (image.Image, stage.Layout, error)
-	if s, err := study.Load(studyDir); err == nil {
-		loadImage = func(id string) (image.Image, stage.Layout, error) { return display.Load(s, id) }
-	} else {
-		loadImage = func(string) (image.Image, stage.Layout, error) {
-			return nil, stage.Layout{}, fmt.Errorf("the study's images cannot be shown: %w", err)
-		}
-	}
-	opts := ui.ReviewOptions{StudyDir: studyDir, Store: st, NoStore: noStore, Reviewer: reviewer, LoadImage: loadImage, Sound: openSound}
+	opts := ui.ReviewOptions{StudyDir: studyDir, Store: st, NoStore: noStore, Reviewer: reviewer, LoadImage: display.StudyImages(studyDir), Sound: openSound}
 	if back != nil {
 		opts.Back = func() {
 			w.Canvas().SetOnTypedKey(nil)
@@ -137,20 +111,4 @@ func openReview(w fyne.Window, studyDir, reviewer, store, sessionID string, back
 		}
 	}
 	return closeStore, nil
-}
-
-// askReviewer asks who reviews, offering the last name used, and opens the review of dir.
-func askReviewer(a fyne.App, w fyne.Window, dir string, back func()) {
-	name := widget.NewEntry()
-	name.SetText(a.Preferences().StringWithFallback(prefReviewer, defaultReviewer()))
-	dialog.ShowForm("Who is reviewing?", "Review", "Cancel", []*widget.FormItem{widget.NewFormItem("Reviewer", name)}, func(ok bool) {
-		if !ok || name.Text == "" {
-			return
-		}
-		a.Preferences().SetString(prefReviewer, name.Text)
-		if _, err := openReview(w, dir, name.Text, "", "", back); err != nil {
-			back()
-			dialog.ShowError(err, w)
-		}
-	}, w)
 }

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -29,14 +26,7 @@ const prefAudio = "audio_device"
 
 // ensureDemo writes the demo study into dir unless it is there already.
 func ensureDemo(dir string, log io.Writer) error {
-	if _, err := os.Stat(filepath.Join(dir, "master_sheet.csv")); err == nil {
-		return nil
-	}
-	fmt.Fprintf(log, "sightline: writing the demo study into %s\n", dir)
-	if _, err := demo.Write(dir); err != nil {
-		return fmt.Errorf("write demo study into %s: %w", dir, err)
-	}
-	return nil
+	return demo.Ensure(dir, func() { fmt.Fprintf(log, "sightline: writing the demo study into %s\n", dir) })
 }
 
 // prepared is a session ready to read: its study, blinded plan and open recorder.
@@ -48,7 +38,7 @@ type prepared struct {
 	dir       string
 	clock     func() time.Duration
 	gaze      *gazeSource
-	audio     *audioRig // nil: gaze only
+	audio     *audio.SessionMic // nil: gaze only
 	seed      int64
 	sessionID string
 }
@@ -74,7 +64,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 		return nil, err
 	}
 	meta := session.Meta{Reader: o.Reader, Seed: seed, CalibEvery: o.CalibEvery, StudyDir: dir,
-		Tracker: p.gaze.spec, TrackerRate: o.Rate, FixationFilter: filterNames(o), StartedWall: origin,
+		Tracker: p.gaze.spec, TrackerRate: o.Rate, FixationFilter: reading.FilterNames(reading.StationFilters(o.viewing())), StartedWall: origin,
 		ClockOriginNS: int64(mono), BootID: bootID(), Audio: audioDesc}
 	plan, err := newSessionPlan(o, dir, st, &meta)
 	if err == nil {
@@ -88,7 +78,7 @@ func prepare(o *Options, dir string) (*prepared, error) {
 }
 
 // openDevices opens a session's tracker and microphone (none with --audio none).
-func openDevices(o *Options, st *study.Study, seed int64, clock func() time.Duration) (*gazeSource, *audioRig, string, error) {
+func openDevices(o *Options, st *study.Study, seed int64, clock func() time.Duration) (*gazeSource, *audio.SessionMic, string, error) {
 	spec := o.TrackerSpec
 	if spec == "" {
 		spec = "opengaze://127.0.0.1:4242"
@@ -105,54 +95,29 @@ func openDevices(o *Options, st *study.Study, seed int64, clock func() time.Dura
 	return gaze, rig, desc, nil
 }
 
-// newSessionPlan is what a new session reads, as a plan for its id: the next session of the
-// reader's plan in a prepared study (its seed and calibration frequency go in meta: they made
-// the order read), or else the cases the reader has not read yet (all with --new-session),
-// shuffled by the station.
+// newSessionPlan is what a new session reads (prepare.NewSessionPlan); meta takes its seed
+// and calibration frequency.
 func newSessionPlan(o *Options, dir string, st *study.Study, meta *session.Meta) (func(id string) []session.Screen, error) {
 	states, _ := study.SessionStates(dir) // a session that cannot be read has read nothing
-	planned, err := preparedPlan(o, dir, states)
+	sp, err := studyprep.NewSessionPlan(dir, st, states, o.Reader, o.Session, o.NewSession, meta.Seed, o.CalibEvery)
 	if err != nil {
 		return nil, err
 	}
-	if planned != nil {
-		meta.Seed, meta.CalibEvery = planned.seed, planned.calibEvery
-		return func(string) []session.Screen { return planned.screens }, nil
+	if next := sp.Planned; next != nil {
+		fmt.Fprintf(o.Err, "sightline: session %d of %d of reader %s's plan\n", next.N, next.Of, o.Reader)
 	}
-	ids := make([]string, len(st.Cases))
-	for i, c := range st.Cases {
-		ids[i] = c.DicomID
-	}
-	if !o.NewSession {
-		if ids = session.Unread(states, o.Reader, ids); len(ids) == 0 {
-			return nil, fmt.Errorf("reader %s: %w (--new-session reads them again)", o.Reader, session.ErrAllRead)
-		}
-	}
-	seed, calibEvery := meta.Seed, o.CalibEvery
-	return func(id string) []session.Screen { return session.NewPlan(id, ids, seed, calibEvery) }, nil
+	meta.Seed, meta.CalibEvery = sp.Seed, sp.CalibEvery
+	return sp.Screens, nil
 }
 
-// create makes the session's folder and its recorder. Session ids are the start time and the
-// reader; a second session started within the same second gets a suffix rather than failing.
+// create makes the session's folder and its recorder (study.CreateSession).
 func (p *prepared) create(dir string, meta session.Meta, plan func(id string) []session.Screen) error {
-	base := meta.StartedWall.Format("20060102-150405") + "-" + meta.Reader
-	for n := 1; ; n++ {
-		id := base
-		if n > 1 {
-			id = fmt.Sprintf("%s-%d", base, n)
-		}
-		meta.SessionID, meta.Plan = id, plan(id)
-		sdir := study.SessionDir(dir, id)
-		rec, err := session.Create(sdir, meta)
-		if errors.Is(err, session.ErrExists) && n < 100 {
-			continue
-		}
-		if err != nil {
-			return err // it names the step and the folder
-		}
-		p.rec, p.dir, p.plan, p.seed, p.sessionID = rec, sdir, meta.Plan, meta.Seed, id
-		return nil
+	rec, sdir, meta, err := study.CreateSession(dir, meta, plan)
+	if err != nil {
+		return err
 	}
+	p.rec, p.dir, p.plan, p.seed, p.sessionID = rec, sdir, meta.Plan, meta.Seed, meta.SessionID
+	return nil
 }
 
 // close stops the session's devices (and waits for the last MP3s).
@@ -176,14 +141,14 @@ func (p *prepared) audioFaults() <-chan reading.AudioFault {
 	if p.audio == nil {
 		return nil
 	}
-	return p.audio.faults
+	return p.audio.Faults()
 }
 
 // openAudio opens the microphone; "none" (or a refused default device, after the operator
 // chose gaze only) gives a gaze-only session, recorded as such. No microphone at all is a
 // *ui.NoMicrophoneError, a monitor as the default source a *ui.MonitorSourceError: the
 // station asks about either.
-func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error) {
+func openAudio(o *Options, clock func() time.Duration) (*audio.SessionMic, string, error) {
 	if o.Audio == "none" {
 		why := o.noAudioWhy
 		if why == "" {
@@ -191,20 +156,20 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 		}
 		return nil, "none: " + why, nil
 	}
-	rig, err := startAudio(o, clock)
+	rig, err := audio.StartSession(o.Audio, o.AudioBackend, clock)
 	if err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
 			e := &ui.NoMicrophoneError{Device: o.Audio, Reason: err.Error()}
-			e.Details = micDetails(e, o.AudioBackend)
+			e.Details = fmt.Sprintf("%v\n\nCapture devices:\n%s", e, audio.DeviceList(o.AudioBackend))
 			return nil, "", e
 		}
 		return nil, "", fmt.Errorf("open the microphone: %w", err)
 	}
-	if o.Audio == "" && rig.cap.Monitor() && !o.monitorOK {
+	if o.Audio == "" && rig.Capture().Monitor() && !o.monitorOK {
 		// The default source records the speakers, not the reader: never without a word.
-		dev, backend := rig.cap.Device(), rig.cap.Backend()
+		dev, backend := rig.Capture().Device(), rig.Capture().Backend()
 		rig.Close()
-		if o.demo && onlyMonitors(backend) {
+		if o.demo && audio.OnlyMonitors(backend) {
 			// The demo on a machine with no microphone at all (a test machine's null sink):
 			// there is nothing to choose, so the question would only stop it. Said on the
 			// console; the session records gaze only and says why.
@@ -213,69 +178,7 @@ func openAudio(o *Options, clock func() time.Duration) (*audioRig, string, error
 		}
 		return nil, "", &ui.MonitorSourceError{Device: dev}
 	}
-	return rig, rig.describe(), nil
-}
-
-// onlyMonitors reports whether every capture source of backend (the one the default source
-// was opened on: ALSA's own names would hide PulseAudio's monitors) records an output: no
-// microphone to choose instead of the default monitor. A listing that fails says no.
-func onlyMonitors(backend string) bool {
-	devs, err := audio.Devices(backend)
-	if err != nil || len(devs) == 0 {
-		return false
-	}
-	for _, d := range devs {
-		if !d.Monitor {
-			return false
-		}
-	}
-	return true
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
-// preparedPlan returns the session to read from a prepared study's plan for the reader
-// (STUDY/plans/<reader>.json): --session N, or the first session without a complete recording.
-// A study without plans (the demo, a hand-made folder) has none: the station shuffles itself.
-func preparedPlan(o *Options, dir string, states []session.State) (*planned, error) {
-	if !fileExists(studyprep.PlanPath(dir, o.Reader)) {
-		if fileExists(filepath.Join(dir, "plans")) {
-			return nil, fmt.Errorf("study %s has no plan for reader %q: add one with `sightline prepare --out %s --reader %s`",
-				dir, o.Reader, dir, o.Reader)
-		}
-		return nil, nil
-	}
-	pl, err := studyprep.LoadPlan(dir, o.Reader)
-	if err != nil {
-		return nil, err
-	}
-	n := o.Session
-	if n == 0 {
-		sessions := make([][]session.Screen, len(pl.Sessions))
-		for k := range pl.Sessions {
-			sessions[k] = pl.Sessions[k].Screens
-		}
-		if n = session.NextPlanned(sessions, states); n == 0 {
-			return nil, fmt.Errorf("every session of reader %q's plan is complete", o.Reader)
-		}
-	}
-	screens := pl.Session(n)
-	if screens == nil {
-		return nil, fmt.Errorf("reader %q's plan has %d sessions, not %d", o.Reader, len(pl.Sessions), n)
-	}
-	fmt.Fprintf(o.Err, "sightline: session %d of %d of reader %s's plan\n", n, len(pl.Sessions), o.Reader)
-	return &planned{screens: screens, seed: pl.Sessions[n-1].Seed, calibEvery: pl.CalibEvery}, nil
-}
-
-// planned is a session of a reader's plan: its screens, and the seed and calibration frequency
-// that made them.
-type planned struct {
-	screens    []session.Screen
-	seed       int64
-	calibEvery int
+	return rig, rig.Describe(), nil
 }
 
 // resume reopens an interrupted session of the study for recording, at the screen it was cut
@@ -315,15 +218,9 @@ func resume(o *Options, dir string, st session.State, cont bool) (*prepared, err
 		}
 		return nil, fmt.Errorf("resume session: %w", err)
 	}
-	// The interrupted case's audio: header sizes as the file holds, and its MP3.
-	cut, _ := filepath.Glob(filepath.Join(sdir, session.CasesDir, "*.interrupted-*"))
-	for _, d := range cut {
-		if _, err := os.Stat(filepath.Join(d, audio.WAVFile)); err == nil {
-			if _, err := audio.RecoverCase(d); err != nil {
-				fmt.Fprintf(o.Err, "sightline: recover the audio of %s: %v\n", d, err)
-			}
-		}
-	}
+	audio.RecoverInterrupted(sdir, func(d string, err error) {
+		fmt.Fprintf(o.Err, "sightline: recover the audio of %s: %v\n", d, err)
+	})
 	return &prepared{study: stdy, plan: st.Plan, before: before, rec: rec, dir: sdir, clock: clock, gaze: gaze, audio: rig,
 		seed: st.Seed, sessionID: st.SessionID}, nil
 }
@@ -408,10 +305,15 @@ func stationCommands(a fyne.App, w fyne.Window, o *Options) ui.StationCommands {
 		},
 		Read: func(req ui.ReadRequest) error { return readSession(w, o, req) },
 		Demo: func() (string, error) {
-			dir := DefaultDemoDir()
+			dir := demo.DefaultDir()
 			return dir, ensureDemo(dir, o.Err)
 		},
-		Review: func(dir string, back func()) { askReviewer(a, w, dir, back) },
+		Review: func(dir string, back func()) {
+			ui.AskReviewer(w, a.Preferences(), defaultReviewer(), func(reviewer string) error {
+				_, err := openReview(w, dir, reviewer, "", "", back)
+				return err
+			}, back)
+		},
 		CorrectBoxes: func(dir string, back func()) error {
 			openBoxEditorAsync(w, o, dir, back) // errors in a dialog: it opens off the UI goroutine
 			return nil
@@ -458,7 +360,7 @@ func prepareStudy(req ui.NewStudyRequest, progress func(done, total int)) (study
 // reading it. The microphone's refusals (openAudio) go back to the station, which asks.
 func readSession(w fyne.Window, o *Options, req ui.ReadRequest) error {
 	oo := *o
-	oo.demo = o.demo || req.Dir == DefaultDemoDir()
+	oo.demo = o.demo || req.Dir == demo.DefaultDir()
 	oo.Reader = req.Reader
 	if oo.TrackerSpec == "" {
 		oo.TrackerSpec = req.Tracker
@@ -487,25 +389,6 @@ func readSession(w fyne.Window, o *Options, req ui.ReadRequest) error {
 	return runSession(w, &oo, p)
 }
 
-// micDetails is what the no-microphone dialog shows behind its Details control: the error
-// chain and the capture devices the backend lists.
-func micDetails(err error, backend string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%v\n\nCapture devices:\n", err)
-	devs, lerr := audio.Devices(backend)
-	if lerr != nil {
-		fmt.Fprintf(&b, "  none listed: %v\n", lerr)
-	}
-	for _, d := range devs {
-		def := ""
-		if d.Default {
-			def = " (default)"
-		}
-		fmt.Fprintf(&b, "  %s: %s%s\n", d.Backend, d.Name, def)
-	}
-	return b.String()
-}
-
 // startRun wires a prepared session to the reading view and starts it; o.live is told of it,
 // for ending it when the window's loop returns.
 func startRun(w fyne.Window, o *Options, p *prepared) error {
@@ -519,9 +402,9 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		Load:        loader(p.study),
 		Recorder:    p.rec,
 		Tracker:     p.gaze,
-		Check:       check(o, p.gaze),
-		Filters:     filters(o),
-		Gate:        gate(o, p.gaze),
+		Check:       reading.StationCheck(p.gaze.calibrator, o.RecalEvery, o.viewing(), o.Rate),
+		Filters:     reading.StationFilters(o.viewing()),
+		Gate:        reading.StationGate(p.gaze.Rate, o.Rate),
 		Audio:       drafts.audio(p.readingAudio()),
 		AudioGate:   reading.AudioGate,
 		AudioFaults: p.audioFaults(),
@@ -533,41 +416,13 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		p.close()
 		return err
 	}
-	v.SetControls(run)
 	v.OnClose = w.Close
 	drafts.summary(w, o, v)
-	w.SetContent(v.Content())
-	var console fyne.Window
-	if o.Operator == "window" {
-		// The operator's window: on a second monitor in a real station. The reader's window
-		// stays clean.
-		con := ui.NewOperator(run)
-		con.Tracker = p.gaze.Status
-		if p.audio != nil {
-			con.Audio = p.audio.status
-		}
-		console = fyne.CurrentApp().NewWindow("Sightline — operator")
-		console.SetContent(con.Content())
-		console.Resize(fyne.NewSize(1120, 440))
-		console.Show()
-		ctx, cancel := context.WithCancel(context.Background())
-		go con.Run(ctx)
-		go func() { <-run.Done(); cancel() }()
-		w.RequestFocus() // the reader's keys go to the reader's window
+	windows := ui.SessionWindows{Operator: o.Operator == "window", Tracker: p.gaze.Status}
+	if p.audio != nil {
+		windows.Audio = p.audio.Status
 	}
-	w.Canvas().SetOnTypedKey(v.TypedKey)
-	w.SetCloseIntercept(func() {
-		// Closing the window mid-session ends it cleanly: the run closes its files first.
-		run.Stop("window closed")
-		go func() {
-			<-run.Done()
-			ui.Do(w.Close)
-		}()
-		w.SetCloseIntercept(nil)
-	})
-	if console != nil {
-		w.SetOnClosed(console.Close)
-	}
+	ui.ShowSession(w, v, run, windows)
 	closed := make(chan struct{})
 	if o.live != nil {
 		o.live.set(run, closed)

@@ -159,12 +159,3 @@ func TestGazeSources(t *testing.T) {
 		})
 	}
 }
-
-func TestSessionRecordsItsFilters(t *testing.T) {
-	got := filterNames(&Options{DistanceCM: 60, ScreenInch: 24})
-	for _, want := range []string{"device (fixations.csv)", "idt: I-DT dispersion=1.00deg", "distance=60cm screen=24in", "ivt: I-VT velocity=30deg/s"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("filters %q lack %q", got, want)
-		}
-	}
-}

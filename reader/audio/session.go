@@ -1,40 +1,41 @@
-package app
+package audio
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"sightline/reader/audio"
 	"sightline/reader/reading"
-	"sightline/ui"
+	"sightline/reader/session"
 )
 
-// audioRig is the session's microphone: one capture for the whole session, whose blocks go to
+// SessionMic is a reading session's microphone: one capture for the whole session, whose blocks go to
 // the case being read (reading.Audio). Between cases (calibration, validation, prompts) the
 // blocks are not kept: the dictation of a case is what the dataset holds.
-type audioRig struct {
-	cap *audio.Capture
+type SessionMic struct {
+	cap *Capture
 
 	mu sync.Mutex
 	// route splits the capture's frames between the case, its pauses and nothing, at the
 	// instants the run gives (onset, pause, resume, end); delivered is broadcast on each
 	// block, for End waiting on the case's last frames.
-	route     *audio.Router
+	route     *Router
 	delivered *sync.Cond
 	first     chan struct{} // closed at the first block (firstOnce)
 	firstOnce sync.Once
 	gapSeen   int64  // the open case's gap frames already journalled
 	clockNote string // the last case's audio clock out of bounds, for the console
-	cur       *audio.CaseAudio
+	cur       *CaseAudio
 	caseStart time.Duration // host time the case was shown
 	// aside is the recording of the case's paused stretch (reading.AsideAudio), asideFrom its
 	// start, asideTotal the case's paused time so far: the case's own WAV holds reading only.
-	aside      *audio.CaseAudio
+	aside      *CaseAudio
 	asideFrom  time.Duration
 	asideTotal time.Duration
 	peak       float64       // loudest sample of the case, linear full scale
@@ -44,19 +45,19 @@ type audioRig struct {
 	caseErr    error         // the first fault during the open case: it fails the case's audio
 	writeErr   error         // the case's file failed
 	clock      func() time.Duration
-	pending    []*audio.CaseAudio // closed cases whose MP3 may still be encoding
+	pending    []*CaseAudio // closed cases whose MP3 may still be encoding
 	// faults carries each fault to the run's journal as it happens (reading.Config.AudioFaults).
 	faults chan reading.AudioFault
 }
 
-// startAudio opens the microphone named by --audio ("" the default device, "none" gaze only).
-// A missing device wraps audio.ErrNoDevice, for the station to offer a gaze-only session.
-func startAudio(o *Options, clock func() time.Duration) (*audioRig, error) {
-	r := &audioRig{clock: clock, faults: make(chan reading.AudioFault, 16), first: make(chan struct{})}
+// StartSession opens the session's microphone: device ("" the default) on backend ("" pulse,
+// then alsa). A missing device wraps ErrNoDevice, for the station to offer a gaze-only session.
+func StartSession(device, backend string, clock func() time.Duration) (*SessionMic, error) {
+	r := &SessionMic{clock: clock, faults: make(chan reading.AudioFault, 16), first: make(chan struct{})}
 	r.delivered = sync.NewCond(&r.mu)
-	r.route = audio.NewRouter(audio.DefaultRate, audio.DefaultChannels)
-	cfg := audio.Config{Device: o.Audio, Backend: o.AudioBackend, OnError: r.fault}
-	c, err := audio.Start(context.Background(), cfg, clock, r.onBlock)
+	r.route = NewRouter(DefaultRate, DefaultChannels)
+	cfg := Config{Device: device, Backend: backend, OnError: r.fault}
+	c, err := Start(context.Background(), cfg, clock, r.onBlock)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ var errAudioGap = errors.New("audio gap")
 // fault runs on the capture's goroutines when the microphone is lost or the default source
 // changes: the open case's audio fails, and the journal hears of it now. An audio gap (r.mu
 // held, from onBlock) is only journalled.
-func (r *audioRig) fault(err error) {
+func (r *SessionMic) fault(err error) {
 	if errors.Is(err, errAudioGap) {
 		select {
 		case r.faults <- reading.AudioFault{Kind: "audio_gap", Err: err.Error()}:
@@ -105,7 +106,7 @@ func (r *audioRig) fault(err error) {
 	}
 	r.mu.Unlock()
 	kind := "audio_lost"
-	if errors.Is(err, audio.ErrDeviceChanged) {
+	if errors.Is(err, ErrDeviceChanged) {
 		kind = "audio_source_changed"
 	}
 	select {
@@ -114,8 +115,14 @@ func (r *audioRig) fault(err error) {
 	}
 }
 
-// describe names the device for the session record.
-func (r *audioRig) describe() string {
+// Capture is the microphone's capture (its device, backend, level).
+func (r *SessionMic) Capture() *Capture { return r.cap }
+
+// Faults carries each fault to the run's journal as it happens (reading.Config.AudioFaults).
+func (r *SessionMic) Faults() <-chan reading.AudioFault { return r.faults }
+
+// Describe names the device for the session record.
+func (r *SessionMic) Describe() string {
 	mon := ""
 	if r.cap.Monitor() {
 		mon = " (a monitor: records an output, not a microphone)"
@@ -124,7 +131,7 @@ func (r *audioRig) describe() string {
 }
 
 // onBlock runs on the capture's delivery goroutine: the only writer of the case's file.
-func (r *audioRig) onBlock(b audio.Block) {
+func (r *SessionMic) onBlock(b Block) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.firstOnce.Do(func() { close(r.first) })
@@ -158,8 +165,8 @@ func (r *audioRig) onBlock(b audio.Block) {
 }
 
 // Begin is part of reading.Audio.
-func (r *audioRig) Begin(dir string, host time.Duration) error {
-	c, err := audio.NewCase(dir, r.cap.Rate(), r.cap.Channels(), r.cap.Device(), r.cap.Backend())
+func (r *SessionMic) Begin(dir string, host time.Duration) error {
+	c, err := NewCase(dir, r.cap.Rate(), r.cap.Channels(), r.cap.Device(), r.cap.Backend())
 	if err != nil {
 		return err
 	}
@@ -171,15 +178,15 @@ func (r *audioRig) Begin(dir string, host time.Duration) error {
 	}
 	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr, r.lastLoud = c, host, 0, nil, nil, host
 	r.asideTotal, r.gapSeen = 0, 0
-	// Its frames from the onset on: those already delivered are still held (audio.HoldBack).
-	r.route.SwitchAt(host, audio.Switch{To: c})
+	// Its frames from the onset on: those already delivered are still held (HoldBack).
+	r.route.SwitchAt(host, Switch{To: c})
 	return nil
 }
 
 // Aside is part of reading.AsideAudio: the sound goes to a recording of its own in dir (the
 // paused stretch's folder) until Back.
-func (r *audioRig) Aside(dir string, host time.Duration) error {
-	c, err := audio.NewCase(dir, r.cap.Rate(), r.cap.Channels(), r.cap.Device(), r.cap.Backend())
+func (r *SessionMic) Aside(dir string, host time.Duration) error {
+	c, err := NewCase(dir, r.cap.Rate(), r.cap.Channels(), r.cap.Device(), r.cap.Backend())
 	if err != nil {
 		return fmt.Errorf("record the pause: %w", err)
 	}
@@ -190,13 +197,13 @@ func (r *audioRig) Aside(dir string, host time.Duration) error {
 		return nil
 	}
 	r.aside, r.asideFrom = c, host
-	r.route.SwitchAt(host, audio.Switch{To: c})
+	r.route.SwitchAt(host, Switch{To: c})
 	return nil
 }
 
 // Back is part of reading.AsideAudio: the pause's recording is closed and the case's goes on,
 // the pause left out of it.
-func (r *audioRig) Back(host time.Duration) error {
+func (r *SessionMic) Back(host time.Duration) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.aside
@@ -209,7 +216,7 @@ func (r *audioRig) Back(host time.Duration) error {
 	r.lastLoud = max(r.lastLoud, host)
 	// The pause's recording closes once its last frame is written (the router passes the
 	// switch back, on the delivery goroutine or at the case's end), r.mu held either way.
-	r.route.SwitchAt(host, audio.Switch{To: r.cur, Resume: true, Passed: func() {
+	r.route.SwitchAt(host, Switch{To: r.cur, Resume: true, Passed: func() {
 		if err := a.Close(); err != nil && r.writeErr == nil {
 			r.writeErr = fmt.Errorf("close the pause's audio: %w", err)
 		}
@@ -219,7 +226,7 @@ func (r *audioRig) Back(host time.Duration) error {
 }
 
 // End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
-func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
+func (r *SessionMic) End(host time.Duration) (reading.AudioCheck, error) {
 	r.mu.Lock()
 	caseEnd := host
 	if r.aside != nil {
@@ -233,7 +240,7 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 		r.mu.Unlock()
 		return reading.AudioCheck{}, errors.New("no case audio open")
 	}
-	r.route.SwitchAt(host, audio.Switch{})
+	r.route.SwitchAt(host, Switch{})
 	end, known := r.waitDelivered(host)
 	if !known {
 		end = -1 // no audio ever came: nothing to wait for
@@ -287,7 +294,7 @@ func (r *audioRig) End(host time.Duration) (reading.AudioCheck, error) {
 
 // waitDelivered waits, within endWait, for the device to deliver the frames up to host, and
 // returns the frame there (known false: no audio ever came). r.mu is held.
-func (r *audioRig) waitDelivered(host time.Duration) (end int64, known bool) {
+func (r *SessionMic) waitDelivered(host time.Duration) (end int64, known bool) {
 	end, known = r.route.FrameAt(host)
 	timer := time.AfterFunc(endWait, func() {
 		r.mu.Lock()
@@ -303,7 +310,7 @@ func (r *audioRig) waitDelivered(host time.Duration) (end int64, known bool) {
 }
 
 // Close stops the microphone and waits for the MP3s still being encoded.
-func (r *audioRig) Close() {
+func (r *SessionMic) Close() {
 	_ = r.cap.Stop()
 	r.mu.Lock()
 	pending := r.pending
@@ -313,11 +320,11 @@ func (r *audioRig) Close() {
 	}
 }
 
-// status is the audio line of the operator console.
-func (r *audioRig) status() ui.AudioStatus {
+// Status is the microphone's line on the operator's console.
+func (r *SessionMic) Status() reading.MicStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := ui.AudioStatus{Enabled: true, Device: r.cap.Device(), LevelDB: r.cap.Level().RMS, Clock: r.clockNote}
+	s := reading.MicStatus{Enabled: true, Device: r.cap.Device(), LevelDB: r.cap.Level().RMS, Clock: r.clockNote}
 	if r.cur != nil {
 		now := r.clock()
 		s.Recording = true
@@ -338,3 +345,51 @@ var silentLinear = math.Pow(10, silentDB/20)
 
 // silentDB is the peak under which a case's audio is silent: a dictating reader peaks far above.
 const silentDB = -50.0
+
+// OnlyMonitors reports whether every capture source of backend (the one the default source
+// was opened on: ALSA's own names would hide PulseAudio's monitors) records an output: no
+// microphone to choose instead of the default monitor. A listing that fails says no.
+func OnlyMonitors(backend string) bool {
+	devs, err := Devices(backend)
+	if err != nil || len(devs) == 0 {
+		return false
+	}
+	for _, d := range devs {
+		if !d.Monitor {
+			return false
+		}
+	}
+	return true
+}
+
+// DeviceList lists the capture devices of backend ("" every one), a line each, the default
+// marked (for a dialog's details); a listing that fails says why.
+func DeviceList(backend string) string {
+	var b strings.Builder
+	devs, lerr := Devices(backend)
+	if lerr != nil {
+		fmt.Fprintf(&b, "  none listed: %v\n", lerr)
+	}
+	for _, d := range devs {
+		def := ""
+		if d.Default {
+			def = " (default)"
+		}
+		fmt.Fprintf(&b, "  %s: %s%s\n", d.Backend, d.Name, def)
+	}
+	return b.String()
+}
+
+// RecoverInterrupted repairs the audio of a session's cases cut off by a crash (the
+// "<case>.interrupted-K" folders in sessionDir): each WAV header sized as the file holds, and
+// its MP3. A case that cannot be repaired is told to failed (nil: not told); the others go on.
+func RecoverInterrupted(sessionDir string, failed func(caseDir string, err error)) {
+	cut, _ := filepath.Glob(filepath.Join(sessionDir, session.CasesDir, "*.interrupted-*"))
+	for _, d := range cut {
+		if _, err := os.Stat(filepath.Join(d, WAVFile)); err == nil {
+			if _, err := RecoverCase(d); err != nil && failed != nil {
+				failed(d, err)
+			}
+		}
+	}
+}

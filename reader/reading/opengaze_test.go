@@ -1,10 +1,8 @@
-package app
+package reading
 
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"slices"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"sightline/reader/reading"
 	"sightline/tracker"
 	"sightline/tracker/gazesim"
 	"sightline/tracker/opengaze"
@@ -21,9 +18,9 @@ import (
 // TestNoTrackerError: the calibration's give-up reads as one sentence and is the run's
 // ErrNoTracker.
 func TestNoTrackerError(t *testing.T) {
-	err := error(noTracker{connectWait})
-	if !errors.Is(err, reading.ErrNoTracker) || err.Error() != "the eye tracker did not connect within 15s" {
-		t.Fatalf("%v (is ErrNoTracker: %v)", err, errors.Is(err, reading.ErrNoTracker))
+	err := error(noConnection{connectWait})
+	if !errors.Is(err, ErrNoTracker) || err.Error() != "the eye tracker did not connect within 15s" {
+		t.Fatalf("%v (is ErrNoTracker: %v)", err, errors.Is(err, ErrNoTracker))
 	}
 }
 
@@ -31,10 +28,10 @@ func TestNoTrackerError(t *testing.T) {
 // reader's screen (after a short grace), and ends with ErrNoTracker.
 func TestCalibratorSaysItWaits(t *testing.T) {
 	var waits []string
-	p := reading.CalProgress{Target: func(x, y float64) { t.Errorf("target (%v, %v) without a tracker", x, y) },
+	p := CalProgress{Target: func(x, y float64) { t.Errorf("target (%v, %v) without a tracker", x, y) },
 		Waiting: func(w string) { waits = append(waits, w) }}
-	_, err := ogCalibrator{up: make(chan struct{}), wait: 10 * time.Millisecond}.Calibrate(context.Background(), p)
-	if !errors.Is(err, reading.ErrNoTracker) {
+	_, err := OpenGazeCalibrator{Up: make(chan struct{}), Wait: 10 * time.Millisecond}.Calibrate(context.Background(), p)
+	if !errors.Is(err, ErrNoTracker) {
 		t.Fatalf("err %v, want ErrNoTracker", err)
 	}
 	if len(waits) != 1 || waits[0] != "waiting for the eye tracker to connect" {
@@ -45,8 +42,8 @@ func TestCalibratorSaysItWaits(t *testing.T) {
 	close(up)
 	waits = nil
 	c := opengaze.New(opengaze.Config{Addr: "127.0.0.1:1"}) // no Stream: Calibrate finds no connection
-	_, err = ogCalibrator{c: c, up: up}.Calibrate(context.Background(), p)
-	if !errors.Is(err, opengaze.ErrNotConnected) || !errors.Is(err, reading.ErrNoTracker) {
+	_, err = OpenGazeCalibrator{Client: c, Up: up}.Calibrate(context.Background(), p)
+	if !errors.Is(err, opengaze.ErrNotConnected) || !errors.Is(err, ErrNoTracker) {
 		t.Errorf("calibrating without a connection: %v", err)
 	}
 	if len(waits) != 1 || waits[0] != "starting the eye tracker's calibration" {
@@ -66,23 +63,30 @@ func TestDeviceThatDoesNotCalibrate(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- gazesim.New(gazesim.Config{Seed: 3, NoCalibration: true}).Serve(ctx, l) }()
-	src := openGazeClient(l.Addr().String(), func() time.Duration { return 0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	up := make(chan struct{})
+	var once sync.Once
+	c := opengaze.New(opengaze.Config{Addr: l.Addr().String(), Clock: func() time.Duration { return 0 },
+		OnStatus: func(s opengaze.Status) {
+			if s.State == opengaze.StateConnected {
+				once.Do(func() { close(up) })
+			}
+		}})
 	streamDone := make(chan error, 1)
-	go func() { streamDone <- src.Stream(ctx, func(tracker.Sample) {}) }()
+	go func() { streamDone <- c.Stream(ctx, func(tracker.Sample) {}) }()
 	defer func() { cancel(); <-streamDone; <-srvDone }()
 
-	cal := src.calibrator.(ogCalibrator)
+	cal := OpenGazeCalibrator{Client: c, Up: up}
 	fire := make(chan time.Time)
 	var asked []time.Duration
 	var mu sync.Mutex
-	cal.after = func(d time.Duration) <-chan time.Time {
+	cal.After = func(d time.Duration) <-chan time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		asked = append(asked, d)
 		return fire
 	}
 	starting := make(chan struct{})
-	p := reading.CalProgress{Target: func(x, y float64) { t.Errorf("target (%v, %v) from a device that does not calibrate", x, y) },
+	p := CalProgress{Target: func(x, y float64) { t.Errorf("target (%v, %v) from a device that does not calibrate", x, y) },
 		Waiting: func(w string) {
 			if w == "starting the eye tracker's calibration" {
 				close(starting)
@@ -94,7 +98,7 @@ func TestDeviceThatDoesNotCalibrate(t *testing.T) {
 	close(fire) // calStartWait is up
 	select {
 	case err := <-done:
-		if !errors.Is(err, reading.ErrNoCalibration) {
+		if !errors.Is(err, ErrNoCalibration) {
 			t.Fatalf("err %v, want ErrNoCalibration", err)
 		}
 		if !strings.Contains(err.Error(), "5s") {

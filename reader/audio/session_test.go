@@ -1,4 +1,4 @@
-package app
+package audio
 
 import (
 	"strings"
@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"sightline/reader/audio"
 	"sightline/reader/audio/pulsetest"
 	"sightline/reader/reading"
 )
@@ -19,8 +18,7 @@ func TestMicrophoneRemovedMidCase(t *testing.T) {
 	srv := pulsetest.Start(t)
 	start := time.Now()
 	clock := func() time.Duration { return time.Since(start) }
-	o := &Options{Audio: "Monitor of Doomed", AudioBackend: "pulse"}
-	rig, err := startAudio(o, clock)
+	rig, err := StartSession("Monitor of Doomed", "pulse", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +44,7 @@ func TestMicrophoneRemovedMidCase(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("removing the source was not reported within 10 s")
 	}
-	if s := rig.status(); !strings.Contains(s.Err, "removed") {
+	if s := rig.Status(); !strings.Contains(s.Err, "removed") {
 		t.Errorf("the console's audio line is %+v, want the removal", s)
 	}
 	chk, err := rig.End(clock())
@@ -73,26 +71,26 @@ func TestMicrophoneRemovedMidCase(t *testing.T) {
 func TestRigSilence(t *testing.T) {
 	var now atomic.Int64
 	clock := func() time.Duration { return time.Duration(now.Load()) }
-	rig, err := startAudio(&Options{AudioBackend: "null"}, clock)
+	rig, err := StartSession("", "null", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rig.Close()
 	// The blocks are the test's: the device's own would interleave with them.
 	_ = rig.cap.Stop()
-	rig.route = audio.NewRouter(rig.cap.Rate(), rig.cap.Channels())
+	rig.route = NewRouter(rig.cap.Rate(), rig.cap.Channels())
 	at := func(d time.Duration) { now.Store(int64(d)) }
 	if err := rig.Begin(t.TempDir(), clock()); err != nil {
 		t.Fatal(err)
 	}
 	at(6 * time.Second)
-	if s := rig.status(); s.Silent != 6*time.Second {
+	if s := rig.Status(); s.Silent != 6*time.Second {
 		t.Errorf("silent for %v after 6 s with nothing heard", s.Silent)
 	}
 	loud := make([]int16, 480)
 	loud[100] = 3000 // −21 dBFS peak
-	rig.onBlock(audio.Block{Host: 4 * time.Second, Frame: 0, PCM: loud})
-	if s := rig.status(); s.Silent != 2*time.Second {
+	rig.onBlock(Block{Host: 4 * time.Second, Frame: 0, PCM: loud})
+	if s := rig.Status(); s.Silent != 2*time.Second {
 		t.Errorf("silent for %v, 2 s after a loud block", s.Silent)
 	}
 	chk, err := rig.End(clock())
@@ -103,7 +101,7 @@ func TestRigSilence(t *testing.T) {
 		t.Errorf("a case with a loud block: %+v", chk)
 	}
 	// Its audio stopped 2 s before its end: the console says so, and the gate fails it.
-	if s := rig.status(); !strings.Contains(s.Clock, "ms of audio lost") || chk.GapMS < 1900 {
+	if s := rig.Status(); !strings.Contains(s.Clock, "ms of audio lost") || chk.GapMS < 1900 {
 		t.Errorf("console %q, gap %.1f ms: want the 2 s never delivered shown", s.Clock, chk.GapMS)
 	}
 	q := reading.Quality{Verdict: "pass"}
@@ -114,7 +112,7 @@ func TestRigSilence(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The clock the first block set puts 6 s at frame 96000.
-	rig.onBlock(audio.Block{Host: clock(), Frame: 96000, PCM: make([]int16, 480)})
+	rig.onBlock(Block{Host: clock(), Frame: 96000, PCM: make([]int16, 480)})
 	at(6*time.Second + 10*time.Millisecond)
 	if chk, err := rig.End(clock()); err != nil || !chk.Silent {
 		t.Errorf("a case of digital silence: %+v, %v; want silent", chk, err)
@@ -128,19 +126,19 @@ func TestRigSilence(t *testing.T) {
 func TestEndWhilePausedLosesNothing(t *testing.T) {
 	var now atomic.Int64
 	clock := func() time.Duration { return time.Duration(now.Load()) }
-	rig, err := startAudio(&Options{AudioBackend: "null"}, clock)
+	rig, err := StartSession("", "null", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rig.Close()
 	_ = rig.cap.Stop() // the blocks are the test's
-	rig.route = audio.NewRouter(rig.cap.Rate(), rig.cap.Channels())
+	rig.route = NewRouter(rig.cap.Rate(), rig.cap.Channels())
 	const step = 10 * time.Millisecond
 	deliver := func(from, to time.Duration) {
 		for h := from; h < to; h += step {
 			pcm := make([]int16, 480)
 			pcm[100] = 3000 // dictation, not silence
-			rig.onBlock(audio.Block{Host: h, Frame: int64(h / time.Millisecond * 48), PCM: pcm})
+			rig.onBlock(Block{Host: h, Frame: int64(h / time.Millisecond * 48), PCM: pcm})
 		}
 		now.Store(int64(to))
 	}
