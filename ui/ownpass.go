@@ -77,6 +77,7 @@ type OwnPass struct {
 
 	sound   *soundPlayer
 	endCard fyne.CanvasObject
+	earlier map[string]bool // cases an earlier pass recorded: left as it said unless acted on now
 }
 
 // NewOwnPass makes the pass over opt.Cases, on its first case.
@@ -112,7 +113,9 @@ func NewOwnPass(w fyne.Window, opt OwnPassOptions) *OwnPass {
 		p.stop = opt.Watch(func(d ownpass.Draft) { Do(func() { p.drafted(d) }) })
 	}
 	first := 0
+	p.earlier = map[string]bool{}
 	for _, r := range opt.Earlier {
+		p.earlier[r.Case] = true
 		if r.Status == ownpass.Reviewed {
 			p.rec[r.Case] = r
 		}
@@ -406,7 +409,7 @@ func (p *OwnPass) advance() {
 func (p *OwnPass) Finish() {
 	p.sound.stop()
 	for _, c := range p.opt.Cases {
-		if _, ok := p.rec[c.Name]; !ok {
+		if _, ok := p.rec[c.Name]; !ok && !p.earlier[c.Name] {
 			p.record(ownpass.CaseRecord{Case: c.Name, Status: ownpass.NotReviewed, Why: ownpass.WhyEnded})
 		}
 	}

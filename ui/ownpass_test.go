@@ -314,4 +314,10 @@ func TestOwnPassTakenUp(t *testing.T) {
 	if !strings.Contains(p.Status(), "You have reviewed this case") {
 		t.Errorf("case 1, reviewed before, says %q", p.Status())
 	}
+	var recs []ownpass.CaseRecord
+	p.opt.Record = func(r ownpass.CaseRecord) error { recs = append(recs, r); return nil }
+	p.Finish()
+	if len(recs) != 1 || recs[0].Case != "03-c" || recs[0].Why != ownpass.WhyEnded {
+		t.Errorf("ending the pass recorded %+v, want only 03-c (the earlier pass's word on 01-a and 02-b stands)", recs)
+	}
 }
