@@ -303,8 +303,22 @@ func (e *deflater) emit(p []byte, codes *[numLitLen]uint32) {
 			i = j
 			continue
 		}
-		for _, v := range p[i : i+8] {
-			lit(v)
+		// Eight literals, two codes (at most 30 bits) between checks: fewer bits than 32 are
+		// held before each pair. The shifts are masked so that the compiler drops its
+		// shift-by-64 case.
+		q := p[i : i+8 : i+8]
+		for k := 0; k < 8; k += 2 {
+			c0, c1 := codes[q[k]], codes[q[k+1]]
+			bits |= uint64(c0&0xffff) << (nbits & 63)
+			nbits += uint(c0 >> 16)
+			bits |= uint64(c1&0xffff) << (nbits & 63)
+			nbits += uint(c1 >> 16)
+			if nbits >= 32 {
+				binary.LittleEndian.PutUint32(buf[pos:], uint32(bits))
+				pos += 4
+				bits >>= 32
+				nbits -= 32
+			}
 		}
 		i += 8
 	}
