@@ -411,10 +411,24 @@ func vertical2(out plane, from source, p pairs) {
 		acc := make([]int64, out.w)
 		for i := i0; i < i1; i++ {
 			st, ws := p.of(i)
-			for x := range acc {
-				acc[x] = bias2
-			}
+			// Four taps a sweep over the row; the first sweep sets the sums, the last takes
+			// the one to three taps left in one sweep.
 			k := 0
+			if len(ws) >= 4 {
+				w0, w1, w2, w3 := ws[0], ws[1], ws[2], ws[3]
+				r0 := in.row(st)[:len(acc)]
+				r1 := in.row(st + 1)[:len(acc)]
+				r2 := in.row(st + 2)[:len(acc)]
+				r3 := in.row(st + 3)[:len(acc)]
+				for x := range acc {
+					acc[x] = bias2 + w0*int64(r0[x]) + w1*int64(r1[x]) + w2*int64(r2[x]) + w3*int64(r3[x])
+				}
+				k = 4
+			} else {
+				for x := range acc {
+					acc[x] = bias2
+				}
+			}
 			for ; k+4 <= len(ws); k += 4 {
 				w0, w1, w2, w3 := ws[k], ws[k+1], ws[k+2], ws[k+3]
 				r0 := in.row(st + k)[:len(acc)]
@@ -425,12 +439,7 @@ func vertical2(out plane, from source, p pairs) {
 					acc[x] += w0*int64(r0[x]) + w1*int64(r1[x]) + w2*int64(r2[x]) + w3*int64(r3[x])
 				}
 			}
-			for ; k < len(ws); k++ {
-				wt, r := ws[k], in.row(st + k)[:len(acc)]
-				for x := range acc {
-					acc[x] += wt * int64(r[x])
-				}
-			}
+			addLeft(acc, in, st+k, ws[k:])
 			d0 := out.row(2 * i)[:len(acc)]
 			if 2*i+1 < out.h {
 				d1 := out.row(2*i + 1)[:len(acc)]
@@ -444,6 +453,32 @@ func vertical2(out plane, from source, p pairs) {
 			}
 		}
 	})
+}
+
+// addLeft adds the one to three taps ws left of a vertical sweep, rows from y on, in one sweep.
+func addLeft(acc []int64, in *rowReader, y int, ws []int64) {
+	switch len(ws) {
+	case 3:
+		w0, w1, w2 := ws[0], ws[1], ws[2]
+		r0 := in.row(y)[:len(acc)]
+		r1 := in.row(y + 1)[:len(acc)]
+		r2 := in.row(y + 2)[:len(acc)]
+		for x := range acc {
+			acc[x] += w0*int64(r0[x]) + w1*int64(r1[x]) + w2*int64(r2[x])
+		}
+	case 2:
+		w0, w1 := ws[0], ws[1]
+		r0 := in.row(y)[:len(acc)]
+		r1 := in.row(y + 1)[:len(acc)]
+		for x := range acc {
+			acc[x] += w0*int64(r0[x]) + w1*int64(r1[x])
+		}
+	case 1:
+		w0, r0 := ws[0], in.row(y)[:len(acc)]
+		for x := range acc {
+			acc[x] += w0 * int64(r0[x])
+		}
+	}
 }
 
 // horizontal2 is horizontal, two output pixels of a row at a time.
