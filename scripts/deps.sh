@@ -20,10 +20,12 @@ if [ "$want" = test ]; then
   # videos are encoded and measured with ffmpeg, the QA report is opened in chromium (headless)
   # and its PDF rendered with poppler's pdftoppm; nodejs and npm run the official BIDS validator
   # (npx bids-validator) on a BIDS export; sphinxtrain and sphinxbase-utils adapt the
-  # recogniser to a reader's voice (sightline enroll, and the enrolled readers of the WER tests).
+  # recogniser to a reader's voice (sightline enroll, and the enrolled readers of the WER tests);
+  # flite, festival and festvox-kdlpc16k speak make bench-asr's voices made from recordings of
+  # people.
   pkgs+=(dcmtk libgdcm-tools xvfb xauth x11-apps xdotool imagemagick pulseaudio pulseaudio-utils
          libasound2-plugins sox espeak-ng python3 postgresql ffmpeg chromium poppler-utils
-         sphinxtrain sphinxbase-utils)
+         sphinxtrain sphinxbase-utils flite festival festvox-kdlpc16k)
   # A machine whose Node.js came from elsewhere (NodeSource's nodejs bundles npm, and Debian's
   # npm conflicts with it) already has npx: Debian's pair only where there is none.
   command -v npx >/dev/null || pkgs+=(nodejs npm)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -51,7 +50,7 @@ func enrolled(t testing.TB, voice string, wpm int, method string) *PocketSphinx 
 	adaptState.Lock()
 	defer adaptState.Unlock()
 	key := fmt.Sprintf("%s-%d-%s", voice, wpm, method)
-	if !math.IsInf(noiseFloorDBFS, -1) {
+	if noiseFloorDBFS != defaultNoiseFloorDBFS {
 		key += fmt.Sprintf("-floor%.0f", noiseFloorDBFS) // the recordings went through another front end
 	}
 	if e := adaptState.by[key]; e != nil {
@@ -73,9 +72,7 @@ func enrolled(t testing.TB, voice string, wpm int, method string) *PocketSphinx 
 		// espeak-ng's program gives the library's samples (speak), a third of a second of
 		// silence longer, without the cost of a Python start per line.
 		p := filepath.Join(dir, fmt.Sprintf("%02d.wav", i+1))
-		if out, err := exec.Command("espeak-ng", "-v", voice, "-s", fmt.Sprint(wpm), "-w", p, strings.Join(s, " ")).CombinedOutput(); err != nil {
-			t.Fatalf("espeak-ng %s %d: %v %s", voice, wpm, err, out)
-		}
+		say(t, voice, wpm, strings.Join(s, " "), p)
 		recs = append(recs, Recording{Audio: p, Words: s})
 	}
 	start := childCPU(t)

@@ -274,10 +274,8 @@ func (r *readerEngines) of(reader string) (Engine, error) {
 	}
 	e, seen := r.by[reader]
 	if !seen {
-		dir, err := study.AcousticDir(r.studyDir, reader)
-		if st, serr := os.Stat(filepath.Join(dir, AdaptationFile)); err == nil && serr == nil && st.Mode().IsRegular() {
-			cfg := r.cfg
-			cfg.Acoustic = dir
+		if cfg := ForReader(r.cfg, r.studyDir, reader); cfg.Acoustic != r.cfg.Acoustic {
+			var err error
 			if e, err = New(cfg); err != nil {
 				return nil, fmt.Errorf("reader %s's adapted model: %w", reader, err)
 			}

@@ -11,7 +11,7 @@ import (
 
 // asrDev runs the development measurements (TestAdaptDev): what the front end's noise floor
 // and the adaptation method were chosen on. Never the unseen set.
-var asrDev = flag.String("asr.dev", "", "development measurement: \"method\" (adaptation methods), \"noise\" or \"noise-base\" (front-end noise floor levels, enrolled or base), on testdata/heldout.txt")
+var asrDev = flag.String("asr.dev", "", "development measurement: \"method\" (adaptation methods), \"noise\" or \"noise-base\" (front-end noise floor levels, enrolled or base), \"robust\" (the robustness check), on testdata/heldout.txt")
 
 // noiseLevels are the noise floor levels -asr.dev=noise compares (-asr.levels picks some).
 var noiseLevels = []float64{math.Inf(-1), -60, -50, -40}
@@ -63,8 +63,17 @@ func TestAdaptDev(t *testing.T) {
 		for _, l := range noiseLevels {
 			settings = append(settings, setting{fmt.Sprintf("base, floor %.0f dBFS", l), l, func(string, int) *PocketSphinx { return sphinx(t) }})
 		}
+	case "robust":
+		// The robustness check of the goal table (robustness) on 8 development sentences a
+		// voice, at each noise floor level: what the front end's floor was checked on.
+		defer func(l float64) { noiseFloorDBFS = l }(noiseFloorDBFS)
+		for _, l := range noiseLevels {
+			noiseFloorDBFS = l
+			t.Logf("dev robustness, floor %.0f dBFS: worst variant %+.1f points", l, robustness(t, sents, benchVoices(), 8))
+		}
+		return
 	default:
-		t.Fatalf("-asr.dev=%q: want method, noise or noise-base", *asrDev)
+		t.Fatalf("-asr.dev=%q: want method, noise, noise-base or robust", *asrDev)
 	}
 	defer func(l float64) { noiseFloorDBFS = l }(noiseFloorDBFS)
 	for _, st := range settings {

@@ -39,8 +39,13 @@ type Audio struct {
 // shift moves word times from the prepared file to the original recording.
 func (a Audio) shift(ws []Word) []Word {
 	for i := range ws {
-		ws[i].Begin += a.Offset
-		ws[i].End += a.Offset
+		// The front end may put a little silence before the file's first sample (a negative
+		// Offset): nothing said there is before the recording.
+		ws[i].Begin = max(0, ws[i].Begin+a.Offset)
+		ws[i].End = max(ws[i].Begin, ws[i].End+a.Offset)
+		if a.Seconds > 0 { // nor after it
+			ws[i].Begin, ws[i].End = min(ws[i].Begin, a.Seconds), min(ws[i].End, a.Seconds)
+		}
 	}
 	return ws
 }

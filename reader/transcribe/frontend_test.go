@@ -62,6 +62,10 @@ func speechLike(rate int) []float64 {
 	return x
 }
 
+// keptLead is how much the front end keeps before speech that starts at once (a burst): the
+// margin and the anchor's slack.
+const keptLead = speechMargin + anchorSlack
+
 // TestPrepareAudioFindsSpeech puts the same burst behind a second of what edited and
 // converted files carry before and after the speech, at several rates and with a DC offset,
 // and checks the front end keeps the burst with its margins and reports where it starts.
@@ -98,15 +102,15 @@ func TestPrepareAudioFindsSpeech(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s at %d Hz: %v", name, rate, err)
 			}
-			if math.Abs(a.Offset-(1-speechMargin)) > 0.03 {
-				t.Errorf("%s at %d Hz: speech kept from %.3f s, want %.3f s", name, rate, a.Offset, 1-speechMargin)
+			if math.Abs(a.Offset-(1-keptLead)) > 0.03 {
+				t.Errorf("%s at %d Hz: speech kept from %.3f s, want %.3f s", name, rate, a.Offset, 1-keptLead)
 			}
 			out, orate := readMono(t, filepath.Join(dir, "out.wav"))
 			if orate != FrontRate {
 				t.Errorf("%s at %d Hz: written at %d Hz", name, rate, orate)
 			}
 			kept := float64(len(out)) / FrontRate
-			if want := 2 + 2*speechMargin; math.Abs(kept-want) > 0.06 {
+			if want := 2 + 2*keptLead; math.Abs(kept-want) > 0.06 {
 				t.Errorf("%s at %d Hz: kept %.3f s, want %.3f s", name, rate, kept, want)
 			}
 			var sum float64
@@ -131,11 +135,9 @@ func TestAudioShift(t *testing.T) {
 	}
 }
 
-// TestNoiseFloor: the front end's noise floor (off as it ships; the development measurement
-// turns it on) lies at its level under digital silence, the same samples every time.
+// TestNoiseFloor: the front end's noise floor lies at its level under digital silence, the
+// same samples every time.
 func TestNoiseFloor(t *testing.T) {
-	defer func(l float64) { noiseFloorDBFS = l }(noiseFloorDBFS)
-	noiseFloorDBFS = -50
 	dir := t.TempDir()
 	rate := 16000
 	s := make([]int16, 3*rate)
@@ -162,5 +164,99 @@ func TestNoiseFloor(t *testing.T) {
 	}
 	if got := 10 * math.Log10(e/float64(n)/(32768*32768)); math.Abs(got-noiseFloorDBFS) > 1.5 {
 		t.Errorf("floor at %.1f dBFS, want %.0f", got, noiseFloorDBFS)
+	}
+}
+
+// TestFrontEndCanonical: the same speech reaches the recogniser as the same samples however
+// it was padded, however loud, and with a DC offset: unpadded (a tenth of a second before it,
+// less than the margin the front end keeps), after a second of zeros or of dither, at half the
+// level. Word times still point into each file (Offset).
+func TestFrontEndCanonical(t *testing.T) {
+	dir := t.TempDir()
+	rate := 22050
+	burst := speechLike(rate)
+	r := rand.New(rand.NewPCG(3, 4))
+	file := func(lead int, fill func() float64, gain, dc float64) string {
+		var s []int16
+		for range lead {
+			s = append(s, sat(fill()+dc))
+		}
+		for _, v := range burst {
+			s = append(s, sat(gain*v+dc))
+		}
+		for range rate / 10 {
+			s = append(s, sat(fill()+dc))
+		}
+		p := filepath.Join(dir, fmt.Sprintf("in%d.wav", len(s)+int(gain*1000)+int(dc)))
+		writeMono(t, p, s, rate)
+		return p
+	}
+	zero := func() float64 { return 0 }
+	cases := []struct {
+		name   string
+		src    string
+		offset float64
+	}{
+		{"unpadded", file(rate/10, zero, 1, 0), 0.1 - keptLead},
+		{"1 s of zeros before", file(rate, zero, 1, 0), 1 - keptLead},
+		{"1 s of dither before", file(rate, func() float64 { return float64(r.IntN(3) - 1) }, 1, 0), 1 - keptLead},
+		{"half the level", file(rate/10, zero, 0.5, 0), 0.1 - keptLead},
+		{"DC offset 2000", file(rate/10, zero, 1, 2000), 0.1 - keptLead},
+	}
+	var want []int16
+	for _, c := range cases {
+		a, _, err := PrepareAudio(c.src, filepath.Join(dir, "out.wav"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if math.Abs(a.Offset-c.offset) > 0.03 {
+			t.Errorf("%s: kept from %.3f s of the file, want %.3f", c.name, a.Offset, c.offset)
+		}
+		got, _ := readMono(t, filepath.Join(dir, "out.wav"))
+		if want == nil {
+			want = got
+			continue
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d samples, the unpadded speech %d", c.name, len(got), len(want))
+			continue
+		}
+		var worst float64
+		for i := range got {
+			worst = max(worst, math.Abs(float64(got[i])-float64(want[i])))
+		}
+		// Dither, rounding at half the level and the DC blocker's settling: a few steps.
+		if worst > 8 {
+			t.Errorf("%s: samples differ from the unpadded speech's by up to %.0f", c.name, worst)
+		}
+	}
+}
+
+// TestDeclip: a tone clipped at full scale is redrawn nearer the tone than the flat tops were,
+// and a tone that never reached full scale is left exactly as it was.
+func TestDeclip(t *testing.T) {
+	rate := 22050
+	tone := sine(rate, 300, 1.5*32767, 0.1)
+	x := make([]float64, len(tone))
+	for i, v := range tone {
+		x[i] = max(-32768, min(32767, math.Round(v)))
+	}
+	errOf := func(y []float64) float64 {
+		var e float64
+		for i := range y {
+			e += (y[i] - tone[i]) * (y[i] - tone[i])
+		}
+		return math.Sqrt(e / float64(len(y)))
+	}
+	before := errOf(x)
+	declip(x)
+	if after := errOf(x); after > before/3 {
+		t.Errorf("clipped tone off by %.0f RMS, after declip %.0f: want a third or less", before, after)
+	}
+	quiet := sine(rate, 300, 20000, 0.1)
+	q := slices.Clone(quiet)
+	declip(q)
+	if !slices.Equal(q, quiet) {
+		t.Error("declip changed a tone below full scale")
 	}
 }
