@@ -149,7 +149,7 @@ func adapt(ctx context.Context, tools AdaptTools, base string, recs []Recording,
 		return nil, err
 	}
 	for _, c := range cmds {
-		if err := runStep(ctx, limit, c); err != nil {
+		if err := runStep(ctx, limit, work, c); err != nil {
 			return nil, err
 		}
 	}
@@ -285,9 +285,12 @@ func featArgs(path string) ([]string, error) {
 	return out, nil
 }
 
-// runStep runs one adaptation program, its output kept for the error.
-func runStep(ctx context.Context, bound time.Duration, args []string) error {
-	_, err := run(ctx, limit{d: bound}, "", args[0], args[1:]...)
+// runStep runs one adaptation program in the adaptation's work folder, so that two adaptations
+// at once (two test binaries) share no folder (with four at once at load 12, one bw lost its
+// files, "Failed to get the files after 100 retries"; the cause was not found), its output
+// kept for the error.
+func runStep(ctx context.Context, bound time.Duration, work string, args []string) error {
+	_, err := run(ctx, limit{d: bound, dir: work}, "", args[0], args[1:]...)
 	if err != nil {
 		return fmt.Errorf("adaptation, %s: %w", filepath.Base(args[0]), err)
 	}

@@ -49,7 +49,8 @@ func enrolled(t testing.TB, voice string, wpm int, method string) *PocketSphinx 
 	tools := adaptTools(t)
 	adaptState.Lock()
 	defer adaptState.Unlock()
-	key := fmt.Sprintf("%s-%d-%s", voice, wpm, method)
+	// A folder name sphinxtrain takes (it reads "flite:slt" as something else).
+	key := strings.ReplaceAll(fmt.Sprintf("%s-%d-%s", voice, wpm, method), ":", "-")
 	if noiseFloorDBFS != defaultNoiseFloorDBFS {
 		key += fmt.Sprintf("-floor%.0f", noiseFloorDBFS) // the recordings went through another front end
 	}

@@ -3,8 +3,6 @@ package transcribe
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 

@@ -139,14 +139,15 @@ func Close(e Engine) {
 type limit struct {
 	d      time.Duration
 	expire func(time.Duration) <-chan time.Time // nil: time.After
+	dir    string                               // the folder the program runs in ("": the current one)
 }
 
 // timeout is the bound on one run over a.
 func (c Config) timeout(a Audio) limit {
 	if c.Timeout > 0 {
-		return limit{c.Timeout, c.Expire}
+		return limit{d: c.Timeout, expire: c.Expire}
 	}
-	return limit{60*time.Second + time.Duration(4*a.Seconds*float64(time.Second)), c.Expire}
+	return limit{d: 60*time.Second + time.Duration(4*a.Seconds*float64(time.Second)), expire: c.Expire}
 }
 
 // errHung is the cause of a run's end at its time-out.
@@ -197,6 +198,7 @@ func run(ctx context.Context, lim limit, logPath, bin string, args ...string) ([
 		}
 	}()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = lim.dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second // a child that kept the pipes open cannot hold Wait
