@@ -115,7 +115,8 @@ bench-compare:
 # voices, then flite's and Festival's (voices made from recordings of people; flite, festival and
 # festvox-kdlpc16k: a voice whose synthesizer is missing is NOT RUN), and the front end's
 # robustness rows. make test runs a subset of the same tests. Hours of CPU on 2 cores: run niced.
-# ASR_ARGS adds test flags, e.g. ASR_ARGS=-asr.voices=flite:slt,flite:rms (those voices only).
+# ASR_ARGS adds test flags, e.g. ASR_ARGS=-asr.voices=flite:slt,flite:rms (those voices only, in
+# the WER and the robustness rows) or -asr.speeds=150.
 .PHONY: bench-asr
 bench-asr:
 	cd reader/transcribe && nice -n 10 $(GO) test -tags $(TAGS) -count=1 -timeout 480m -run 'TestUnseen|TestFrontEndRobust' -v . -args -asr.full $(ASR_ARGS) 2>&1 \

@@ -159,6 +159,9 @@ func TestFrontEndRobust(t *testing.T) {
 	if *asrFull {
 		voices, n = asrVoices, 12
 	}
+	if *asrVoiceList != "" {
+		voices = benchVoices()
+	}
 	worst := robustness(t, sents, voices, n)
 	t.Logf("robustness: worst variant %+.1f points from the same speech as spoken (goal: within 3)", worst)
 	if worst > robustBound {
