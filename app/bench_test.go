@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"sightline/reader/demo/demotest"
+	"sightline/reader/display"
 	"sightline/reader/reading"
 	"sightline/reader/review/pgtest"
 	"sightline/reader/stage"
@@ -66,7 +67,7 @@ func BenchmarkSpaceToImage(b *testing.B) {
 		w.Resize(fyne.NewSize(stage.Width, stage.Height))
 		sv := signalView{Bridge: ui.Bridge{V: v}, shown: make(chan struct{}, 1)}
 		run, err := reading.Start(context.Background(), reading.Config{
-			Plan: p.plan, Load: loader(p.study), Recorder: p.rec, Tracker: p.gaze,
+			Plan: p.plan, Load: display.Loader(p.study), Recorder: p.rec, Tracker: p.gaze,
 			Clock: p.clock, View: sv, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {

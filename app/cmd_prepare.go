@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	// Imported under another name: this package has a func prepare of its own (station.go).
+	"sightline/internal/progress"
 	studyprep "sightline/reader/prepare"
 )
 
@@ -88,11 +89,11 @@ func runPrepare(cmd *cobra.Command, o *Options, a prepareArgs) error {
 	}
 	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt)
 	defer stop()
-	bar := newProgressBar(o.Err)
-	opts.Progress = bar.update
+	bar := progress.New(o.Err, "preparing", "images")
+	opts.Progress = bar.Update
 	start := time.Now()
 	res, err := studyprep.Run(ctx, opts)
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		listUnreadable(o.Err, a.out, res.Unreadable)
 		return err
@@ -184,91 +185,4 @@ func listUnreadable(errw io.Writer, study string, list []studyprep.Unreadable) {
 			fmt.Fprintf(errw, "  … and %d more\n", n-show)
 		}
 	}
-}
-
-// progressBar draws progress on a terminal (count, percentage, rate, ETA), redrawn in place at
-// most every 100 ms; to anything else it writes a line every tenth of the way.
-type progressBar struct {
-	w     io.Writer
-	tty   bool
-	now   func() time.Time
-	start time.Time
-	from  int // cases already done at the first call (not timed)
-	last  time.Time
-	tenth int
-	drawn bool // a line is on the terminal, unfinished
-}
-
-func newProgressBar(w io.Writer) *progressBar {
-	return &progressBar{w: w, tty: isTerminal(w), now: time.Now, tenth: -1}
-}
-
-// isTerminal says whether w is a terminal: a line redrawn in place with \r belongs only there
-// (in a log file or a pipe it piles up as one long line).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func (p *progressBar) update(done, total int) {
-	now := p.now()
-	if p.start.IsZero() {
-		p.start, p.from = now, done
-	}
-	final := done >= total
-	if p.tty {
-		if !final && p.drawn && now.Sub(p.last) < 100*time.Millisecond {
-			return
-		}
-		p.last, p.drawn = now, !final
-		fmt.Fprintf(p.w, "\r%s\x1b[K", p.line(done, total, now))
-		if final {
-			fmt.Fprintln(p.w)
-		}
-		return
-	}
-	tenth := done * 10 / max(total, 1)
-	if tenth == p.tenth && !final {
-		return
-	}
-	if final && p.tenth == 10 {
-		return
-	}
-	p.tenth = tenth
-	fmt.Fprintln(p.w, p.line(done, total, now))
-}
-
-// finish ends an unfinished terminal line (a run that stopped early).
-func (p *progressBar) finish() {
-	if p.tty && p.drawn {
-		fmt.Fprintln(p.w)
-		p.drawn = false
-	}
-}
-
-func (p *progressBar) line(done, total int, now time.Time) string {
-	const width = 24
-	fill := width * done / max(total, 1)
-	bar := strings.Repeat("#", fill) + strings.Repeat(".", width-fill)
-	s := fmt.Sprintf("preparing [%s] %*d/%d %3d%%", bar, len(fmt.Sprint(total)), done, total, 100*done/max(total, 1))
-	el := now.Sub(p.start).Seconds()
-	if n := done - p.from; n > 0 && el > 0 {
-		rate := float64(n) / el
-		eta := time.Duration(float64(total-done) / rate * float64(time.Second)).Round(time.Second)
-		s += fmt.Sprintf("  %.1f images/s  ETA %s", rate, clock(eta))
-	}
-	return s
-}
-
-// clock formats a duration as m:ss or h:mm:ss.
-func clock(d time.Duration) string {
-	s := int(d.Seconds())
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

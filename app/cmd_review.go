@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sightline/internal/progress"
 	"sightline/reader/qareport"
 	"sightline/reader/qavideo"
 	"sightline/reader/review"
@@ -103,7 +104,7 @@ func writeReport(ctx context.Context, o *Options, studyDir, out, store string) e
 		}
 	}
 	n := 0
-	if isTerminal(o.Err) {
+	if progress.IsTerminal(o.Err) {
 		opt.Progress = func(string, string) {
 			n++
 			fmt.Fprintf(o.Err, "\rreport: %d case(s)\x1b[K", n)

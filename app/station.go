@@ -225,17 +225,6 @@ func resume(o *Options, dir string, st session.State, cont bool) (*prepared, err
 		seed: st.Seed, sessionID: st.SessionID}, nil
 }
 
-// loader gives the reading loop each case's image as display draws it.
-func loader(st *study.Study) reading.Loader {
-	return func(_ context.Context, sc session.Screen) (reading.Frame, error) {
-		img, l, err := display.Load(st, sc.DicomID)
-		if err != nil {
-			return reading.Frame{}, err
-		}
-		return reading.Frame{Image: img, Layout: l}, nil
-	}
-}
-
 // runSession starts reading a prepared session; the GUI tests stop at the prepared session
 // (a run's fyne.Do calls run in line on Fyne's test driver, racing the test's goroutine).
 var runSession = startRun
@@ -263,7 +252,7 @@ func runGUI(o *Options, studyDir string) error {
 	ui.Quitting()
 	o.live.leaveBoxes()
 	o.live.end(why(), o.Err)
-	stationQuit() // the drafts and the enrollment beside the window (app/ownpass.go)
+	stationQuit() // the drafts and the enrollment beside the window (atQuit)
 	return nil
 }
 
@@ -338,7 +327,7 @@ func stationCommands(a fyne.App, w fyne.Window, o *Options) ui.StationCommands {
 		PrepareStudy: prepareStudy,
 		Background:   background,
 		Enroll: func(dir, reader string, back func()) (ui.EnrollCommands, error) {
-			return enrollInStation(o, dir, reader, back) // app/enroll_station.go
+			return enrollInStation(o, dir, reader, back) // reader/enroll
 		},
 	}
 }
@@ -395,17 +384,17 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 	v := ui.NewReading()
 	v.SessionDir = p.dir
 	v.Stage.OnPointer = p.gaze.pointer
-	drafts := startDrafts(o, p) // each case's draft, in the background (app/ownpass.go)
+	drafts := startDrafts(o, p) // each case's draft, in the background (ownpass.Session)
 	run, err := reading.Start(context.Background(), reading.Config{
 		Plan:        p.plan,
 		Before:      p.before,
-		Load:        loader(p.study),
+		Load:        display.Loader(p.study),
 		Recorder:    p.rec,
 		Tracker:     p.gaze,
 		Check:       reading.StationCheck(p.gaze.calibrator, o.RecalEvery, o.viewing(), o.Rate),
 		Filters:     reading.StationFilters(o.viewing()),
 		Gate:        reading.StationGate(p.gaze.Rate, o.Rate),
-		Audio:       drafts.audio(p.readingAudio()),
+		Audio:       drafts.Audio(p.readingAudio()),
 		AudioGate:   reading.AudioGate,
 		AudioFaults: p.audioFaults(),
 		Clock:       p.clock,
@@ -417,7 +406,7 @@ func startRun(w fyne.Window, o *Options, p *prepared) error {
 		return err
 	}
 	v.OnClose = w.Close
-	drafts.summary(w, o, v)
+	offerOwnPass(w, o, v, drafts, p)
 	windows := ui.SessionWindows{Operator: o.Operator == "window", Tracker: p.gaze.Status}
 	if p.audio != nil {
 		windows.Audio = p.audio.Status

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sightline/internal/testkit"
+	"sightline/reader/display"
 	"sightline/reader/session"
 	"sightline/reader/study"
 )
@@ -51,7 +52,7 @@ func TestLoaderSkipsBadFilesWithReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	load := loader(st)
+	load := display.Loader(st)
 	cases := []struct {
 		id, want string
 	}{

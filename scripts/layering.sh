@@ -38,7 +38,7 @@ cd "$(dirname "$0")/.."
 F1='atomicfile|alsamsg|dicomimg|stage|wav|transcript|egd|playback|audio/pulsetest|review/pgtest'
 F2='session|audio|reading|replay|qa/qatest'
 F3='study|review|display'
-F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel|transcribe/transcribetest|ownpass'
+F4='prepare|demo|demo/demotest|export/exporttest|qa|heatmap|analysis|metrics|reporting|bids|export|qavideo|qareport|boxedit|transcribe|transcribe/internal/genmodel|transcribe/transcribetest|ownpass|enroll'
 
 if [ -n "${TAGS+x}" ]; then
   tagsets=$TAGS

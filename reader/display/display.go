@@ -4,15 +4,29 @@
 package display
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"os"
 
 	"sightline/reader/dicomimg"
+	"sightline/reader/reading"
+	"sightline/reader/session"
 	"sightline/reader/stage"
 	"sightline/reader/study"
 )
+
+// Loader gives the reading loop each case's image of st as Load draws it.
+func Loader(st *study.Study) reading.Loader {
+	return func(_ context.Context, sc session.Screen) (reading.Frame, error) {
+		img, l, err := Load(st, sc.DicomID)
+		if err != nil {
+			return reading.Frame{}, err
+		}
+		return reading.Frame{Image: img, Layout: l}, nil
+	}
+}
 
 // Load returns the case dicomID of st as drawn on the stage: the image resampled to the
 // layout's rectangle (origin 0, 0) and the layout. A prepared study holds it already

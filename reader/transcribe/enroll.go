@@ -92,13 +92,9 @@ func EnrollmentRecordings(recDir, enrollDir string) ([]Recording, error) {
 		if !ok {
 			continue
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
 		dst := filepath.Join(enrollDir, fmt.Sprintf("%02d.wav", i+1))
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			return nil, fmt.Errorf("copy %s: %w", p, err)
+		if err := copyRecording(p, dst); err != nil {
+			return nil, err
 		}
 		recs = append(recs, Recording{Audio: dst, Words: words})
 	}
@@ -108,4 +104,20 @@ func EnrollmentRecordings(recDir, enrollDir string) ([]Recording, error) {
 		}
 	}
 	return recs, nil
+}
+
+// copyRecording copies a line's recording into the enrollment folder; one already there (the
+// station records into that folder) is left as it is.
+func copyRecording(src, dst string) error {
+	if filepath.Clean(src) == filepath.Clean(dst) {
+		return nil
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	return nil
 }
