@@ -321,3 +321,32 @@ func TestOwnPassTakenUp(t *testing.T) {
 		t.Errorf("ending the pass recorded %+v, want only 03-c (the earlier pass's word on 01-a and 02-b stands)", recs)
 	}
 }
+
+// TestOfferOwnPassDecline: closing the summary without the pass records it declined (off the
+// UI goroutine), and only then closes the window as before.
+func TestOfferOwnPassDecline(t *testing.T) {
+	v, _, w := newReadingWindow(t)
+	closed := make(chan bool, 1)
+	declined := make(chan struct{})
+	v.OnClose = func() {
+		select {
+		case <-declined:
+			closed <- true
+		default:
+			closed <- false
+		}
+	}
+	OfferOwnPass(w, v, func() (OwnPassOptions, error) { return OwnPassOptions{}, nil }, func() { close(declined) })
+	if v.OwnPass == nil {
+		t.Fatal("the summary offers no pass")
+	}
+	v.OnClose()
+	select {
+	case afterDecline := <-closed:
+		if !afterDecline {
+			t.Error("the window closed before the pass was recorded declined")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the window did not close within a minute")
+	}
+}
