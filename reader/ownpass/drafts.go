@@ -100,8 +100,9 @@ func (d *Drafter) Add(dir string) {
 	d.queue = append(d.queue, dir)
 	dr := &Draft{Dir: dir, State: Queued}
 	d.drafts[dir] = dr
+	queued := *dr // copied under the lock: the drafter's goroutine may take it up at once
 	d.mu.Unlock()
-	d.tell(*dr)
+	d.tell(queued)
 	select {
 	case d.wake <- struct{}{}:
 	default:
