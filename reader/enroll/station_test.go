@@ -18,12 +18,12 @@ import (
 	"sightline/reader/wav"
 )
 
-// TestStation records a line of the enrollment script through the station's capture
+// TestEnrollStation records a line of the enrollment script through the station's capture
 // code from a private PulseAudio server (espeak-ng played into a null sink the station records),
 // keeps it where `sightline enroll` keeps recordings, adapts the recogniser to the recorded
 // lines, and stops a second adaptation midway as the station's quit does: the first model stays
 // whole.
-func TestStation(t *testing.T) {
+func TestEnrollStation(t *testing.T) {
 	for _, p := range []string{"espeak-ng", "paplay"} {
 		if _, err := exec.LookPath(p); err != nil {
 			notrun.Skip(t, p+" is not installed (scripts/deps.sh test installs it)")
@@ -127,8 +127,8 @@ func TestStation(t *testing.T) {
 	}
 }
 
-// TestOpenNoMicrophone: with no capture device the enrollment says so, and what to do.
-func TestOpenNoMicrophone(t *testing.T) {
+// TestEnrollOpenNoMicrophone: with no capture device the enrollment says so, and what to do.
+func TestEnrollOpenNoMicrophone(t *testing.T) {
 	studyDir := t.TempDir()
 	if _, err := demo.Write(studyDir); err != nil {
 		t.Fatal(err)
