@@ -38,14 +38,21 @@ type SessionMic struct {
 	aside      *CaseAudio
 	asideFrom  time.Duration
 	asideTotal time.Duration
-	peak       float64       // loudest sample of the case, linear full scale
-	lastLoud   time.Duration // host time of the case's last block above silentDB (its start if none)
-	err        error         // the device's latest fault; once capture is over, the one that ended it
-	overErr    bool          // err is the fault that ended capture
-	caseErr    error         // the first fault during the open case: it fails the case's audio
-	writeErr   error         // the case's file failed
-	clock      func() time.Duration
-	pending    []*CaseAudio // closed cases whose MP3 may still be encoding
+	// lastPause is the device frames of the case's latest pause, [from, to): frames routed to
+	// the pause's recording, which the case skips at its next block. A case that ends before
+	// that block (ended on the pause card) must not count them as its own lost frames.
+	lastPause struct {
+		from, to int64
+		ok       bool
+	}
+	peak     float64       // loudest sample of the case, linear full scale
+	lastLoud time.Duration // host time of the case's last block above silentDB (its start if none)
+	err      error         // the device's latest fault; once capture is over, the one that ended it
+	overErr  bool          // err is the fault that ended capture
+	caseErr  error         // the first fault during the open case: it fails the case's audio
+	writeErr error         // the case's file failed
+	clock    func() time.Duration
+	pending  []*CaseAudio // closed cases whose MP3 may still be encoding
 	// faults carries each fault to the run's journal as it happens (reading.Config.AudioFaults).
 	faults chan reading.AudioFault
 }
@@ -178,6 +185,7 @@ func (r *SessionMic) Begin(dir string, host time.Duration) error {
 	}
 	r.cur, r.caseStart, r.peak, r.writeErr, r.caseErr, r.lastLoud = c, host, 0, nil, nil, host
 	r.asideTotal, r.gapSeen = 0, 0
+	r.lastPause.ok = false
 	// Its frames from the onset on: those already delivered are still held (HoldBack).
 	r.route.SwitchAt(host, Switch{To: c})
 	return nil
@@ -212,6 +220,9 @@ func (r *SessionMic) Back(host time.Duration) error {
 		return nil
 	}
 	r.asideTotal += host - r.asideFrom
+	from, okFrom := r.route.FrameAt(r.asideFrom)
+	to, okTo := r.route.FrameAt(host)
+	r.lastPause.from, r.lastPause.to, r.lastPause.ok = from, to, okFrom && okTo
 	// Silence is judged on reading time: the pause's quiet does not count.
 	r.lastLoud = max(r.lastLoud, host)
 	// The pause's recording closes once its last frame is written (the router passes the
@@ -225,14 +236,19 @@ func (r *SessionMic) Back(host time.Duration) error {
 	return nil
 }
 
+// caseLost is how many of the case's frames up to end (the device frame at its end) were never
+// written, next being the frame after the last written. The frames of a pause the case has
+// not yet skipped past (no block since it resumed) are the pause's, not lost. r.mu is held.
+func (r *SessionMic) caseLost(next, end int64) int64 {
+	p := r.lastPause
+	if p.ok && next <= p.from {
+		return (p.from - next) + max(0, end-p.to)
+	}
+	return end - next
+}
+
 // End is part of reading.Audio. The MP3 is encoded in the background; Close waits for it.
 func (r *SessionMic) End(host time.Duration) (reading.AudioCheck, error) {
-	r.mu.Lock()
-	caseEnd := host
-	if r.aside != nil {
-		caseEnd = r.asideFrom // the case's own frames stop where the pause still open began
-	}
-	r.mu.Unlock()
 	_ = r.Back(host) // a pause still open ends with the case
 	r.mu.Lock()
 	c := r.cur
@@ -246,8 +262,8 @@ func (r *SessionMic) End(host time.Duration) (reading.AudioCheck, error) {
 		end = -1 // no audio ever came: nothing to wait for
 	}
 	ferr := r.route.Flush(end)
-	if last, ok := r.route.FrameAt(caseEnd); known && ok {
-		c.Lost(last - c.Next())
+	if known {
+		c.Lost(r.caseLost(c.Next(), end))
 	}
 	r.cur = nil
 	peak, werr, derr, start, paused := r.peak, r.writeErr, r.caseErr, r.caseStart, r.asideTotal

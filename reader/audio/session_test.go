@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -120,49 +121,75 @@ func TestRigSilence(t *testing.T) {
 }
 
 // TestEndWhilePausedLosesNothing: a session ended on the pause card ends the case with its
-// pause still open. The pause's frames are in the pause's own recording, so the case lost
-// none; they were counted as lost (lost_frames: the whole pause, 13 s in a walk) and the gate
-// failed a whole case.
+// pause open, or just taken back (the run takes the case back, then ends it, before any block
+// reaches it). The pause's frames are in the pause's own recording, so the case lost none;
+// they were counted as lost (lost_frames: the whole pause, 13 s and 3 s in two walks) and the
+// gate failed the case. A loss before the pause is still counted.
 func TestEndWhilePausedLosesNothing(t *testing.T) {
-	var now atomic.Int64
-	clock := func() time.Duration { return time.Duration(now.Load()) }
-	rig, err := StartSession("", "null", clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rig.Close()
-	_ = rig.cap.Stop() // the blocks are the test's
-	rig.route = NewRouter(rig.cap.Rate(), rig.cap.Channels())
-	const step = 10 * time.Millisecond
-	deliver := func(from, to time.Duration) {
-		for h := from; h < to; h += step {
-			pcm := make([]int16, 480)
-			pcm[100] = 3000 // dictation, not silence
-			rig.onBlock(Block{Host: h, Frame: int64(h / time.Millisecond * 48), PCM: pcm})
-		}
-		now.Store(int64(to))
-	}
-	caseDir, pauseDir := t.TempDir(), t.TempDir()
-	if err := rig.Begin(caseDir, 0); err != nil {
-		t.Fatal(err)
-	}
-	deliver(0, 2*time.Second)
-	if err := rig.Aside(pauseDir, 2*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	deliver(2*time.Second, 5*time.Second)
-	chk, err := rig.End(5 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if chk.GapMS != 0 {
-		t.Errorf("the case lost %.1f ms of audio, want none: the pause's 3 s are in its own recording", chk.GapMS)
-	}
-	if chk.ScreenSeconds != 2 || chk.Seconds != 2 {
-		t.Errorf("case audio %.3f s of %.3f s read, want 2 of 2", chk.Seconds, chk.ScreenSeconds)
-	}
-	q := reading.Quality{Verdict: "pass"}
-	if reading.AudioGate(&q, chk); q.Verdict == "fail" {
-		t.Errorf("the gate failed the case: %q", q.Reasons)
+	const s = time.Second
+	for _, tc := range []struct {
+		name       string
+		caseUntil  time.Duration // blocks delivered to the case up to here (the pause at 2 s)
+		back       bool          // the pause taken back at 5 s before the end
+		afterBack  time.Duration // blocks after the resume, up to here (0: none)
+		end        time.Duration
+		wantLostMS float64
+		wantSecs   float64
+	}{
+		{name: "ended with the pause open", caseUntil: 2 * s, end: 5 * s, wantSecs: 2},
+		{name: "taken back, then ended", caseUntil: 2 * s, back: true, end: 5 * s, wantSecs: 2},
+		{name: "resumed and read on", caseUntil: 2 * s, back: true, afterBack: 6 * s, end: 6 * s, wantSecs: 3},
+		{name: "a loss before the pause", caseUntil: 1500 * time.Millisecond, back: true, end: 5 * s, wantLostMS: 500, wantSecs: 1.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var now atomic.Int64
+			clock := func() time.Duration { return time.Duration(now.Load()) }
+			rig, err := StartSession("", "null", clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rig.Close()
+			_ = rig.cap.Stop() // the blocks are the test's
+			rig.route = NewRouter(rig.cap.Rate(), rig.cap.Channels())
+			const step = 10 * time.Millisecond
+			deliver := func(from, to time.Duration) {
+				for h := from; h < to; h += step {
+					pcm := make([]int16, 480)
+					pcm[100] = 3000 // dictation, not silence
+					rig.onBlock(Block{Host: h, Frame: int64(h / time.Millisecond * 48), PCM: pcm})
+				}
+				now.Store(int64(to))
+			}
+			if err := rig.Begin(t.TempDir(), 0); err != nil {
+				t.Fatal(err)
+			}
+			deliver(0, tc.caseUntil)
+			if err := rig.Aside(t.TempDir(), 2*s); err != nil {
+				t.Fatal(err)
+			}
+			deliver(max(tc.caseUntil, 2*s), 5*s)
+			if tc.back {
+				if err := rig.Back(5 * s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.afterBack > 0 {
+				deliver(5*s, tc.afterBack)
+			}
+			chk, err := rig.End(tc.end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(chk.GapMS-tc.wantLostMS) > 0.01 {
+				t.Errorf("the case lost %.1f ms of audio, want %.1f: the pause's 3 s are in its own recording", chk.GapMS, tc.wantLostMS)
+			}
+			if math.Abs(chk.Seconds-tc.wantSecs) > 1e-9 {
+				t.Errorf("case audio %.3f s, want %.3f", chk.Seconds, tc.wantSecs)
+			}
+			q := reading.Quality{Verdict: "pass"}
+			if reading.AudioGate(&q, chk); (q.Verdict == "fail") != (tc.wantLostMS > 20) {
+				t.Errorf("the gate: %s %q with %.1f ms lost", q.Verdict, q.Reasons, chk.GapMS)
+			}
+		})
 	}
 }
