@@ -114,15 +114,21 @@ func TestE2EBackgroundDrafts(t *testing.T) {
 	key("space")
 	waitFor(t, "the second case", 30*time.Second, func() bool { return len(screenDirs(t, sess)) >= 2 })
 	raw := filepath.Join(first, transcribe.RawFile)
+	// Both of the draft's files: transcript_raw.json is written first, transcript.json after it
+	// (a loaded machine showed the second missing when the first appeared).
 	waitFor(t, "the first case's draft, made while the session runs", 120*time.Second, func() bool {
 		r, err := transcribe.ReadRaw(first)
-		return err == nil && len(r.Words) > 0
+		_, terr := os.Stat(filepath.Join(first, transcribe.TranscriptFile))
+		return err == nil && len(r.Words) > 0 && terr == nil
 	})
 	r, _ := transcribe.ReadRaw(first)
 	if r.Engine != "pocketsphinx" || len(r.Words) < 5 {
 		t.Errorf("the first draft: %s, %d words (%s)", r.Engine, len(r.Words), raw)
 	}
-	firstDraft, _ := os.ReadFile(filepath.Join(first, transcribe.TranscriptFile))
+	firstDraft, err := os.ReadFile(filepath.Join(first, transcribe.TranscriptFile))
+	if err != nil || len(firstDraft) == 0 {
+		t.Fatalf("the first draft's transcript.json: %v (%d bytes)", err, len(firstDraft))
+	}
 
 	// A long dictation: its draft takes long enough to be caught being made.
 	var drafting map[int]int
