@@ -42,3 +42,45 @@ func RealDICOM(tb testing.TB) []byte {
 	}
 	return b
 }
+
+// ALSAChild reports whether this test binary runs as QuietALSAFailure's child: the test then
+// opens its device once, prints "ERR " and the error (or anything else on success) and returns.
+func ALSAChild() bool { return os.Getenv("SIGHTLINE_ALSA_CHILD") == "1" }
+
+// QuietALSAFailure runs the test named test again in a child process whose libasound has a
+// configuration with no usable card (its default PCM is card 29) and no PulseAudio server to
+// reach, and checks what a machine without a sound card must see: the open fails with an error
+// starting with wantErr that carries libasound's own reason ("(ALSA: "), and libasound printed
+// nothing to stderr. A child process, because libasound reads its configuration, and the
+// packages open their device, once per process.
+func QuietALSAFailure(t *testing.T, test, wantErr string) {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "asound.conf")
+	if err := os.WriteFile(conf, []byte("pcm.!default { type hw card 29 }\nctl.!default { type hw card 29 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(),
+		"SIGHTLINE_ALSA_CHILD=1",
+		"ALSA_CONFIG_PATH="+conf,
+		"PULSE_SERVER=unix:"+filepath.Join(dir, "no-server"), // no PulseAudio, and none spawned
+		"PULSE_RUNTIME_PATH="+filepath.Join(dir, "pulse"),
+	)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "ERR "+wantErr) {
+		t.Fatalf("the device opened (or the child said nothing) with no server and no card:\n%s", out)
+	}
+	if !strings.Contains(out, "(ALSA: ") {
+		t.Errorf("the error does not carry libasound's reason:\n%s", out)
+	}
+	if strings.Contains(stderr.String(), "ALSA lib") {
+		t.Errorf("libasound printed to stderr:\n%s", stderr.String())
+	}
+	t.Logf("child said: %s", strings.TrimSpace(out))
+}
